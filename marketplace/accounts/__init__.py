@@ -1,0 +1,1 @@
+"""Users, organisations (buyer | vendor | platform), memberships with roles, API tokens."""

@@ -1,0 +1,77 @@
+"""Accounts schemas: separate input and output shapes."""
+
+from marshmallow import Schema, fields, validate
+
+from ..money import CURRENCY_EXPONENTS
+
+
+class OrganizationCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(["buyer", "vendor"]))
+    country = fields.String(load_default="VN", validate=validate.Regexp(r"^[A-Z]{2}$"))
+    currency = fields.String(load_default="VND", validate=validate.OneOf(sorted(CURRENCY_EXPONENTS)))
+    locale = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))
+
+
+class RegisterSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organization = fields.Nested(OrganizationCreateSchema, required=True)
+
+
+class LoginSchema(Schema):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+    organization_id = fields.Integer(load_default=None, strict=True)
+
+
+class MemberCreateSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    role = fields.String(required=True, validate=validate.Length(max=16))
+
+
+class OrganizationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    country = fields.String()
+    currency = fields.String()
+    locale = fields.String()
+
+
+class MembershipSchema(Schema):
+    id = fields.Integer()
+    role = fields.String()
+    organization = fields.Nested(OrganizationSchema)
+
+
+class MemberSchema(Schema):
+    user_id = fields.Integer(attribute="user.id")
+    email = fields.String(attribute="user.email")
+    name = fields.String(attribute="user.name")
+    role = fields.String()
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    locale = fields.String()
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    token_type = fields.String()
+    user = fields.Nested(UserSchema)
+    organization = fields.Nested(OrganizationSchema)
+    role = fields.String()
+
+
+class MeSchema(Schema):
+    user = fields.Nested(UserSchema)
+    organization = fields.Nested(OrganizationSchema)
+    role = fields.String()
+    memberships = fields.List(fields.Nested(MembershipSchema))

@@ -1,0 +1,184 @@
+"""Accounts verbs: register, log in, issue and revoke tokens, add members."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from ..database import utcnow
+from ..errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError
+from ..extensions import db
+from .models import ROLES, ApiToken, Membership, Organization, OrgKind, User
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class Session:
+    """What a valid token resolves to."""
+
+    user: User
+    organization: Organization
+    membership: Membership
+    token: ApiToken
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
+
+    @property
+    def kind(self) -> str:
+        return self.organization.kind
+
+
+def create_user(email: str, name: str, password: str, locale: str = "vi") -> User:
+    """Create a user; e-mails are unique case-insensitively.
+
+    :raises ConflictError: the e-mail is taken.
+    """
+    email = email.strip().lower()
+    if db.session.execute(select(User.id).where(User.email == email)).first():
+        raise ConflictError("an account with this e-mail already exists", code="email_taken")
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password), locale=locale)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_organization(kind: str, name: str, *, country: str = "VN", currency: str = "VND", locale: str = "vi",
+                        approval_threshold: int | None = None) -> Organization:
+    org = Organization(kind=kind, name=name.strip(), country=country, currency=currency, locale=locale,
+                       approval_threshold=approval_threshold)
+    db.session.add(org)
+    db.session.flush()
+    if kind == OrgKind.VENDOR:
+        from ..vendors.services import create_vendor_profile
+
+        create_vendor_profile(org)
+    return org
+
+
+def add_membership(user: User, org: Organization, role: str) -> Membership:
+    if role not in ROLES[org.kind]:
+        raise InvalidInputError(f"role must be one of {', '.join(ROLES[org.kind])}", fields={"role": ["unknown role"]})
+    membership = Membership(user_id=user.id, org_id=org.id, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def issue_token(user: User, org: Organization, name: str = "api") -> str:
+    """Create a bearer token bound to ``org``; only its digest is stored, the token is shown once."""
+    token = "mkp_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, org_id=org.id, token_hash=_token_digest(token), name=name))
+    db.session.flush()
+    return token
+
+
+def register_account(data: dict) -> tuple[User, Organization, str]:
+    """Register a user with a new buyer or vendor organisation they own, and log them in.
+
+    :raises ConflictError: the e-mail is taken.
+    """
+    org_data = data["organization"]
+    user = create_user(data["email"], data["name"], data["password"], org_data.get("locale", "vi"))
+    org = create_organization(org_data["kind"], org_data["name"], country=org_data["country"],
+                              currency=org_data["currency"], locale=org_data["locale"])
+    add_membership(user, org, "owner")
+    return user, org, issue_token(user, org, "login")
+
+
+def login(email: str, password: str, organization_id: int | None = None) -> tuple[User, Membership, str]:
+    """Check credentials and issue a token for one of the user's organisations.
+
+    :raises UnauthorizedError: wrong e-mail or password (we do not say which).
+    """
+    user = db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+    if user is None:
+        verify_password(_DUMMY_HASH, password)  # same cost whether or not the e-mail exists
+        raise UnauthorizedError("wrong e-mail or password", code="bad_credentials")
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        raise UnauthorizedError("wrong e-mail or password", code="bad_credentials")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    memberships = sorted(user.memberships, key=lambda m: m.id)
+    if not memberships:
+        raise ForbiddenError("this account belongs to no organisation")
+    membership = memberships[0]
+    if organization_id is not None:
+        membership = next((m for m in memberships if m.org_id == organization_id), None)
+        if membership is None:
+            raise NotFoundError("no such organisation")
+    return user, membership, issue_token(user, membership.organization, "login")
+
+
+def authenticate(token: str) -> Session | None:
+    """Resolve a bearer token to its session, or None when it is unknown, revoked or expired."""
+    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).scalar_one_or_none()
+    now = utcnow()
+    if row is None or not row.is_usable(now):
+        return None
+    membership = db.session.execute(
+        select(Membership).where(Membership.user_id == row.user_id, Membership.org_id == row.org_id)
+    ).scalar_one_or_none()
+    if membership is None or not membership.user.is_active:
+        return None
+    return Session(user=membership.user, organization=membership.organization, membership=membership, token=row)
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
+def add_member(actor: Session, org_id: int, data: dict) -> Membership:
+    """Add a person to the actor's organisation with a role (creating their account if new).
+
+    :raises NotFoundError: ``org_id`` is not the actor's organisation.
+    :raises ForbiddenError: the actor may not manage members.
+    """
+    if org_id != actor.organization.id:
+        raise NotFoundError("no such organisation")
+    if not actor.membership.can_manage_members():
+        raise ForbiddenError("only owners and admins manage members")
+    org = actor.organization
+    if data["role"] not in ROLES[org.kind]:
+        raise InvalidInputError("unknown role", fields={"role": [f"must be one of {', '.join(ROLES[org.kind])}"]})
+    email = data["email"].strip().lower()
+    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None:
+        user = create_user(email, data["name"], data["password"], org.locale)
+    elif db.session.execute(select(Membership.id).where(Membership.user_id == user.id, Membership.org_id == org.id)).first():
+        raise ConflictError("this person is already a member", code="already_member")
+    return add_membership(user, org, data["role"])
+
+
+def list_members(actor: Session, org_id: int) -> list[Membership]:
+    if org_id != actor.organization.id:
+        raise NotFoundError("no such organisation")
+    return list(db.session.execute(select(Membership).where(Membership.org_id == org_id).order_by(Membership.id)).scalars())
+
+
+def count_users() -> int:
+    return db.session.execute(select(func.count(User.id))).scalar_one()

@@ -1,0 +1,67 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from .errors import register_error_handlers
+from .extensions import api, db, migrate
+from .settings import PROJECT_ROOT, load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, commands."""
+    from . import embedded, models  # noqa: F401  (models: every table and transition table)
+
+    settings = load_settings(config)
+    embedded.resolve_services(settings)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    app.config.update(
+        SECRET_KEY=settings["SECRET_KEY"] or "dev-only-not-secret",
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=60 * 1024 * 1024,
+        API_TITLE="Marketplace API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+            "info": {"description": "A neutral B2B marketplace: vendors, RFQs, escrow, shipping, disputes."},
+        },
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    api.init_app(app)
+    _register_blueprints()
+    register_error_handlers(app)  # after api.init_app: our envelope replaces flask-smorest's
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app
+
+
+def _register_blueprints() -> None:
+    from .accounts.api import blp as accounts
+    from .deals.api import blp as deals
+    from .disputes.api import blp as disputes
+    from .escrow.api import blp as escrow
+    from .notifications.api import blp as notifications
+    from .rfq.api import blp as rfq
+    from .shipping.api import blp as shipping
+    from .vendors.api import blp as vendors
+
+    for blueprint in (accounts, vendors, rfq, deals, escrow, shipping, disputes, notifications):
+        api.register_blueprint(blueprint)

@@ -1,0 +1,125 @@
+"""The ``marketplace`` command: demo, worker, sweep, seed, plus Flask-Migrate's ``db`` group."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .app import create_app
+
+log = logging.getLogger(__name__)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main() -> None:
+    """Marketplace: a neutral B2B marketplace engine."""
+
+
+def _warn_eviction_policy(conn) -> None:
+    try:
+        policy = conn.config_get("maxmemory-policy").get("maxmemory-policy")
+    except Exception:  # managed Redis may forbid CONFIG
+        return
+    if policy != "noeviction":
+        click.echo(f"WARNING: Redis maxmemory-policy is {policy!r}; jobs may be evicted. Use 'noeviction'.", err=True)
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker (with RQ's scheduler) on every queue; also schedules the sweeper tick."""
+    from rq import Worker
+
+    from .jobs import all_queues, redis_connection, schedule_sweeper
+
+    conn = redis_connection()
+    _warn_eviction_policy(conn)
+    schedule_sweeper()
+    Worker(all_queues(), connection=conn).work(with_scheduler=True, burst=burst)
+
+
+@main.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Run the sweeper once now: fire due deadlines, re-drive the outbox and stalled settlements."""
+    from .jobs import sweep
+
+    click.echo(sweep())
+
+
+@main.command("seed")
+@with_appcontext
+def seed_command() -> None:
+    """Load the demo data (idempotent: does nothing when the demo admin exists)."""
+    from .seed import seed_demo
+
+    for line in seed_demo():
+        click.echo(line)
+
+
+@main.command("demo")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn web workers")
+def demo_command(port: int, workers: int) -> None:
+    """Start everything on embedded defaults: PostgreSQL, Redis, migrations, demo data, web and worker."""
+    from flask_migrate import upgrade
+
+    from . import embedded
+    from .seed import seed_demo
+    from .settings import load_settings
+
+    settings = load_settings()
+    instance = settings["INSTANCE_PATH"]
+    started_here = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
+    embedded.resolve_services(settings)
+    env = dict(os.environ, DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=settings["REDIS_URL"])
+    os.environ.update(DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=settings["REDIS_URL"])
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        logins = seed_demo()
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+                          "--access-logfile", "-", "marketplace.app:create_app()"], env=env),
+        subprocess.Popen([sys.executable, "-m", "marketplace.cli", "worker"], env=env),
+    ]
+    click.echo(f"\nMarketplace is running: http://127.0.0.1:{port}/api/v1/docs  (API: /api/v1, OpenAPI: /api/v1/openapi.json)")
+    for line in logins:
+        click.echo(f"  {line}")
+    click.echo("Press Ctrl-C to stop.\n")
+    stopping = False
+
+    def _stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if started_here:
+            embedded.stop_services(instance)
+        click.echo("Stopped.")
+
+
+if __name__ == "__main__":
+    main()

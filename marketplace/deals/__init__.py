@@ -1,0 +1,1 @@
+"""The deal: frozen terms, milestones, the deal state machine, timeline and deadlines."""

@@ -1,0 +1,10 @@
+"""Deal background jobs: take ids, reload, re-check state."""
+
+from ..jobs import job
+from . import services
+
+
+@job
+def release_deal(deal_id: int) -> bool:
+    """Release an accepted deal's escrow; a no-op for a deal in any other state."""
+    return services.release_deal(deal_id)

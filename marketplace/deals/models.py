@@ -1,0 +1,104 @@
+"""Deal, deal line and milestone tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import IdMixin, TimestampMixin
+from ..extensions import db
+
+
+class DealStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"  #: total above the buyer's threshold: an approver must agree
+    AWAITING_PAYMENT = "awaiting_payment"  #: the buyer pays each milestone into escrow
+    FUNDED = "funded"  #: every milestone is held in escrow; the vendor may ship
+    SHIPPED = "shipped"  #: handed to a carrier
+    DELIVERED = "delivered"  #: arrived; the inspection window runs
+    ACCEPTED = "accepted"  #: the buyer accepted (or the window lapsed); release is queued
+    RELEASED = "released"  #: money released to the vendor's payable, minus commission
+    CLOSED = "closed"  #: archived
+    CANCELLED = "cancelled"  #: stopped before any money was held
+    DISPUTED = "disputed"  #: release frozen until an admin decides
+    RESOLVED = "resolved"  #: a dispute decision has been settled
+    REFUNDED = "refunded"  #: every held milestone went back to the buyer
+
+
+class MilestoneStatus(StrEnum):
+    PENDING = "pending"  #: not yet payable (no gateway chosen)
+    AWAITING_PAYMENT = "awaiting_payment"  #: payment instructions issued
+    FUNDED = "funded"  #: held in escrow (a pending ledger transfer)
+    RELEASED = "released"  #: posted to the vendor
+    REFUNDED = "refunded"  #: voided back and paid to the buyer's refund payable
+    SPLIT = "split"  #: part released, part refunded by a dispute decision
+
+
+class Deal(IdMixin, TimestampMixin, db.Model):
+    __tablename__ = "deals"
+    __table_args__ = (CheckConstraint("total = subtotal + freight", name="total"),)
+
+    rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal: Mapped[int]  #: minor units: sum of line amounts
+    freight: Mapped[int]  #: minor units
+    total: Mapped[int]  #: minor units: what the buyer pays into escrow
+    commission_bps: Mapped[int]  #: frozen at award
+    terms: Mapped[dict] = mapped_column(JSONB)  #: frozen quote terms (incoterm, lead time, payment terms)
+    gateway: Mapped[str | None] = mapped_column(String(32))
+    ship_by_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    lines: Mapped[list["DealLine"]] = relationship(order_by="DealLine.id", cascade="all, delete-orphan", lazy="selectin")
+    milestones: Mapped[list["Milestone"]] = relationship(order_by="Milestone.seq", cascade="all, delete-orphan",
+                                                         lazy="selectin")
+
+    def is_party(self, org_id: int) -> bool:
+        return org_id in (self.buyer_id, self.vendor_id)
+
+    def is_fully_funded(self) -> bool:
+        return all(m.status == MilestoneStatus.FUNDED for m in self.milestones)
+
+    def can_release(self) -> bool:
+        return self.status == DealStatus.ACCEPTED
+
+    def held_milestones(self) -> list["Milestone"]:
+        return [m for m in self.milestones if m.status == MilestoneStatus.FUNDED]
+
+
+class DealLine(IdMixin, db.Model):
+    __tablename__ = "deal_lines"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    rfq_line_id: Mapped[int] = mapped_column(ForeignKey("rfq_lines.id"))
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int]
+    unit: Mapped[str] = mapped_column(String(16))
+    unit_price: Mapped[int]  #: minor units
+    amount: Mapped[int]  #: minor units: unit_price x quantity
+
+
+class Milestone(IdMixin, db.Model):
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("deal_id", "seq"), CheckConstraint("amount > 0", name="amount"))
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int]
+    name: Mapped[str] = mapped_column(String(64))
+    percent: Mapped[int]
+    due: Mapped[str] = mapped_column(String(24))  #: on_award | before_shipment
+    amount: Mapped[int]  #: minor units the buyer pays for this milestone
+    status: Mapped[str] = mapped_column(String(24), default=MilestoneStatus.PENDING)
+    payment_reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    funded_at: Mapped[datetime | None]
+    released_amount: Mapped[int] = mapped_column(default=0)  #: gross minor units posted to the vendor
+    commission_amount: Mapped[int] = mapped_column(default=0)  #: minor units kept by the platform
+    refunded_amount: Mapped[int] = mapped_column(default=0)  #: minor units returned to the buyer

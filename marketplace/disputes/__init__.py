@@ -1,0 +1,1 @@
+"""Dispute cases, messages, admin decisions and their settlement."""

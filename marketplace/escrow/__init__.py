@@ -1,0 +1,1 @@
+"""Ledger, payment gateways (bank_transfer, stripe), payouts, webhook inbox, reconciliation."""

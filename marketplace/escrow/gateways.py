@@ -1,0 +1,57 @@
+"""Payment gateways behind one interface. ``bank_transfer`` works with no external service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from ..money import format_amount
+
+
+def _check_digits(body: str) -> str:
+    """ISO 7064 MOD 97-10 check digits over the reference body, so typos in a memo are caught."""
+    digits = "".join(str(int(ch, 36)) for ch in body)
+    return f"{98 - (int(digits + '00') % 97):02d}"
+
+
+def payment_reference(deal_id: int, seq: int) -> str:
+    """A transfer memo a buyer can type: letters and digits only (Vietnamese banks strip the rest)."""
+    body = f"MKP{deal_id}M{seq}"
+    return body + _check_digits(body)
+
+
+def reference_is_valid(reference: str) -> bool:
+    reference = reference.strip().upper()
+    return len(reference) > 2 and reference[-2:].isdigit() and _check_digits(reference[:-2]) == reference[-2:]
+
+
+@dataclass
+class Gateway:
+    code: str
+
+    def instructions(self, milestone, currency: str) -> dict:
+        raise NotImplementedError
+
+
+class BankTransferGateway(Gateway):
+    """The buyer wires the amount with the reference as memo; an admin (or a statement import) confirms."""
+
+    def instructions(self, milestone, currency: str) -> dict:
+        cfg = current_app.config
+        return {
+            "method": "bank_transfer",
+            "bank_name": cfg["BANK_NAME"],
+            "account_name": cfg["BANK_ACCOUNT_NAME"],
+            "account_number": cfg["BANK_ACCOUNT_NUMBER"],
+            "reference": milestone.payment_reference,
+            "amount": format_amount(milestone.amount, currency),
+            "currency": currency,
+        }
+
+
+GATEWAYS: dict[str, Gateway] = {"bank_transfer": BankTransferGateway("bank_transfer")}
+
+
+def get_gateway(code: str) -> Gateway:
+    return GATEWAYS[code]

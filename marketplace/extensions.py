@@ -1,0 +1,11 @@
+"""Unbound extension objects; ``create_app`` binds them. Nothing else happens here."""
+
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+
+from .database import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = Api()

@@ -1,0 +1,1 @@
+"""RFQs, matching, invitations, quotes and revisions, comparison and award."""

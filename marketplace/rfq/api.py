@@ -1,0 +1,175 @@
+"""RFQ, invitation, quote and award endpoints."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import or_, select
+
+from ..accounts.auth import current, current_actor, login_required
+from ..extensions import db
+from ..pagination import page_schema
+from . import services
+from .models import Invitation, Rfq
+from .schemas import (AwardSchema, InvitationSchema, InviteSchema, QuoteCreateSchema, QuoteSchema, RevisionRequestSchema,
+                      RfqCreateSchema, RfqQuerySchema, RfqSchema)
+from .states import rfq_machine
+
+blp = Blueprint("rfq", __name__, url_prefix="/api/v1", description="RFQs, matching, quotes and award")
+
+BUYER_WRITERS = ("owner", "admin", "requester", "approver")
+VENDOR_SELLERS = ("owner", "admin", "sales")
+
+
+@blp.route("/rfqs")
+class Rfqs(MethodView):
+    @login_required()
+    @blp.arguments(RfqQuerySchema, location="query")
+    @blp.response(200, page_schema(RfqSchema, "RfqPage"))
+    def get(self, params):
+        """Buyers: their RFQs. Vendors: RFQs they are invited to and open RFQs (the board)."""
+        actor = current_actor()
+        if actor.role == "buyer":
+            stmt = Rfq.for_org(actor.org_id)
+        elif actor.role == "vendor":
+            invited = select(Invitation.rfq_id).where(Invitation.vendor_id == actor.org_id)
+            stmt = select(Rfq).where(Rfq.status != "draft", or_(Rfq.id.in_(invited), Rfq.visibility == "open"))
+        else:
+            stmt = select(Rfq)
+        if params.get("status"):
+            stmt = stmt.where(Rfq.status == params["status"])
+        if params.get("after"):
+            stmt = stmt.where(Rfq.id > params["after"])
+        rows = list(db.session.execute(stmt.order_by(Rfq.id).limit(params["limit"] + 1)).scalars())
+        cursor = rows[params["limit"] - 1].id if len(rows) > params["limit"] else None
+        return {"items": rows[: params["limit"]], "next_cursor": cursor}
+
+    @login_required("buyer", roles=BUYER_WRITERS)
+    @blp.arguments(RfqCreateSchema)
+    @blp.response(201, RfqSchema)
+    def post(self, data):
+        """Draft an RFQ with its lines."""
+        rfq = services.create_rfq(current_actor(), current().organization.currency, data)
+        db.session.commit()
+        return rfq
+
+
+@blp.route("/rfqs/<int:rfq_id>")
+@login_required()
+@blp.response(200, RfqSchema)
+def get_rfq(rfq_id):
+    """One RFQ, if the caller may see it."""
+    return services.visible_rfq(current_actor(), rfq_id)
+
+
+@blp.route("/rfqs/<int:rfq_id>/publish", methods=["POST"])
+@login_required("buyer", roles=BUYER_WRITERS)
+@blp.response(200, RfqSchema)
+def publish(rfq_id):
+    """Publish the RFQ: it opens to quotes and matching invites vendors in the background."""
+    rfq = services.publish_rfq(current_actor(), rfq_id)
+    db.session.commit()
+    return rfq
+
+
+@blp.route("/rfqs/<int:rfq_id>/cancel", methods=["POST"])
+@login_required("buyer", roles=BUYER_WRITERS)
+@blp.response(200, RfqSchema)
+def cancel(rfq_id):
+    """Cancel a draft, open or closed RFQ."""
+    rfq = services.buyer_rfq(current_actor().org_id, rfq_id)
+    rfq_machine.apply(rfq, "cancel", current_actor())
+    db.session.commit()
+    return rfq
+
+
+@blp.route("/rfqs/<int:rfq_id>/matches")
+class Matches(MethodView):
+    decorators = [login_required("buyer", "platform")]
+
+    @blp.response(200, InvitationSchema(many=True))
+    def get(self, rfq_id):
+        """Invited vendors with the rationale of each match."""
+        return services.list_invitations(services.visible_rfq(current_actor(), rfq_id))
+
+    @blp.arguments(InviteSchema)
+    @blp.response(201, InvitationSchema)
+    def post(self, data, rfq_id):
+        """Invite a verified vendor by hand."""
+        services.invite_vendor(current_actor(), rfq_id, data["vendor_id"])
+        db.session.commit()
+        rows = services.list_invitations(services.visible_rfq(current_actor(), rfq_id))
+        return next(r for r in rows if r["vendor_id"] == data["vendor_id"])
+
+
+@blp.route("/rfqs/<int:rfq_id>/quotes")
+class RfqQuotes(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(200, QuoteSchema(many=True))
+    def get(self, rfq_id):
+        """Quotes on the RFQ (a vendor sees only its own)."""
+        return services.rfq_quotes(current_actor(), rfq_id)
+
+    @blp.arguments(QuoteCreateSchema)
+    @blp.response(201, QuoteSchema)
+    def post(self, data, rfq_id):
+        """Quote on an RFQ (vendors)."""
+        if current().kind != "vendor" or current().role not in VENDOR_SELLERS:
+            from ..errors import ForbiddenError
+
+            raise ForbiddenError("only vendor sales members quote")
+        quote = services.submit_quote(current_actor(), rfq_id, data)
+        db.session.commit()
+        return quote
+
+
+@blp.route("/quotes/<int:quote_id>")
+@login_required()
+@blp.response(200, QuoteSchema)
+def get_quote(quote_id):
+    """One quote (its vendor, or the RFQ's buyer)."""
+    return services.visible_quote(current_actor(), quote_id)
+
+
+@blp.route("/quotes/<int:quote_id>/revise", methods=["POST"])
+@login_required("vendor", roles=VENDOR_SELLERS)
+@blp.arguments(QuoteCreateSchema)
+@blp.response(200, QuoteSchema)
+def revise(data, quote_id):
+    """Replace the quote with a new version."""
+    quote = services.revise_quote(current_actor(), quote_id, data)
+    db.session.commit()
+    return quote
+
+
+@blp.route("/quotes/<int:quote_id>/withdraw", methods=["POST"])
+@login_required("vendor", roles=VENDOR_SELLERS)
+@blp.response(200, QuoteSchema)
+def withdraw(quote_id):
+    """Withdraw the quote."""
+    quote = services.withdraw_quote(current_actor(), quote_id)
+    db.session.commit()
+    return quote
+
+
+@blp.route("/quotes/<int:quote_id>/request-revision", methods=["POST"])
+@login_required("buyer", roles=BUYER_WRITERS)
+@blp.arguments(RevisionRequestSchema)
+@blp.response(200, QuoteSchema)
+def request_revision(data, quote_id):
+    """Ask the vendor for a revised offer (counter-offer)."""
+    quote = services.request_revision(current_actor(), quote_id, data["message"])
+    db.session.commit()
+    return quote
+
+
+@blp.route("/rfqs/<int:rfq_id>/award", methods=["POST"])
+@login_required("buyer", roles=("owner", "admin", "approver", "requester"))
+@blp.arguments(AwardSchema)
+@blp.response(201)
+def award(data, rfq_id):
+    """Award whole quotes or single lines; one deal per winning vendor."""
+    from ..deals.schemas import DealSchema
+
+    deals = services.award_rfq(current_actor(), rfq_id, data)
+    db.session.commit()
+    return {"deals": DealSchema(many=True).dump(deals)}

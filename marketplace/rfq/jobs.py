@@ -1,0 +1,10 @@
+"""RFQ background jobs."""
+
+from ..jobs import job
+from . import services
+
+
+@job
+def match_rfq(rfq_id: int) -> int:
+    """Match an open RFQ to vendors and invite them; a re-run invites nobody twice."""
+    return services.match_and_invite(rfq_id)

@@ -1,0 +1,150 @@
+"""RFQ, invitation and quote tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import IdMixin, OrgScoped, TimestampMixin, utcnow
+from ..extensions import db
+
+INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
+
+
+class RfqStatus(StrEnum):
+    DRAFT = "draft"  #: being written; invisible to vendors
+    OPEN = "open"  #: published; invited (or, if open, any eligible) vendors may quote
+    CLOSED = "closed"  #: quote deadline passed; the buyer compares and awards
+    AWARDED = "awarded"  #: one or more quotes accepted; deals exist
+    CANCELLED = "cancelled"  #: withdrawn by the buyer
+    EXPIRED = "expired"  #: closed and never awarded in time
+
+
+class QuoteStatus(StrEnum):
+    SUBMITTED = "submitted"  #: first version in
+    REVISED = "revised"  #: a later version replaced the first
+    ACCEPTED = "accepted"  #: awarded (whole or some lines)
+    REJECTED = "rejected"  #: the buyer chose otherwise
+    WITHDRAWN = "withdrawn"  #: the vendor pulled it
+    EXPIRED = "expired"  #: validity lapsed before award
+
+
+class Rfq(IdMixin, TimestampMixin, OrgScoped, db.Model):
+    __tablename__ = "rfqs"
+    __org_column__ = "buyer_id"
+    __table_args__ = (Index("ix_rfqs_status", "status", "id"),)
+
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    delivery_region: Mapped[str | None] = mapped_column(String(8))  #: ISO 3166-2 or country code
+    delivery_address: Mapped[str | None] = mapped_column(Text)
+    incoterm: Mapped[str] = mapped_column(String(3), default="DAP")
+    named_place: Mapped[str | None] = mapped_column(String(200))
+    needed_by: Mapped[date | None]
+    quote_deadline: Mapped[datetime | None]
+    visibility: Mapped[str] = mapped_column(String(16), default="invite_only")  #: invite_only | open
+    status: Mapped[str] = mapped_column(String(16), default=RfqStatus.DRAFT)
+    search_text: Mapped[str] = mapped_column(Text, default="")  #: folded title, description and lines
+    published_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    lines: Mapped[list["RfqLine"]] = relationship(order_by="RfqLine.line_no", cascade="all, delete-orphan",
+                                                  lazy="selectin")
+
+    def accepts_quotes(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.status == RfqStatus.OPEN and (self.quote_deadline is None or self.quote_deadline > now)
+
+    def total_quantity(self) -> int:
+        return max((line.quantity for line in self.lines), default=0)
+
+
+class RfqLine(IdMixin, db.Model):
+    __tablename__ = "rfq_lines"
+    __table_args__ = (UniqueConstraint("rfq_id", "line_no"), CheckConstraint("quantity > 0", name="quantity"))
+
+    rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id", ondelete="CASCADE"))
+    line_no: Mapped[int]
+    description: Mapped[str] = mapped_column(Text)
+    hs_code: Mapped[str | None] = mapped_column(String(10))
+    category_id: Mapped[int | None]
+    quantity: Mapped[int]
+    unit: Mapped[str] = mapped_column(String(16))
+    target_unit_price: Mapped[int | None]  #: minor units of the RFQ's currency
+    awarded_quote_line_id: Mapped[int | None] = mapped_column(ForeignKey("quote_lines.id", use_alter=True))
+
+
+class Invitation(IdMixin, db.Model):
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("rfq_id", "vendor_id"),)
+
+    rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id", ondelete="CASCADE"), index=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))  #: match | manual
+    rank: Mapped[int | None]
+    score: Mapped[float | None]
+    rationale: Mapped[dict] = mapped_column(JSONB, default=dict)  #: which signals scored what
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Quote(IdMixin, TimestampMixin, OrgScoped, db.Model):
+    __tablename__ = "quotes"
+    __org_column__ = "vendor_id"
+    __table_args__ = (UniqueConstraint("rfq_id", "vendor_id"),)
+
+    rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=QuoteStatus.SUBMITTED)
+    revision: Mapped[int] = mapped_column(default=1)  #: current version number
+    currency: Mapped[str] = mapped_column(String(3))
+    incoterm: Mapped[str] = mapped_column(String(3))
+    freight: Mapped[int] = mapped_column(default=0)  #: minor units, whole quote
+    lead_time_days: Mapped[int]
+    valid_until: Mapped[datetime]
+    #: the deal's milestone schedule: [{"name", "percent", "due": on_award | before_shipment}]
+    payment_terms: Mapped[list] = mapped_column(JSONB)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    revision_requested: Mapped[str | None] = mapped_column(Text)  #: the buyer's counter-offer message
+    version: Mapped[int] = mapped_column(default=1)
+
+    lines: Mapped[list["QuoteLine"]] = relationship(order_by="QuoteLine.rfq_line_id", cascade="all, delete-orphan",
+                                                    lazy="selectin")
+    vendor = relationship("VendorProfile", lazy="joined")
+
+    def subtotal(self) -> int:
+        return sum(line.unit_price * line.quantity for line in self.lines)
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        return self.status in (QuoteStatus.SUBMITTED, QuoteStatus.REVISED) and self.valid_until > (now or utcnow())
+
+
+class QuoteLine(IdMixin, db.Model):
+    __tablename__ = "quote_lines"
+    __table_args__ = (UniqueConstraint("quote_id", "rfq_line_id"), CheckConstraint("quantity > 0", name="quantity"),
+                      CheckConstraint("unit_price >= 0", name="unit_price"))
+
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
+    rfq_line_id: Mapped[int] = mapped_column(ForeignKey("rfq_lines.id"))
+    unit_price: Mapped[int]  #: minor units
+    quantity: Mapped[int]
+    lead_time_days: Mapped[int | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class QuoteVersion(IdMixin, db.Model):
+    """A frozen copy of each quote revision, so earlier versions stay readable."""
+
+    __tablename__ = "quote_versions"
+    __table_args__ = (UniqueConstraint("quote_id", "revision"),)
+
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
+    revision: Mapped[int]
+    snapshot: Mapped[dict] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

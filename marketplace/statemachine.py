@@ -1,0 +1,254 @@
+"""Declarative transition tables and the one function that applies a transition.
+
+A table lists, per transition, the states it may start from, the state it leads to and the roles
+that may trigger it; timers say which deadline a state starts. :meth:`StateMachine.apply` checks the
+table, locks the row, moves the state with a version guard, appends an :class:`Event` and
+(re)schedules deadlines. Applying a transition that is already applied is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from flask import current_app
+from sqlalchemy import Index, String, select, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .database import IdMixin, utcnow
+from .errors import ConflictError, ForbiddenError, IllegalTransitionError
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+ROLES = frozenset({"buyer", "vendor", "admin", "system"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who triggers a transition: a role in the table, and the user/organisation behind it."""
+
+    role: str  #: buyer | vendor | admin | system
+    user_id: int | None = None
+    org_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown actor role {self.role!r}")
+
+
+SYSTEM = Actor("system")
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Timer:
+    """Entering ``state`` starts a deadline that fires ``transition`` (as ``system``) after ``delay``."""
+
+    state: str
+    kind: str
+    transition: str
+    delay: Callable[[Any, dict], timedelta]  #: (subject, app config) -> how long
+
+
+@dataclass
+class StateMachine:
+    subject: str  #: the subject type written on events and deadlines, e.g. ``deal``
+    model: Any
+    states: tuple[str, ...]
+    transitions: list[Transition]
+    timers: list[Timer] = field(default_factory=list)
+    state_attr: str = "status"
+
+    def __post_init__(self) -> None:
+        self._by_name = {t.name: t for t in self.transitions}
+        for t in self.transitions:
+            unknown = {*t.sources, t.target} - set(self.states)
+            if unknown:
+                raise ValueError(f"{self.subject}.{t.name} uses unknown states {unknown}")
+            if not t.roles <= ROLES:
+                raise ValueError(f"{self.subject}.{t.name} has unknown roles")
+        for timer in self.timers:
+            if timer.transition not in self._by_name or "system" not in self._by_name[timer.transition].roles:
+                raise ValueError(f"timer {timer.kind} must fire a system transition")
+        MACHINES[self.subject] = self
+
+    def transition(self, name: str) -> Transition:
+        return self._by_name[name]
+
+    def allowed(self, state: str, role: str) -> list[str]:
+        """Transition names ``role`` may trigger from ``state`` (used by clients to draw buttons)."""
+        return [t.name for t in self.transitions if state in t.sources and role in t.roles]
+
+    def lock(self, subject_id: int):
+        """Re-read the subject under ``SELECT ... FOR UPDATE``."""
+        obj = db.session.execute(
+            select(self.model).where(self.model.id == subject_id).with_for_update().execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if obj is None:
+            raise ConflictError(f"{self.subject} {subject_id} vanished")
+        return obj
+
+    def apply(self, obj, name: str, actor: Actor, payload: dict | None = None, *, guard: Callable[[Any], str | None] | None = None) -> bool:
+        """Apply transition ``name`` to ``obj``; True if the state moved, False if it was already there.
+
+        :raises ForbiddenError: the actor's role may not trigger this transition.
+        :raises IllegalTransitionError: the current state is not a source of the transition.
+        :raises ConflictError: ``guard`` refused (it returns a reason) or a concurrent writer won.
+        """
+        t = self._by_name[name]
+        if actor.role not in t.roles:
+            raise ForbiddenError(f"a {actor.role} may not {name.replace('_', ' ')} this {self.subject}")
+        obj = self.lock(obj.id)
+        current = getattr(obj, self.state_attr)
+        if current == t.target and current not in t.sources:
+            return False  # already applied: a double click or a retried job
+        if current not in t.sources:
+            raise IllegalTransitionError(
+                f"cannot {name.replace('_', ' ')} a {self.subject} that is {current}",
+                fields={"state": current, "allowed": self.allowed(current, actor.role)},
+            )
+        if guard is not None:
+            reason = guard(obj)
+            if reason:
+                raise ConflictError(reason)
+        model = self.model
+        moved = db.session.execute(
+            update(model)
+            .where(model.id == obj.id, getattr(model, self.state_attr) == current)
+            .values({self.state_attr: t.target, "version": model.version + 1,
+                     **({"updated_at": utcnow()} if hasattr(model, "updated_at") else {})})
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:  # cannot happen under the row lock; kept as the version guard
+            raise ConflictError(f"{self.subject} {obj.id} changed while we were working; try again")
+        db.session.refresh(obj)
+        record_event(self.subject, obj.id, name, current, t.target, actor, payload)
+        self._reschedule(obj, current, t.target)
+        return True
+
+    def start(self, obj, actor: Actor, payload: dict | None = None) -> None:
+        """Record a new subject's creation in its initial state and start that state's timers."""
+        db.session.flush()
+        state = getattr(obj, self.state_attr)
+        record_event(self.subject, obj.id, "create", None, state, actor, payload)
+        self._reschedule(obj, None, state)
+
+    def _reschedule(self, obj, old: str | None, new: str) -> None:
+        now = utcnow()
+        db.session.execute(
+            update(Deadline)
+            .where(Deadline.subject_type == self.subject, Deadline.subject_id == obj.id,
+                   Deadline.expected_state == old, Deadline.fired_at.is_(None), Deadline.cancelled_at.is_(None))
+            .values(cancelled_at=now)
+        )
+        for timer in self.timers:
+            if timer.state == new:
+                due = now + timer.delay(obj, current_app.config)
+                db.session.add(Deadline(subject_type=self.subject, subject_id=obj.id, kind=timer.kind,
+                                        expected_state=new, transition=timer.transition, due_at=due))
+
+
+#: subject type -> machine, filled as domain ``states`` modules are imported.
+MACHINES: dict[str, StateMachine] = {}
+
+
+class Event(IdMixin, db.Model):
+    """One applied transition (or notable fact) on a subject: the timeline and the audit trail."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_subject", "subject_type", "subject_id", "id"),)
+
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int]
+    name: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_user_id: Mapped[int | None]
+    actor_org_id: Mapped[int | None]
+    payload: Mapped[dict] = mapped_column(JSONB, default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def record_event(subject: str, subject_id: int, name: str, old: str | None, new: str | None,
+                 actor: Actor, payload: dict | None = None) -> Event:
+    event = Event(subject_type=subject, subject_id=subject_id, name=name, from_state=old, to_state=new,
+                  actor_role=actor.role, actor_user_id=actor.user_id, actor_org_id=actor.org_id,
+                  payload=payload or {})
+    db.session.add(event)
+    return event
+
+
+def events_for(subject: str, subject_id: int) -> list[Event]:
+    return list(db.session.execute(
+        select(Event).where(Event.subject_type == subject, Event.subject_id == subject_id).order_by(Event.id)
+    ).scalars())
+
+
+class Deadline(IdMixin, db.Model):
+    """A timer stored in PostgreSQL: when ``due_at`` passes and the subject is still in
+    ``expected_state``, the sweeper applies ``transition`` as ``system``."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (Index("ix_deadlines_due", "due_at", postgresql_where="fired_at IS NULL AND cancelled_at IS NULL"),)
+
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(32))
+    expected_state: Mapped[str] = mapped_column(String(32))
+    transition: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+
+AFTER_TRANSITION: dict[tuple[str, str], str] = {}
+"""(subject, transition) -> "module:function" run after a timer fired it, e.g. enqueue a release."""
+
+
+def fire_due_deadlines(now: datetime | None = None, limit: int = 500) -> int:
+    """Fire every due deadline whose subject is still in the expected state; each in its own savepoint.
+
+    ``SKIP LOCKED`` lets two sweepers run at once without firing a deadline twice.
+    """
+    import importlib
+
+    now = now or utcnow()
+    due = db.session.execute(
+        select(Deadline)
+        .where(Deadline.due_at <= now, Deadline.fired_at.is_(None), Deadline.cancelled_at.is_(None))
+        .order_by(Deadline.due_at, Deadline.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+    fired = 0
+    for deadline in due:
+        machine = MACHINES.get(deadline.subject_type)
+        deadline.fired_at = now
+        if machine is None:
+            continue
+        subject = db.session.get(machine.model, deadline.subject_id)
+        if subject is None or getattr(subject, machine.state_attr) != deadline.expected_state:
+            continue
+        try:
+            with db.session.begin_nested():
+                machine.apply(subject, deadline.transition, SYSTEM, {"deadline": deadline.kind})
+                hook = AFTER_TRANSITION.get((deadline.subject_type, deadline.transition))
+                if hook:
+                    module, _, fn = hook.partition(":")
+                    getattr(importlib.import_module(module), fn)(subject)
+            fired += 1
+        except ConflictError:
+            log.info("deadline %s no longer applies", deadline.id)
+    return fired

@@ -1,0 +1,1 @@
+"""Vendor profiles, verification (KYB) and the catalog: products, price tiers, search."""
