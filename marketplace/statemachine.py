@@ -93,7 +93,7 @@ class StateMachine:
     def lock(self, subject_id: int):
         """Re-read the subject under ``SELECT ... FOR UPDATE``."""
         obj = db.session.execute(
-            select(self.model).where(self.model.id == subject_id).with_for_update().execution_options(populate_existing=True)
+            select(self.model).where(self.model.id == subject_id).with_for_update(of=self.model).execution_options(populate_existing=True)
         ).scalar_one_or_none()
         if obj is None:
             raise ConflictError(f"{self.subject} {subject_id} vanished")

@@ -1,0 +1,124 @@
+"""Demo data: an admin, three verified vendors with products, two buyer organisations, an open RFQ
+with quotes, and one deal in progress. Idempotent: nothing happens when the demo admin exists."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from .accounts.models import Organization, User
+from .accounts.services import add_membership, create_organization, create_user
+from .database import utcnow
+from .extensions import db
+from .statemachine import SYSTEM, Actor
+
+PASSWORD = "demo-password-1"
+ADMIN_EMAIL = "admin@demo.local"
+
+VENDORS = [
+    ("Công ty TNHH Cơ khí Sài Gòn", "0301234567", ["VN-SG", "VN-DN"], [
+        ("LASER-1530", "Fiber laser cutting machine 1530", "Máy cắt laser fiber 1530", "845611", "set", 1, "450000000"),
+        ("BEAR-6205", "Ball bearing 6205-2RS", "Vòng bi 6205-2RS", "848210", "piece", 100, "18000"),
+    ]),
+    ("Công ty CP Thép Hà Nội", "0107654321", ["VN-HN", "VN-HP", "VN"], [
+        ("HRC-3MM", "Hot-rolled steel coil 3mm", "Thép cuộn cán nóng 3mm", "720839", "tonne", 5, "15500000"),
+        ("REBAR-D16", "Deformed rebar D16", "Thép thanh vằn D16", "721420", "tonne", 10, "14200000"),
+    ]),
+    ("Đà Nẵng Packaging JSC", "0401122334", ["VN-DN", "VN-SG", "VN-HN"], [
+        ("CARTON-5L", "5-ply corrugated carton box 60x40x40", "Thùng carton 5 lớp 60x40x40", "481910", "piece", 500, "12500"),
+        ("PALLET-EU", "Wooden pallet 1200x800", "Pallet gỗ 1200x800", "441510", "piece", 50, "180000"),
+    ]),
+]
+
+BUYERS = [
+    ("Nhà máy May Việt Tiến (demo)", [("owner", "buyer1@demo.local"), ("requester", "req1@demo.local"),
+                                       ("approver", "approver1@demo.local"), ("finance", "finance1@demo.local")]),
+    ("Vinamilk Logistics (demo)", [("owner", "buyer2@demo.local"), ("requester", "req2@demo.local")]),
+]
+
+
+def seed_demo() -> list[str]:
+    """Create the demo data set and return the login lines to print."""
+    from .deals.services import confirm_bank_transfer, start_payment
+    from .rfq.services import award_rfq, create_rfq, invite_vendor, publish_rfq, submit_quote
+    from .vendors.services import create_product, decide_verification, submit_verification, update_vendor_profile
+
+    logins = [f"password for every demo account: {PASSWORD}"]
+    if db.session.execute(select(User.id).where(User.email == ADMIN_EMAIL)).first():
+        return logins + ["demo data already present"]
+    platform = create_organization("platform", "Marketplace Operator")
+    admin = create_user(ADMIN_EMAIL, "Platform Admin", PASSWORD, "en")
+    add_membership(admin, platform, "admin")
+    admin_actor = Actor("admin", admin.id, platform.id)
+    logins.append(f"admin:  {ADMIN_EMAIL}")
+
+    vendor_actors = []
+    for i, (name, tax, regions, products) in enumerate(VENDORS, start=1):
+        org = create_organization("vendor", name)
+        user = create_user(f"vendor{i}@demo.local", f"Vendor {i} Sales", PASSWORD)
+        add_membership(user, org, "owner")
+        actor = Actor("vendor", user.id, org.id)
+        update_vendor_profile(org.id, actor, {"legal_name": name, "tax_code": tax, "regions": regions,
+                                              "monthly_capacity": 100000, "certifications": ["ISO 9001"]})
+        submit_verification(org.id, actor)
+        decide_verification(org.id, admin_actor, "verify")
+        for sku, en, vi, hs, unit, moq, price in products:
+            create_product(actor, {"sku": sku, "name": en, "name_vi": vi, "description": f"{en} / {vi}", "hs_code": hs,
+                                   "unit": unit, "moq": moq, "currency": "VND", "status": "active",
+                                   "price_tiers": [{"min_qty": moq, "unit_price_minor": int(price)},
+                                                   {"min_qty": moq * 10, "unit_price_minor": int(price) * 95 // 100}]})
+        vendor_actors.append(actor)
+        logins.append(f"vendor: vendor{i}@demo.local ({name})")
+
+    buyer_actors = []
+    for name, members in BUYERS:
+        org = create_organization("buyer", name, approval_threshold=2_000_000_000)
+        actor = None
+        for role, email in members:
+            user = create_user(email, email.split("@")[0].title(), PASSWORD)
+            add_membership(user, org, role)
+            if role == "owner":
+                actor = Actor("buyer", user.id, org.id)
+                logins.append(f"buyer:  {email} ({name}, owner; also {', '.join(e for r, e in members if r != 'owner')})")
+        buyer_actors.append(actor)
+
+    db.session.flush()
+    buyer = buyer_actors[0]
+    # an RFQ that went all the way to a funded deal
+    done = create_rfq(buyer, "VND", {
+        "title": "Vòng bi 6205 cho dây chuyền may", "description": "Ball bearings 6205-2RS", "delivery_region": "VN-SG",
+        "incoterm": "DAP", "visibility": "invite_only", "quote_deadline": utcnow() + timedelta(days=5),
+        "lines": [{"description": "Vòng bi 6205-2RS", "quantity": 2000, "unit": "piece", "hs_code": "848210"}]})
+    invite_vendor(buyer, done.id, vendor_actors[0].org_id)
+    publish_rfq(buyer, done.id)
+    quote = submit_quote(vendor_actors[0], done.id, {
+        "lead_time_days": 10, "freight": "1500000",
+        "payment_terms": [{"name": "deposit", "percent": 30, "due": "on_award"},
+                          {"name": "balance", "percent": 70, "due": "before_shipment"}],
+        "lines": [{"rfq_line_id": done.lines[0].id, "unit_price": "17500", "quantity": 2000}]})
+    deal = award_rfq(buyer, done.id, {"quote_ids": [quote.id]})[0]
+    start_payment(buyer, "owner", deal.id, "bank_transfer")
+    for m in deal.milestones:
+        confirm_bank_transfer(admin_actor, m.payment_reference, m.amount, "VND")
+
+    # an open RFQ with competing quotes
+    open_rfq = create_rfq(buyer_actors[1], "VND", {
+        "title": "Thùng carton 5 lớp và pallet gỗ", "description": "Cartons and pallets for the Bình Dương warehouse",
+        "delivery_region": "VN-SG", "incoterm": "DAP", "visibility": "open",
+        "quote_deadline": utcnow() + timedelta(days=7),
+        "lines": [{"description": "Thùng carton 5 lớp 60x40x40", "quantity": 20000, "unit": "piece"},
+                  {"description": "Pallet gỗ 1200x800", "quantity": 500, "unit": "piece"}]})
+    publish_rfq(buyer_actors[1], open_rfq.id)
+    for vendor, prices in ((vendor_actors[2], ("12000", "175000")), (vendor_actors[0], ("12900", "169000"))):
+        submit_quote(vendor, open_rfq.id, {
+            "lead_time_days": 14, "freight": "3000000",
+            "lines": [{"rfq_line_id": open_rfq.lines[0].id, "unit_price": prices[0], "quantity": 20000},
+                      {"rfq_line_id": open_rfq.lines[1].id, "unit_price": prices[1], "quantity": 500}]})
+    db.session.commit()
+    logins.append(f"deal #{deal.id} is funded and waiting for vendor1 to ship; RFQ #{open_rfq.id} is open with two quotes")
+    return logins
+
+
+def platform_org() -> Organization | None:
+    return db.session.execute(select(Organization).where(Organization.kind == "platform")).scalars().first()
