@@ -56,6 +56,24 @@ def sweep_command() -> None:
     click.echo(sweep())
 
 
+@main.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Platform Admin")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create a platform admin (and the platform organisation on first use)."""
+    from .accounts.services import add_membership, create_organization, create_user
+    from .extensions import db
+    from .seed import platform_org
+
+    org = platform_org() or create_organization("platform", "Marketplace Operator")
+    user = create_user(email, name, password, "en")
+    add_membership(user, org, "admin")
+    db.session.commit()
+    click.echo(f"admin {user.email} created in organisation {org.id}")
+
+
 @main.command("seed")
 @with_appcontext
 def seed_command() -> None:

@@ -10,6 +10,8 @@ from .rfq.models import Invitation, Quote, QuoteLine, QuoteVersion, Rfq, RfqLine
 from .shipping.models import Shipment, TrackingEvent  # noqa: F401
 from .statemachine import Deadline, Event  # noqa: F401
 from .vendors.models import PriceTier, Product, VendorProfile  # noqa: F401
+from .vendors.models import (Category, PriceList, PriceListItem, ProductImport, ProductImportError,  # noqa: F401
+                             VendorDocument)
 
 # the transition tables register themselves with the sweeper on import
 from .deals import states as _deal_states  # noqa: F401,E402

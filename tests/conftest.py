@@ -68,7 +68,7 @@ def app(database_url, redis_url):
         "QUEUE_PREFIX": f"t{os.getpid()}-", "INSTANCE_PATH": str(PROJECT_ROOT / "instance" / "test-services"),
     })
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         yield app
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ARRAY, CheckConstraint, Computed, ForeignKey, Index, String, Text, UniqueConstraint, select
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import (ARRAY, BigInteger, CheckConstraint, Computed, ForeignKey, Index, String, Text, UniqueConstraint,
+                        func, select)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import IdMixin, OrgScoped, TimestampMixin
+from ..database import IdMixin, OrgScoped, TimestampMixin, utcnow
 from ..extensions import db
 
 
@@ -45,6 +46,14 @@ class VendorProfile(TimestampMixin, db.Model):
     verified_at: Mapped[datetime | None]
     commission_bps: Mapped[int | None]  #: overrides the platform default when set
     version: Mapped[int] = mapped_column(default=1)
+    #: ``[{"kind": "registered"|"warehouse"|"billing", "line1", "district", "province", "region", "country", ...}]``
+    addresses: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
+    #: ids of :class:`Category` rows the vendor supplies
+    category_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list, server_default="{}")
+    #: where payouts go: ``{"method": "bank_transfer", "bank_name", "account_number", "account_holder"}``
+    #: or ``{"method": "stripe", "stripe_account_id"}``; never shown publicly
+    payout_account: Mapped[dict | None] = mapped_column(JSONB)
+    submitted_at: Mapped[datetime | None]  #: last submission for verification; orders the admin queue
 
     organization = relationship("Organization", lazy="joined")
 
@@ -66,6 +75,7 @@ class Product(IdMixin, TimestampMixin, OrgScoped, db.Model):
         CheckConstraint("moq >= 1", name="moq_positive"),
         Index("ix_products_search", "search_vector", postgresql_using="gin"),
         Index("ix_products_status_id", "status", "id"),
+        Index("ix_products_created_id", "created_at", "id"),
     )
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"), index=True)
@@ -74,7 +84,7 @@ class Product(IdMixin, TimestampMixin, OrgScoped, db.Model):
     name_vi: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     hs_code: Mapped[str | None] = mapped_column(String(10), index=True)
-    category_id: Mapped[int | None]
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"), index=True)
     unit: Mapped[str] = mapped_column(String(16))
     pack_size: Mapped[int] = mapped_column(default=1)
     moq: Mapped[int] = mapped_column(default=1)  #: minimum order quantity, in ``unit``
@@ -107,6 +117,119 @@ class PriceTier(IdMixin, db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     min_qty: Mapped[int]  #: the quantity break
     unit_price: Mapped[int]  #: minor units of the product's currency
+
+
+class DocumentKind(StrEnum):
+    BUSINESS_REGISTRATION = "business_registration"  #: giấy chứng nhận đăng ký doanh nghiệp; needed to submit
+    TAX_CERTIFICATE = "tax_certificate"  #: tax registration certificate
+    CERTIFICATION = "certification"  #: ISO 9001, CE, ... certificates
+    OTHER = "other"
+
+
+class VendorDocument(IdMixin, OrgScoped, db.Model):
+    """Metadata of one verification document; the bytes live on disk, addressed by their SHA-256."""
+
+    __tablename__ = "vendor_documents"
+    __org_column__ = "vendor_id"
+
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(255))  #: as uploaded, for display only
+    content_type: Mapped[str] = mapped_column(String(64))  #: sniffed from the bytes, not from the client
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  #: hex digest; also the file's name on disk
+    uploaded_by: Mapped[int | None]  #: user id
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+
+
+class Category(IdMixin, db.Model):
+    """A node of the category tree: HS sections, chapters and headings, plus marketplace categories."""
+
+    __tablename__ = "categories"
+    __table_args__ = (Index("ix_categories_path", "path", postgresql_ops={"path": "text_pattern_ops"}),)
+
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  #: ``HS-S-XVI``, ``HS-84``, ``HS-8482`` or a marketplace code
+    name_en: Mapped[str] = mapped_column(Text)
+    name_vi: Mapped[str | None] = mapped_column(Text)
+    hs_code: Mapped[str | None] = mapped_column(String(10))  #: chapter (2 digits) or heading (4 digits)
+    level: Mapped[int]  #: 0 = root (HS section or top marketplace category), then +1 per generation
+    source: Mapped[str] = mapped_column(String(16), default="marketplace")  #: ``hs`` | ``marketplace``
+    #: ``/1/12/340/``: the ids from the root down, for subtree filters with a prefix match
+    path: Mapped[str] = mapped_column(Text, default="")
+
+
+class PriceList(IdMixin, TimestampMixin, OrgScoped, db.Model):
+    """Prices a vendor negotiated with one buyer organisation, valid for a period."""
+
+    __tablename__ = "price_lists"
+    __org_column__ = "vendor_id"
+    __table_args__ = (Index("ix_price_lists_pair", "vendor_id", "buyer_org_id"),
+                      CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="period"))
+
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"))
+    buyer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]  #: exclusive; NULL = open-ended
+
+    items: Mapped[list["PriceListItem"]] = relationship(order_by="[PriceListItem.product_id, PriceListItem.min_qty]",
+                                                        cascade="all, delete-orphan", lazy="selectin")
+
+    def is_valid_at(self, at: datetime) -> bool:
+        return self.valid_from <= at and (self.valid_until is None or at < self.valid_until)
+
+
+class PriceListItem(IdMixin, db.Model):
+    __tablename__ = "price_list_items"
+    __table_args__ = (UniqueConstraint("price_list_id", "product_id", "min_qty"),
+                      CheckConstraint("unit_price >= 0", name="price"), CheckConstraint("min_qty >= 1", name="min_qty"))
+
+    price_list_id: Mapped[int] = mapped_column(ForeignKey("price_lists.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    min_qty: Mapped[int]  #: the quantity break
+    unit_price: Mapped[int]  #: minor units of the price list's currency
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"  #: uploaded, waiting for the bulk worker
+    RUNNING = "running"  #: rows are being imported chunk by chunk
+    DONE = "done"  #: every row was imported or reported
+    FAILED = "failed"  #: the file as a whole was refused (encoding, columns); nothing imported
+
+
+class ProductImport(IdMixin, TimestampMixin, OrgScoped, db.Model):
+    """One bulk upload; ``rows_done`` is the resumable cursor, committed with each chunk's rows."""
+
+    __tablename__ = "product_imports"
+    __org_column__ = "vendor_id"
+
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"), index=True)
+    uploaded_by: Mapped[int | None]
+    filename: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(8))  #: csv | xlsx
+    sha256: Mapped[str] = mapped_column(String(64))  #: the upload, stored content-addressed
+    size_bytes: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default=ImportStatus.QUEUED)
+    total_rows: Mapped[int | None]  #: data rows in the file, known after the first pass
+    rows_done: Mapped[int] = mapped_column(default=0)  #: data rows committed (imported or reported)
+    created_count: Mapped[int] = mapped_column(default=0)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    failure: Mapped[str | None] = mapped_column(Text)  #: why the whole file was refused
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class ProductImportError(IdMixin, db.Model):
+    __tablename__ = "product_import_errors"
+    __table_args__ = (Index("ix_product_import_errors_import", "import_id", "row_number"),)
+
+    import_id: Mapped[int] = mapped_column(ForeignKey("product_imports.id", ondelete="CASCADE"))
+    row_number: Mapped[int]  #: 1-based line in the file, the header being row 1
+    sku: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 def vendor_by_id(vendor_id: int):
