@@ -50,7 +50,7 @@ def main():
     assert urllib.request.urlopen(f"{BASE}/api/v1/docs").status == 200
     admin = call("POST", "/auth/login", body={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})["token"]
     vendor, vendor_id = register("vendor", f"Smoke Vendor {RUN}")
-    call("PATCH", f"/vendors/{vendor_id}", vendor, {"legal_name": "Smoke Vendor Co., Ltd", "tax_code": "0312345678",
+    call("PATCH", f"/vendors/{vendor_id}", vendor, {"legal_name": "Smoke Vendor Co., Ltd", "tax_code": "0312345673",
                                                     "regions": ["VN"], "monthly_capacity": 100000})
     call("POST", f"/vendors/{vendor_id}/verification", vendor)
     call("POST", f"/admin/vendors/{vendor_id}/verification", admin, {"decision": "verify"})

@@ -9,6 +9,7 @@ from flask import Flask
 
 from .errors import register_error_handlers
 from .extensions import api, db, migrate
+from .idempotency import init_idempotency
 from .settings import PROJECT_ROOT, load_settings
 
 
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     _register_blueprints()
     register_error_handlers(app)  # after api.init_app: our envelope replaces flask-smorest's
+    init_idempotency(app)
 
     @app.get("/healthz")
     def healthz():

@@ -4,6 +4,9 @@ from .accounts.models import ApiToken, Membership, Organization, User  # noqa: F
 from .deals.models import Deal, DealLine, Milestone  # noqa: F401
 from .disputes.models import Dispute, DisputeMessage  # noqa: F401
 from .escrow.models import LedgerAccount, LedgerTransfer  # noqa: F401
+from .escrow.bank_models import BankStatementImport, BankStatementLine, Payout, PayoutBatch  # noqa: F401
+from .escrow.bank_models import ReconciliationMismatch, ReconciliationReport  # noqa: F401
+from .idempotency import IdempotencyKey  # noqa: F401
 from .jobs import OutboxCommand  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .rfq.models import Invitation, Quote, QuoteLine, QuoteVersion, Rfq, RfqLine  # noqa: F401

@@ -17,15 +17,15 @@ PASSWORD = "demo-password-1"
 ADMIN_EMAIL = "admin@demo.local"
 
 VENDORS = [
-    ("Công ty TNHH Cơ khí Sài Gòn", "0301234567", ["VN-SG", "VN-DN"], [
+    ("Công ty TNHH Cơ khí Sài Gòn", "0301234562", ["VN-SG", "VN-DN"], [
         ("LASER-1530", "Fiber laser cutting machine 1530", "Máy cắt laser fiber 1530", "845611", "set", 1, "450000000"),
         ("BEAR-6205", "Ball bearing 6205-2RS", "Vòng bi 6205-2RS", "848210", "piece", 100, "18000"),
     ]),
-    ("Công ty CP Thép Hà Nội", "0107654321", ["VN-HN", "VN-HP", "VN"], [
+    ("Công ty CP Thép Hà Nội", "0107654326", ["VN-HN", "VN-HP", "VN"], [
         ("HRC-3MM", "Hot-rolled steel coil 3mm", "Thép cuộn cán nóng 3mm", "720839", "tonne", 5, "15500000"),
         ("REBAR-D16", "Deformed rebar D16", "Thép thanh vằn D16", "721420", "tonne", 10, "14200000"),
     ]),
-    ("Đà Nẵng Packaging JSC", "0401122334", ["VN-DN", "VN-SG", "VN-HN"], [
+    ("Đà Nẵng Packaging JSC", "0401122333", ["VN-DN", "VN-SG", "VN-HN"], [
         ("CARTON-5L", "5-ply corrugated carton box 60x40x40", "Thùng carton 5 lớp 60x40x40", "481910", "piece", 500, "12500"),
         ("PALLET-EU", "Wooden pallet 1200x800", "Pallet gỗ 1200x800", "441510", "piece", 50, "180000"),
     ]),

@@ -10,6 +10,19 @@ PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
 
 
+def valid_tax_code(n: int) -> str:
+    """A Vietnamese tax code (MST) with a correct check digit, different for each ``n``."""
+    from stdnum.vn import mst
+
+    base = 10_000_000 + n * 7
+    while True:
+        candidate = f"0{base:08d}"
+        digit = mst.calc_check_digit(candidate)
+        if len(digit) == 1:
+            return candidate + digit
+        base += 1
+
+
 @dataclass
 class Who:
     token: str
@@ -90,7 +103,7 @@ class ApiClient:
     def verified_vendor(self, admin: Who, regions=("VN",), name: str | None = None, capacity: int = 100000) -> Who:
         vendor = self.register("vendor", name)
         self.call("PATCH", f"/vendors/{vendor.org_id}", vendor, json={
-            "legal_name": name or f"Vendor {vendor.org_id} Co., Ltd", "tax_code": f"0{vendor.org_id:09d}",
+            "legal_name": name or f"Vendor {vendor.org_id} Co., Ltd", "tax_code": valid_tax_code(vendor.org_id),
             "regions": list(regions), "monthly_capacity": capacity}, expect=200)
         self.post(f"/vendors/{vendor.org_id}/verification", vendor)
         self.post(f"/admin/vendors/{vendor.org_id}/verification", admin, {"decision": "verify"})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 from ..money import format_amount
 
@@ -33,6 +34,12 @@ class Gateway:
     def instructions(self, milestone, currency: str) -> dict:
         raise NotImplementedError
 
+    def start(self, deal) -> None:
+        """The buyer chose this gateway (same transaction): prepare each milestone awaiting payment."""
+
+    def settled(self, deal, milestone) -> None:
+        """``milestone`` was just settled in the ledger (same transaction): move the real money, if we do."""
+
 
 class BankTransferGateway(Gateway):
     """The buyer wires the amount with the reference as memo; an admin (or a statement import) confirms."""
@@ -50,8 +57,53 @@ class BankTransferGateway(Gateway):
         }
 
 
-GATEWAYS: dict[str, Gateway] = {"bank_transfer": BankTransferGateway("bank_transfer")}
+class GatewayRegistry(Mapping):
+    """The gateways a buyer may choose in the current app: each is offered only when its settings are set.
+
+    ``get_gateway`` still finds a registered gateway whose settings are missing, so deals already paid
+    through it keep settling (their outbox commands wait until the settings are back).
+    """
+
+    def __init__(self) -> None:
+        self._gateways: dict[str, Gateway] = {}
+        self._requires: dict[str, tuple[str, ...]] = {}
+
+    def register(self, gateway: Gateway, requires: tuple[str, ...] = ()) -> None:
+        self._gateways[gateway.code] = gateway
+        self._requires[gateway.code] = requires
+
+    def _offered(self, code: str) -> bool:
+        needs = self._requires[code]
+        return not needs or (has_app_context() and all(current_app.config.get(name) for name in needs))
+
+    def __getitem__(self, code: str) -> Gateway:
+        if code not in self._gateways or not self._offered(code):
+            raise KeyError(code)
+        return self._gateways[code]
+
+    def __iter__(self):
+        return (code for code in self._gateways if self._offered(code))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def registered(self, code: str) -> Gateway:
+        return self._gateways[code]
+
+
+GATEWAYS = GatewayRegistry()
+GATEWAYS.register(BankTransferGateway("bank_transfer"))
 
 
 def get_gateway(code: str) -> Gateway:
-    return GATEWAYS[code]
+    """A registered gateway by code, offered or not (see :class:`GatewayRegistry`)."""
+    return GATEWAYS.registered(code)
+
+
+def _register_stripe() -> None:
+    from .stripe_gateway import StripeGateway
+
+    GATEWAYS.register(StripeGateway("stripe"), requires=("STRIPE_SECRET_KEY",))
+
+
+_register_stripe()

@@ -32,6 +32,8 @@ class VendorProfile(TimestampMixin, db.Model):
     """A vendor organisation's public profile; its id is the organisation's id."""
 
     __tablename__ = "vendor_profiles"
+    __table_args__ = (Index("ix_vendor_profiles_category_ids", "category_ids", postgresql_using="gin"),
+                      Index("ix_vendor_profiles_regions", "regions", postgresql_using="gin"))
 
     id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     legal_name: Mapped[str | None] = mapped_column(String(300))
@@ -94,6 +96,9 @@ class Product(IdMixin, TimestampMixin, OrgScoped, db.Model):
     status: Mapped[str] = mapped_column(String(16), default=ProductStatus.DRAFT)
     #: accent-folded name + description + HS code, for core full-text search
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: the bulk import that last wrote this row and its row number there (duplicate-SKU detection)
+    last_import_id: Mapped[int | None]
+    last_import_row: Mapped[int | None]
     search_vector = mapped_column(TSVECTOR, Computed("to_tsvector('simple', search_text)", persisted=True))
 
     tiers: Mapped[list["PriceTier"]] = relationship(order_by="PriceTier.min_qty", cascade="all, delete-orphan",

@@ -62,6 +62,8 @@ def upgrade():
                           ondelete="SET NULL")
     op.create_index(op.f("ix_products_category_id"), "products", ["category_id"])
     op.create_index("ix_products_created_id", "products", ["created_at", "id"])
+    op.add_column("products", sa.Column("last_import_id", sa.BigInteger(), nullable=True))
+    op.add_column("products", sa.Column("last_import_row", sa.BigInteger(), nullable=True))
 
     op.create_table(
         "price_lists",
@@ -97,7 +99,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["product_id"], ["products.id"], name=op.f("fk_price_list_items_product_id_products"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_price_list_items")),
-        sa.UniqueConstraint("price_list_id", "product_id", "min_qty", name=op.f("uq_price_list_items_price_list_id")),
+        sa.UniqueConstraint("price_list_id", "product_id", "min_qty", name=op.f("uq_price_list_items_price_list_id_product_id_min_qty")),
     )
     op.create_index(op.f("ix_price_list_items_product_id"), "price_list_items", ["product_id"])
 
@@ -145,6 +147,8 @@ def downgrade():
     op.drop_table("product_imports")
     op.drop_table("price_list_items")
     op.drop_table("price_lists")
+    op.drop_column("products", "last_import_row")
+    op.drop_column("products", "last_import_id")
     op.drop_index("ix_products_created_id", table_name="products")
     op.drop_index(op.f("ix_products_category_id"), table_name="products")
     op.drop_constraint(op.f("fk_products_category_id_categories"), "products", type_="foreignkey")

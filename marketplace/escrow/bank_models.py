@@ -1,0 +1,151 @@
+"""Bank-side tables: imported statement lines, payout batches and reconciliation reports.
+
+Kept apart from ``models.py`` (the ledger) so the bank-transfer gateway's bookkeeping reads as one
+unit; the ledger stays the source of truth for balances, these rows say *why* money moved.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import IdMixin, TimestampMixin, utcnow
+from ..extensions import db
+
+
+class LineState(StrEnum):
+    MATCHED = "matched"  #: exactly funded a milestone (or completed its partial credits exactly)
+    PARTIAL = "partial"  #: credited to a milestone that is still short; waits for a top-up
+    EXCESS = "excess"  #: funded a milestone; the overpaid part went to the buyer's refund payable
+    DUPLICATE = "duplicate"  #: the milestone was already paid: the whole amount went to refund payable
+    UNMATCHED = "unmatched"  #: no usable reference: the money waits in the bank suspense account
+    ASSIGNED = "assigned"  #: was unmatched; an admin assigned it to a milestone
+
+
+class BankStatementImport(IdMixin, db.Model):
+    """One uploaded statement file (re-uploading the same file creates an import with no new lines)."""
+
+    __tablename__ = "bank_statement_imports"
+
+    bank_account: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lines_total: Mapped[int] = mapped_column(default=0)  #: data rows in the file
+    lines_new: Mapped[int] = mapped_column(default=0)  #: rows not seen in an earlier import
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BankStatementLine(IdMixin, TimestampMixin, db.Model):
+    """One incoming credit on the platform's bank account, and what the platform did with it."""
+
+    __tablename__ = "bank_statement_lines"
+    __table_args__ = (
+        UniqueConstraint("bank_account", "bank_transaction_id"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("excess_amount >= 0 AND applied_amount >= 0 AND applied_amount + excess_amount <= amount",
+                        name="split_range"),
+        CheckConstraint(
+            "state IN ('matched','partial','excess','duplicate','unmatched','assigned')", name="state"),
+        Index("ix_bank_statement_lines_state", "state"),
+    )
+
+    import_id: Mapped[int] = mapped_column(ForeignKey("bank_statement_imports.id"), index=True)
+    bank_account: Mapped[str] = mapped_column(String(64))
+    bank_transaction_id: Mapped[str] = mapped_column(String(128))
+    booked_on: Mapped[date]
+    amount: Mapped[int]  #: minor units received (always positive: credits only)
+    currency: Mapped[str] = mapped_column(String(3))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reference: Mapped[str | None] = mapped_column(String(32))  #: the valid payment reference found in the memo
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64))  #: why a line is unmatched (no_reference, bad_check_digits, ...)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"), index=True)
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    applied_amount: Mapped[int] = mapped_column(default=0)  #: minor units of this line credited to its milestone
+    excess_amount: Mapped[int] = mapped_column(default=0)  #: minor units of this line sent to refund payable
+    transfer_ids: Mapped[list] = mapped_column(JSONB, default=list)  #: ledger transfers booked for this line
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None]
+
+
+class PayoutBatchStatus(StrEnum):
+    CREATED = "created"  #: amounts reserved (ledger holds); the admin now sends the bank transfers
+    PAID = "paid"  #: the admin marked it paid; the holds are posted
+
+
+class PayoutKind(StrEnum):
+    VENDOR = "vendor"  #: a vendor's payable (released escrow less commission)
+    REFUND = "refund"  #: a buyer's refund payable (refunds, overpayments, duplicates)
+
+
+class PayoutBatch(IdMixin, TimestampMixin, db.Model):
+    __tablename__ = "payout_batches"
+
+    gateway: Mapped[str] = mapped_column(String(32), default="bank_transfer")
+    status: Mapped[str] = mapped_column(String(16), default=PayoutBatchStatus.CREATED)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_at: Mapped[datetime | None]
+    bank_reference: Mapped[str | None] = mapped_column(String(128))  #: the bank's reference of the outgoing batch
+
+    payouts: Mapped[list["Payout"]] = relationship(order_by="Payout.id", lazy="selectin", back_populates="batch")
+
+
+class Payout(IdMixin, db.Model):
+    """What one organisation is paid in one currency by one batch."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batches.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(120))  #: the ledger account paid from
+    amount: Mapped[int]  #: minor units
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default=PayoutBatchStatus.CREATED)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None]
+
+    batch: Mapped[PayoutBatch] = relationship(back_populates="payouts", lazy="joined")
+
+    @property
+    def hold_id(self) -> str:
+        return f"po{self.id}.hold"
+
+    @property
+    def paid_id(self) -> str:
+        return f"po{self.id}.paid"
+
+
+class ReconciliationReport(IdMixin, db.Model):
+    __tablename__ = "reconciliation_reports"
+
+    status: Mapped[str] = mapped_column(String(16))  #: clean | mismatches
+    summary: Mapped[dict] = mapped_column(JSONB, default=dict)  #: per source and currency totals compared
+    mismatch_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    mismatches: Mapped[list["ReconciliationMismatch"]] = relationship(order_by="ReconciliationMismatch.id",
+                                                                      lazy="selectin")
+
+
+class ReconciliationMismatch(IdMixin, db.Model):
+    """One disagreement between the ledger and an outside record (bank statement, Stripe, ...)."""
+
+    __tablename__ = "reconciliation_mismatches"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_reports.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(32))  #: bank_transfer | stripe | ...
+    kind: Mapped[str] = mapped_column(String(48))  #: e.g. confirmation_without_statement, line_without_ledger
+    subject: Mapped[str] = mapped_column(String(120))  #: what it is about, e.g. ``line:12``, ``transfer:m3.fund``
+    currency: Mapped[str | None] = mapped_column(String(3))
+    expected: Mapped[int | None]  #: minor units per the outside record
+    actual: Mapped[int | None]  #: minor units per the ledger
+    message: Mapped[str] = mapped_column(Text)
