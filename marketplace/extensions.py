@@ -1,11 +1,16 @@
 """Unbound extension objects; ``create_app`` binds them. Nothing else happens here."""
 
 from flask_migrate import Migrate
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
 
+from .arguments import ApiParser
 from .database import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = Api()
+
+# every blueprint (created after this import) parses arguments with our parser: values PostgreSQL
+# cannot store are bad input (422), not a 500
+Blueprint.ARGUMENTS_PARSER = ApiParser()

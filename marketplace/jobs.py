@@ -195,9 +195,10 @@ def run_outbox_command(command_id: int) -> str:
 
 # --- the sweeper --------------------------------------------------------------------------------
 
-#: Extra re-drive steps registered by domains: callables run by every sweep (each commits itself).
+#: Extra re-drive steps registered by domains: ``fn(now)`` run by every sweep, each committed on its own.
 SWEEP_STEPS: list[str] = [
     "marketplace.deals.services:redrive_settlements",
+    "marketplace.vendors.jobs:redrive_imports",
 ]
 
 
@@ -223,7 +224,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     report["outbox"] = redrive_outbox()
     db.session.commit()
     for step in SWEEP_STEPS:
-        report[step.rsplit(":", 1)[1]] = _resolve(step)()
+        report[step.rsplit(":", 1)[1]] = _resolve(step)(now)
         db.session.commit()
     return report
 

@@ -7,6 +7,8 @@ from .escrow.models import LedgerAccount, LedgerTransfer  # noqa: F401
 from .escrow.bank_models import BankStatementImport, BankStatementLine, Payout, PayoutBatch  # noqa: F401
 from .escrow.bank_models import ReconciliationMismatch, ReconciliationReport  # noqa: F401
 from .idempotency import IdempotencyKey  # noqa: F401
+from .escrow.stripe_gateway import StripeAccount, StripePayment  # noqa: F401
+from .escrow.webhooks import WebhookEvent  # noqa: F401
 from .jobs import OutboxCommand  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .rfq.models import Invitation, Quote, QuoteLine, QuoteVersion, Rfq, RfqLine  # noqa: F401

@@ -20,6 +20,9 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 _DECIMAL_RE = re.compile(r"^-?\d{1,18}(\.\d{1,6})?$")
 
 BPS_DENOMINATOR = 10_000
+#: the largest amount (minor units) accepted anywhere; sums of many such amounts stay far inside
+#: PostgreSQL BIGINT, so an absurd figure is refused as bad input instead of overflowing a column
+MAX_MINOR = 10**15
 
 
 class MoneyError(ValueError):
@@ -40,7 +43,7 @@ def exponent(currency: str) -> int:
 def parse_amount(text: str | int, currency: str) -> int:
     """Parse a decimal string into minor units, refusing more decimals than the currency has.
 
-    :raises MoneyError: when the text is not a plain decimal or has too many decimals.
+    :raises MoneyError: when the text is not a plain decimal, has too many decimals or is too large.
     """
     exp = exponent(currency)
     if isinstance(text, bool) or not isinstance(text, (str, int)):
@@ -55,6 +58,8 @@ def parse_amount(text: str | int, currency: str) -> int:
     scaled = value.scaleb(exp)
     if scaled != scaled.to_integral_value():
         raise MoneyError(f"{currency} allows at most {exp} decimals")
+    if abs(scaled) > MAX_MINOR:
+        raise MoneyError(f"amount is too large (at most {format_amount(MAX_MINOR, currency)} {currency})")
     return int(scaled)
 
 

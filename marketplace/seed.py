@@ -3,6 +3,7 @@ with quotes, and one deal in progress. Idempotent: nothing happens when the demo
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -47,6 +48,9 @@ def seed_demo() -> list[str]:
     logins = [f"password for every demo account: {PASSWORD}"]
     if db.session.execute(select(User.id).where(User.email == ADMIN_EMAIL)).first():
         return logins + ["demo data already present"]
+    from .vendors.services import add_vendor_document, seed_hs_categories
+
+    seed_hs_categories()
     platform = create_organization("platform", "Marketplace Operator")
     admin = create_user(ADMIN_EMAIL, "Platform Admin", PASSWORD, "en")
     add_membership(admin, platform, "admin")
@@ -61,6 +65,8 @@ def seed_demo() -> list[str]:
         actor = Actor("vendor", user.id, org.id)
         update_vendor_profile(org.id, actor, {"legal_name": name, "tax_code": tax, "regions": regions,
                                               "monthly_capacity": 100000, "certifications": ["ISO 9001"]})
+        add_vendor_document(org.id, actor, "business_registration", "dang-ky-kinh-doanh.pdf",
+                            io.BytesIO(b"%PDF-1.4\n% demo business registration certificate\n%%EOF\n"))
         submit_verification(org.id, actor)
         decide_verification(org.id, admin_actor, "verify")
         for sku, en, vi, hs, unit, moq, price in products:

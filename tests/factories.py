@@ -105,9 +105,21 @@ class ApiClient:
         self.call("PATCH", f"/vendors/{vendor.org_id}", vendor, json={
             "legal_name": name or f"Vendor {vendor.org_id} Co., Ltd", "tax_code": valid_tax_code(vendor.org_id),
             "regions": list(regions), "monthly_capacity": capacity}, expect=200)
+        self.upload_document(vendor)
         self.post(f"/vendors/{vendor.org_id}/verification", vendor)
         self.post(f"/admin/vendors/{vendor.org_id}/verification", admin, {"decision": "verify"})
         return vendor
+
+    def upload_document(self, vendor: Who, kind: str = "business_registration", content: bytes | None = None,
+                        filename: str = "registration.pdf", expect: int | None = 201):
+        """Upload a verification document (multipart), a small real PDF by default."""
+        import io
+
+        if content is None:
+            content = b"%PDF-1.4\n% business registration " + filename.encode() + b"\n%%EOF\n"
+        resp = self.call("POST", f"/vendors/{vendor.org_id}/documents", vendor, expect=expect,
+                         data={"kind": kind, "file": (io.BytesIO(content), filename)}, content_type="multipart/form-data")
+        return resp.get_json()
 
     def product(self, vendor: Who, sku: str, name: str, price: str = "100000", moq: int = 1, **extra) -> dict:
         body = {"sku": sku, "name": name, "unit": "piece", "moq": moq, "status": "active", "currency": "VND",

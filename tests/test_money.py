@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.money import (BPS_DENOMINATOR, Money, MoneyError, allocate, commission_for, format_amount,
+from marketplace.money import (BPS_DENOMINATOR, MAX_MINOR, Money, MoneyError, allocate, commission_for, format_amount,
                                format_display, parse_amount)
 
 CURRENCIES = st.sampled_from(["VND", "USD", "KWD"])
@@ -24,7 +24,7 @@ def test_format_then_parse_is_the_identity(minor, currency):
     assert len(decimals) == EXPONENT[currency]
 
 
-@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=3), CURRENCIES)
+@given(st.integers(min_value=0, max_value=10**11), st.integers(min_value=0, max_value=3), CURRENCIES)
 def test_parse_accepts_up_to_the_exponent_and_scales_exactly(whole, decimals, currency):
     exp = EXPONENT[currency]
     if decimals > exp:
@@ -53,6 +53,18 @@ def test_vnd_refuses_anything_but_whole_decimal_strings(text):
 def test_non_strings_are_refused(value):
     with pytest.raises(MoneyError):
         parse_amount(value, "USD")
+
+
+@pytest.mark.parametrize("currency", ["VND", "USD", "KWD"])
+def test_amounts_beyond_the_limit_are_refused(currency):
+    """Nothing that could overflow a BIGINT column (or a sum of them) gets in."""
+    assert parse_amount(format_amount(MAX_MINOR, currency), currency) == MAX_MINOR
+    assert parse_amount(format_amount(-MAX_MINOR, currency), currency) == -MAX_MINOR
+    for minor in (MAX_MINOR + 1, -MAX_MINOR - 1, 10**20):
+        with pytest.raises(MoneyError):
+            parse_amount(format_amount(minor, currency), currency)
+    with pytest.raises(MoneyError):
+        parse_amount("9" * 18, currency)
 
 
 def test_unknown_currency_is_refused():

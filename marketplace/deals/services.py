@@ -132,6 +132,7 @@ def start_payment(actor: Actor, role: str, deal_id: int, gateway: str) -> Deal:
         if m.status == MilestoneStatus.PENDING:
             m.status = MilestoneStatus.AWAITING_PAYMENT
             m.payment_reference = payment_reference(deal.id, m.seq)
+    get_gateway(gateway).start(deal)  # e.g. stripe: one PaymentIntent command per milestone
     return deal
 
 
@@ -260,9 +261,9 @@ def deal_shipments(deal: Deal):
     return list(db.session.execute(select(Shipment).where(Shipment.deal_id == deal.id).order_by(Shipment.id)).scalars())
 
 
-def redrive_settlements() -> int:
+def redrive_settlements(now=None) -> int:
     """Sweeper step: accepted deals whose release job was lost get it again (the job is idempotent)."""
-    stale = utcnow() - timedelta(minutes=2)
+    stale = (now or utcnow()) - timedelta(minutes=2)
     ids = db.session.execute(
         select(Deal.id).where(Deal.status == DealStatus.ACCEPTED, Deal.updated_at < stale).limit(1000)
     ).scalars().all()
@@ -270,4 +271,4 @@ def redrive_settlements() -> int:
         enqueue("marketplace.deals.jobs.release_deal", deal_id, queue="money", job_id=f"release-deal-{deal_id}-redrive")
     from ..disputes.services import redrive_dispute_settlements
 
-    return len(ids) + redrive_dispute_settlements()
+    return len(ids) + redrive_dispute_settlements(now)

@@ -140,8 +140,9 @@ def settle_dispute(dispute_id: int) -> bool:
     return True
 
 
-def redrive_dispute_settlements() -> int:
-    stale = utcnow() - timedelta(minutes=2)
+def redrive_dispute_settlements(now=None) -> int:
+    """Sweeper step: decided disputes whose settlement job was lost get it again."""
+    stale = (now or utcnow()) - timedelta(minutes=2)
     ids = db.session.execute(
         select(Dispute.id).where(Dispute.status.in_(["decided", "settling"]), Dispute.updated_at < stale).limit(1000)
     ).scalars().all()

@@ -21,7 +21,7 @@ class LineState(StrEnum):
     MATCHED = "matched"  #: exactly funded a milestone (or completed its partial credits exactly)
     PARTIAL = "partial"  #: credited to a milestone that is still short; waits for a top-up
     EXCESS = "excess"  #: funded a milestone; the overpaid part went to the buyer's refund payable
-    DUPLICATE = "duplicate"  #: the milestone was already paid: the whole amount went to refund payable
+    DUPLICATE = "duplicate"  #: the milestone was already paid (or its deal cancelled): all of it to refund payable
     UNMATCHED = "unmatched"  #: no usable reference: the money waits in the bank suspense account
     ASSIGNED = "assigned"  #: was unmatched; an admin assigned it to a milestone
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -65,12 +66,13 @@ class GatewayRegistry(Mapping):
     """
 
     def __init__(self) -> None:
-        self._gateways: dict[str, Gateway] = {}
+        self._gateways: dict[str, Gateway | str] = {}
         self._requires: dict[str, tuple[str, ...]] = {}
 
-    def register(self, gateway: Gateway, requires: tuple[str, ...] = ()) -> None:
-        self._gateways[gateway.code] = gateway
-        self._requires[gateway.code] = requires
+    def register(self, code: str, gateway: Gateway | str, requires: tuple[str, ...] = ()) -> None:
+        """Add a gateway, or a ``"module:Class"`` path built on first use (its module may import this one)."""
+        self._gateways[code] = gateway
+        self._requires[code] = requires
 
     def _offered(self, code: str) -> bool:
         needs = self._requires[code]
@@ -79,7 +81,7 @@ class GatewayRegistry(Mapping):
     def __getitem__(self, code: str) -> Gateway:
         if code not in self._gateways or not self._offered(code):
             raise KeyError(code)
-        return self._gateways[code]
+        return self.registered(code)
 
     def __iter__(self):
         return (code for code in self._gateways if self._offered(code))
@@ -88,22 +90,18 @@ class GatewayRegistry(Mapping):
         return sum(1 for _ in self)
 
     def registered(self, code: str) -> Gateway:
-        return self._gateways[code]
+        gateway = self._gateways[code]
+        if isinstance(gateway, str):
+            module, _, name = gateway.partition(":")
+            gateway = self._gateways[code] = getattr(importlib.import_module(module), name)(code)
+        return gateway
 
 
 GATEWAYS = GatewayRegistry()
-GATEWAYS.register(BankTransferGateway("bank_transfer"))
+GATEWAYS.register("bank_transfer", BankTransferGateway("bank_transfer"))
+GATEWAYS.register("stripe", "marketplace.escrow.stripe_gateway:StripeGateway", requires=("STRIPE_SECRET_KEY",))
 
 
 def get_gateway(code: str) -> Gateway:
     """A registered gateway by code, offered or not (see :class:`GatewayRegistry`)."""
     return GATEWAYS.registered(code)
-
-
-def _register_stripe() -> None:
-    from .stripe_gateway import StripeGateway
-
-    GATEWAYS.register(StripeGateway("stripe"), requires=("STRIPE_SECRET_KEY",))
-
-
-_register_stripe()

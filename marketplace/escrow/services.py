@@ -73,4 +73,8 @@ def settle_milestone(deal: Deal, m: Milestone, vendor_gross: int) -> bool:
     m.refunded_amount = refund
     m.status = (MilestoneStatus.RELEASED if refund == 0 else
                 MilestoneStatus.REFUNDED if vendor_gross == 0 else MilestoneStatus.SPLIT)
+    if deal.gateway:  # e.g. stripe: the Transfer/Refund commands join this transaction (bank transfer: nothing)
+        from .gateways import get_gateway
+
+        get_gateway(deal.gateway).settled(deal, m)
     return True

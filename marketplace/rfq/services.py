@@ -13,7 +13,7 @@ from ..database import utcnow
 from ..errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from ..extensions import db
 from ..jobs import enqueue_after_commit
-from ..money import MoneyError, allocate, parse_amount
+from ..money import MAX_MINOR, MoneyError, allocate, parse_amount
 from ..statemachine import SYSTEM, Actor, record_event
 from ..text import fold
 from ..vendors.models import VendorProfile
@@ -197,6 +197,8 @@ def _apply_quote_fields(quote: Quote, rfq: Rfq, data: dict) -> None:
     quote.payment_terms = data.get("payment_terms") or [{"name": "full", "percent": 100, "due": "before_shipment"}]
     quote.notes = data.get("notes", "")
     quote.lines = _quote_lines(rfq, rfq.currency, data["lines"])
+    if quote.subtotal() + quote.freight > MAX_MINOR:  # the deal's total must fit its column
+        raise InvalidInputError("the quote total is too large", fields={"lines": ["the quote total is too large"]})
 
 
 def _require_quotable(rfq: Rfq) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import (ARRAY, BigInteger, CheckConstraint, Computed, ForeignKey, Index, String, Text, UniqueConstraint,
+from sqlalchemy import (BigInteger, CheckConstraint, Computed, ForeignKey, Index, String, Text, UniqueConstraint,
                         func, select)
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR  # PostgreSQL's ARRAY has overlap()
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import IdMixin, OrgScoped, TimestampMixin, utcnow

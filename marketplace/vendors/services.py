@@ -256,6 +256,15 @@ def _check_category(data: dict, current_hs: str | None = None) -> None:
         data["hs_code"] = category.hs_code
 
 
+def replace_tiers(product: Product, tiers: list[tuple[int, int]]) -> None:
+    """Swap a product's price tiers; old rows are deleted first (the unit of work would insert before
+    deleting and trip the (product_id, min_qty) unique constraint)."""
+    if product.tiers:
+        product.tiers.clear()
+        db.session.flush()
+    product.tiers = [PriceTier(min_qty=q, unit_price=p) for q, p in tiers]
+
+
 def get_own_product(actor: Actor, product_id: int) -> Product:
     product = db.session.execute(Product.for_org(actor.org_id).where(Product.id == product_id)).scalar_one_or_none()
     if product is None:
@@ -278,7 +287,7 @@ def update_product(actor: Actor, product_id: int, data: dict) -> Product:
     for key, value in data.items():
         setattr(product, key, value)
     if tiers is not None:
-        product.tiers = [PriceTier(min_qty=t["min_qty"], unit_price=t["unit_price_minor"]) for t in tiers]
+        replace_tiers(product, [(t["min_qty"], t["unit_price_minor"]) for t in tiers])
     product.search_text = _search_text(product)
     db.session.flush()
     return product
@@ -612,12 +621,16 @@ def seed_hs_categories() -> dict[str, int]:
 
 
 def refresh_category_paths() -> None:
-    """Recompute every materialised path from the parent links (after a bulk load)."""
+    """Recompute every materialised path and level from the parent links (after a bulk load).
+
+    (HS chapter 99, "commodities not specified", belongs to no section and so becomes a root.)
+    """
     db.session.execute(text("""
-        WITH RECURSIVE t(id, path) AS (
-            SELECT id, '/' || id || '/' FROM categories WHERE parent_id IS NULL
+        WITH RECURSIVE t(id, path, level) AS (
+            SELECT id, '/' || id || '/', 0 FROM categories WHERE parent_id IS NULL
             UNION ALL
-            SELECT c.id, t.path || c.id || '/' FROM categories c JOIN t ON c.parent_id = t.id
+            SELECT c.id, t.path || c.id || '/', t.level + 1 FROM categories c JOIN t ON c.parent_id = t.id
         )
-        UPDATE categories SET path = t.path FROM t WHERE categories.id = t.id AND categories.path <> t.path
+        UPDATE categories SET path = t.path, level = t.level FROM t
+         WHERE categories.id = t.id AND (categories.path <> t.path OR categories.level <> t.level)
     """))

@@ -1,0 +1,162 @@
+"""Benchmark: settle N funded milestones with two RQ workers, next to RQ's own no-op throughput.
+
+Usage: python -m benchmarks.escrow.settle [--deals 10000] [--workers 2]
+
+Creates a scratch database on the configured server (DATABASE_URL, or the embedded PostgreSQL),
+migrates it, books N funded and accepted single-milestone deals through the real escrow services,
+then measures, in the same run and on the same Redis:
+  1. RQ's own throughput: N no-op jobs drained by the same number of worker processes;
+  2. settlement throughput: N ``release_deal`` jobs (the production job) drained likewise.
+The figure is the ratio settlements/s ÷ no-op jobs/s. At the end the ledger is checked: debits =
+credits, account totals equal the transfers, every deal funded = released + commission + held.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+import uuid
+
+import sqlalchemy as sa
+
+
+def noop() -> None:
+    """The baseline job: does nothing."""
+
+
+def _create_db(base_url: str) -> str:
+    url = sa.engine.make_url(base_url)
+    name = f"mkt_bench_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_db(url: str) -> None:
+    u = sa.engine.make_url(url)
+    engine = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _book_deals(n: int) -> None:
+    """N accepted deals of one funded milestone each, booked through the real escrow services."""
+    from marketplace.accounts.models import Organization, User
+    from marketplace.deals.models import Deal, Milestone
+    from marketplace.escrow.services import fund_milestone
+    from marketplace.extensions import db
+    from marketplace.rfq.models import Quote, Rfq
+    from marketplace.vendors.models import VendorProfile
+
+    buyer = Organization(kind="buyer", name="Bench buyer")
+    user = User(email=f"bench-{uuid.uuid4().hex[:6]}@bench.test", name="bench", password_hash="x")
+    vendors = [Organization(kind="vendor", name=f"Bench vendor {i}") for i in range(50)]
+    db.session.add_all([buyer, user, *vendors])
+    db.session.flush()
+    db.session.add_all([VendorProfile(id=v.id, regions=["VN"], certifications=[], status="verified") for v in vendors])
+    rfq = Rfq(buyer_id=buyer.id, created_by=user.id, title="bench", currency="VND", status="awarded")
+    db.session.add(rfq)
+    db.session.flush()
+    quotes = [Quote(rfq_id=rfq.id, vendor_id=v.id, currency="VND", incoterm="DAP", lead_time_days=1,
+                    valid_until=sa.func.now(), payment_terms=[]) for v in vendors]
+    db.session.add_all(quotes)
+    db.session.flush()
+    for start in range(0, n, 500):
+        deals = []
+        for i in range(start, min(n, start + 500)):
+            q = quotes[i % len(quotes)]
+            amount = 1_000_000 + i * 137
+            deal = Deal(rfq_id=rfq.id, quote_id=q.id, buyer_id=buyer.id, vendor_id=q.vendor_id, status="accepted",
+                        currency="VND", subtotal=amount, freight=0, total=amount, commission_bps=500, terms={},
+                        gateway="bank_transfer")
+            deal.milestones = [Milestone(seq=1, name="full", percent=100, due="before_shipment", amount=amount,
+                                         status="awaiting_payment", payment_reference=f"B{i}")]
+            deals.append(deal)
+        db.session.add_all(deals)
+        db.session.flush()
+        for deal in deals:
+            fund_milestone(deal, deal.milestones[0], "bank_transfer")
+        db.session.commit()
+
+
+def _drain(env: dict, workers: int) -> float:
+    started = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-m", "marketplace.cli", "worker", "--burst"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+    for p in procs:
+        p.wait()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--deals", type=int, default=10_000)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+
+    from marketplace import embedded
+    from marketplace.settings import PROJECT_ROOT
+
+    base = os.environ.get("DATABASE_URL") or embedded.ensure_postgres(PROJECT_ROOT / "instance", "postgres")
+    redis_url = os.environ.get("REDIS_URL") or embedded.ensure_redis(PROJECT_ROOT / "instance")
+    db_url = _create_db(embedded.sqlalchemy_url(base))
+    prefix = f"bench{uuid.uuid4().hex[:6]}-"
+    env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=redis_url, QUEUE_PREFIX=prefix, PYTHONPATH=os.getcwd())
+    try:
+        from flask_migrate import upgrade
+
+        from marketplace.app import create_app
+        from marketplace.extensions import db
+        from marketplace.jobs import enqueue, get_queue
+
+        app = create_app({"DATABASE_URL": db_url, "REDIS_URL": redis_url, "QUEUE_PREFIX": prefix})
+        with app.app_context():
+            upgrade(revision="heads")
+            t0 = time.perf_counter()
+            _book_deals(args.deals)
+            booking = time.perf_counter() - t0
+            q = get_queue("default")
+            for _ in range(args.deals):
+                q.enqueue("benchmarks.escrow.settle.noop")
+            noop_s = _drain(env, args.workers)
+            ids = db.session.execute(sa.text("SELECT id FROM deals ORDER BY id")).scalars().all()
+            for deal_id in ids:
+                enqueue("marketplace.deals.jobs.release_deal", deal_id, queue="money", job_id=f"release-deal-{deal_id}")
+            settle_s = _drain(env, args.workers)
+
+            from marketplace.escrow import ledger
+
+            db.session.expire_all()
+            released = db.session.execute(sa.text("SELECT count(*) FROM deals WHERE status = 'released'")).scalar()
+            tb = ledger.trial_balance()["VND"]
+            recomputed = ledger.recomputed_balances()
+            from marketplace.escrow.models import LedgerAccount
+
+            totals_ok = all((a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending) ==
+                            tuple(recomputed[a.id][k] for k in ("dp", "cp", "dpe", "cpe"))
+                            for a in db.session.query(LedgerAccount))
+            conserved = all(
+                (s := ledger.deal_summary(i, "VND"))["funded"] == s["released"] + s["commission"] + s["refunded"] + s["held"]
+                for i in ids[:: max(1, len(ids) // 500)])
+        noop_rate, settle_rate = args.deals / noop_s, args.deals / settle_s
+        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        print(f"booked {args.deals} funded deals in {booking:.1f}s")
+        print(f"no-op jobs:   {args.deals} in {noop_s:.1f}s = {noop_rate:.0f} jobs/s ({args.workers} workers)")
+        print(f"settlements:  {args.deals} in {settle_s:.1f}s = {settle_rate:.0f} settlements/s ({args.workers} workers)")
+        print(f"ratio settlements/no-op: {settle_rate / noop_rate:.2f}")
+        print(f"released deals: {released}/{args.deals}; debits=credits: {tb['debits'] == tb['credits']}; "
+              f"pending left: {tb['debits_pending']}; account totals match transfers: {totals_ok}; "
+              f"deals conserve money (sampled): {conserved}")
+    finally:
+        _drop_db(db_url)
+
+
+if __name__ == "__main__":
+    main()

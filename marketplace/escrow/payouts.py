@@ -1,0 +1,135 @@
+"""Payout batches: what the platform owes vendors (payables) and buyers (refund payables), paid by bank.
+
+Ledger design: creating a batch *reserves* each amount with a hold ``po<id>.hold`` from the payable
+to the bank clearing asset (``platform:gateway_clearing:bank_transfer``). The hold counts against
+both sides at once (the payable's and the bank cash's no-overdraft checks), so a second batch, made
+before or after, concurrently or not, finds nothing left to pay. Marking the batch paid posts each
+hold as ``po<id>.paid`` (code ``payout``): the liability and the bank cash go down together. No
+in-transit account: between the two steps the money is visibly reserved, not moved.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from ..database import utcnow
+from ..errors import ConflictError, NotFoundError
+from ..extensions import db
+from ..statemachine import Actor
+from . import ledger
+from .bank_models import Payout, PayoutBatch, PayoutBatchStatus, PayoutKind
+from .models import LedgerAccount
+
+GATEWAY = "bank_transfer"
+
+
+def _owner(code: str) -> tuple[str, int]:
+    kind, org_id, _ = code.split(":", 2)
+    return (PayoutKind.VENDOR if kind == "vendor" else PayoutKind.REFUND), int(org_id)
+
+
+def create_payout_batch(actor: Actor, org_ids: list[int] | None = None, currency: str | None = None,
+                        include_refunds: bool = True) -> PayoutBatch:
+    """Reserve every positive available payable (optionally only ``org_ids`` / ``currency``) in a new batch.
+
+    An account that another batch reserved meanwhile is skipped, never paid twice.
+
+    :raises ConflictError: there is nothing to pay.
+    """
+    patterns = [LedgerAccount.code.like("vendor:%:payable")]
+    if include_refunds:
+        patterns.append(LedgerAccount.code.like("buyer:%:refund_payable"))
+    stmt = select(LedgerAccount).where(or_(*patterns)).order_by(LedgerAccount.id)  # fixed lock order
+    if currency:
+        stmt = stmt.where(LedgerAccount.currency == currency)
+    wanted = set(org_ids or [])
+    accounts = [a for a in db.session.execute(stmt.execution_options(populate_existing=True)).scalars()
+                if a.available() > 0 and (not wanted or _owner(a.code)[1] in wanted)]
+    if not accounts:
+        raise ConflictError("nothing to pay: no payable has an available balance", code="nothing_to_pay")
+    batch = PayoutBatch(gateway=GATEWAY, status=PayoutBatchStatus.CREATED, created_by=actor.user_id)
+    db.session.add(batch)
+    db.session.flush()
+    clearing = ledger.clearing_account(GATEWAY)
+    for acct in accounts:
+        kind, org_id = _owner(acct.code)
+        try:
+            with db.session.begin_nested():
+                payout = Payout(batch_id=batch.id, org_id=org_id, kind=kind, account=acct.code, amount=acct.available(),
+                                currency=acct.currency, status=PayoutBatchStatus.CREATED)
+                db.session.add(payout)
+                db.session.flush()
+                ledger.hold(payout.hold_id, acct.code, clearing, payout.amount, acct.currency, code="payout_hold",
+                            meta={"batch_id": batch.id, "payout_id": payout.id})
+        except ledger.LedgerError:  # reserved by a concurrent batch, or the bank cash is short: leave it
+            continue
+    db.session.flush()
+    db.session.refresh(batch)
+    if not batch.payouts:
+        raise ConflictError("nothing to pay: every payable is already reserved", code="nothing_to_pay")
+    return batch
+
+
+def get_batch(batch_id: int, lock: bool = False) -> PayoutBatch:
+    stmt = select(PayoutBatch).where(PayoutBatch.id == batch_id)
+    if lock:
+        stmt = stmt.with_for_update(of=PayoutBatch).execution_options(populate_existing=True)
+    batch = db.session.execute(stmt).scalar_one_or_none()
+    if batch is None:
+        raise NotFoundError("no such payout batch")
+    return batch
+
+
+def mark_batch_paid(actor: Actor, batch_id: int, bank_reference: str) -> PayoutBatch:
+    """The admin sent the transfers: post every reserved payout. Marking a paid batch again is a no-op.
+
+    :raises NotFoundError: unknown batch.
+    """
+    batch = get_batch(batch_id, lock=True)
+    if batch.status == PayoutBatchStatus.PAID:
+        return batch
+    now = utcnow()
+    for payout in batch.payouts:
+        ledger.post_hold(payout.paid_id, payout.hold_id, code="payout",
+                         meta={"batch_id": batch.id, "payout_id": payout.id, "bank_reference": bank_reference})
+        payout.status = PayoutBatchStatus.PAID
+        payout.paid_at = now
+    batch.status = PayoutBatchStatus.PAID
+    batch.paid_at = now
+    batch.paid_by = actor.user_id
+    batch.bank_reference = bank_reference
+    db.session.flush()
+    return batch
+
+
+def list_batches(after: int | None = None, limit: int = 50) -> list[PayoutBatch]:
+    stmt = select(PayoutBatch).order_by(PayoutBatch.id).limit(limit)
+    if after:
+        stmt = stmt.where(PayoutBatch.id > after)
+    return list(db.session.execute(stmt).scalars())
+
+
+def payouts_for(actor: Actor):
+    """Payouts ``actor`` may see: its own organisation's; platform admins see all."""
+    stmt = select(Payout)
+    if actor.role != "admin":
+        stmt = stmt.where(Payout.org_id == actor.org_id)
+    return stmt
+
+
+def list_payouts(actor: Actor, after: int | None = None, limit: int = 50) -> list[Payout]:
+    stmt = payouts_for(actor).order_by(Payout.id).limit(limit)
+    if after:
+        stmt = stmt.where(Payout.id > after)
+    return list(db.session.execute(stmt).scalars())
+
+
+def get_payout(actor: Actor, payout_id: int) -> Payout:
+    """One payout as ``actor`` may see it.
+
+    :raises NotFoundError: unknown, or another organisation's payout.
+    """
+    payout = db.session.execute(payouts_for(actor).where(Payout.id == payout_id)).scalar_one_or_none()
+    if payout is None:
+        raise NotFoundError("no such payout")
+    return payout
