@@ -12,7 +12,7 @@ from ..extensions import db
 from . import bank, payouts, reconciliation
 from .bank_schemas import (LineAssignSchema, LineQuerySchema, MarkPaidSchema, PageQuerySchema, PayoutBatchCreateSchema,
                            PayoutBatchSchema, PayoutSchema, ReconciliationReportSchema, StatementFileSchema,
-                           StatementFormSchema, StatementImportResultSchema, StatementLineSchema)
+                           StatementQuerySchema, StatementImportResultSchema, StatementLineSchema)
 
 blp = Blueprint("escrow_admin", __name__, url_prefix="/api/v1",
                 description="Bank statements, payouts and reconciliation")
@@ -33,9 +33,9 @@ def _commit_once():
 @blp.route("/admin/bank-statements", methods=["POST"])
 @admin_only
 @blp.arguments(StatementFileSchema, location="files")
-@blp.arguments(StatementFormSchema, location="form")
+@blp.arguments(StatementQuerySchema, location="query")
 @blp.response(201, StatementImportResultSchema)
-def import_statement(files, form):
+def import_statement(files, query):
     """Import a bank statement (multipart field ``file``) and match its credits to milestones.
 
     CSV, UTF-8, comma or semicolon separated, with a header row naming (case-insensitive) the columns
@@ -47,7 +47,7 @@ def import_statement(files, form):
     """
     upload = files["file"]
     with _commit_once():
-        record, lines = bank.import_statement(current_actor(), upload.read(), upload.filename, form.get("bank_account"))
+        record, lines = bank.import_statement(current_actor(), upload.read(), upload.filename, query.get("bank_account"))
     return {"statement": record, "lines": lines}
 
 

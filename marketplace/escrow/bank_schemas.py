@@ -19,7 +19,7 @@ class StatementFileSchema(Schema):
     file = Upload(required=True, metadata={"description": "the statement CSV (see the endpoint's description)"})
 
 
-class StatementFormSchema(Schema):
+class StatementQuerySchema(Schema):
     bank_account = fields.String(validate=validate.Length(min=1, max=64),
                                  metadata={"description": "the platform bank account the statement is for "
                                                           "(default: BANK_ACCOUNT_NUMBER)"})

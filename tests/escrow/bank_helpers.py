@@ -33,9 +33,9 @@ def csv_bytes(rows, header=HEADER) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode()
 
 
-def upload(api, who, data: bytes, expect=201, filename="statement.csv", **form):
+def upload(api, who, data: bytes, expect=201, filename="statement.csv", **query):
     resp = api.client.post("/api/v1/admin/bank-statements", headers=who.headers, content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(data), filename), **form})
+                           query_string=query, data={"file": (io.BytesIO(data), filename)})
     assert resp.status_code == expect, resp.get_data(as_text=True)[:800]
     return resp.get_json()
 

@@ -117,6 +117,11 @@ def test_stripe_needs_an_onboarded_vendor_and_a_configured_app(api, world, app, 
     with db.engine.connect() as conn:  # nothing was committed (the test client shares one session)
         assert conn.execute(sa.text("SELECT gateway FROM deals WHERE id = :id"), {"id": deal["id"]}).scalar() is None
     db.session.rollback()
+    # an account whose onboarding the vendor has not finished cannot receive transfers yet
+    api.post(f"/vendors/{world.vendors[0].org_id}/payout-account/stripe", world.vendors[0], {})
+    body = api.post(f"/deals/{deal['id']}/payments", world.buyer, {"gateway": "stripe"}, expect=409)
+    assert body["error"]["code"] == "vendor_not_onboarded"
+    db.session.rollback()
 
     app.config["STRIPE_SECRET_KEY"] = None
     body = api.post(f"/deals/{deal['id']}/payments", world.buyer, {"gateway": "stripe"}, expect=422)
