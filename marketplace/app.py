@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .arguments import IdConverter
 from .errors import register_error_handlers
@@ -21,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
     embedded.resolve_services(settings)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["int"] = IdConverter  # ids beyond BIGINT match no route: 404, not a 500
     app.config.update(settings)
     app.config.update(
@@ -61,6 +63,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return {"status": "ok"}
 
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` that only matches ids PostgreSQL's BIGINT can hold: larger ones are a 404, not a 500."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_blueprints() -> None:

@@ -70,7 +70,7 @@ def sweep_command() -> None:
 @main.command("reconcile")
 @with_appcontext
 def reconcile_command() -> None:
-    """Reconcile the ledger with bank statements (and other registered sources); store and print the report."""
+    """Reconcile the ledger with bank statements (and other sources); store and print the report; exit 1 on mismatches."""
     from .escrow.reconciliation import run_reconciliation
     from .extensions import db
 

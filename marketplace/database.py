@@ -57,14 +57,33 @@ class OrgScoped:
 _AFTER_COMMIT = "marketplace_after_commit"
 
 
+def _open_transactions(session: Session) -> tuple:
+    """The innermost open transaction (a savepoint or the root) and all its parents."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    chain = []
+    while transaction is not None:
+        chain.append(transaction)
+        transaction = transaction.parent
+    return tuple(chain)
+
+
 def call_after_commit(session: Session, fn, *args: Any, **kwargs: Any) -> None:
-    session.info.setdefault(_AFTER_COMMIT, []).append((fn, args, kwargs))
+    """Run ``fn(*args, **kwargs)`` once the session's outermost transaction commits.
+
+    Dropped if the transaction it was registered in (or any enclosing one) rolls back; a released
+    SAVEPOINT is not a commit.
+    """
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any query still has a transaction to drop it with
+    session.info.setdefault(_AFTER_COMMIT, []).append((_open_transactions(session), fn, args, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # SQLAlchemy also signals the release of a SAVEPOINT here; wait for the real COMMIT
     pending = session.info.pop(_AFTER_COMMIT, [])
-    for fn, args, kwargs in pending:
+    for _chain, fn, args, kwargs in pending:
         try:
             fn(*args, **kwargs)
         except Exception:  # Redis is a transport: a lost enqueue is re-driven by the sweeper
@@ -73,6 +92,18 @@ def _run_after_commit(session: Session) -> None:
             logging.getLogger(__name__).exception("after-commit hook %r failed; the sweeper will re-drive", fn)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop(_AFTER_COMMIT, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_rollback(session: Session, previous_transaction) -> None:
+    """Forget what was registered inside the transaction (or savepoint) that rolled back."""
+    pending = session.info.get(_AFTER_COMMIT)
+    if pending:
+        session.info[_AFTER_COMMIT] = [p for p in pending if previous_transaction not in p[0]]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_after_close(session: Session, transaction) -> None:
+    """A root transaction that ends without committing (``close()``) takes its pending jobs with it."""
+    if transaction.parent is None and transaction.nested is False:
+        pending = session.info.get(_AFTER_COMMIT)
+        if pending:
+            session.info[_AFTER_COMMIT] = [p for p in pending if transaction not in p[0]]

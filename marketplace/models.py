@@ -3,6 +3,7 @@
 from .accounts.models import ApiToken, Membership, Organization, User  # noqa: F401
 from .deals.models import Deal, DealLine, Milestone  # noqa: F401
 from .disputes.models import Dispute, DisputeMessage  # noqa: F401
+from .escrow.commission import CategoryCommission  # noqa: F401
 from .escrow.models import LedgerAccount, LedgerTransfer  # noqa: F401
 from .escrow.bank_models import BankStatementImport, BankStatementLine, Payout, PayoutBatch  # noqa: F401
 from .escrow.bank_models import ReconciliationMismatch, ReconciliationReport  # noqa: F401

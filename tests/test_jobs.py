@@ -113,6 +113,39 @@ def test_a_rollback_before_any_query_still_drops_the_jobs(db):
     assert len(_queued("default")) == 1
 
 
+def test_savepoints_neither_enqueue_early_nor_drop_other_jobs(db):
+    """A released savepoint is not a commit; a rolled-back one drops only the jobs registered inside it."""
+    db.session.execute(select(1))
+    enqueue_after_commit("marketplace.deals.jobs.release_deal", 1, queue="money", job_id="outer")
+    with db.session.begin_nested():
+        enqueue_after_commit("marketplace.deals.jobs.release_deal", 2, queue="money", job_id="kept")
+    assert _queued("money") == []
+    with pytest.raises(RuntimeError):
+        with db.session.begin_nested():
+            enqueue_after_commit("marketplace.deals.jobs.release_deal", 3, queue="money", job_id="undone")
+            raise RuntimeError("this savepoint rolls back")
+    assert _queued("money") == []
+    db.session.commit()
+    assert sorted(job.id for job in _queued("money")) == ["kept", "outer"]
+
+
+def test_sweeper_enqueues_release_only_after_its_commit(api, world, db, run_jobs):
+    """The inspection deadline fires inside a savepoint; the release job must wait for the sweep's commit."""
+    from marketplace.deals.models import Deal
+    from marketplace.statemachine import fire_due_deadlines
+
+    deal = api.funded_deal(world)
+    api.post(f"/deals/{deal['id']}/shipments", world.vendors[0], {}, expect=201)
+    api.post(f"/deals/{deal['id']}/confirm-delivery", world.buyer)
+    assert fire_due_deadlines(utcnow() + timedelta(days=8)) == 1
+    assert _queued("money") == []  # the acceptance is not committed yet
+    db.session.commit()
+    assert [job.id for job in _queued("money")] == [f"release-deal-{deal['id']}"]
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.get(Deal, deal["id"]).status == "released"
+
+
 # --- the outbox -----------------------------------------------------------------------------------
 
 

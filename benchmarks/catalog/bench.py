@@ -274,7 +274,6 @@ def main() -> None:
                 db.session.execute(sa.text("UPDATE vendor_profiles SET status = 'verified' WHERE id = :id"), {"id": o.id})
             with open(csv_path, "rb") as fh:
                 imp = start_product_import(Actor("vendor", user.id, org.id), "import.csv", fh)
-            db.session.session_factory.kw  # noqa: B018  (keep the session alive)
             db.session.info.pop("marketplace_after_commit", None)  # run the job here, not through Redis
             db.session.commit()
             import_id, copy_vendor = imp.id, copy_org.id

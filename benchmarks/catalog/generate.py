@@ -75,9 +75,9 @@ def generate(conn: psycopg.Connection, products: int, vendors: int, seed: int = 
                               "VND", "active", search, "now", "now"))
         # two tiers per product, priced from the id (one COPY per connection at a time, so derive in SQL)
         cur.execute("""INSERT INTO price_tiers (product_id, min_qty, unit_price)
-                       SELECT id, moq, ((id * 7919) % 50000 + 1) * 100 FROM products WHERE id > %(b)s
+                       SELECT id, moq, ((id * 7919) %% 50000 + 1) * 100 FROM products WHERE id > %(b)s
                        UNION ALL
-                       SELECT id, moq * 10, ((id * 7919) % 50000 + 1) * 90 FROM products WHERE id > %(b)s""",
+                       SELECT id, moq * 10, ((id * 7919) %% 50000 + 1) * 90 FROM products WHERE id > %(b)s""",
                     {"b": base_product})
         cur.execute("SELECT setval(pg_get_serial_sequence('products', 'id'), %s)", (base_product + products,))
         cur.execute("CREATE INDEX ix_products_search ON products USING gin (search_vector)")

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from ..database import utcnow
 from ..errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from ..escrow import services as escrow
+from ..escrow.commission import rate_for as commission_rate_for
 from ..escrow.gateways import GATEWAYS, get_gateway, payment_reference
 from ..extensions import db
 from ..jobs import enqueue, enqueue_after_commit
@@ -26,8 +27,10 @@ APPROVER_ROLES = ("owner", "admin", "approver")
 PAYER_ROLES = ("owner", "admin", "finance", "approver", "requester")
 
 
-def commission_bps_for(vendor) -> int:
-    return vendor.commission_bps if vendor.commission_bps is not None else current_app.config["PLATFORM_COMMISSION_BPS"]
+def _dominant_category(rfq_lines: dict, qlines) -> int | None:
+    """The category of the awarded line worth the most (the deal's commission follows it)."""
+    best = max(qlines, key=lambda l: l.unit_price * l.quantity, default=None)
+    return rfq_lines[best.rfq_line_id].category_id if best is not None else None
 
 
 def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
@@ -43,7 +46,7 @@ def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
         rfq_id=rfq.id, quote_id=quote.id, buyer_id=rfq.buyer_id, vendor_id=quote.vendor_id,
         status=DealStatus.AWAITING_APPROVAL if needs_approval else DealStatus.AWAITING_PAYMENT,
         currency=rfq.currency, subtotal=subtotal, freight=freight, total=total,
-        commission_bps=commission_bps_for(quote.vendor),
+        commission_bps=commission_rate_for(quote.vendor, _dominant_category(rfq_lines, qlines)),
         terms={"incoterm": quote.incoterm, "named_place": rfq.named_place, "lead_time_days": quote.lead_time_days,
                "payment_terms": quote.payment_terms, "quote_revision": quote.revision,
                "delivery_region": rfq.delivery_region, "delivery_address": rfq.delivery_address},

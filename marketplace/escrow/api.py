@@ -9,7 +9,9 @@ from ..deals.schemas import DealSchema
 from ..errors import InvalidInputError
 from ..extensions import db
 from ..money import MoneyError, format_amount, parse_amount
-from . import ledger
+from marshmallow import Schema, fields, validate
+
+from . import commission, ledger
 from .models import LedgerAccount
 from .schemas import BankTransferConfirmSchema
 
@@ -70,3 +72,34 @@ def deal_ledger(deal_id):
                  for t in ledger.deal_ledger(deal.id)]
     summary = {k: format_amount(v, deal.currency) for k, v in ledger.deal_summary(deal.id, deal.currency).items()}
     return {"deal_id": deal.id, "currency": deal.currency, "summary": summary, "transfers": transfers}
+
+
+class RateSchema(Schema):
+    bps = fields.Integer(required=True, strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000))
+
+
+@blp.route("/admin/commission")
+@admin_only
+def commission_rates():
+    """The platform default and every category and vendor override, in basis points."""
+    return commission.list_rates()
+
+
+@blp.route("/admin/commission/categories/<int:category_id>", methods=["PUT"])
+@admin_only
+@blp.arguments(RateSchema)
+def set_category_commission(data, category_id):
+    """Set (or with ``null`` remove) the commission for a category and everything under it."""
+    commission.set_category_rate(category_id, data["bps"], current_actor().user_id)
+    db.session.commit()
+    return commission.list_rates()
+
+
+@blp.route("/admin/commission/vendors/<int:vendor_id>", methods=["PUT"])
+@admin_only
+@blp.arguments(RateSchema)
+def set_vendor_commission(data, vendor_id):
+    """Set (or with ``null`` remove) a vendor's own commission rate; it beats category rules."""
+    commission.set_vendor_rate(vendor_id, data["bps"])
+    db.session.commit()
+    return commission.list_rates()

@@ -233,7 +233,8 @@ def _prior_credits(m: Milestone) -> int:
     ).scalar_one())
 
 
-def _post(line: BankStatementLine, name: str, debit: str, credit: str, amount: int, code: str, deal: Deal | None) -> None:
+def _post(line: BankStatementLine, name: str, debit: str, credit: str, amount: int, code: str,
+          deal: Deal | None) -> None:
     transfer_id = f"bsl{line.id}.{name}"
     ledger.transfer(transfer_id, debit, credit, amount, line.currency, code=code,
                     deal_id=deal.id if deal else None, milestone_id=line.milestone_id,
@@ -324,15 +325,15 @@ def import_statement(actor: Actor, raw: bytes, filename: str | None, bank_accoun
     """
     parsed = parse_statement(raw)
     bank_account = (bank_account or current_app.config["BANK_ACCOUNT_NUMBER"]).strip()
-    existing = {
-        row.bank_transaction_id: row for row in db.session.execute(
+    ids = [p.transaction_id for p in parsed]
+    known = {
+        row.bank_transaction_id: (row.amount, row.currency, row.booked_on) for row in db.session.execute(
             select(BankStatementLine).where(BankStatementLine.bank_account == bank_account,
-                                            BankStatementLine.bank_transaction_id.in_([p.transaction_id for p in parsed]))
+                                            BankStatementLine.bank_transaction_id.in_(ids))
         ).scalars()
-    } if parsed else {}
+    } if ids else {}
     clashes = {str(p.row): {"transaction_id": ["already imported with other figures"]} for p in parsed
-               if p.transaction_id in existing and (existing[p.transaction_id].amount, existing[p.transaction_id].currency,
-                                                    existing[p.transaction_id].booked_on) != (p.amount, p.currency, p.booked_on)}
+               if known.get(p.transaction_id, (p.amount, p.currency, p.booked_on)) != (p.amount, p.currency, p.booked_on)}
     if clashes:
         raise InvalidInputError("the statement contradicts lines imported before; nothing was imported",
                                 fields={"rows": clashes})
@@ -386,7 +387,8 @@ def list_lines(state: str | None = None, after: int | None = None, limit: int = 
     return list(db.session.execute(stmt).scalars())
 
 
-def assign_line(actor: Actor, line_id: int, milestone_id: int | None = None, reference: str | None = None) -> BankStatementLine:
+def assign_line(actor: Actor, line_id: int, milestone_id: int | None = None,
+                reference: str | None = None) -> BankStatementLine:
     """An admin assigns an unmatched line to a milestone: the suspense money funds it (or tops it up).
 
     Assigning the same line to the same milestone again is a no-op.

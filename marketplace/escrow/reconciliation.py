@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from ..deals.models import Milestone, MilestoneStatus
 from ..extensions import db
 from ..jobs import job
+from ..money import format_amount
 from . import ledger
 from .bank import GATEWAY, SUSPENSE, unapplied_account
 from .bank_models import BankStatementLine, LineState, ReconciliationMismatch, ReconciliationReport
@@ -119,10 +120,11 @@ def reconcile_bank_transfer() -> tuple[dict, list[Mismatch]]:
             out.append(Mismatch(src, "clearing_total_mismatch", f"account:{ledger.clearing_account(GATEWAY)}",
                                 "money received per the ledger (less unbacked confirmations) differs from the statements",
                                 cur, statement[cur], explained))
-        summary[cur] = {"statement_received": statement[cur], "ledger_received": received[cur],
-                        "confirmed_without_statement": unbacked[cur], "paid_out": paid_out[cur],
-                        "clearing_balance": ledger.balance(ledger.clearing_account(GATEWAY), cur),
-                        "suspense": ledger.balance(SUSPENSE, cur)}
+        figures = {"statement_received": statement[cur], "ledger_received": received[cur],
+                   "confirmed_without_statement": unbacked[cur], "paid_out": paid_out[cur],
+                   "clearing_balance": ledger.balance(ledger.clearing_account(GATEWAY), cur),
+                   "suspense": ledger.balance(SUSPENSE, cur)}
+        summary[cur] = {k: format_amount(v, cur) for k, v in figures.items()}  # the API's decimal strings
 
     # suspense and unapplied credits must be explained by lines still waiting
     waiting_suspense = defaultdict(int)

@@ -12,6 +12,7 @@ MILESTONE_DUES = ("on_award", "before_shipment")
 class RfqLineInSchema(Schema):
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     hs_code = fields.String(validate=validate.Regexp(r"^\d{2,10}$"))
+    category_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**63 - 1))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
     unit = fields.String(required=True, validate=validate.Length(min=1, max=16))
     target_unit_price = fields.String(validate=validate.Length(max=30))
@@ -49,6 +50,7 @@ class RfqSchema(Schema):
 
     def _lines(self, rfq):
         return [{"id": l.id, "line_no": l.line_no, "description": l.description, "hs_code": l.hs_code,
+                 "category_id": l.category_id,
                  "quantity": l.quantity, "unit": l.unit,
                  "target_unit_price": None if l.target_unit_price is None else format_amount(l.target_unit_price, rfq.currency)}
                 for l in rfq.lines]

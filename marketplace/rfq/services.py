@@ -39,10 +39,16 @@ def create_rfq(actor: Actor, default_currency: str, data: dict) -> Rfq:
     currency = data.get("currency") or default_currency
     if data.get("quote_deadline") and data["quote_deadline"] <= utcnow():
         raise InvalidInputError("the quote deadline must be in the future", fields={"quote_deadline": ["in the past"]})
+    from ..vendors.models import Category
+
+    for i, line in enumerate(data["lines"]):
+        if line.get("category_id") is not None and db.session.get(Category, line["category_id"]) is None:
+            raise InvalidInputError("unknown category", fields={f"lines.{i}.category_id": ["no such category"]})
     rfq = Rfq(buyer_id=actor.org_id, created_by=actor.user_id, currency=currency,
               **{k: v for k, v in data.items() if k not in ("lines", "currency")})
     rfq.lines = [
-        RfqLine(line_no=i + 1, description=line["description"], hs_code=line.get("hs_code"), quantity=line["quantity"],
+        RfqLine(line_no=i + 1, description=line["description"], hs_code=line.get("hs_code"),
+                category_id=line.get("category_id"), quantity=line["quantity"],
                 unit=line["unit"],
                 target_unit_price=_amount(line["target_unit_price"], currency, f"lines.{i}.target_unit_price")
                 if line.get("target_unit_price") else None)

@@ -153,10 +153,12 @@ def test_assigning_to_a_paid_milestone_is_refused_and_moves_nothing(api, world, 
     lambda ref: f"MBVCB.{ref}.0987654321.CT tu 0071000 toi",
     lambda ref: f"{ref}0987654",
 ])
-def test_references_survive_what_banks_do_to_memos(api, world, memo_of):
+def test_references_survive_what_banks_do_to_memos(api, world, db, memo_of):
     deal, (m,) = awaiting_deal(api, world)
     (line,) = import_rows(api, world.admin, row(TOTAL, memo_of(m["reference"])))["lines"]
     assert (line["state"], line["milestone_id"]) == ("matched", m["id"])
+    assert ledger.total_held()["VND"] == TOTAL
+    assert_ledger_sound(db)
 
 
 @pytest.mark.parametrize("memo_of, reason", [

@@ -122,3 +122,44 @@ def test_only_admins_create_and_mark_batches(api, world):
     api.post("/admin/payouts/999/mark-paid", world.admin, {"bank_reference": "x"}, expect=404)
     api.post("/admin/payouts/999/mark-paid", world.admin, {}, expect=422)
     assert api.post("/admin/payouts", world.admin, {}, expect=409)["error"]["code"] == "nothing_to_pay"
+
+
+def test_concurrent_batches_reserve_each_payable_once(app, api, world, run_jobs, db):
+    import threading
+
+    from marketplace.errors import ConflictError
+    from marketplace.escrow import payouts
+    from marketplace.statemachine import Actor
+
+    _released_deal(api, world, run_jobs)
+    _, (m,) = awaiting_deal(api, world)
+    import_rows(api, world.admin, row(TOTAL + 300_000, m["reference"]))
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def create():
+        with app.app_context():
+            barrier.wait()
+            try:
+                batch = payouts.create_payout_batch(Actor("admin", user_id=world.admin.user_id))
+                db.session.commit()
+                outcomes.append(sum(p.amount for p in batch.payouts))
+            except ConflictError:
+                db.session.rollback()
+                outcomes.append(0)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes)[-1] > 0 and sum(outcomes) == TOTAL - COMMISSION + 300_000
+    batches = api.get("/admin/payouts", world.admin)
+    assert sum(int(p["amount"]) for b in batches for p in b["payouts"]) == TOTAL - COMMISSION + 300_000
+    for b in batches:
+        api.post(f"/admin/payouts/{b['id']}/mark-paid", world.admin, {"bank_reference": f"B{b['id']}"})
+    assert ledger.balance(ledger.vendor_payable(world.vendors[0].org_id), "VND") == 0
+    assert ledger.balance(ledger.buyer_refund_payable(world.buyer.org_id), "VND") == 0
+    assert_ledger_sound(db)

@@ -26,13 +26,13 @@ def test_statement_driven_money_reconciles_clean(api, world, db):
     import_rows(api, world.admin, row(TOTAL - 5_000_000, m2["reference"]))  # top-up
     body = api.post("/admin/reconciliation", world.admin, expect=201)
     assert body["status"] == "clean" and body["mismatches"] == []
-    assert body["summary"]["bank_transfer"]["VND"]["statement_received"] == 4 * TOTAL + 1
-    assert body["summary"]["bank_transfer"]["VND"]["ledger_received"] == 4 * TOTAL + 1
+    assert body["summary"]["bank_transfer"]["VND"]["statement_received"] == str(4 * TOTAL + 1)
+    assert body["summary"]["bank_transfer"]["VND"]["ledger_received"] == str(4 * TOTAL + 1)
     batch = api.post("/admin/payouts", world.admin, {}, expect=201)
     api.post(f"/admin/payouts/{batch['id']}/mark-paid", world.admin, {"bank_reference": "R1"})
     after = api.post("/admin/reconciliation", world.admin, expect=201)
     assert after["status"] == "clean"
-    assert after["summary"]["bank_transfer"]["VND"]["paid_out"] == TOTAL + 1
+    assert after["summary"]["bank_transfer"]["VND"]["paid_out"] == str(TOTAL + 1)
     assert api.get("/admin/reconciliation", world.admin)["id"] == after["id"]
     assert_ledger_sound(db)
 
@@ -58,6 +58,7 @@ def test_unassigned_suspense_is_reported_until_assigned(api, world, db):
     assert _kinds(report) == [("unassigned_suspense", f"line:{line['id']}")]
     api.post(f"/admin/bank-statements/lines/{line['id']}/assign", world.admin, {"milestone_id": m["id"]})
     assert api.post("/admin/reconciliation", world.admin, expect=201)["status"] == "clean"
+    assert_ledger_sound(db)
 
 
 def test_a_statement_line_without_ledger_transfers_is_reported(api, world, db):
@@ -94,7 +95,7 @@ def test_the_reconciliation_job_stores_a_report(api, world, run_jobs):
     enqueue("marketplace.escrow.reconciliation.reconcile_job", queue="money")
     run_jobs()
     report = api.get("/admin/reconciliation", world.admin)
-    assert report["status"] == "clean" and report["summary"]["bank_transfer"]["VND"]["statement_received"] == TOTAL
+    assert report["status"] == "clean" and report["summary"]["bank_transfer"]["VND"]["statement_received"] == str(TOTAL)
     api.get("/admin/reconciliation", world.vendors[0], expect=403)
 
 
