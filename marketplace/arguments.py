@@ -1,13 +1,15 @@
 """Request arguments: the webargs parser every blueprint uses, and the id converter for URLs.
 
 Both refuse, as bad input, values that PostgreSQL cannot store (so they never turn into a 500):
-integers outside BIGINT, text containing NUL characters, JSON nested too deeply to decode.
+integers outside BIGINT, text containing NUL characters, times before year 1, JSON nested too deeply
+(or with numbers too long) to decode.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from marshmallow import ValidationError
@@ -25,6 +27,12 @@ def _unstorable(value: Any) -> Any:
         return ["is out of range"] if not -MAX_ID - 1 <= value <= MAX_ID else None
     if isinstance(value, str):
         return ["must not contain NUL characters"] if "\x00" in value else None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            value.astimezone(timezone.utc)
+        except OverflowError:  # e.g. 0001-01-01T00:00+14:00 is before year 1 in UTC
+            return ["is out of range"]
+        return None
     if isinstance(value, Mapping):
         items = value.items()
     elif isinstance(value, (list, tuple)):
@@ -48,8 +56,10 @@ class ApiParser(FlaskParser):
     def _raw_load_json(self, req):
         try:
             return super()._raw_load_json(req)
-        except RecursionError:  # json's decoder gives up on very deep nesting
-            raise json.JSONDecodeError("the JSON body is nested too deeply", "deep", 0) from None
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError) as exc:  # very deep nesting; integers beyond Python's digit limit
+            raise json.JSONDecodeError(f"the JSON body cannot be decoded: {type(exc).__name__}", "?", 0) from None
 
     def _process_location_data(self, location_data, schema, req, location, unknown, validators):
         data = super()._process_location_data(location_data, schema, req, location, unknown, validators)

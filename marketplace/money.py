@@ -17,7 +17,7 @@ CURRENCY_EXPONENTS: dict[str, int] = {
     "KWD": 3, "BHD": 3, "OMR": 3, "JOD": 3, "TND": 3,
 }
 
-_DECIMAL_RE = re.compile(r"^-?\d{1,18}(\.\d{1,6})?$")
+_DECIMAL_RE = re.compile(r"^-?[0-9]{1,18}(\.[0-9]{1,6})?$")  # ASCII digits only: "１２３" is not an amount
 
 BPS_DENOMINATOR = 10_000
 #: the largest amount (minor units) accepted anywhere; sums of many such amounts stay far inside

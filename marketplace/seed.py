@@ -54,7 +54,7 @@ def seed_demo() -> list[str]:
     platform = create_organization("platform", "Marketplace Operator")
     admin = create_user(ADMIN_EMAIL, "Platform Admin", PASSWORD, "en")
     add_membership(admin, platform, "admin")
-    admin_actor = Actor("admin", admin.id, platform.id)
+    admin_actor = Actor("admin", admin.id, platform.id, "admin")
     logins.append(f"admin:  {ADMIN_EMAIL}")
 
     vendor_actors = []
@@ -62,7 +62,7 @@ def seed_demo() -> list[str]:
         org = create_organization("vendor", name)
         user = create_user(f"vendor{i}@demo.local", f"Vendor {i} Sales", PASSWORD)
         add_membership(user, org, "owner")
-        actor = Actor("vendor", user.id, org.id)
+        actor = Actor("vendor", user.id, org.id, "owner")
         update_vendor_profile(org.id, actor, {"legal_name": name, "tax_code": tax, "regions": regions,
                                               "monthly_capacity": 100000, "certifications": ["ISO 9001"]})
         add_vendor_document(org.id, actor, "business_registration", "dang-ky-kinh-doanh.pdf",
@@ -85,7 +85,7 @@ def seed_demo() -> list[str]:
             user = create_user(email, email.split("@")[0].title(), PASSWORD)
             add_membership(user, org, role)
             if role == "owner":
-                actor = Actor("buyer", user.id, org.id)
+                actor = Actor("buyer", user.id, org.id, "owner")
                 logins.append(f"buyer:  {email} ({name}, owner; also {', '.join(e for r, e in members if r != 'owner')})")
         buyer_actors.append(actor)
 
@@ -104,7 +104,7 @@ def seed_demo() -> list[str]:
                           {"name": "balance", "percent": 70, "due": "before_shipment"}],
         "lines": [{"rfq_line_id": done.lines[0].id, "unit_price": "17500", "quantity": 2000}]})
     deal = award_rfq(buyer, done.id, {"quote_ids": [quote.id]})[0]
-    start_payment(buyer, "owner", deal.id, "bank_transfer")
+    start_payment(buyer, deal.id, "bank_transfer")
     for m in deal.milestones:
         confirm_bank_transfer(admin_actor, m.payment_reference, m.amount, "VND")
 

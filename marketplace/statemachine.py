@@ -34,6 +34,7 @@ class Actor:
     role: str  #: buyer | vendor | admin | system
     user_id: int | None = None
     org_id: int | None = None
+    member_role: str | None = None  #: the membership role inside the organisation (owner, approver, ...)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

@@ -92,11 +92,12 @@ def scene(app):
     SimpleWorker(all_queues(), connection=redis_connection()).work(burst=True)  # release, settle, e-mails
     assert api.get(f"/deals/{released['id']}", buyer)["status"] == "released"
     assert api.get(f"/deals/{resolved['id']}", buyer)["status"] == "resolved"
+    outsider = api.verified_vendor(admin, ("US",), "Outsider Vendor")  # after matching ran: never invited
     revoked = api.login(buyer.email)
     api.call("POST", "/auth/logout", revoked, expect=204)
 
     who = {"buyer": buyer, "v1": v1, "v2": v2, "admin": admin, "other": other, "revoked": revoked,
-           "requester": world.buyer_members["requester"], "finance": world.buyer_members["finance"], None: None}
+           "outsider": outsider, "requester": world.buyer_members["requester"], "finance": world.buyer_members["finance"], None: None}
     ids = {
         "buyer_org": buyer.org_id, "v1": v1.org_id, "v2": v2.org_id, "product": product["id"],
         "rfq_open": rfq_open["id"], "rfq_fresh": rfq_fresh["id"], "rfq_cancelled": rfq_cancelled["id"],
@@ -204,6 +205,7 @@ BAD_BODIES = [
     ("malformed", {"data": '{"x":'}),
     ("not_utf8", {"data": b'{"x": "\xff\xfe"}'}),
     ("deeply_nested", {"data": "[" * 100000 + "]" * 100000}),
+    ("integer_too_long_to_parse", {"data": '{"quantity": 1' + "0" * 5000 + "}"}),
     ("array", {"json": [{"reason": "damaged"}]}),
     ("string", {"json": "hello"}),
     ("number", {"json": 42}),
@@ -215,7 +217,7 @@ BAD_BODIES = [
 @pytest.mark.parametrize("who, method, path", BODY_ENDPOINTS, ids=BODY_IDS)
 def test_bad_json_bodies_are_refused_everywhere(app, scene, who, method, path, kind, body):
     api, people, ids = scene
-    status = 400 if kind in ("malformed", "not_utf8", "deeply_nested") else 422
+    status = 400 if kind in ("malformed", "not_utf8", "deeply_nested", "integer_too_long_to_parse") else 422
     check_refusal(app, api, people[who], method, path.format(**ids), status, **body)
 
 
@@ -369,7 +371,7 @@ CASES = [
     ("rfq list bad status", "buyer", "GET", "/rfqs?status=nope", None, 422, "status"),
     ("rfq unknown", "buyer", "GET", "/rfqs/{missing}", None, 404, "not_found"),
     ("rfq other buyer", "other", "GET", "/rfqs/{rfq_open}", None, 404, "not_found"),
-    ("rfq not invited vendor", "v2", "GET", "/rfqs/{rfq_open}", None, 404, "not_found"),
+    ("rfq not invited vendor", "outsider", "GET", "/rfqs/{rfq_open}", None, 404, "not_found"),
     ("publish other buyer", "other", "POST", "/rfqs/{rfq_open}/publish", None, 404, "not_found"),
     ("publish unknown", "buyer", "POST", "/rfqs/{missing}/publish", None, 404, "not_found"),
     ("publish cancelled", "buyer", "POST", "/rfqs/{rfq_cancelled}/publish", None, 409, "illegal_transition"),
@@ -403,7 +405,7 @@ CASES = [
     ("quote valid until past", "v1", "POST", "/rfqs/{rfq_fresh}/quotes", _quote(valid_until="2020-01-01T00:00:00+00:00"), 422, "valid_until"),
     ("quote status field", "v1", "POST", "/rfqs/{rfq_fresh}/quotes", _quote(status="accepted"), 422, "status"),
     ("quote long notes", "v1", "POST", "/rfqs/{rfq_fresh}/quotes", _quote(notes=LONG), 422, "notes"),
-    ("quote not invited", "v2", "POST", "/rfqs/{rfq_open}/quotes", _quote(), 404, "not_found"),
+    ("quote not invited", "outsider", "POST", "/rfqs/{rfq_open}/quotes", _quote(), 404, "not_found"),
     ("quote unknown rfq", "v1", "POST", "/rfqs/{missing}/quotes", _quote(), 404, "not_found"),
     ("quote by buyer", "buyer", "POST", "/rfqs/{rfq_fresh}/quotes", _quote(), 403, "forbidden"),
     ("quote twice", "v1", "POST", "/rfqs/{rfq_open}/quotes", _quote(), 409, "already_quoted"),
@@ -535,6 +537,13 @@ CASES = [
     ("product name with NUL", "v1", "POST", "/products", _product(name="x\u0000y"), 422, "name"),
     ("message with NUL", "buyer", "POST", "/disputes/{dispute}/messages", {"body": "hi\u0000"}, 422, "body"),
     ("register name with NUL", None, "POST", "/auth/register", _register(name="A\u0000"), 422, "name"),
+    ("search with NUL", None, "GET", "/products?q=bearing%00", None, 422, "q"),
+    ("rfq deadline at the edge of time", "buyer", "POST", "/rfqs", _rfq(quote_deadline="0001-01-01T00:00:00+14:00"), 422, "quote_deadline"),
+    ("quote validity at the edge of time", "v1", "POST", "/rfqs/{rfq_fresh}/quotes", _quote(valid_until="0001-01-01T00:30:00+14:00"), 422, "valid_until"),
+    ("tracking event at the edge of time", "v1", "POST", "/shipments/1/events",
+     {"status": "in_transit", "occurred_at": "0001-01-01T00:00:00+14:00"}, 422, "occurred_at"),
+    ("quote price bool", "v1", "POST", "/rfqs/{rfq_fresh}/quotes", _quote_line(unit_price=True), 422, "lines"),
+    ("transfer amount full-width digits", "admin", "POST", "/admin/bank-transfers", _transfer(amount="１２３"), 422, "amount"),
 ]
 
 

@@ -43,7 +43,8 @@ def test_too_many_decimals_are_refused(whole, currency, last_digit):
         parse_amount(text, currency)
 
 
-@pytest.mark.parametrize("text", ["12.5", "1e3", "1,000", "", " ", "abc", "0x10", "NaN", "Infinity", "1.", ".5"])
+@pytest.mark.parametrize("text", ["12.5", "1e3", "1,000", "", " ", "abc", "0x10", "NaN", "Infinity", "1.", ".5", "+5",
+                                  "１２３", "٣", "1_000"])
 def test_vnd_refuses_anything_but_whole_decimal_strings(text):
     with pytest.raises(MoneyError):
         parse_amount(text, "VND")

@@ -6,7 +6,8 @@ from flask_smorest import Blueprint
 from ..extensions import db
 from . import services
 from .auth import current, login_required
-from .schemas import LoginSchema, MeSchema, MemberCreateSchema, MemberSchema, RegisterSchema, TokenSchema
+from .schemas import (LoginSchema, MeSchema, MemberCreateSchema, MemberSchema, OrganizationSchema,
+                      OrganizationUpdateSchema, RegisterSchema, TokenSchema)
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, organisations and tokens")
 
@@ -52,6 +53,17 @@ def me():
     """The caller, their current organisation and role, and all their memberships."""
     s = current()
     return {"user": s.user, "organization": s.organization, "role": s.role, "memberships": s.user.memberships}
+
+
+@blp.route("/organizations/<int:org_id>", methods=["PATCH"])
+@login_required()
+@blp.arguments(OrganizationUpdateSchema)
+@blp.response(200, OrganizationSchema)
+def update_organization(data, org_id):
+    """Change the organisation's settings, e.g. the spending threshold above which an approver must agree."""
+    org = services.update_organization(current(), org_id, data)
+    db.session.commit()
+    return org
 
 
 @blp.route("/organizations/<int:org_id>/members")

@@ -21,7 +21,7 @@ def current() -> Session:
 
 def current_actor() -> Actor:
     s = g.session
-    return Actor(ACTOR_ROLE[s.kind], user_id=s.user.id, org_id=s.organization.id)
+    return Actor(ACTOR_ROLE[s.kind], user_id=s.user.id, org_id=s.organization.id, member_role=s.role)
 
 
 def _load_session() -> Session:

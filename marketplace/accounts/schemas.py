@@ -33,6 +33,14 @@ class MemberCreateSchema(Schema):
     role = fields.String(required=True, validate=validate.Length(max=16))
 
 
+class OrganizationUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=2, max=200))
+    currency = fields.String(validate=validate.OneOf(sorted(CURRENCY_EXPONENTS)))
+    locale = fields.String(validate=validate.OneOf(["vi", "en"]))
+    #: decimal string in the organisation's currency; null removes the approval step
+    approval_threshold = fields.String(allow_none=True, validate=validate.Length(max=30))
+
+
 class OrganizationSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
@@ -40,6 +48,12 @@ class OrganizationSchema(Schema):
     country = fields.String()
     currency = fields.String()
     locale = fields.String()
+    approval_threshold = fields.Method("_threshold")
+
+    def _threshold(self, org):
+        from ..money import format_amount
+
+        return None if org.approval_threshold is None else format_amount(org.approval_threshold, org.currency)
 
 
 class MembershipSchema(Schema):

@@ -174,6 +174,33 @@ def add_member(actor: Session, org_id: int, data: dict) -> Membership:
     return add_membership(user, org, data["role"])
 
 
+def update_organization(actor: Session, org_id: int, data: dict) -> Organization:
+    """Owners and admins change their organisation's name, currency, language and approval threshold.
+
+    :raises NotFoundError: not the actor's organisation.
+    """
+    from ..money import MoneyError, parse_amount
+
+    if org_id != actor.organization.id:
+        raise NotFoundError("no such organisation")
+    if not actor.membership.can_manage_members():
+        raise ForbiddenError("only owners and admins change the organisation")
+    org = actor.organization
+    for key in ("name", "currency", "locale"):
+        if key in data:
+            setattr(org, key, data[key])
+    if "approval_threshold" in data:
+        raw = data["approval_threshold"]
+        try:
+            org.approval_threshold = None if raw is None else parse_amount(raw, org.currency)
+        except MoneyError as exc:
+            raise InvalidInputError(str(exc), fields={"approval_threshold": [str(exc)]}) from None
+        if org.approval_threshold is not None and org.approval_threshold < 0:
+            raise InvalidInputError("must not be negative", fields={"approval_threshold": ["negative"]})
+    db.session.flush()
+    return org
+
+
 def list_members(actor: Session, org_id: int) -> list[Membership]:
     if org_id != actor.organization.id:
         raise NotFoundError("no such organisation")

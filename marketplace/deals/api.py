@@ -53,7 +53,7 @@ def deal_events(deal_id):
 @blp.response(200, DealSchema)
 def approve(deal_id):
     """An approver lets a deal above the spending threshold proceed."""
-    deal = services.approve_deal(current_actor(), current().role, deal_id)
+    deal = services.approve_deal(current_actor(), deal_id)
     db.session.commit()
     return deal
 
@@ -81,7 +81,7 @@ def payments(deal_id):
 @blp.arguments(PaymentStartSchema)
 def start_payment(data, deal_id):
     """The buyer chooses a payment method and receives instructions per milestone."""
-    deal = services.start_payment(current_actor(), current().role, deal_id, data["gateway"])
+    deal = services.start_payment(current_actor(), deal_id, data["gateway"])
     db.session.commit()
     return {"gateway": deal.gateway, "milestones": services.payment_instructions(deal)}
 

@@ -35,6 +35,7 @@ class MilestoneStatus(StrEnum):
     RELEASED = "released"  #: posted to the vendor
     REFUNDED = "refunded"  #: voided back and paid to the buyer's refund payable
     SPLIT = "split"  #: part released, part refunded by a dispute decision
+    CANCELLED = "cancelled"  #: never paid, and the deal was cancelled or refunded
 
 
 class Deal(IdMixin, TimestampMixin, db.Model):

@@ -40,7 +40,9 @@ def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
     subtotal = sum(l.unit_price * l.quantity for l in qlines)
     total = subtotal + freight
     buyer = db.session.get(Organization, rfq.buyer_id)
-    needs_approval = buyer.approval_threshold is not None and total > buyer.approval_threshold
+    # above the threshold an approver must agree; an award made by an approver is that agreement
+    needs_approval = (buyer.approval_threshold is not None and total > buyer.approval_threshold
+                      and actor.member_role not in APPROVER_ROLES)
     rfq_lines = {l.id: l for l in rfq.lines}
     deal = Deal(
         rfq_id=rfq.id, quote_id=quote.id, buyer_id=rfq.buyer_id, vendor_id=quote.vendor_id,
@@ -59,7 +61,9 @@ def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
     deal.milestones = [Milestone(seq=i + 1, name=t["name"], percent=t["percent"], due=t["due"], amount=a)
                        for i, (t, a) in enumerate(zip(terms, amounts)) if a > 0]
     db.session.add(deal)
-    deal_machine.start(deal, actor, {"total": total, "currency": deal.currency})
+    deal_machine.start(deal, actor, {"total": total, "currency": deal.currency,
+                                     "approved_by": actor.user_id if not needs_approval and buyer.approval_threshold
+                                     is not None and total > buyer.approval_threshold else None})
     from ..notifications.services import notify_org
 
     notify_org(deal.vendor_id, "deal_awarded", {"deal_id": deal.id, "rfq_id": rfq.id}, key=f"deal-{deal.id}-awarded")
@@ -92,11 +96,11 @@ def _require_side(deal: Deal, actor: Actor, side: str) -> None:
         raise ForbiddenError(f"only the {side} may do this")
 
 
-def approve_deal(actor: Actor, role: str, deal_id: int) -> Deal:
+def approve_deal(actor: Actor, deal_id: int) -> Deal:
     """An approver of the buyer organisation lets a deal above the threshold go ahead."""
     deal = get_deal(actor, deal_id)
     _require_side(deal, actor, "buyer")
-    if role not in APPROVER_ROLES:
+    if actor.member_role not in APPROVER_ROLES:
         raise ForbiddenError("only approvers, admins or owners approve deals")
     deal_machine.apply(deal, "approve", actor)
     return deal
@@ -108,13 +112,21 @@ def cancel_deal(actor: Actor, deal_id: int, reason: str | None = None) -> Deal:
     :raises ConflictError: some milestone is already funded.
     """
     deal = get_deal(actor, deal_id)
-    deal_machine.apply(deal, "cancel", actor, {"reason": reason},
-                       guard=lambda d: "money is already held; ask for a refund instead"
-                       if any(m.status == MilestoneStatus.FUNDED for m in d.milestones) else None)
+    if deal_machine.apply(deal, "cancel", actor, {"reason": reason},
+                          guard=lambda d: "money is already held; ask for a refund instead"
+                          if any(m.status == MilestoneStatus.FUNDED for m in d.milestones) else None):
+        _cancel_unpaid_milestones(deal)
     return deal
 
 
-def start_payment(actor: Actor, role: str, deal_id: int, gateway: str) -> Deal:
+def _cancel_unpaid_milestones(deal: Deal) -> None:
+    """Milestones never paid stop accepting money: a late transfer is then kept for the buyer instead."""
+    for m in deal.milestones:
+        if m.status in (MilestoneStatus.PENDING, MilestoneStatus.AWAITING_PAYMENT):
+            m.status = MilestoneStatus.CANCELLED
+
+
+def start_payment(actor: Actor, deal_id: int, gateway: str) -> Deal:
     """The buyer picks a gateway; every milestone gets payment instructions. Repeating is harmless.
 
     :raises ConflictError: the deal is not awaiting payment, or another gateway was chosen already.
@@ -123,7 +135,7 @@ def start_payment(actor: Actor, role: str, deal_id: int, gateway: str) -> Deal:
         raise InvalidInputError("unknown payment method", fields={"gateway": [f"one of {', '.join(GATEWAYS)}"]})
     deal = get_deal(actor, deal_id)
     _require_side(deal, actor, "buyer")
-    if role not in PAYER_ROLES:
+    if actor.member_role not in PAYER_ROLES:
         raise ForbiddenError("your role may not pay")
     deal = deal_machine.lock(deal.id)
     if deal.status != DealStatus.AWAITING_PAYMENT:
@@ -164,6 +176,8 @@ def record_payment(deal_id: int, milestone_id: int, amount: int, currency: str, 
                             fields={"expected": milestone.amount, "currency": deal.currency})
     if deal.gateway != gateway:
         raise ConflictError("this milestone is not being paid through this gateway", code="wrong_gateway")
+    if milestone.status == MilestoneStatus.CANCELLED:
+        raise ConflictError(f"the deal is {deal.status}; this milestone takes no more money", code="milestone_cancelled")
     if escrow.fund_milestone(deal, milestone, gateway, meta):
         from ..statemachine import record_event
 
@@ -238,6 +252,7 @@ def refund_deal(actor: Actor, deal_id: int, reason: str) -> Deal:
     if deal_machine.apply(deal, "refund", actor, {"reason": reason}):
         for m in deal.held_milestones():
             escrow.settle_milestone(deal, m, 0)
+        _cancel_unpaid_milestones(deal)
     return deal
 
 

@@ -23,7 +23,7 @@ deal_machine = StateMachine(
         Transition("open_dispute", ("shipped", "delivered"), "disputed", frozenset({B})),
         Transition("withdraw_dispute", ("disputed",), "accepted", frozenset({S})),
         Transition("resolve", ("disputed",), "resolved", frozenset({S})),
-        Transition("refund", ("funded",), "refunded", frozenset({A})),
+        Transition("refund", ("awaiting_payment", "funded"), "refunded", frozenset({A})),
         Transition("close", ("released", "resolved", "refunded"), "closed", frozenset({A, S})),
     ],
     timers=[

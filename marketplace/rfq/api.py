@@ -9,7 +9,8 @@ from ..extensions import db
 from ..pagination import page_schema
 from . import services
 from .models import Invitation, Rfq
-from .schemas import (AwardSchema, InvitationSchema, InviteSchema, QuoteCreateSchema, QuoteSchema, RevisionRequestSchema,
+from .schemas import (AwardSchema, InvitationSchema, InviteSchema, QuoteCreateSchema, QuoteRejectSchema, QuoteSchema,
+                      RevisionRequestSchema,
                       RfqCreateSchema, RfqQuerySchema, RfqSchema)
 from .states import rfq_machine
 
@@ -160,6 +161,36 @@ def request_revision(data, quote_id):
     quote = services.request_revision(current_actor(), quote_id, data["message"])
     db.session.commit()
     return quote
+
+
+@blp.route("/quotes/<int:quote_id>/reject", methods=["POST"])
+@login_required("buyer", roles=BUYER_WRITERS)
+@blp.arguments(QuoteRejectSchema)
+@blp.response(200, QuoteSchema)
+def reject(data, quote_id):
+    """Turn a quote down (the vendor is told)."""
+    quote = services.reject_quote(current_actor(), quote_id, data.get("reason"))
+    db.session.commit()
+    return quote
+
+
+@blp.route("/quotes/<int:quote_id>/versions")
+@login_required()
+def quote_versions(quote_id):
+    """Every revision of the quote, each with a line-level diff against the previous one."""
+    quote = services.visible_quote(current_actor(), quote_id)
+    return {"quote_id": quote.id, "versions": [
+        {**v, "created_at": v["created_at"].isoformat()} for v in services.version_diffs(quote)]}
+
+
+@blp.route("/rfqs/<int:rfq_id>/comparison")
+@login_required("buyer")
+def comparison(rfq_id):
+    """Quotes side by side at landed cost in the RFQ's currency, with coverage and missing fields flagged."""
+    result = services.compare_quotes(current_actor(), rfq_id)
+    for row in result["quotes"]:
+        row["valid_until"] = row["valid_until"].isoformat()
+    return result
 
 
 @blp.route("/rfqs/<int:rfq_id>/award", methods=["POST"])

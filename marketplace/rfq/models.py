@@ -62,6 +62,10 @@ class Rfq(IdMixin, TimestampMixin, OrgScoped, db.Model):
         now = now or utcnow()
         return self.status == RfqStatus.OPEN and (self.quote_deadline is None or self.quote_deadline > now)
 
+    def estimated_value(self) -> int:
+        """Sum of target price x quantity over the lines that state a target (minor units)."""
+        return sum(line.target_unit_price * line.quantity for line in self.lines if line.target_unit_price)
+
     def total_quantity(self) -> int:
         return max((line.quantity for line in self.lines), default=0)
 

@@ -148,6 +148,10 @@ class RevisionRequestSchema(Schema):
     message = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 
 
+class QuoteRejectSchema(Schema):
+    reason = fields.String(validate=validate.Length(max=2000))
+
+
 class AwardLineSchema(Schema):
     rfq_line_id = fields.Integer(required=True, strict=True)
     quote_id = fields.Integer(required=True, strict=True)

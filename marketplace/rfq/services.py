@@ -106,7 +106,15 @@ def publish_rfq(actor: Actor, rfq_id: int) -> Rfq:
 
     :raises IllegalTransitionError: not a draft.
     """
+    from ..accounts.models import Organization
+    from ..deals.services import APPROVER_ROLES
+
     rfq = buyer_rfq(actor.org_id, rfq_id)
+    threshold = db.session.get(Organization, actor.org_id).approval_threshold
+    if (rfq.status == RfqStatus.DRAFT and threshold is not None and rfq.estimated_value() > threshold
+            and actor.member_role not in APPROVER_ROLES):
+        raise ForbiddenError("this RFQ's estimated value is above your organisation's approval threshold; "
+                             "an approver must publish it", code="approval_required")
     if rfq.quote_deadline is None:
         rfq.quote_deadline = utcnow() + timedelta(days=current_app.config["QUOTE_VALIDITY_DAYS"] // 2 or 7)
     elif rfq.status == RfqStatus.DRAFT and rfq.quote_deadline <= utcnow():
@@ -202,7 +210,11 @@ def _apply_quote_fields(quote: Quote, rfq: Rfq, data: dict) -> None:
     quote.valid_until = valid_until
     quote.payment_terms = data.get("payment_terms") or [{"name": "full", "percent": 100, "due": "before_shipment"}]
     quote.notes = data.get("notes", "")
-    quote.lines = _quote_lines(rfq, rfq.currency, data["lines"])
+    new_lines = _quote_lines(rfq, rfq.currency, data["lines"])
+    if quote.id is not None:  # a revision: old lines go first, or (quote, line) would be taken twice
+        quote.lines.clear()
+        db.session.flush()
+    quote.lines = new_lines
     if quote.subtotal() + quote.freight > MAX_MINOR:  # the deal's total must fit its column
         raise InvalidInputError("the quote total is too large", fields={"lines": ["the quote total is too large"]})
 
@@ -296,6 +308,101 @@ def request_revision(actor: Actor, quote_id: int, message: str) -> Quote:
     notify_org(quote.vendor_id, "revision_requested", {"quote_id": quote.id, "message": message},
                key=f"quote-{quote.id}-ask-{quote.revision}")
     return quote
+
+
+def reject_quote(actor: Actor, quote_id: int, reason: str | None = None) -> Quote:
+    """The buyer turns a quote down; the vendor is told."""
+    quote = visible_quote(actor, quote_id)
+    if actor.role != "buyer":
+        raise NotFoundError("no such quote")
+    if quote_machine.apply(quote, "reject", actor, {"reason": reason}):
+        from ..notifications.services import notify_org
+
+        notify_org(quote.vendor_id, "quote_not_selected", {"rfq_id": quote.rfq_id, "quote_id": quote.id},
+                   key=f"quote-{quote.id}-lost")
+    return quote
+
+
+def version_diffs(quote: Quote) -> list[dict]:
+    """Every revision of a quote with a line-level diff against the one before."""
+    out, previous = [], None
+    for version in quote_versions(quote):
+        snap = version.snapshot
+        changes = []
+        if previous is not None:
+            old_lines = {l["rfq_line_id"]: l for l in previous["lines"]}
+            new_lines = {l["rfq_line_id"]: l for l in snap["lines"]}
+            for line_id in sorted(old_lines.keys() | new_lines.keys()):
+                old, new = old_lines.get(line_id), new_lines.get(line_id)
+                if old is None or new is None:
+                    changes.append({"rfq_line_id": line_id, "change": "added" if old is None else "removed"})
+                    continue
+                fields = {k: {"from": old.get(k), "to": new.get(k)} for k in ("unit_price", "quantity", "lead_time_days")
+                          if old.get(k) != new.get(k)}
+                if fields:
+                    changes.append({"rfq_line_id": line_id, "change": "changed", "fields": fields})
+            for key in ("incoterm", "freight", "lead_time_days", "payment_terms", "valid_until"):
+                if previous.get(key) != snap.get(key):
+                    changes.append({"field": key, "from": previous.get(key), "to": snap.get(key)})
+        out.append({"revision": version.revision, "created_at": version.created_at, "snapshot": snap, "changes": changes})
+        previous = snap
+    return out
+
+
+#: Incoterms under which the vendor's price carries the goods to the buyer's named place (C and D
+#: terms); under E and F terms the buyer still pays the main carriage, which the quote does not show.
+SELLER_PAYS_CARRIAGE = {"CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP"}
+
+
+def compare_quotes(actor: Actor, rfq_id: int) -> dict:
+    """Live quotes side by side, normalised to landed cost at the RFQ's delivery place, gaps flagged."""
+    from ..money import format_amount
+
+    rfq = buyer_rfq(actor.org_id, rfq_id)
+    quotes = db.session.execute(select(Quote).where(Quote.rfq_id == rfq.id).order_by(Quote.id)).scalars().all()
+    now = utcnow()
+    rows = []
+    for q in quotes:
+        lines = {l.rfq_line_id: l for l in q.lines}
+        flags = []
+        covered = [line for line in rfq.lines if line.id in lines]
+        for line in rfq.lines:
+            ql = lines.get(line.id)
+            if ql is None:
+                flags.append(f"line {line.line_no} not quoted")
+            elif ql.quantity < line.quantity:
+                flags.append(f"line {line.line_no}: offers {ql.quantity} of {line.quantity} {line.unit}")
+        if q.incoterm not in SELLER_PAYS_CARRIAGE:
+            flags.append(f"{q.incoterm}: main carriage to the delivery place is not included")
+        if q.valid_until <= now:
+            flags.append("validity has lapsed")
+        if not q.is_live(now):
+            flags.append(f"quote is {q.status}")
+        goods = sum(l.unit_price * l.quantity for l in q.lines)
+        landed = goods + q.freight
+        rows.append({
+            "quote_id": q.id, "vendor_id": q.vendor_id, "vendor_name": q.vendor.organization.name,
+            "status": q.status, "revision": q.revision, "incoterm": q.incoterm,
+            "goods": format_amount(goods, rfq.currency), "freight": format_amount(q.freight, rfq.currency),
+            "landed_cost": format_amount(landed, rfq.currency), "landed_cost_minor": landed,
+            "lead_time_days": q.lead_time_days, "payment_terms": q.payment_terms, "valid_until": q.valid_until,
+            "coverage": f"{len(covered)}/{len(rfq.lines)}", "complete": not flags, "flags": flags,
+            "lines": [{"rfq_line_id": line.id, "line_no": line.line_no,
+                       "unit_price": format_amount(lines[line.id].unit_price, rfq.currency) if line.id in lines else None,
+                       "quantity": lines[line.id].quantity if line.id in lines else None} for line in rfq.lines],
+        })
+    live = [r for r in rows if r["status"] in (QuoteStatus.SUBMITTED, QuoteStatus.REVISED)]
+    cheapest = min(live, key=lambda r: r["landed_cost_minor"], default=None)
+    best_per_line = {}
+    for line in rfq.lines:
+        offers = [(q_line.unit_price, q.id) for q in quotes if q.is_live(now) for q_line in q.lines
+                  if q_line.rfq_line_id == line.id]
+        best_per_line[line.id] = min(offers)[1] if offers else None
+    for r in rows:
+        r.pop("landed_cost_minor")
+    return {"rfq_id": rfq.id, "currency": rfq.currency, "delivery_region": rfq.delivery_region, "incoterm": rfq.incoterm,
+            "quotes": rows, "cheapest_quote_id": cheapest["quote_id"] if cheapest else None,
+            "best_quote_per_line": [{"rfq_line_id": k, "quote_id": v} for k, v in best_per_line.items()]}
 
 
 def withdraw_quote(actor: Actor, quote_id: int) -> Quote:
