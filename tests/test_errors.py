@@ -611,3 +611,98 @@ def test_the_scene_itself_is_untouched(app, scene):
         assert api.get(f"/deals/{ids[name]}", people["buyer"])["status"] == status
     for currency, row in ledger.trial_balance().items():
         assert row["debits"] == row["credits"], currency
+
+
+# --- fuzzing (runs last: its requests may succeed and change the scene) ----------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+NASTY = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(min_value=2**62, max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=40),
+    st.sampled_from(["", " ", "\x00", "-1", "0", "1.5", "12.345", "1e400", "１２３", "9" * 40, "x" * 25000,
+                     "2020-01-01T00:00:00+00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                     "VN-SG", "VND", "XXX", "manual", "bank_transfer", "split", "verify"]),
+    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+)
+
+#: (who, method, path, a valid-looking body to mutate)
+FUZZ_ENDPOINTS = [
+    (None, "POST", "/auth/register", VALID_REGISTER),
+    (None, "POST", "/auth/login", {"email": "a@example.test", "password": PASSWORD, "organization_id": 1}),
+    ("buyer", "POST", "/organizations/{buyer_org}/members", _member()),
+    ("v1", "PATCH", "/vendors/{v1}", {"legal_name": "Co", "tax_code": "0123456789", "regions": ["VN"],
+                                      "certifications": ["ISO"], "monthly_capacity": 5}),
+    ("v1", "POST", "/products", _product(moq=5, stock_qty=1, lead_time_days=3, hs_code="8482", currency="USD")),
+    ("v1", "PATCH", "/products/{product}", {"name": "n", "moq": 2, "price_tiers": [{"min_qty": 2, "unit_price": "1"}]}),
+    ("buyer", "POST", "/rfqs", _rfq(quote_deadline="2031-01-01T00:00:00+00:00", needed_by="2031-02-01", currency="USD",
+                                    lines=[{"description": "d", "quantity": 3, "unit": "kg", "target_unit_price": "1.25"}])),
+    ("buyer", "POST", "/rfqs/{rfq_fresh}/matches", {"vendor_id": 2}),
+    ("v1", "POST", "/rfqs/{rfq_fresh}/quotes", _quote(freight="5", valid_until="2031-01-01T00:00:00+00:00",
+                                                     payment_terms=[{"name": "a", "percent": 100, "due": "on_award"}])),
+    ("buyer", "POST", "/rfqs/{rfq_open}/award", {"quote_ids": [1], "lines": [{"rfq_line_id": 1, "quote_id": 1}]}),
+    ("buyer", "POST", "/deals/{unpaid}/payments", {"gateway": "bank_transfer"}),
+    ("v1", "POST", "/deals/{funded}/shipments", {"carrier": "manual", "tracking_number": "ABCD-1", "note": "n"}),
+    ("v1", "POST", "/shipments/1/events", {"status": "in_transit", "description": "d", "location": "HCM",
+                                           "occurred_at": "2025-01-01T00:00:00+00:00"}),
+    ("buyer", "POST", "/deals/{funded}/disputes", {"reason": "damaged", "description": "broken goods"}),
+    ("buyer", "POST", "/disputes/{dispute}/messages", {"body": "hello"}),
+    ("admin", "POST", "/admin/disputes/{dispute}/decision", {"outcome": "split", "vendor_amount": "1", "note": "n"}),
+    ("admin", "POST", "/admin/bank-transfers", {"reference": "MKP1M1XX", "amount": "1", "currency": "VND"}),
+    ("admin", "POST", "/admin/deals/{funded}/refund", {"reason": "no stock"}),
+    ("admin", "POST", "/admin/vendors/{v2}/verification", {"decision": "suspend", "reason": "r"}),
+]
+FUZZ_QUERIES = [
+    (None, "/products", ["q", "vendor_id", "category_id", "hs_code", "quantity", "price_min", "price_max", "currency",
+                         "max_moq", "region", "in_stock", "sort", "cursor", "limit"]),
+    ("buyer", "/deals", ["status", "after", "limit"]),
+    ("buyer", "/rfqs", ["status", "after", "limit"]),
+    (None, "/vendors", ["region", "after", "limit"]),
+    (None, "/products/{product}/price", ["quantity"]),
+]
+
+
+@st.composite
+def _mutated(draw, value):
+    """``value`` with some of its leaves (or itself) replaced by nasty values, and maybe an unknown key."""
+    if draw(st.integers(0, 5)) == 0:
+        return draw(NASTY)
+    if isinstance(value, dict):
+        out = {k: draw(_mutated(v)) for k, v in value.items() if draw(st.integers(0, 9))}
+        if draw(st.integers(0, 7)) == 0:
+            out[draw(st.text(max_size=8))] = draw(NASTY)
+        return out
+    if isinstance(value, list):
+        return [draw(_mutated(v)) for v in value] * draw(st.integers(0, 2))
+    return value
+
+
+def _assert_no_server_error(resp, what):
+    text = resp.get_data(as_text=True)[:500]
+    assert resp.status_code < 500, f"{what} -> {resp.status_code}: {text}"
+    if resp.status_code >= 400:
+        err = resp.get_json()["error"]
+        assert err["code"] and err["message"], text
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_fuzzed_bodies_never_cause_a_server_error(app, scene, data):
+    api, people, ids = scene
+    who, method, path, template = data.draw(st.sampled_from(FUZZ_ENDPOINTS))
+    body = data.draw(_mutated(template))
+    resp = api.call(method, path.format(**ids), people[who], json=body)
+    _assert_no_server_error(resp, f"{method} {path} {body!r:.300}")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_fuzzed_query_strings_never_cause_a_server_error(app, scene, data):
+    api, people, ids = scene
+    who, path, names = data.draw(st.sampled_from(FUZZ_QUERIES))
+    params = data.draw(st.dictionaries(st.sampled_from(names), st.one_of(
+        st.text(max_size=30), st.integers().map(str), st.sampled_from(["", "-1", "0", "9" * 30, "1.5", "true", "\x00"])),
+        max_size=4))
+    resp = api.call("GET", path.format(**ids), people[who], query_string=params)
+    _assert_no_server_error(resp, f"GET {path} {params!r:.300}")

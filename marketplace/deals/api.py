@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from ..accounts.auth import current, current_actor, login_required
 from ..extensions import db
-from ..pagination import page_schema
+from ..pagination import page_schema, paginate
 from ..shipping.schemas import ShipmentCreateSchema, ShipmentSchema
 from ..statemachine import events_for
 from . import services
@@ -24,11 +24,7 @@ def list_deals(params):
     stmt = services.deals_for(current_actor())
     if params.get("status"):
         stmt = stmt.where(Deal.status == params["status"])
-    if params.get("after"):
-        stmt = stmt.where(Deal.id > params["after"])
-    rows = list(db.session.execute(stmt.order_by(Deal.id).limit(params["limit"] + 1)).scalars())
-    cursor = rows[params["limit"] - 1].id if len(rows) > params["limit"] else None
-    return {"items": rows[: params["limit"]], "next_cursor": cursor}
+    return paginate(stmt, Deal.id, params)
 
 
 @blp.route("/deals/<int:deal_id>")

@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 
 from ..accounts.auth import current, current_actor, login_required
 from ..extensions import db
-from ..pagination import page_schema
+from ..pagination import page_schema, paginate
 from . import services
 from .models import Invitation, Rfq
 from .schemas import (AwardSchema, InvitationSchema, InviteSchema, QuoteCreateSchema, QuoteRejectSchema, QuoteSchema,
@@ -37,11 +37,7 @@ class Rfqs(MethodView):
             stmt = select(Rfq)
         if params.get("status"):
             stmt = stmt.where(Rfq.status == params["status"])
-        if params.get("after"):
-            stmt = stmt.where(Rfq.id > params["after"])
-        rows = list(db.session.execute(stmt.order_by(Rfq.id).limit(params["limit"] + 1)).scalars())
-        cursor = rows[params["limit"] - 1].id if len(rows) > params["limit"] else None
-        return {"items": rows[: params["limit"]], "next_cursor": cursor}
+        return paginate(stmt, Rfq.id, params)
 
     @login_required("buyer", roles=BUYER_WRITERS)
     @blp.arguments(RfqCreateSchema)

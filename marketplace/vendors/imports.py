@@ -13,12 +13,13 @@ import io
 import os
 import re
 from collections.abc import Iterator
+from types import SimpleNamespace
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ..database import utcnow
 from ..errors import InvalidInputError, NotFoundError
@@ -42,6 +43,8 @@ _INT_COLUMNS = ("pack_size", "moq", "stock_qty", "lead_time_days")
 _DIGITS = re.compile(r"^\d{1,15}$")
 #: a cell starting with one of these is a formula to a spreadsheet program
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PRODUCT_COLUMNS = ("sku", "name", "name_vi", "description", "hs_code", "category_id", "unit", "pack_size", "moq",
+                    "stock_qty", "lead_time_days", "currency", "status")
 
 
 class FileRefusedError(Exception):
@@ -273,6 +276,8 @@ def import_chunk(imp: ProductImport, vendor: VendorProfile, chunk: list[tuple[in
     existing = {p.sku: p for p in db.session.execute(
         Product.for_org(vendor.id).where(Product.sku.in_([d["sku"] for _, d in valid]))).scalars()} if valid else {}
     created = updated = 0
+    new_rows: list[dict] = []
+    new_tiers: dict[str, list[tuple[int, int]]] = {}
     for number, data in valid:
         product = existing.get(data["sku"])
         if product is not None and product.last_import_id == imp.id and product.last_import_row != number:
@@ -282,10 +287,14 @@ def import_chunk(imp: ProductImport, vendor: VendorProfile, chunk: list[tuple[in
             continue
         tiers = [(t["min_qty"], t["unit_price_minor"]) for t in sorted(data.pop("price_tiers"), key=lambda t: t["min_qty"])]
         if product is None:
-            product = Product(vendor_id=vendor.id, **data)
-            product.tiers = [PriceTier(min_qty=q, unit_price=p) for q, p in tiers]
-            db.session.add(product)
+            # new rows go in with one multi-row INSERT per table, not one ORM object each
+            values = {column: data.get(column) for column in _PRODUCT_COLUMNS}
+            values.update(vendor_id=vendor.id, last_import_id=imp.id, last_import_row=number)
+            values["search_text"] = _search_text(SimpleNamespace(**values))
+            new_rows.append(values)
+            new_tiers[values["sku"]] = tiers
             created += 1
+            continue
         else:
             changed = False
             for key, value in data.items():
@@ -299,6 +308,10 @@ def import_chunk(imp: ProductImport, vendor: VendorProfile, chunk: list[tuple[in
         product.last_import_id = imp.id
         product.last_import_row = number
         product.search_text = _search_text(product)
+    if new_rows:
+        ids = db.session.execute(insert(Product).returning(Product.id, Product.sku), new_rows).all()
+        db.session.execute(insert(PriceTier), [{"product_id": pid, "min_qty": q, "unit_price": p}
+                                               for pid, sku in ids for q, p in new_tiers[sku]])
     db.session.add_all(errors)
     db.session.flush()
     db.session.execute(update(ProductImport).where(ProductImport.id == imp.id).values(
