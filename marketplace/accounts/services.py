@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..database import utcnow
@@ -15,17 +17,24 @@ from ..errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundE
 from ..extensions import db
 from .models import ROLES, ApiToken, Membership, Organization, OrgKind, User
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
+@functools.lru_cache(maxsize=4)
+def _hasher_for(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id; the library's recommended cost unless ARGON2_TIME_COST / ARGON2_MEMORY_KIB say otherwise."""
+    cfg = current_app.config
+    return _hasher_for(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_KIB"])
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored, password)
+        return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -116,11 +125,11 @@ def login(email: str, password: str, organization_id: int | None = None) -> tupl
     """
     user = db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     if user is None:
-        verify_password(_DUMMY_HASH, password)  # same cost whether or not the e-mail exists
+        verify_password(hash_password("timing-equaliser"), password)  # same cost whether or not the e-mail exists
         raise UnauthorizedError("wrong e-mail or password", code="bad_credentials")
     if not verify_password(user.password_hash, password) or not user.is_active:
         raise UnauthorizedError("wrong e-mail or password", code="bad_credentials")
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     memberships = sorted(user.memberships, key=lambda m: m.id)
     if not memberships:
