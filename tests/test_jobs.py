@@ -251,3 +251,17 @@ def test_unknown_outbox_kind_is_refused(db):
     with pytest.raises(ValueError):
         add_outbox_command("fax.send", "fax:1", {})
     assert _commands(db) == 0
+
+
+def test_a_release_job_for_a_deal_not_yet_accepted_moves_nothing(api, world, db, run_jobs):
+    """Jobs re-check state: a stray or early release job leaves a funded deal and its escrow alone."""
+    from marketplace.escrow import ledger
+    from marketplace.jobs import enqueue
+
+    deal = api.funded_deal(world)
+    held = ledger.total_held()
+    enqueue("marketplace.deals.jobs.release_deal", deal["id"], queue="money")
+    assert run_jobs() == 1  # ran and succeeded, as a no-op
+    assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "funded"
+    assert ledger.total_held() == held
+    assert "release" not in [e["name"] for e in api.get(f"/deals/{deal['id']}/events", world.buyer)]

@@ -247,11 +247,11 @@ def _why_not_payable(deal: Deal, m: Milestone, currency: str) -> str | None:
         return "currency_mismatch"
     if deal.gateway != GATEWAY:
         return "wrong_gateway"
-    if m.status != MilestoneStatus.AWAITING_PAYMENT:
-        return "milestone_not_payable"
-    if deal.status != DealStatus.AWAITING_PAYMENT:  # e.g. cancelled: its milestones stay unpaid forever
-        return "deal_not_payable"
-    return None
+    if m.status == MilestoneStatus.AWAITING_PAYMENT and deal.status == DealStatus.AWAITING_PAYMENT:
+        return None
+    if m.status in (MilestoneStatus.AWAITING_PAYMENT, MilestoneStatus.CANCELLED):
+        return "deal_not_payable"  # cancelled or refunded: this milestone will never take money
+    return "milestone_not_payable"
 
 
 def _allocate(line: BankStatementLine, deal: Deal, m: Milestone) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
+from marketplace.escrow import ledger
 from marketplace.escrow.bank_models import BankStatementImport, BankStatementLine
 from marketplace.jobs import enqueue
 
@@ -111,3 +112,17 @@ def test_the_reconcile_command_prints_mismatches_and_fails(app, api, world):
     dirty = runner.invoke(main, ["reconcile"], obj=ScriptInfo(create_app=lambda: app))
     assert dirty.exit_code == 1
     assert "confirmation_without_statement" in dirty.output
+
+
+def test_assigning_a_suspense_line_to_a_confirmed_milestone_backs_the_confirmation(api, world, db):
+    deal, (m,) = awaiting_deal(api, world)
+    api.post("/admin/bank-transfers", world.admin, {"reference": m["reference"], "amount": str(TOTAL), "currency": "VND"})
+    (line,) = import_rows(api, world.admin, row(TOTAL, "memo lost by the bank"))["lines"]
+    assert [k for k, _ in _kinds(api.post("/admin/reconciliation", world.admin, expect=201))] == [
+        "confirmation_without_statement", "unassigned_suspense"]
+    assigned = api.post(f"/admin/bank-statements/lines/{line['id']}/assign", world.admin, {"milestone_id": m["id"]})
+    assert assigned["state"] == "assigned" and f"m{m['id']}.fund" in assigned["transfer_ids"]
+    assert api.post("/admin/reconciliation", world.admin, expect=201)["status"] == "clean"
+    assert ledger.balance(ledger.clearing_account("bank_transfer"), "VND") == TOTAL
+    assert ledger.balance(ledger.buyer_refund_payable(world.buyer.org_id), "VND") == 0
+    assert_ledger_sound(db)
