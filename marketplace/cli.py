@@ -124,6 +124,27 @@ def seed_categories_command() -> None:
     click.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()))
 
 
+@main.command("eval-matching")
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.option("--k", type=int, default=None, help="Invitations per RFQ (default: MATCH_TOP_K).")
+@click.option("--signals", default=None, help="Comma-separated ranking signals to use (ablation); default all.")
+@click.option("--keep-db", is_flag=True, help="Keep the scratch database for inspection.")
+@with_appcontext
+def eval_matching_command(path: str, k: int | None, signals: str | None, keep_db: bool) -> None:
+    """Load a labelled matching data set into a scratch database, run the real matcher, print the metrics."""
+    from .rfq.evaluation import evaluate_matching
+    from .rfq.matching import SIGNALS
+
+    chosen = SIGNALS if signals is None else frozenset(s.strip() for s in signals.split(",") if s.strip())
+    unknown = chosen - SIGNALS
+    if unknown:
+        raise click.BadParameter(f"unknown signals {sorted(unknown)}; known: {sorted(SIGNALS)}", param_hint="--signals")
+    result = evaluate_matching(path, k or current_app.config["MATCH_TOP_K"], current_app.config["DATABASE_URL"],
+                               current_app.config.get("REDIS_URL"), signals=chosen, keep=keep_db, echo=click.echo)
+    click.echo(f"signals={','.join(sorted(chosen))}")
+    click.echo(result.report())
+
+
 @main.command("demo")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn web workers")

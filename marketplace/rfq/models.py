@@ -87,7 +87,8 @@ class RfqLine(IdMixin, db.Model):
 
 class Invitation(IdMixin, db.Model):
     __tablename__ = "invitations"
-    __table_args__ = (UniqueConstraint("rfq_id", "vendor_id"),)
+    __table_args__ = (UniqueConstraint("rfq_id", "vendor_id"),
+                      Index("ix_invitations_vendor_created", "vendor_id", "created_at"))  # weekly quota (0005)
 
     rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id", ondelete="CASCADE"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id"), index=True)

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import (BigInteger, CheckConstraint, Computed, ForeignKey, Index, String, Text, UniqueConstraint,
                         func, select)
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR  # PostgreSQL's ARRAY has overlap()
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,6 +78,9 @@ class Product(IdMixin, TimestampMixin, OrgScoped, db.Model):
         CheckConstraint("moq >= 1", name="moq_positive"),
         Index("ix_products_search", "search_vector", postgresql_using="gin"),
         Index("ix_products_status_id", "status", "id"),
+        # matching (migration 0005): hard-filter MOQ probe and HS-chapter lookup over active listings
+        Index("ix_products_active_vendor_moq", "vendor_id", "moq", postgresql_where=sql_text("status = 'active'")),
+        Index("ix_products_active_hs_chapter", sql_text("substr(hs_code, 1, 2)"), postgresql_where=sql_text("status = 'active'")),
         Index("ix_products_created_id", "created_at", "id"),
     )
 
