@@ -234,6 +234,8 @@ def release_deal(deal_id: int) -> bool:
 
     Safe to run twice: a released deal is left alone and each ledger transfer has a fixed id.
     """
+    if db.session.get(Deal, deal_id) is None:
+        return False
     deal = deal_machine.lock(deal_id)
     if deal.status != DealStatus.ACCEPTED:
         return False
