@@ -193,14 +193,33 @@ def _catalog_stats() -> tuple[float, float]:
     return float(n or 0), float(avg or 1.0)
 
 
+def _common_lexemes() -> dict[str, float]:
+    """Document frequency (fraction) of the catalog's most common lexemes, from ANALYZE's statistics."""
+    row = db.session.execute(text(
+        "SELECT CAST(CAST(most_common_elems AS text) AS text[]) AS elems, most_common_elem_freqs AS freqs "
+        "FROM pg_stats WHERE tablename = 'products' AND attname = 'search_vector' "
+        "AND schemaname = ANY(current_schemas(false))")).first()
+    if row is None or not row.elems:
+        return {}
+    return dict(zip(row.elems, row.freqs))
+
+
 def _term_weights(terms: list[str], n: float) -> tuple[dict[str, float], int]:
-    """BM25 idf per term (document frequency counted up to a cap) and the cap itself."""
-    cap = int(max(2000, 0.05 * n))
+    """BM25 idf per term and the document-frequency cap above which a term is "common".
+
+    Common lexemes take their frequency from PostgreSQL's own tsvector statistics (free); the rest
+    are counted through the GIN index, up to the cap.
+    """
+    cap = int(max(2000, 0.01 * n))
+    common = _common_lexemes() if n >= 50_000 else {}
     idf = {}
     for term in terms:
-        df = db.session.execute(text(
-            "SELECT count(*) FROM (SELECT 1 FROM products WHERE search_vector @@ CAST(:t AS tsquery) "
-            "AND status = 'active' LIMIT :cap) s"), {"t": term, "cap": cap}).scalar()
+        if term in common:
+            df = common[term] * n
+        else:
+            df = db.session.execute(text(
+                "SELECT count(*) FROM (SELECT 1 FROM products WHERE search_vector @@ CAST(:t AS tsquery) "
+                "AND status = 'active' LIMIT :cap) s"), {"t": term, "cap": cap}).scalar()
         if df:
             idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
     return idf, cap

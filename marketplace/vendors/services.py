@@ -13,7 +13,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
 from ..database import utcnow
-from ..errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..extensions import db
 from ..statemachine import Actor, record_event
 from ..text import fold

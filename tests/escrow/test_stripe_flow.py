@@ -150,3 +150,19 @@ def _payments(db):
 
     db.session.expire_all()
     return list(db.session.query(StripePayment).order_by(StripePayment.milestone_id))
+
+
+def test_reconciliation_compares_stripe_payments_and_transfers_with_the_ledger(api, client, world, run_jobs,
+                                                                              stripe_server):
+    deal = funded_stripe_deal(api, client, stripe_server, world, run_jobs)
+    deliver_and_accept(api, world, deal)
+    run_jobs()
+    report = api.post("/admin/reconciliation", world.admin, expect=201)
+    assert [m for m in report["mismatches"] if m["source"] == "stripe"] == []
+    assert report["summary"]["stripe"]["VND"] == {"payments": 18000000, "transfers": 17100000, "refunds": 0}
+
+    (transfer,) = stripe_server.transfers()
+    transfer["amount_reversed"] = transfer["amount"]  # someone reversed it in Stripe's dashboard
+    report = api.post("/admin/reconciliation", world.admin, expect=201)
+    (mismatch,) = [m for m in report["mismatches"] if m["source"] == "stripe"]
+    assert (mismatch["kind"], mismatch["subject"]) == ("transfer", transfer["id"])
