@@ -184,11 +184,13 @@ class ProductCreateSchema(Schema):
     def _prices(self, data, partial=False, **kwargs):
         if "price_tiers" not in data:
             return
-        currency = data.get("currency", "VND")
+        # an update without a currency keeps the product's, unknown here: check the shape at the
+        # widest exponent (3 decimals) and let the service read the prices in the product's currency
+        currency = data.get("currency", None if partial else "VND")
         seen = set()
         for i, tier in enumerate(data["price_tiers"]):
             try:
-                tier["unit_price_minor"] = parse_amount(tier["unit_price"], currency)
+                tier["unit_price_minor"] = parse_amount(tier["unit_price"], currency or "KWD")
             except MoneyError as exc:
                 raise ValidationError({str(i): {"unit_price": [str(exc)]}}, "price_tiers") from None
             if tier["unit_price_minor"] < 0:

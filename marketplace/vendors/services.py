@@ -15,6 +15,7 @@ from stdnum.vn import mst
 from ..database import utcnow
 from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..extensions import db
+from ..money import MoneyError, parse_amount
 from ..statemachine import Actor, record_event
 from ..text import fold
 from .models import (Category, DocumentKind, PriceList, PriceListItem, PriceTier, Product, ProductStatus, VendorDocument,
@@ -277,7 +278,14 @@ def update_product(actor: Actor, product_id: int, data: dict) -> Product:
     product = get_own_product(actor, product_id)
     _require_publishable(product.vendor, data.get("status", product.status))
     if "currency" in data and data["currency"] != product.currency and "price_tiers" not in data:
-        raise ConflictError("changing the currency needs new price tiers", fields={"price_tiers": ["required"]})
+        raise InvalidInputError("changing the currency needs new price tiers", fields={"price_tiers": ["required"]})
+    if "price_tiers" in data and "currency" not in data:
+        # the schema read the prices without knowing the product: read them again in its currency
+        for i, tier in enumerate(data["price_tiers"]):
+            try:
+                tier["unit_price_minor"] = parse_amount(tier["unit_price"], product.currency)
+            except MoneyError as exc:
+                raise InvalidInputError(str(exc), fields={"price_tiers": {str(i): {"unit_price": [str(exc)]}}}) from None
     if "sku" in data and data["sku"] != product.sku and db.session.execute(
         select(Product.id).where(Product.vendor_id == product.vendor_id, Product.sku == data["sku"])
     ).first():

@@ -30,3 +30,17 @@ def test_sku_is_unique_per_vendor_only(api):
     api.product(b, "SAME", "B's")
     assert api.post("/products", a, {"sku": "SAME", "name": "again", "unit": "piece",
                                      "price_tiers": [{"min_qty": 1, "unit_price": "1"}]}, expect=409)["error"]["code"] == "duplicate_sku"
+
+
+def test_patching_usd_prices_reads_them_in_usd(api, world):
+    vendor = world.vendors[0]
+    product = api.post("/products", vendor, {"sku": "USD-1", "name": "Imported bearing", "unit": "piece",
+                                              "currency": "USD", "status": "active",
+                                              "price_tiers": [{"min_qty": 1, "unit_price": "2.50"}]}, expect=201)
+    patched = api.call("PATCH", f"/products/{product['id']}", vendor,
+                       json={"price_tiers": [{"min_qty": 1, "unit_price": "2.75"}]}, expect=200).get_json()
+    assert patched["price_tiers"] == [{"min_qty": 1, "unit_price": "2.75"}]
+    api.call("PATCH", f"/products/{product['id']}", vendor,
+             json={"price_tiers": [{"min_qty": 1, "unit_price": "2.755"}]}, expect=422)
+    api.call("PATCH", f"/products/{product['id']}", vendor, json={"currency": "VND"}, expect=422)
+    assert api.get(f"/products/{product['id']}")["price_tiers"] == [{"min_qty": 1, "unit_price": "2.75"}]
