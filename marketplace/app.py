@@ -58,6 +58,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(Blueprint("swagger_assets", __name__, static_folder=swagger_ui_bundle.swagger_ui_path,
                                      static_url_path="/api/v1/docs/assets"))
 
+    @app.teardown_request
+    def _end_transaction(exc):
+        # one transaction per request: whatever a request left uncommitted (a refused request) is
+        # rolled back here, even when the app context outlives the request (tests, CLI)
+        db.session.remove()
+
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}

@@ -339,7 +339,7 @@ CASES = [
     ("product patch other vendor", "v2", "PATCH", "/products/{product}", {"name": "mine"}, 404, "not_found"),
     ("product patch unknown", "v1", "PATCH", "/products/{missing}", {"name": "x"}, 404, "not_found"),
     ("product patch moq zero", "v1", "PATCH", "/products/{product}", {"moq": 0}, 422, "moq"),
-    ("product patch currency alone", "v1", "PATCH", "/products/{product}", {"currency": "USD"}, 409, None),
+    ("product patch currency alone", "v1", "PATCH", "/products/{product}", {"currency": "USD"}, 422, None),
     ("product unknown", None, "GET", "/products/{missing}", None, 404, "not_found"),
     ("product search limit text", None, "GET", "/products?limit=abc", None, 422, "limit"),
     ("product search limit zero", None, "GET", "/products?limit=0", None, 422, "limit"),
