@@ -13,6 +13,8 @@ def _category(code, parent=None):
     _db.session.flush()
     cat.path = f"{parent.path if parent else '/'}{cat.id}/"
     _db.session.commit()
+    _db.session.refresh(cat)
+    _db.session.expunge(cat)  # a plain record for the test: requests end their own sessions
     return cat
 
 
