@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import Index, String, select, update
+from sqlalchemy import Index, String, event, select, update
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .database import IdMixin, utcnow
 from .errors import ConflictError, ForbiddenError, IllegalTransitionError
@@ -92,12 +93,20 @@ class StateMachine:
         return [t.name for t in self.transitions if state in t.sources and role in t.roles]
 
     def lock(self, subject_id: int):
-        """Re-read the subject under ``SELECT ... FOR UPDATE``."""
-        obj = db.session.execute(
+        """Re-read the subject under ``SELECT ... FOR UPDATE`` (once per transaction)."""
+        session = db.session()
+        locked = session.info.setdefault(_LOCKED, set())
+        key = (self.subject, subject_id)
+        if key in locked:  # already locked and re-read by this transaction: the row cannot have moved
+            obj = session.get(self.model, subject_id)
+            if obj is not None:
+                return obj
+        obj = session.execute(
             select(self.model).where(self.model.id == subject_id).with_for_update(of=self.model).execution_options(populate_existing=True)
         ).scalar_one_or_none()
         if obj is None:
             raise ConflictError(f"{self.subject} {subject_id} vanished")
+        locked.add(key)
         return obj
 
     def apply(self, obj, name: str, actor: Actor, payload: dict | None = None, *, guard: Callable[[Any], str | None] | None = None) -> bool:
@@ -124,16 +133,21 @@ class StateMachine:
             if reason:
                 raise ConflictError(reason)
         model = self.model
+        now = utcnow()
         moved = db.session.execute(
             update(model)
             .where(model.id == obj.id, getattr(model, self.state_attr) == current)
             .values({self.state_attr: t.target, "version": model.version + 1,
-                     **({"updated_at": utcnow()} if hasattr(model, "updated_at") else {})})
+                     **({"updated_at": now} if hasattr(model, "updated_at") else {})})
             .execution_options(synchronize_session=False)
         ).rowcount
         if moved != 1:  # cannot happen under the row lock; kept as the version guard
             raise ConflictError(f"{self.subject} {obj.id} changed while we were working; try again")
-        db.session.refresh(obj)
+        # the row is locked by us: mirror the UPDATE instead of reading it back
+        set_committed_value(obj, self.state_attr, t.target)
+        set_committed_value(obj, "version", obj.version + 1)
+        if hasattr(model, "updated_at"):
+            set_committed_value(obj, "updated_at", now)
         record_event(self.subject, obj.id, name, current, t.target, actor, payload)
         self._reschedule(obj, current, t.target)
         return True
@@ -158,6 +172,23 @@ class StateMachine:
                 due = now + timer.delay(obj, current_app.config)
                 db.session.add(Deadline(subject_type=self.subject, subject_id=obj.id, kind=timer.kind,
                                         expected_state=new, transition=timer.transition, due_at=due))
+
+
+#: session.info key: the (subject, id) rows this transaction holds ``FOR UPDATE``
+_LOCKED = "marketplace_locked_rows"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session, transaction) -> None:
+    if transaction.parent is None:  # row locks end with the root transaction
+        session.info.pop(_LOCKED, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_locks_on_rollback(session, previous_transaction) -> None:
+    # ROLLBACK TO SAVEPOINT releases the locks taken inside it and undoes its UPDATEs, which the
+    # identity map does not see: the next lock() must read the row again
+    session.info.pop(_LOCKED, None)
 
 
 #: subject type -> machine, filled as domain ``states`` modules are imported.

@@ -234,9 +234,10 @@ def release_deal(deal_id: int) -> bool:
 
     Safe to run twice: a released deal is left alone and each ledger transfer has a fixed id.
     """
-    if db.session.get(Deal, deal_id) is None:
+    try:
+        deal = deal_machine.lock(deal_id)
+    except ConflictError:  # the deal vanished: nothing to release
         return False
-    deal = deal_machine.lock(deal_id)
     if deal.status != DealStatus.ACCEPTED:
         return False
     for m in deal.held_milestones():

@@ -56,6 +56,11 @@ COMMISSION = "platform:commission"
 
 def account(code: str, currency: str) -> LedgerAccount:
     """Get or create the account ``code`` in ``currency``."""
+    found = db.session.execute(
+        select(LedgerAccount).where(LedgerAccount.code == code, LedgerAccount.currency == currency)
+    ).scalar_one_or_none()
+    if found is not None:  # the common case: one query
+        return found
     db.session.execute(
         insert(LedgerAccount).values(code=code, currency=currency, kind=kind_of(code))
         .on_conflict_do_nothing(index_elements=["code", "currency"])

@@ -189,6 +189,9 @@ class ProductCreateSchema(Schema):
         currency = data.get("currency", None if partial else "VND")
         seen = set()
         for i, tier in enumerate(data["price_tiers"]):
+            missing = [f for f in ("min_qty", "unit_price") if f not in tier]  # partial loads relax nested fields
+            if missing:
+                raise ValidationError({str(i): {f: ["Missing data for required field."] for f in missing}}, "price_tiers")
             try:
                 tier["unit_price_minor"] = parse_amount(tier["unit_price"], currency or "KWD")
             except MoneyError as exc:

@@ -44,3 +44,11 @@ def test_patching_usd_prices_reads_them_in_usd(api, world):
              json={"price_tiers": [{"min_qty": 1, "unit_price": "2.755"}]}, expect=422)
     api.call("PATCH", f"/products/{product['id']}", vendor, json={"currency": "VND"}, expect=422)
     assert api.get(f"/products/{product['id']}")["price_tiers"] == [{"min_qty": 1, "unit_price": "2.75"}]
+
+
+def test_patch_with_an_empty_price_tier_is_a_422(api, world):
+    product = api.get("/products?q=vong bi")["items"][0]
+    vendor = next(v for v in world.vendors if v.org_id == product["vendor_id"])
+    resp = api.call("PATCH", f"/products/{product['id']}", vendor, json={"price_tiers": [{}]}, expect=422)
+    assert resp.get_json()["error"]["fields"]["price_tiers"]
+    assert api.get(f"/products/{product['id']}")["price_tiers"] == product["price_tiers"]
