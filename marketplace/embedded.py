@@ -96,8 +96,9 @@ def stop_services(instance: str | Path) -> None:
         from pgserver._commands import pg_ctl
 
         try:
-            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=instance / "pgdata", user=None)
-        except Exception as exc:  # already stopped, or pgserver runs it as its own user
+            # run as the user pgserver starts PostgreSQL under (it refuses root)
+            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=instance / "pgdata", user=_pgserver(instance).system_user)
+        except Exception as exc:  # already stopped
             log.warning("could not stop embedded PostgreSQL: %s", exc)
 
 
