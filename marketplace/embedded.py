@@ -112,3 +112,35 @@ def resolve_services(settings: dict) -> None:
     if not settings.get("REDIS_URL"):
         settings["REDIS_URL"] = ensure_redis(instance)
     os.environ.setdefault("MARKETPLACE_EMBEDDED", "1")
+
+
+def create_database(server_url: str, name: str, *, replace: bool = False) -> str:
+    """Create database ``name`` on the server of ``server_url`` and return its URL (scratch runs:
+    tests, evaluations, benchmarks). ``replace`` drops a leftover of the same name first."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(sqlalchemy_url(server_url))
+    if replace:
+        drop_database(url.set(database=name).render_as_string(hide_password=False))
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Drop the database of ``url``, ending its connections first."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(sqlalchemy_url(url))
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                         {"name": url.database})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}"'))
+    finally:
+        admin.dispose()

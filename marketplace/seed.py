@@ -12,7 +12,7 @@ from .accounts.models import Organization, User
 from .accounts.services import add_membership, create_organization, create_user
 from .database import utcnow
 from .extensions import db
-from .statemachine import SYSTEM, Actor
+from .statemachine import Actor
 
 PASSWORD = "demo-password-1"
 ADMIN_EMAIL = "admin@demo.local"

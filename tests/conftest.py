@@ -33,16 +33,9 @@ def _server_url() -> str:
 
 @pytest.fixture(scope="session")
 def database_url():
-    server_url = sa.engine.make_url(_server_url())
-    name = f"mkt_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(server_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield server_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    url = embedded.create_database(_server_url(), f"mkt_test_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+    yield url
+    embedded.drop_database(url)
 
 
 @pytest.fixture(scope="session")

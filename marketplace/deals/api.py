@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from ..accounts.auth import current, current_actor, login_required
+from ..accounts.auth import current_actor, login_required
 from ..extensions import db
 from ..pagination import page_schema, paginate
 from ..shipping.schemas import ShipmentCreateSchema, ShipmentSchema

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..database import utcnow
-from ..deals.models import Deal, DealStatus
+from ..deals.models import Deal
 from ..deals.states import deal_machine
 from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..escrow import services as escrow

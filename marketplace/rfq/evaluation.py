@@ -237,13 +237,10 @@ def evaluate_matching(path: str, k: int, server_url: str, redis_url: str | None 
     from ..extensions import db
 
     data = load_dataset(path)
-    server = sa.engine.make_url(server_url)
+    from ..embedded import create_database, drop_database
+
     name = f"mkt_eval_{os.getpid()}"
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
+    url = create_database(server_url, name, replace=True)
     try:
         app = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url, "VENDOR_INVITES_PER_WEEK": 10**6})
         with app.app_context():
@@ -261,7 +258,4 @@ def evaluate_matching(path: str, k: int, server_url: str, redis_url: str | None 
         return result
     finally:
         if not keep:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+            drop_database(url)

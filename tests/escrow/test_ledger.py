@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from marketplace.escrow import ledger
-from marketplace.escrow.models import LedgerAccount, LedgerTransfer
+from marketplace.escrow.models import LedgerTransfer
 
 CLEARING = ledger.clearing_account("bank_transfer")
 

@@ -1,6 +1,5 @@
 """Catalog search: accent-insensitive full text, filters, sorting and keyset pagination; vendor directory."""
 
-from datetime import datetime, timedelta, timezone
 
 
 def _ids(page):
