@@ -32,6 +32,22 @@ def call(method, path, token=None, body=None, expect=200):
     return parsed
 
 
+def upload(path, token, fields, filename, content):
+    """A multipart/form-data POST, as a browser would send a file."""
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                 f"Content-Type: application/pdf\r\n\r\n".encode() + content + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    req = urllib.request.Request(f"{BASE}/api/v1{path}", data=body, method="POST")
+    req.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    req.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        if resp.status != 201:
+            raise SystemExit(f"upload {path}: {resp.status}")
+
+
 def register(kind, name):
     body = call("POST", "/auth/register", body={"email": f"{kind}-{RUN}@smoke.test", "password": PASSWORD,
                                                 "name": name, "organization": {"name": name, "kind": kind}}, expect=201)
@@ -52,6 +68,8 @@ def main():
     vendor, vendor_id = register("vendor", f"Smoke Vendor {RUN}")
     call("PATCH", f"/vendors/{vendor_id}", vendor, {"legal_name": "Smoke Vendor Co., Ltd", "tax_code": "0312345673",
                                                     "regions": ["VN"], "monthly_capacity": 100000})
+    upload(f"/vendors/{vendor_id}/documents", vendor, {"kind": "business_registration"}, "registration.pdf",
+           b"%PDF-1.4\n% smoke test business registration\n%%EOF\n")
     call("POST", f"/vendors/{vendor_id}/verification", vendor)
     call("POST", f"/admin/vendors/{vendor_id}/verification", admin, {"decision": "verify"})
     call("POST", "/products", vendor, {"sku": "SMOKE-1", "name": "Máy cắt laser", "unit": "set", "moq": 1,
