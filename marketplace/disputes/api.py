@@ -2,12 +2,10 @@
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from ..accounts.auth import current_actor, login_required
 from ..extensions import db
 from . import services
-from .models import DisputeMessage
 from .schemas import DecisionSchema, DisputeCreateSchema, DisputeMessageCreateSchema, DisputeMessageSchema, DisputeSchema
 
 blp = Blueprint("disputes", __name__, url_prefix="/api/v1", description="Disputes")
@@ -39,9 +37,7 @@ class Messages(MethodView):
     @blp.response(200, DisputeMessageSchema(many=True))
     def get(self, dispute_id):
         """The conversation."""
-        dispute = services.get_dispute(current_actor(), dispute_id)
-        return db.session.execute(select(DisputeMessage).where(DisputeMessage.dispute_id == dispute.id)
-                                  .order_by(DisputeMessage.id)).scalars().all()
+        return services.list_messages(current_actor(), dispute_id)
 
     @blp.arguments(DisputeMessageCreateSchema)
     @blp.response(201, DisputeMessageSchema)

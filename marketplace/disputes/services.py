@@ -53,6 +53,13 @@ def get_dispute(actor: Actor, dispute_id: int) -> Dispute:
     return dispute
 
 
+def list_messages(actor: Actor, dispute_id: int) -> list[DisputeMessage]:
+    """The conversation of a dispute (parties and admins)."""
+    dispute = get_dispute(actor, dispute_id)
+    return list(db.session.execute(select(DisputeMessage).where(DisputeMessage.dispute_id == dispute.id)
+                                   .order_by(DisputeMessage.id)).scalars())
+
+
 def add_message(actor: Actor, dispute_id: int, body: str) -> DisputeMessage:
     dispute = get_dispute(actor, dispute_id)
     if dispute.status in ("resolved", "withdrawn"):

@@ -1,7 +1,6 @@
 """Escrow endpoints: bank-transfer confirmation and the admin's view of the money."""
 
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from ..accounts.auth import current_actor, login_required
 from ..deals import services as deals
@@ -12,7 +11,6 @@ from ..money import MoneyError, format_amount, parse_amount
 from marshmallow import Schema, fields, validate
 
 from . import commission, ledger
-from .models import LedgerAccount
 from .schemas import BankTransferConfirmSchema
 
 blp = Blueprint("escrow", __name__, url_prefix="/api/v1", description="Escrow, ledger and payouts")
@@ -65,11 +63,10 @@ def payables():
 def deal_ledger(deal_id):
     """Every ledger transfer of one deal, and its money summary."""
     deal = deals.get_deal(current_actor(), deal_id)
-    accounts = {a.id: a.code for a in db.session.execute(select(LedgerAccount)).scalars()}
     transfers = [{"id": t.id, "kind": t.kind, "code": t.code, "amount": format_amount(t.amount, t.currency),
-                  "currency": t.currency, "debit": accounts[t.debit_account_id], "credit": accounts[t.credit_account_id],
-                  "pending_id": t.pending_id, "milestone_id": t.milestone_id, "created_at": t.created_at.isoformat()}
-                 for t in ledger.deal_ledger(deal.id)]
+                  "currency": t.currency, "debit": debit, "credit": credit, "pending_id": t.pending_id,
+                  "milestone_id": t.milestone_id, "created_at": t.created_at.isoformat()}
+                 for t, debit, credit in ledger.deal_ledger_with_accounts(deal.id)]
     summary = {k: format_amount(v, deal.currency) for k, v in ledger.deal_summary(deal.id, deal.currency).items()}
     return {"deal_id": deal.id, "currency": deal.currency, "summary": summary, "transfers": transfers}
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ..errors import ConflictError
 from ..extensions import db
@@ -196,6 +197,17 @@ def deal_ledger(deal_id: int) -> list[LedgerTransfer]:
     return list(db.session.execute(
         select(LedgerTransfer).where(LedgerTransfer.deal_id == deal_id).order_by(LedgerTransfer.created_at, LedgerTransfer.id)
     ).scalars())
+
+
+def deal_ledger_with_accounts(deal_id: int) -> list[tuple[LedgerTransfer, str, str]]:
+    """A deal's transfers with the codes of their debit and credit accounts."""
+    debit, credit = aliased(LedgerAccount), aliased(LedgerAccount)
+    return [tuple(row) for row in db.session.execute(
+        select(LedgerTransfer, debit.code, credit.code)
+        .join(debit, debit.id == LedgerTransfer.debit_account_id)
+        .join(credit, credit.id == LedgerTransfer.credit_account_id)
+        .where(LedgerTransfer.deal_id == deal_id).order_by(LedgerTransfer.created_at, LedgerTransfer.id)
+    ).all()]
 
 
 def deal_summary(deal_id: int, currency: str) -> dict[str, int]:

@@ -2,13 +2,12 @@
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import or_, select
 
 from ..accounts.auth import current, current_actor, login_required
 from ..extensions import db
 from ..pagination import page_schema, paginate
 from . import services
-from .models import Invitation, Rfq
+from .models import Rfq
 from .schemas import (AwardSchema, InvitationSchema, InviteSchema, QuoteCreateSchema, QuoteRejectSchema, QuoteSchema,
                       RevisionRequestSchema,
                       RfqCreateSchema, RfqQuerySchema, RfqSchema)
@@ -27,17 +26,7 @@ class Rfqs(MethodView):
     @blp.response(200, page_schema(RfqSchema, "RfqPage"))
     def get(self, params):
         """Buyers: their RFQs. Vendors: RFQs they are invited to and open RFQs (the board)."""
-        actor = current_actor()
-        if actor.role == "buyer":
-            stmt = Rfq.for_org(actor.org_id)
-        elif actor.role == "vendor":
-            invited = select(Invitation.rfq_id).where(Invitation.vendor_id == actor.org_id)
-            stmt = select(Rfq).where(Rfq.status != "draft", or_(Rfq.id.in_(invited), Rfq.visibility == "open"))
-        else:
-            stmt = select(Rfq)
-        if params.get("status"):
-            stmt = stmt.where(Rfq.status == params["status"])
-        return paginate(stmt, Rfq.id, params)
+        return paginate(services.rfqs_for(current_actor(), params.get("status")), Rfq.id, params)
 
     @login_required("buyer", roles=BUYER_WRITERS)
     @blp.arguments(RfqCreateSchema)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from ..database import utcnow
@@ -99,6 +99,22 @@ def visible_rfq(actor: Actor, rfq_id: int) -> Rfq:
     if rfq is None:
         raise NotFoundError("no such RFQ")
     return rfq
+
+
+def rfqs_for(actor: Actor, status: str | None = None):
+    """The RFQs ``actor`` may list: a buyer its own; a vendor those it is invited to and, once
+    verified, the open board; admins all."""
+    if actor.role == "buyer":
+        stmt = Rfq.for_org(actor.org_id)
+    elif actor.role == "vendor":
+        invited = select(Invitation.rfq_id).where(Invitation.vendor_id == actor.org_id)
+        vendor = db.session.get(VendorProfile, actor.org_id)
+        visible = or_(Rfq.id.in_(invited), Rfq.visibility == "open") if vendor and vendor.is_verified() \
+            else Rfq.id.in_(invited)
+        stmt = select(Rfq).where(Rfq.status != RfqStatus.DRAFT, visible)
+    else:
+        stmt = select(Rfq)
+    return stmt.where(Rfq.status == status) if status else stmt
 
 
 def publish_rfq(actor: Actor, rfq_id: int) -> Rfq:

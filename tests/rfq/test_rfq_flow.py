@@ -147,3 +147,10 @@ def test_approval_threshold_for_publishing_and_deals(api, world):
     api.call("POST", f"/deals/{deal['id']}/payments", requester, json={}, expect=409)
     api.call("POST", f"/deals/{deal['id']}/approve", requester, json={}, expect=403)
     assert api.post(f"/deals/{deal['id']}/approve", approver)["status"] == "awaiting_payment"
+
+
+def test_unverified_vendors_do_not_see_the_open_board(api, world):
+    rfq = api.open_rfq(world.buyer, [], visibility="open")
+    unverified = api.register("vendor")
+    assert rfq["id"] not in [r["id"] for r in api.get("/rfqs", unverified)["items"]]
+    api.call("GET", f"/rfqs/{rfq['id']}", unverified, expect=404)
