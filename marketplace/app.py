@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from .arguments import IdConverter
 from .errors import register_error_handlers
-from .extensions import api, db, migrate
+from .extensions import api, db, limiter, migrate
 from .idempotency import init_idempotency
 from .settings import PROJECT_ROOT, load_settings
 
@@ -45,7 +45,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         },
     )
 
+    app.config.setdefault("RATELIMIT_STORAGE_URI", _limits_storage(settings["REDIS_URL"]))
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     db.init_app(app)
+    limiter.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     api.init_app(app)
     _register_blueprints()
@@ -69,6 +72,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return {"status": "ok"}
 
     return app
+
+
+def _limits_storage(redis_url: str) -> str:
+    """Rate-limit counters live in the app's Redis, shared by every web worker."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url
 
 
 class BoundedIntConverter(IntegerConverter):

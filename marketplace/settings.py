@@ -20,6 +20,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: passed to ``create_app``; the mapping wins.
 SPEC: dict[str, tuple[type, Any]] = {
     "SECRET_KEY": (str, None),
+    "LOGIN_RATE_LIMIT": (str, "10 per minute"),  # per client address and e-mail
+    "REGISTER_RATE_LIMIT": (str, "20 per hour"),  # per client address
     "ARGON2_TIME_COST": (int, 3),  # argon2-cffi's RFC 9106 "low memory" profile
     "ARGON2_MEMORY_KIB": (int, 65536),
     "DATABASE_URL": (str, None),  # empty: start the embedded PostgreSQL (pgserver)

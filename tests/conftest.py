@@ -58,7 +58,8 @@ def app(database_url, redis_url):
     from marketplace.app import create_app
 
     app = create_app({
-        "TESTING": True, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test",
+        "TESTING": True, "LOGIN_RATE_LIMIT": "10000 per minute", "REGISTER_RATE_LIMIT": "10000 per minute",
+        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test",
         "QUEUE_PREFIX": f"t{os.getpid()}-", "INSTANCE_PATH": str(PROJECT_ROOT / "instance" / "test-services"),
     })
     with app.app_context():
@@ -81,8 +82,9 @@ def _clean(app):
     conn = redis_connection()
     prefix = app.config["QUEUE_PREFIX"]
     if os.environ.get("TEST_REDIS_URL"):
-        for key in conn.scan_iter("rq:*"):
-            conn.delete(key)
+        for pattern in ("rq:*", "LIMITER*"):
+            for key in conn.scan_iter(pattern):
+                conn.delete(key)
     else:
         conn.flushdb()
     del prefix

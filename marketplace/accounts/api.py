@@ -1,9 +1,11 @@
 """Accounts endpoints: register, log in/out, who am I, organisation members."""
 
+from flask import current_app, request
 from flask.views import MethodView
+from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
-from ..extensions import db
+from ..extensions import db, limiter
 from . import services
 from .auth import current, login_required
 from .schemas import (LoginSchema, MeSchema, MemberCreateSchema, MemberSchema, OrganizationSchema,
@@ -17,7 +19,18 @@ def _token_body(user, membership_or_org, token, role):
     return {"token": token, "token_type": "Bearer", "user": user, "organization": org, "role": role}
 
 
+def _login_key() -> str:
+    """Client address and the e-mail tried: slows password guessing without locking others out."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # hostile nesting: the argument parser answers it with a 400
+        body = None
+    email = body.get("email", "") if isinstance(body, dict) and isinstance(body.get("email"), str) else ""
+    return f"{get_remote_address()}:{email.strip().lower()[:254]}"
+
+
 @blp.route("/auth/register", methods=["POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"])
 @blp.arguments(RegisterSchema)
 @blp.response(201, TokenSchema)
 def register(data):
@@ -28,6 +41,7 @@ def register(data):
 
 
 @blp.route("/auth/login", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key)
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 def login(data):

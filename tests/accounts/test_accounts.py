@@ -175,3 +175,33 @@ def test_member_of_two_organisations_chooses_at_login(api):
              expect=404)
     me = api.get("/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert {m["organization"]["id"] for m in me["memberships"]} == {first.org_id, second.org_id}
+
+
+def test_login_attempts_are_rate_limited_per_address_and_email(app, api):
+    who = api.register("buyer")
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    try:
+        for _ in range(3):
+            api.call("POST", "/auth/login", json={"email": who.email, "password": "wrong-password-x"}, expect=401)
+        resp = api.call("POST", "/auth/login", json={"email": who.email, "password": "wrong-password-x"}, expect=429)
+        assert resp.get_json()["error"]["code"] == "rate_limited"
+        # another account from the same address is not locked out
+        other = api.register("buyer")
+        api.call("POST", "/auth/login", json={"email": other.email, "password": "correct-horse-battery"}, expect=200)
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
+
+
+def test_registrations_are_rate_limited_per_address(app, api):
+    app.config["REGISTER_RATE_LIMIT"] = "2 per hour"
+    try:
+        api.register("buyer")
+        api.register("vendor")
+        resp = api.call("POST", "/auth/register", json={
+            "email": "third@example.test", "password": "correct-horse-battery", "name": "Third",
+            "organization": {"name": "Third Org", "kind": "buyer"}}, expect=429)
+        assert resp.get_json()["error"]["code"] == "rate_limited"
+        api.call("POST", "/auth/login", json={"email": "third@example.test", "password": "correct-horse-battery"},
+                 expect=401)  # nothing was created
+    finally:
+        app.config["REGISTER_RATE_LIMIT"] = "10000 per minute"
