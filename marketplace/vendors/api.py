@@ -8,7 +8,8 @@ from ..accounts.auth import current_actor, login_required
 from ..accounts.services import authenticate
 from ..extensions import db
 from ..money import format_amount
-from ..pagination import page_schema
+from ..pagination import page_schema, paginate
+from .models import VendorProfile
 from . import imports, services
 from .schemas import (CategoryCreateSchema, CategoryNodeSchema, CategoryQuerySchema, CategorySchema, CategoryUpdateSchema,
                       DocumentFileSchema, DocumentFormSchema, ImportFileSchema, PriceListCreateSchema,
@@ -41,9 +42,7 @@ def _optional_org_id() -> int | None:
 @blp.response(200, page_schema(VendorSchema, "VendorPage"))
 def list_vendors(params):
     """The public vendor directory: by region, category (subtree), certification and verification status."""
-    rows = services.list_vendors(params)
-    cursor = rows[params["limit"] - 1].id if len(rows) > params["limit"] else None
-    return {"items": rows[: params["limit"]], "next_cursor": cursor}
+    return paginate(services.list_vendors(params), VendorProfile.id, params)
 
 
 @blp.route("/vendors/<int:vendor_id>")

@@ -63,6 +63,11 @@ class VendorProfile(TimestampMixin, db.Model):
     def is_verified(self) -> bool:
         return self.status == VerificationStatus.VERIFIED
 
+    @classmethod
+    def serving(cls, region: str):
+        """SQL: the vendor delivers to ``region`` (an ISO 3166-2 code) or to its whole country."""
+        return cls.regions.overlap([region, region.split("-", 1)[0]])
+
     def serves(self, region: str | None) -> bool:
         if not region:
             return True

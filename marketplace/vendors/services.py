@@ -470,7 +470,7 @@ def search_products(params: dict, org_id: int | None = None) -> tuple[list[Produ
         stmt = stmt.where(Product.moq <= params["max_moq"])
     if params.get("region"):
         region = params["region"]
-        stmt = stmt.where(VendorProfile.regions.overlap([region, region.split("-")[0]]))
+        stmt = stmt.where(VendorProfile.serving(region))
     if params.get("in_stock"):
         stmt = stmt.where(Product.stock_qty >= func.greatest(params.get("quantity") or 1, Product.moq))
     sort = params.get("sort") or ("relevance" if rank is not None else "newest")
@@ -514,12 +514,12 @@ def _cursor_values(cursor: str, sort: str):
     return value, values[2]
 
 
-def list_vendors(params: dict) -> list[VendorProfile]:
-    """The public vendor directory, keyset-paginated on id; verified vendors unless another status is asked."""
+def list_vendors(params: dict):
+    """The public vendor directory, as a query (the caller paginates on id); verified vendors unless another status is asked."""
     stmt = select(VendorProfile).where(VendorProfile.status == (params.get("status") or VerificationStatus.VERIFIED))
     if params.get("region"):
         region = params["region"]
-        stmt = stmt.where(VendorProfile.regions.overlap([region, region.split("-")[0]]))
+        stmt = stmt.where(VendorProfile.serving(region))
     if params.get("category_id"):
         subtree = list(db.session.execute(category_subtree(params["category_id"])).scalars())
         stmt = stmt.where(VendorProfile.category_ids.overlap(subtree))
@@ -527,9 +527,7 @@ def list_vendors(params: dict) -> list[VendorProfile]:
         stmt = stmt.where(text("EXISTS (SELECT 1 FROM unnest(vendor_profiles.certifications) AS c(name) "
                                "WHERE lower(c.name) = lower(:certification))").bindparams(
             certification=params["certification"]))
-    if params.get("after"):
-        stmt = stmt.where(VendorProfile.id > params["after"])
-    return list(db.session.execute(stmt.order_by(VendorProfile.id).limit(params["limit"] + 1)).scalars())
+    return stmt
 
 
 # --- categories ---------------------------------------------------------------------------------
