@@ -1,28 +1,60 @@
-"""The application factory."""
+"""The application factory: settings, extensions, the registry of the domain packages, blueprints,
+error handlers. No services are started here (the CLI and the test fixtures start embedded ones)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+import swagger_ui_bundle
+from flask import Blueprint as FlaskBlueprint
 from flask import Flask
-from werkzeug.routing import IntegerConverter
 
-from .arguments import IdConverter
 from .errors import register_error_handlers
 from .extensions import api, db, limiter, migrate
-from .idempotency import init_idempotency
+from .http.arguments import IdConverter
+from .http.fields import MoneyField
+from .http.idempotency import init_idempotency
+from .registry import Registry
 from .settings import PROJECT_ROOT, load_settings
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: settings, extensions, blueprints, error handlers, commands."""
-    from . import embedded, models  # noqa: F401  (models: every table and transition table)
+def _registrations() -> list:
+    """Every domain package's declarations, lowest first (the order listeners are told in)."""
+    from .accounts.registration import registration as accounts
+    from .deals.registration import registration as deals
+    from .disputes.registration import registration as disputes
+    from .escrow.registration import registration as escrow
+    from .notifications.registration import registration as notifications
+    from .rfq.registration import registration as rfq
+    from .shipping.registration import registration as shipping
+    from .vendors.registration import registration as vendors
 
-    settings = load_settings(config)
-    embedded.resolve_services(settings)
+    return [accounts, notifications, vendors, escrow, shipping, disputes, deals, rfq]
+
+
+def _blueprints() -> list:
+    from .accounts.api import blp as accounts
+    from .deals.api import blp as deals
+    from .disputes.api import blp as disputes
+    from .escrow.admin_api import blp as escrow_admin
+    from .escrow.api import blp as escrow
+    from .escrow.stripe_api import blp as escrow_stripe
+    from .notifications.api import blp as notifications
+    from .rfq.api import blp as rfq
+    from .shipping.api import blp as shipping
+    from .vendors.api import blp as vendors
+
+    return [accounts, vendors, rfq, deals, escrow, escrow_admin, escrow_stripe, shipping, disputes, notifications]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, registry, blueprints, error handlers.
+
+    :raises SettingsError: a setting is malformed, or ``DATABASE_URL`` / ``REDIS_URL`` is missing.
+    """
+    settings = load_settings(config, require_services=True)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
-    app.url_map.converters["int"] = BoundedIntConverter
     app.url_map.converters["int"] = IdConverter  # ids beyond BIGINT match no route: 404, not a 500
     app.config.update(settings)
     app.config.update(
@@ -44,22 +76,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "info": {"description": "A neutral B2B marketplace: vendors, RFQs, escrow, shipping, disputes."},
         },
     )
-
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limits_storage(settings["REDIS_URL"]))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.extensions["marketplace_registry"] = Registry(_registrations())
     db.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     api.init_app(app)
-    _register_blueprints()
+    api.register_field(MoneyField, "string", "decimal")
+    for blueprint in _blueprints():
+        api.register_blueprint(blueprint)
     register_error_handlers(app)  # after api.init_app: our envelope replaces flask-smorest's
     init_idempotency(app)
-
-    import swagger_ui_bundle
-    from flask import Blueprint
-
-    app.register_blueprint(Blueprint("swagger_assets", __name__, static_folder=swagger_ui_bundle.swagger_ui_path,
-                                     static_url_path="/api/v1/docs/assets"))
+    app.register_blueprint(FlaskBlueprint("swagger_assets", __name__, static_folder=swagger_ui_bundle.swagger_ui_path,
+                                          static_url_path="/api/v1/docs/assets"))
 
     @app.teardown_request
     def _end_transaction(exc):
@@ -79,27 +109,3 @@ def _limits_storage(redis_url: str) -> str:
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url[len("unix://"):]
     return redis_url
-
-
-class BoundedIntConverter(IntegerConverter):
-    """``<int:id>`` that only matches ids PostgreSQL's BIGINT can hold: larger ones are a 404, not a 500."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
-        super().__init__(url_map, *args, **kwargs)
-
-
-def _register_blueprints() -> None:
-    from .accounts.api import blp as accounts
-    from .deals.api import blp as deals
-    from .disputes.api import blp as disputes
-    from .escrow.api import blp as escrow
-    from .escrow.admin_api import blp as escrow_admin
-    from .escrow.stripe_api import blp as escrow_stripe
-    from .notifications.api import blp as notifications
-    from .rfq.api import blp as rfq
-    from .shipping.api import blp as shipping
-    from .vendors.api import blp as vendors
-
-    for blueprint in (accounts, vendors, rfq, deals, escrow, escrow_admin, escrow_stripe, shipping, disputes, notifications):
-        api.register_blueprint(blueprint)

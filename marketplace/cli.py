@@ -13,12 +13,24 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from . import embedded
 from .app import create_app
+from .settings import load_settings
 
 log = logging.getLogger(__name__)
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def create_cli_app():
+    """The app for a command: where DATABASE_URL / REDIS_URL are unset, the embedded PostgreSQL and
+    Redis under the instance folder are started (or reused) first, and their URLs exported so that
+    processes the command starts use the same ones."""
+    settings = load_settings()
+    embedded.resolve_services(settings)
+    os.environ.update(DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=settings["REDIS_URL"])
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=create_cli_app, add_version_option=False)
 def main() -> None:
     """Marketplace: a neutral B2B marketplace engine."""
 
@@ -132,7 +144,7 @@ def seed_categories_command() -> None:
 @with_appcontext
 def eval_matching_command(path: str, k: int | None, signals: str | None, keep_db: bool) -> None:
     """Load a labelled matching data set into a scratch database, run the real matcher, print the metrics."""
-    from .rfq.evaluation import evaluate_matching
+    from .evaluation import evaluate_matching
     from .rfq.matching import SIGNALS
 
     chosen = SIGNALS if signals is None else frozenset(s.strip() for s in signals.split(",") if s.strip())
@@ -152,9 +164,7 @@ def demo_command(port: int, workers: int) -> None:
     """Start everything on embedded defaults: PostgreSQL, Redis, migrations, demo data, web and worker."""
     from flask_migrate import upgrade
 
-    from . import embedded
     from .seed import seed_demo
-    from .settings import load_settings
 
     settings = load_settings()
     instance = settings["INSTANCE_PATH"]

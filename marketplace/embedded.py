@@ -13,16 +13,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from .settings import sqlalchemy_url
+
 log = logging.getLogger(__name__)
 DB_NAME = "marketplace"
-
-
-def sqlalchemy_url(url: str) -> str:
-    """Accept ``postgres://`` and ``postgresql://`` URLs and use the psycopg 3 driver."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
 
 
 def _pgserver(instance: Path):
@@ -103,7 +97,7 @@ def stop_services(instance: str | Path) -> None:
 
 
 def resolve_services(settings: dict) -> None:
-    """Fill in DATABASE_URL and REDIS_URL with embedded servers where they are not set."""
+    """Fill in DATABASE_URL and REDIS_URL with embedded servers where they are not set (CLI only)."""
     instance = Path(settings["INSTANCE_PATH"])
     if not settings.get("DATABASE_URL"):
         settings["DATABASE_URL"] = ensure_postgres(instance)
@@ -111,7 +105,6 @@ def resolve_services(settings: dict) -> None:
         settings["DATABASE_URL"] = sqlalchemy_url(settings["DATABASE_URL"])
     if not settings.get("REDIS_URL"):
         settings["REDIS_URL"] = ensure_redis(instance)
-    os.environ.setdefault("MARKETPLACE_EMBEDDED", "1")
 
 
 def create_database(server_url: str, name: str, *, replace: bool = False) -> str:

@@ -28,10 +28,29 @@ class DomainError(Exception):
 
 
 class InvalidInputError(DomainError):
-    """The input is well-formed JSON but breaks a rule (422)."""
+    """The input is well-formed JSON but breaks a rule (422).
+
+    ``fields`` is nested like the request body, as marshmallow nests its own messages:
+    ``{"lines": {"0": {"unit_price": ["..."]}}}``; build it with :meth:`nest` or :meth:`at`.
+    """
 
     status = 422
     code = "invalid"
+
+    @staticmethod
+    def nest(path, *messages: str) -> dict[str, Any]:
+        """``("lines", 0, "unit_price"), "bad"`` -> ``{"lines": {"0": {"unit_price": ["bad"]}}}``."""
+        if not path:
+            return {"_schema": list(messages)}
+        out: Any = list(messages)
+        for key in reversed(tuple(path)):
+            out = {str(key): out}
+        return out
+
+    @classmethod
+    def at(cls, path, message: str, *, code: str | None = None) -> "InvalidInputError":
+        """The error for one field at ``path`` (a tuple of keys and list indexes)."""
+        return cls(message, code=code, fields=cls.nest(path, message))
 
 
 class NotFoundError(DomainError):

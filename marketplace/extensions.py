@@ -3,17 +3,12 @@
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
-from .arguments import ApiParser
 from .database import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = Api()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-# every blueprint (created after this import) parses arguments with our parser: values PostgreSQL
-# cannot store are bad input (422), not a 500
-Blueprint.ARGUMENTS_PARSER = ApiParser()

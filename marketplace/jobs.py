@@ -8,7 +8,6 @@ state) so that the sweeper can re-drive it after a lost or duplicated job.
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -20,6 +19,7 @@ from sqlalchemy import String, Text, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from . import registry
 from .database import IdMixin, call_after_commit, utcnow
 from .extensions import db
 
@@ -54,17 +54,17 @@ def all_queues() -> list[Queue]:
     return [get_queue(name) for name in QUEUES]
 
 
-def enqueue(func_path: str, *args: Any, queue: str = "default", job_id: str | None = None, retries: int = 3):
-    """Enqueue now. Prefer :func:`enqueue_after_commit` inside a transaction."""
+def enqueue(func: Callable | str, *args: Any, queue: str = "default", job_id: str | None = None, retries: int = 3):
+    """Enqueue ``func(*args)`` now (a function, or its dotted path). Prefer :func:`enqueue_after_commit`."""
     return get_queue(queue).enqueue(
-        func_path, *args, job_id=job_id, retry=Retry(max=retries, interval=[5, 30, 120]) if retries else None,
+        func, *args, job_id=job_id, retry=Retry(max=retries, interval=[5, 30, 120]) if retries else None,
         result_ttl=3600, failure_ttl=7 * 24 * 3600,
     )
 
 
-def enqueue_after_commit(func_path: str, *args: Any, queue: str = "default", job_id: str | None = None) -> None:
-    """Enqueue ``func_path(*args)`` once the current transaction commits; dropped on rollback."""
-    call_after_commit(db.session(), enqueue, func_path, *args, queue=queue, job_id=job_id)
+def enqueue_after_commit(func: Callable | str, *args: Any, queue: str = "default", job_id: str | None = None) -> None:
+    """Enqueue ``func(*args)`` once the current transaction commits; dropped on rollback."""
+    call_after_commit(db.session(), enqueue, func, *args, queue=queue, job_id=job_id)
 
 
 def job(fn: Callable) -> Callable:
@@ -72,11 +72,8 @@ def job(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any):
-        if not has_app_context():  # a bare `rq worker` process: build the app once per process
-            from .app import create_app
-
-            with create_app().app_context():
-                return wrapper(*args, **kwargs)
+        if not has_app_context():
+            raise RuntimeError("jobs run inside the app: start workers with `marketplace worker`")
         try:
             result = fn(*args, **kwargs)
             db.session.commit()
@@ -119,28 +116,18 @@ class OutboxCommand(IdMixin, db.Model):
     done_at: Mapped[datetime | None]
 
 
-#: kind -> "module:function" handler. A handler gets (payload, key) and returns a JSON-able result;
-#: it must be safe to call twice with the same key (the provider de-duplicates on it).
-OUTBOX_HANDLERS: dict[str, str] = {
-    "email.send": "marketplace.notifications.services:deliver_email",
-}
-#: kind -> "module:function" called in the same transaction that records the result.
-OUTBOX_FOLLOW_UPS: dict[str, str] = {}
-
-
-def _resolve(path: str) -> Callable:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
 def add_outbox_command(kind: str, key: str, payload: dict) -> OutboxCommand:
-    """Record an external call to make after commit; a second call with the same key is a no-op."""
-    if kind not in OUTBOX_HANDLERS:
+    """Record an external call to make after commit; a second call with the same key is a no-op.
+
+    Handlers come from the registry (``Registration.outbox_handlers``); a handler gets (payload, key)
+    and must be safe to call twice with the same key (the provider de-duplicates on it).
+    """
+    if kind not in registry.current().outbox_handlers:
         raise ValueError(f"no outbox handler for {kind!r}")
     stmt = insert(OutboxCommand).values(kind=kind, key=key, payload=payload).on_conflict_do_nothing(index_elements=["key"])
     db.session.execute(stmt)
     command = db.session.execute(select(OutboxCommand).where(OutboxCommand.key == key)).scalar_one()
-    enqueue_after_commit("marketplace.jobs.run_outbox_command", command.id, queue="default",
+    enqueue_after_commit(run_outbox_command, command.id, queue="default",
                          job_id=f"outbox-{command.id}-{command.attempts}")
     return command
 
@@ -169,9 +156,9 @@ def run_outbox_command(command_id: int) -> str:
     command = _lease(command_id)
     if command is None:
         return "skipped"
-    handler = _resolve(OUTBOX_HANDLERS[command.kind])
+    handler = registry.current().outbox_handlers[command.kind]
     try:
-        result = handler(dict(command.payload), command.key)
+        result = handler.call(dict(command.payload), command.key)
     except Exception as exc:  # the provider failed: back off, the sweeper re-drives
         db.session.rollback()
         command = db.session.get(OutboxCommand, command_id)
@@ -187,20 +174,12 @@ def run_outbox_command(command_id: int) -> str:
     command.result = result
     command.done_at = utcnow()
     command.lease_until = None
-    follow_up = OUTBOX_FOLLOW_UPS.get(command.kind)
-    if follow_up:
-        _resolve(follow_up)(command)
+    if handler.follow_up is not None:
+        handler.follow_up(command)
     return "done"
 
 
 # --- the sweeper --------------------------------------------------------------------------------
-
-#: Extra re-drive steps registered by domains: ``fn(now)`` run by every sweep, each committed on its own.
-SWEEP_STEPS: list[str] = [
-    "marketplace.deals.services:redrive_settlements",
-    "marketplace.vendors.jobs:redrive_imports",
-]
-
 
 def redrive_outbox() -> int:
     """Re-enqueue outbox rows that are due: never sent, failed with backoff elapsed, or lease lost."""
@@ -212,7 +191,7 @@ def redrive_outbox() -> int:
         ).limit(1000)
     ).all()
     for command_id, attempts in rows:
-        enqueue("marketplace.jobs.run_outbox_command", command_id, job_id=f"outbox-{command_id}-{attempts}")
+        enqueue(run_outbox_command, command_id, job_id=f"outbox-{command_id}-{attempts}")
     return len(rows)
 
 
@@ -223,8 +202,8 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     report = {"deadlines": fire_due_deadlines(now)}
     report["outbox"] = redrive_outbox()
     db.session.commit()
-    for step in SWEEP_STEPS:
-        report[step.rsplit(":", 1)[1]] = _resolve(step)(now)
+    for step in registry.current().sweep_steps:  # each domain's re-drives (Registration.sweep_steps)
+        report[step.__name__] = step(now)
         db.session.commit()
     return report
 
@@ -244,5 +223,5 @@ def schedule_sweeper() -> None:
     """
     due = utcnow() + SWEEP_INTERVAL
     minute = int(due.timestamp()) // 60
-    get_queue("default").enqueue_at(due, "marketplace.jobs.sweep_job", job_id=f"sweeper-{minute}",
+    get_queue("default").enqueue_at(due, sweep_job, job_id=f"sweeper-{minute}",
                                     result_ttl=600, failure_ttl=3600)

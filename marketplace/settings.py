@@ -66,10 +66,22 @@ def _coerce(name: str, kind: type, raw: Any) -> Any:
     return kind(raw)
 
 
-def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def sqlalchemy_url(url: str) -> str:
+    """Accept ``postgres://`` and ``postgresql://`` URLs and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None, *,
+                  require_services: bool = False) -> dict[str, Any]:
     """Read every known setting from ``environ`` (default ``os.environ``), then apply ``overrides``.
 
-    :raises SettingsError: when a value has the wrong type or is out of range.
+    With ``require_services`` (the app factory), ``DATABASE_URL`` and ``REDIS_URL`` must be set: the
+    embedded servers are started by the CLI (``marketplace demo`` and friends) and the test fixtures.
+
+    :raises SettingsError: when a value has the wrong type or is out of range, or a service is missing.
     """
     environ = os.environ if environ is None else environ
     overrides = dict(overrides or {})
@@ -88,5 +100,12 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     for name in ("INSPECTION_DAYS", "SHIP_BY_DAYS", "QUOTE_VALIDITY_DAYS", "MATCH_TOP_K"):
         if settings[name] < 0:
             raise SettingsError(f"{name} must not be negative")
+    if require_services:
+        missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not settings[name]]
+        if missing:
+            raise SettingsError(f"{' and '.join(missing)} must be set (or start the embedded services with "
+                                f"`marketplace demo` / any `marketplace` command)")
+    if settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = sqlalchemy_url(settings["DATABASE_URL"])
     settings.update(overrides)  # unknown keys (Flask's own, e.g. TESTING) pass through
     return settings

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import registry
 from .database import IdMixin, utcnow
 from .errors import ConflictError, ForbiddenError, IllegalTransitionError
 from .extensions import db
@@ -83,7 +84,6 @@ class StateMachine:
         for timer in self.timers:
             if timer.transition not in self._by_name or "system" not in self._by_name[timer.transition].roles:
                 raise ValueError(f"timer {timer.kind} must fire a system transition")
-        MACHINES[self.subject] = self
 
     def transition(self, name: str) -> Transition:
         return self._by_name[name]
@@ -191,10 +191,6 @@ def _forget_locks_on_rollback(session, previous_transaction) -> None:
     session.info.pop(_LOCKED, None)
 
 
-#: subject type -> machine, filled as domain ``states`` modules are imported.
-MACHINES: dict[str, StateMachine] = {}
-
-
 class Event(IdMixin, db.Model):
     """One applied transition (or notable fact) on a subject: the timeline and the audit trail."""
 
@@ -245,17 +241,13 @@ class Deadline(IdMixin, db.Model):
     cancelled_at: Mapped[datetime | None]
 
 
-AFTER_TRANSITION: dict[tuple[str, str], str] = {}
-"""(subject, transition) -> "module:function" run after a timer fired it, e.g. enqueue a release."""
-
-
 def fire_due_deadlines(now: datetime | None = None, limit: int = 500) -> int:
     """Fire every due deadline whose subject is still in the expected state; each in its own savepoint.
 
-    ``SKIP LOCKED`` lets two sweepers run at once without firing a deadline twice.
+    ``SKIP LOCKED`` lets two sweepers run at once without firing a deadline twice. The machines and
+    the hooks run after a fired transition come from the registry.
     """
-    import importlib
-
+    registered = registry.current()
     now = now or utcnow()
     due = db.session.execute(
         select(Deadline)
@@ -266,7 +258,7 @@ def fire_due_deadlines(now: datetime | None = None, limit: int = 500) -> int:
     ).scalars().all()
     fired = 0
     for deadline in due:
-        machine = MACHINES.get(deadline.subject_type)
+        machine = registered.machines.get(deadline.subject_type)
         deadline.fired_at = now
         if machine is None:
             continue
@@ -276,10 +268,9 @@ def fire_due_deadlines(now: datetime | None = None, limit: int = 500) -> int:
         try:
             with db.session.begin_nested():
                 machine.apply(subject, deadline.transition, SYSTEM, {"deadline": deadline.kind})
-                hook = AFTER_TRANSITION.get((deadline.subject_type, deadline.transition))
+                hook = registered.after_transition.get((deadline.subject_type, deadline.transition))
                 if hook:
-                    module, _, fn = hook.partition(":")
-                    getattr(importlib.import_module(module), fn)(subject)
+                    hook(subject)
             fired += 1
         except ConflictError:
             log.info("deadline %s no longer applies", deadline.id)

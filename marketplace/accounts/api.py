@@ -3,7 +3,7 @@
 from flask import current_app, request
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
-from flask_smorest import Blueprint
+from ..http.blueprint import Blueprint
 
 from ..extensions import db, limiter
 from . import services

@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
-from flask import g, request
+from flask import g
 
 from ..errors import ForbiddenError, UnauthorizedError
+from ..http import idempotency
+from ..http.auth import bearer_token
 from ..statemachine import Actor
 from .services import Session, authenticate
 
@@ -25,14 +27,19 @@ def current_actor() -> Actor:
 
 
 def _load_session() -> Session:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token()
+    if token is None:
         raise UnauthorizedError("send a bearer token: Authorization: Bearer <token>")
-    session = authenticate(token.strip())
+    session = authenticate(token)
     if session is None:
         raise UnauthorizedError("the token is unknown, revoked or expired", code="bad_token")
     return session
+
+
+def optional_session() -> Session | None:
+    """The caller's session on public endpoints: None without a (valid) bearer token."""
+    token = bearer_token()
+    return authenticate(token) if token else None
 
 
 def login_required(*kinds: str, roles: tuple[str, ...] | None = None) -> Callable:
@@ -46,9 +53,13 @@ def login_required(*kinds: str, roles: tuple[str, ...] | None = None) -> Callabl
                 raise ForbiddenError(f"this needs a {' or '.join(kinds)} organisation")
             if roles and g.session.role not in roles:
                 raise ForbiddenError(f"this needs one of the roles: {', '.join(roles)}")
+            replay = idempotency.claim(g.session.user.id)
+            if replay is not None:  # the same Idempotency-Key and body: the stored response
+                return replay
             return view(*args, **kwargs)
 
         wrapper._login_required = True  # read by the OpenAPI security marker
+        wrapper._login_kinds, wrapper._login_roles = kinds, roles
         return wrapper
 
     return decorator

@@ -1,15 +1,21 @@
 """Deal endpoints: list, read, timeline, and one POST per transition."""
 
-from flask_smorest import Blueprint
-
 from ..accounts.auth import current_actor, login_required
 from ..extensions import db
-from ..pagination import page_schema, paginate
+from ..http.blueprint import Blueprint
+from ..http.pagination import page_schema, paginate
 from ..shipping.schemas import ShipmentCreateSchema, ShipmentSchema
 from ..statemachine import events_for
 from . import services
 from .models import Deal
-from .schemas import DealQuerySchema, DealSchema, EventSchema, PaymentStartSchema, ReasonSchema, RefundSchema
+from .schemas import (
+    DealQuerySchema,
+    DealSchema,
+    EventSchema,
+    PaymentStartSchema,
+    ReasonSchema,
+    RefundSchema,
+)
 from .states import deal_machine
 
 blp = Blueprint("deals", __name__, url_prefix="/api/v1", description="Deals, payments and delivery")
@@ -24,7 +30,7 @@ def list_deals(params):
     stmt = services.deals_for(current_actor())
     if params.get("status"):
         stmt = stmt.where(Deal.status == params["status"])
-    return paginate(stmt, Deal.id, params)
+    return paginate(stmt, params, Deal.id)
 
 
 @blp.route("/deals/<int:deal_id>")

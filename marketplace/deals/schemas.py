@@ -2,7 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..http.pagination import PageQuerySchema
 from ..money import format_amount
+from .models import DealStatus
 
 
 class DealSchema(Schema):
@@ -47,10 +49,8 @@ class DealSchema(Schema):
                  "refunded": format_amount(m.refunded_amount, d.currency)} for m in d.milestones]
 
 
-class DealQuerySchema(Schema):
-    status = fields.String(validate=validate.Length(max=24))
-    after = fields.Integer(validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+class DealQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf([s.value for s in DealStatus]))
 
 
 class PaymentStartSchema(Schema):

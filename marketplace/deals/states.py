@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from ..statemachine import AFTER_TRANSITION, StateMachine, Timer, Transition
+from ..statemachine import StateMachine, Timer, Transition
 from .models import Deal
 
 B, V, A, S = "buyer", "vendor", "admin", "system"
@@ -31,5 +31,3 @@ deal_machine = StateMachine(
         Timer("delivered", "inspection", "accept", lambda deal, config: timedelta(days=config["INSPECTION_DAYS"])),
     ],
 )
-
-AFTER_TRANSITION[("deal", "accept")] = "marketplace.deals.services:queue_release"

@@ -1,7 +1,7 @@
 """Dispute endpoints."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..http.blueprint import Blueprint
 
 from ..accounts.auth import current_actor, login_required
 from ..extensions import db

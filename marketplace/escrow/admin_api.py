@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask_smorest import Blueprint
+from ..http.blueprint import Blueprint
 
 from ..accounts.auth import current_actor, login_required
 from ..errors import NotFoundError

@@ -1,6 +1,6 @@
 """Escrow endpoints: bank-transfer confirmation and the admin's view of the money."""
 
-from flask_smorest import Blueprint
+from ..http.blueprint import Blueprint
 
 from ..accounts.auth import current_actor, login_required
 from ..deals import services as deals

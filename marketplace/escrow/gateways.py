@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
+from flask import current_app
+
+from .. import registry
 
 from ..money import format_amount
 
@@ -31,6 +31,8 @@ def reference_is_valid(reference: str) -> bool:
 @dataclass
 class Gateway:
     code: str
+    #: settings that must all be set for buyers to be offered this gateway
+    requires: tuple[str, ...] = ()
 
     def instructions(self, milestone, currency: str) -> dict:
         raise NotImplementedError
@@ -58,50 +60,16 @@ class BankTransferGateway(Gateway):
         }
 
 
-class GatewayRegistry(Mapping):
-    """The gateways a buyer may choose in the current app: each is offered only when its settings are set.
-
-    ``get_gateway`` still finds a registered gateway whose settings are missing, so deals already paid
-    through it keep settling (their outbox commands wait until the settings are back).
-    """
-
-    def __init__(self) -> None:
-        self._gateways: dict[str, Gateway | str] = {}
-        self._requires: dict[str, tuple[str, ...]] = {}
-
-    def register(self, code: str, gateway: Gateway | str, requires: tuple[str, ...] = ()) -> None:
-        """Add a gateway, or a ``"module:Class"`` path built on first use (its module may import this one)."""
-        self._gateways[code] = gateway
-        self._requires[code] = requires
-
-    def _offered(self, code: str) -> bool:
-        needs = self._requires[code]
-        return not needs or (has_app_context() and all(current_app.config.get(name) for name in needs))
-
-    def __getitem__(self, code: str) -> Gateway:
-        if code not in self._gateways or not self._offered(code):
-            raise KeyError(code)
-        return self.registered(code)
-
-    def __iter__(self):
-        return (code for code in self._gateways if self._offered(code))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def registered(self, code: str) -> Gateway:
-        gateway = self._gateways[code]
-        if isinstance(gateway, str):
-            module, _, name = gateway.partition(":")
-            gateway = self._gateways[code] = getattr(importlib.import_module(module), name)(code)
-        return gateway
-
-
-GATEWAYS = GatewayRegistry()
-GATEWAYS.register("bank_transfer", BankTransferGateway("bank_transfer"))
-GATEWAYS.register("stripe", "marketplace.escrow.stripe_gateway:StripeGateway", requires=("STRIPE_SECRET_KEY",))
+def offered_gateways() -> list[str]:
+    """Codes of the registered gateways a buyer may choose now: those whose settings are all set."""
+    cfg = current_app.config
+    return [code for code, gw in registry.current().gateways.items() if all(cfg.get(name) for name in gw.requires)]
 
 
 def get_gateway(code: str) -> Gateway:
-    """A registered gateway by code, offered or not (see :class:`GatewayRegistry`)."""
-    return GATEWAYS.registered(code)
+    """A registered gateway by code, offered or not: deals already paid through a gateway whose settings
+    are gone keep settling (their outbox commands wait until the settings are back).
+
+    :raises KeyError: no such gateway is registered.
+    """
+    return registry.current().gateways[code]

@@ -1,22 +1,20 @@
 """Reconciliation: compare the ledger with what the outside world recorded and report every mismatch.
 
-Each source is a *reconciler*: a callable returning ``(summary, mismatches)``, registered by dotted
-path in :data:`RECONCILERS`. ``bank_transfer`` compares the bank clearing account with the imported
-statement lines. Extension point: the Stripe gateway adds
-``RECONCILERS["stripe"] = "marketplace.escrow.stripe_gateway:reconcile_stripe"`` (balance
-transactions, transfers and refunds against the ledger) and returns the same shapes; nothing else
-here changes. A run stores one :class:`ReconciliationReport` with one row per mismatch.
+Each source is a *reconciler*: a callable returning ``(summary, mismatches)``, declared in a
+package's ``Registration.reconcilers``. ``bank_transfer`` compares the bank clearing account with the
+imported statement lines; ``stripe`` re-fetches payments, transfers and refunds and compares them
+with the ledger, returning the same shapes. A run stores one :class:`ReconciliationReport` with one row per mismatch.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Callable
 
 from sqlalchemy import or_, select
 
+from .. import registry
 from ..deals.models import Milestone, MilestoneStatus
 from ..extensions import db
 from ..jobs import job
@@ -40,17 +38,7 @@ class Mismatch:
 
 Reconciler = Callable[[], tuple[dict, list[Mismatch]]]
 
-#: source -> "module:function" returning (summary, mismatches)
-RECONCILERS: dict[str, str] = {
-    "bank_transfer": "marketplace.escrow.reconciliation:reconcile_bank_transfer",
-}
-
 _MOVES = (TransferKind.POSTED, TransferKind.POST_PENDING)
-
-
-def _resolve(path: str) -> Reconciler:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def reconcile_bank_transfer() -> tuple[dict, list[Mismatch]]:
@@ -164,10 +152,10 @@ def run_reconciliation(sources: list[str] | None = None) -> ReconciliationReport
     """Run every registered reconciler (or ``sources``) and store the report with one row per mismatch."""
     summary: dict[str, dict] = {}
     mismatches: list[Mismatch] = []
-    for source, path in RECONCILERS.items():
+    for source, reconcile in registry.current().reconcilers.items():
         if sources and source not in sources:
             continue
-        part, found = _resolve(path)()
+        part, found = reconcile()
         summary[source] = part
         mismatches.extend(found)
     report = ReconciliationReport(status="mismatches" if mismatches else "clean", summary=summary,

@@ -1,7 +1,7 @@
 """Stripe endpoints: the webhook inbox and vendor onboarding to a connected account."""
 
 from flask import request, url_for
-from flask_smorest import Blueprint
+from ..http.blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import current_actor, login_required

@@ -30,7 +30,7 @@ from ..database import IdMixin, TimestampMixin, utcnow
 from ..deals.models import Deal, Milestone
 from ..errors import ConflictError, DomainError, NotFoundError
 from ..extensions import db
-from ..jobs import OUTBOX_FOLLOW_UPS, OUTBOX_HANDLERS, OutboxCommand, add_outbox_command
+from ..jobs import OutboxCommand, add_outbox_command
 from ..money import exponent, format_amount
 from ..statemachine import Actor
 from . import ledger
@@ -421,20 +421,6 @@ def account_created(command: OutboxCommand) -> None:
         account.updated_at = utcnow()
 
 
-OUTBOX_HANDLERS.update({
-    "stripe.payment_intent": f"{__name__}:create_payment_intent",
-    "stripe.transfer": f"{__name__}:create_transfer",
-    "stripe.refund": f"{__name__}:create_refund",
-    "stripe.account": f"{__name__}:create_account",
-})
-OUTBOX_FOLLOW_UPS.update({
-    "stripe.payment_intent": f"{__name__}:payment_intent_created",
-    "stripe.transfer": f"{__name__}:transfer_created",
-    "stripe.refund": f"{__name__}:refund_created",
-    "stripe.account": f"{__name__}:account_created",
-})
-
-
 def stripe_commands(deal_id: int | None = None) -> list[OutboxCommand]:
     """The deal's Stripe outbox commands (for admins and tests), oldest first."""
     stmt = select(OutboxCommand).where(OutboxCommand.kind.like("stripe.%"))
@@ -499,12 +485,3 @@ def reconcile_stripe() -> tuple[dict, list]:
         tally(p["currency"], what, remote)
         compare(what[:-1], obj["id"], p["currency"], remote, f"m{p['milestone_id']}.{suffix}")
     return summary, out
-
-
-def _register_reconciler() -> None:
-    from .reconciliation import RECONCILERS
-
-    RECONCILERS.setdefault("stripe", f"{__name__}:reconcile_stripe")
-
-
-_register_reconciler()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..database import IdMixin, utcnow
 from ..errors import DomainError, NotFoundError
 from ..extensions import db
-from ..jobs import SWEEP_STEPS, enqueue, enqueue_after_commit
+from ..jobs import enqueue, enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,3 @@ def redrive_webhook_events(now: datetime | None = None) -> int:
         enqueue("marketplace.escrow.jobs.process_stripe_event", event_id, queue="money",
                 job_id=f"stripe-event-{event_id}-{attempts}")
     return len(rows)
-
-
-if f"{__name__}:redrive_webhook_events" not in SWEEP_STEPS:
-    SWEEP_STEPS.append(f"{__name__}:redrive_webhook_events")

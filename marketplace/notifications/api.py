@@ -1,6 +1,6 @@
 """The notification feed endpoint."""
 
-from flask_smorest import Blueprint
+from ..http.blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import current, login_required

@@ -1,11 +1,11 @@
 """RFQ, invitation, quote and award endpoints."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..http.blueprint import Blueprint
 
 from ..accounts.auth import current, current_actor, login_required
 from ..extensions import db
-from ..pagination import page_schema, paginate
+from ..http.pagination import page_schema, paginate
 from . import services
 from .models import Rfq
 from .schemas import (AwardSchema, InvitationSchema, InviteSchema, QuoteCreateSchema, QuoteRejectSchema, QuoteSchema,
@@ -26,7 +26,7 @@ class Rfqs(MethodView):
     @blp.response(200, page_schema(RfqSchema, "RfqPage"))
     def get(self, params):
         """Buyers: their RFQs. Vendors: RFQs they are invited to and open RFQs (the board)."""
-        return paginate(services.rfqs_for(current_actor(), params.get("status")), Rfq.id, params)
+        return paginate(services.rfqs_for(current_actor(), params.get("status")), params, Rfq.id)
 
     @login_required("buyer", roles=BUYER_WRITERS)
     @blp.arguments(RfqCreateSchema)

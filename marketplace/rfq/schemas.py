@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..http.pagination import PageQuerySchema
 from ..money import CURRENCY_EXPONENTS, format_amount
 from ..vendors.schemas import REGION
 from .models import INCOTERMS
@@ -167,7 +168,5 @@ class AwardSchema(Schema):
             raise ValidationError("give either quote_ids (whole quotes) or lines (per line)", "_schema")
 
 
-class RfqQuerySchema(Schema):
+class RfqQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(["draft", "open", "closed", "awarded", "cancelled", "expired"]))
-    after = fields.Integer(validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

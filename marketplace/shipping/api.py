@@ -1,6 +1,6 @@
 """Shipment endpoints (creating one is the deal's ``ship`` transition, under /deals)."""
 
-from flask_smorest import Blueprint
+from ..http.blueprint import Blueprint
 
 from ..accounts.auth import current_actor, login_required
 from ..extensions import db

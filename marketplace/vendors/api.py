@@ -1,14 +1,13 @@
 """Vendor directory, verification (documents, admin queue), categories, catalog, price lists, bulk import/export."""
 
-from flask import Response, jsonify, request, send_file, stream_with_context
+from flask import Response, jsonify, send_file, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from ..http.blueprint import Blueprint
 
-from ..accounts.auth import current_actor, login_required
-from ..accounts.services import authenticate
+from ..accounts.auth import current_actor, login_required, optional_session
 from ..extensions import db
 from ..money import format_amount
-from ..pagination import page_schema, paginate
+from ..http.pagination import page_schema, paginate
 from .models import VendorProfile
 from . import imports, services
 from .schemas import (CategoryCreateSchema, CategoryNodeSchema, CategoryQuerySchema, CategorySchema, CategoryUpdateSchema,
@@ -22,15 +21,8 @@ from .storage import blob_path
 blp = Blueprint("vendors", __name__, url_prefix="/api/v1", description="Vendors, verification and the catalog")
 
 
-def _optional_session():
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return authenticate(header[7:].strip())
-    return None
-
-
 def _optional_org_id() -> int | None:
-    session = _optional_session()
+    session = optional_session()
     return session.organization.id if session else None
 
 
@@ -42,7 +34,7 @@ def _optional_org_id() -> int | None:
 @blp.response(200, page_schema(VendorSchema, "VendorPage"))
 def list_vendors(params):
     """The public vendor directory: by region, category (subtree), certification and verification status."""
-    return paginate(services.list_vendors(params), VendorProfile.id, params)
+    return paginate(services.list_vendors(params), params, VendorProfile.id)
 
 
 @blp.route("/vendors/<int:vendor_id>")
@@ -51,7 +43,7 @@ class VendorResource(MethodView):
     def get(self, vendor_id):
         """A vendor's profile: public fields for everyone, payout details for the vendor itself and admins."""
         vendor = services.get_vendor(vendor_id)
-        session = _optional_session()
+        session = optional_session()
         if session and (session.organization.id == vendor_id or session.kind == "platform"):
             return vendor
         return jsonify(VendorSchema().dump(vendor))

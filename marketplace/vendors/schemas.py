@@ -3,6 +3,7 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..http.pagination import PageQuerySchema
 from ..money import CURRENCY_EXPONENTS, MoneyError, format_amount, parse_amount
 
 REGION = validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$", error="use an ISO 3166 code such as VN or VN-SG")
@@ -81,13 +82,11 @@ class VendorPrivateSchema(VendorSchema):
     submitted_at = fields.DateTime()
 
 
-class VendorQuerySchema(Schema):
+class VendorQuerySchema(PageQuerySchema):
     region = fields.String(validate=REGION)
     category_id = fields.Integer()
     certification = fields.String(validate=validate.Length(min=1, max=64))
     status = fields.String(validate=validate.OneOf(["unverified", "pending", "verified", "rejected", "suspended"]))
-    after = fields.Integer(validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class QueueQuerySchema(Schema):

@@ -123,6 +123,6 @@ def test_vendor_directory_filters(api):
     assert ids("?certification=iso 9001") == [a.org_id]
     assert ids("?status=unverified") == [pending.org_id]
     page = api.get("/vendors?limit=1")
-    assert [v["id"] for v in api.get(f"/vendors?limit=1&after={page['next_cursor']}")["items"]] == [b.org_id]
+    assert [v["id"] for v in api.get(f"/vendors?limit=1&cursor={page['next_cursor']}")["items"]] == [b.org_id]
     profile = api.get(f"/vendors/{a.org_id}")
     assert profile["verification_status"] == "verified" and profile["certifications"] == ["ISO 9001"]

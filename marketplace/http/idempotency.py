@@ -1,6 +1,7 @@
 """``Idempotency-Key`` for POST requests: the same key and body return the stored response.
 
-The key is scoped to the authenticated user. The first request with a key claims it in its own
+The key is scoped to the authenticated user: the authentication decorator calls :func:`claim` once it
+knows who calls (requests without a user, such as log-in and webhooks, take no key). The first request with a key claims it in its own
 short transaction (so two concurrent retries cannot both run); its response is stored when it
 finishes. A replay with the same body gets the stored response (header ``Idempotent-Replayed``);
 the same key with another body is a 422; a key whose first request is still running is a 409.
@@ -18,13 +19,12 @@ from sqlalchemy import Index, LargeBinary, String, Text, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .database import IdMixin, utcnow
-from .errors import ConflictError, InvalidInputError
-from .extensions import db
+from ..database import IdMixin, utcnow
+from ..errors import ConflictError, InvalidInputError
+from ..extensions import db
 
 HEADER = "Idempotency-Key"
 STALE = timedelta(minutes=2)
-EXEMPT_PREFIXES = ("/api/v1/auth/", "/api/v1/webhooks/")
 
 
 class IdempotencyKey(IdMixin, db.Model):
@@ -48,20 +48,18 @@ def _request_hash() -> str:
     return digest.hexdigest()
 
 
-def _claim() -> Response | None:
-    if request.method != "POST" or HEADER not in request.headers or request.path.startswith(EXEMPT_PREFIXES):
+def claim(user_id: int) -> Response | None:
+    """Claim the request's ``Idempotency-Key`` for ``user_id``; returns the stored response of a replay.
+
+    :raises InvalidInputError: the key is malformed, or was used with another request.
+    :raises ConflictError: the first request with this key is still running.
+    """
+    if request.method != "POST" or HEADER not in request.headers:
         return None
     key = request.headers[HEADER].strip()
     if not 1 <= len(key) <= 255:
         raise InvalidInputError("Idempotency-Key must be 1 to 255 characters", fields={HEADER: ["bad length"]})
-    from .accounts.services import authenticate
-
-    header = request.headers.get("Authorization", "")
-    session = authenticate(header[7:].strip()) if header.lower().startswith("bearer ") else None
-    db.session.rollback()  # the claim below runs on its own connection
-    if session is None:
-        return None  # the view answers 401
-    user_id, digest = session.user.id, _request_hash()
+    digest = _request_hash()
     with db.engine.begin() as conn:
         claimed = conn.execute(
             insert(IdempotencyKey).values(user_id=user_id, key=key, request_hash=digest, status="in_progress",
@@ -109,6 +107,6 @@ def _release(exc: BaseException | None) -> None:
 
 
 def init_idempotency(app: Flask) -> None:
-    app.before_request(_claim)
+    """Store each claimed key's response after the request, or release the key when it failed."""
     app.after_request(_store)
     app.teardown_request(_release)

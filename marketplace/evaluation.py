@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..text import fold
+from .text import fold
 
 # --- data set -------------------------------------------------------------------------------------
 
@@ -155,7 +155,7 @@ def load_into_database(data: Dataset) -> tuple[dict[int, str], dict[str, int]]:
 
     Returns (database vendor id -> data-set vendor id, data-set RFQ id -> database RFQ id).
     """
-    from ..extensions import db
+    from .extensions import db
 
     md = db.metadata.tables
     orgs, profiles, products, tiers, rfqs, lines = [], [], [], [], [], []
@@ -213,9 +213,9 @@ def load_into_database(data: Dataset) -> tuple[dict[int, str], dict[str, int]]:
 def run_matching(data: Dataset, vendor_names: dict[int, str], rfq_ids: dict[str, int], k: int,
                  signals=None) -> tuple[dict[str, list[str]], list[float]]:
     """Run the real ``match_vendors`` for every RFQ; returns rankings (data-set ids) and timings."""
-    from ..extensions import db
-    from .matching import SIGNALS, match_vendors
-    from .models import Rfq
+    from .extensions import db
+    from .rfq.matching import SIGNALS, match_vendors
+    from .rfq.models import Rfq
 
     rankings, times = {}, []
     for q in data.rfqs:
@@ -233,11 +233,11 @@ def evaluate_matching(path: str, k: int, server_url: str, redis_url: str | None 
     """Load ``path`` into a fresh scratch database on ``server_url``, match every RFQ, score, drop it."""
     from flask_migrate import upgrade
 
-    from ..app import create_app
-    from ..extensions import db
+    from .app import create_app
+    from .extensions import db
 
     data = load_dataset(path)
-    from ..embedded import create_database, drop_database
+    from .embedded import create_database, drop_database
 
     name = f"mkt_eval_{os.getpid()}"
     url = create_database(server_url, name, replace=True)

@@ -1,0 +1,114 @@
+"""Deal verbs: create from an award, read as a party, approve, cancel."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from ...errors import ForbiddenError, NotFoundError
+from ...escrow.commission import rate_for as commission_rate_for
+from ...extensions import db
+from ...money import allocate
+from ...statemachine import Actor
+from ..models import Deal, DealLine, DealStatus, Milestone, MilestoneStatus
+from ..states import deal_machine
+
+APPROVER_ROLES = ("owner", "admin", "approver")
+
+
+def _dominant_category(rfq_lines: dict, qlines) -> int | None:
+    """The category of the awarded line worth the most (the deal's commission follows it)."""
+    best = max(qlines, key=lambda l: l.unit_price * l.quantity, default=None)
+    return rfq_lines[best.rfq_line_id].category_id if best is not None else None
+
+
+def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
+    """One deal for one winning vendor, with frozen terms and a milestone schedule from the quote."""
+    from ...accounts.models import Organization
+
+    subtotal = sum(l.unit_price * l.quantity for l in qlines)
+    total = subtotal + freight
+    buyer = db.session.get(Organization, rfq.buyer_id)
+    # above the threshold an approver must agree; an award made by an approver is that agreement
+    needs_approval = (buyer.approval_threshold is not None and total > buyer.approval_threshold
+                      and actor.member_role not in APPROVER_ROLES)
+    rfq_lines = {l.id: l for l in rfq.lines}
+    deal = Deal(
+        rfq_id=rfq.id, quote_id=quote.id, buyer_id=rfq.buyer_id, vendor_id=quote.vendor_id,
+        status=DealStatus.AWAITING_APPROVAL if needs_approval else DealStatus.AWAITING_PAYMENT,
+        currency=rfq.currency, subtotal=subtotal, freight=freight, total=total,
+        commission_bps=commission_rate_for(quote.vendor, _dominant_category(rfq_lines, qlines)),
+        terms={"incoterm": quote.incoterm, "named_place": rfq.named_place, "lead_time_days": quote.lead_time_days,
+               "payment_terms": quote.payment_terms, "quote_revision": quote.revision,
+               "delivery_region": rfq.delivery_region, "delivery_address": rfq.delivery_address},
+    )
+    deal.lines = [DealLine(rfq_line_id=l.rfq_line_id, description=rfq_lines[l.rfq_line_id].description,
+                           quantity=l.quantity, unit=rfq_lines[l.rfq_line_id].unit, unit_price=l.unit_price,
+                           amount=l.unit_price * l.quantity) for l in qlines]
+    terms = quote.payment_terms
+    amounts = allocate(total, [t["percent"] for t in terms])
+    deal.milestones = [Milestone(seq=i + 1, name=t["name"], percent=t["percent"], due=t["due"], amount=a)
+                       for i, (t, a) in enumerate(zip(terms, amounts)) if a > 0]
+    db.session.add(deal)
+    deal_machine.start(deal, actor, {"total": total, "currency": deal.currency,
+                                     "approved_by": actor.user_id if not needs_approval and buyer.approval_threshold
+                                     is not None and total > buyer.approval_threshold else None})
+    from ...notifications.services import notify_org
+
+    notify_org(deal.vendor_id, "deal_awarded", {"deal_id": deal.id, "rfq_id": rfq.id}, key=f"deal-{deal.id}-awarded")
+    return deal
+
+
+def deals_for(actor: Actor):
+    stmt = select(Deal)
+    if actor.role != "admin":
+        stmt = stmt.where(or_(Deal.buyer_id == actor.org_id, Deal.vendor_id == actor.org_id))
+    return stmt
+
+
+def get_deal(actor: Actor, deal_id: int) -> Deal:
+    """A deal as ``actor`` may see it: its buyer, its vendor, or a platform admin.
+
+    :raises NotFoundError: unknown, or another organisation's deal.
+    """
+    deal = db.session.execute(deals_for(actor).where(Deal.id == deal_id)).scalar_one_or_none()
+    if deal is None:
+        raise NotFoundError("no such deal")
+    return deal
+
+
+def _require_side(deal: Deal, actor: Actor, side: str) -> None:
+    if actor.role == "admin":
+        return
+    org = deal.buyer_id if side == "buyer" else deal.vendor_id
+    if actor.org_id != org:
+        raise ForbiddenError(f"only the {side} may do this")
+
+
+def approve_deal(actor: Actor, deal_id: int) -> Deal:
+    """An approver of the buyer organisation lets a deal above the threshold go ahead."""
+    deal = get_deal(actor, deal_id)
+    _require_side(deal, actor, "buyer")
+    if actor.member_role not in APPROVER_ROLES:
+        raise ForbiddenError("only approvers, admins or owners approve deals")
+    deal_machine.apply(deal, "approve", actor)
+    return deal
+
+
+def cancel_deal(actor: Actor, deal_id: int, reason: str | None = None) -> Deal:
+    """Either party cancels before any money is held.
+
+    :raises ConflictError: some milestone is already funded.
+    """
+    deal = get_deal(actor, deal_id)
+    if deal_machine.apply(deal, "cancel", actor, {"reason": reason},
+                          guard=lambda d: "money is already held; ask for a refund instead"
+                          if any(m.status == MilestoneStatus.FUNDED for m in d.milestones) else None):
+        _cancel_unpaid_milestones(deal)
+    return deal
+
+
+def _cancel_unpaid_milestones(deal: Deal) -> None:
+    """Milestones never paid stop accepting money: a late transfer is then kept for the buyer instead."""
+    for m in deal.milestones:
+        if m.status in (MilestoneStatus.PENDING, MilestoneStatus.AWAITING_PAYMENT):
+            m.status = MilestoneStatus.CANCELLED

@@ -1,0 +1,149 @@
+"""Paying into escrow and getting the money out: gateways, payments, release, refund, re-drives."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ...database import utcnow
+from ...errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from ...escrow import services as escrow
+from ...escrow.gateways import get_gateway, offered_gateways, payment_reference
+from ...extensions import db
+from ...jobs import enqueue, enqueue_after_commit
+from ...statemachine import SYSTEM, Actor
+from ..models import Deal, DealStatus, Milestone, MilestoneStatus
+from ..states import deal_machine
+from .deals import _cancel_unpaid_milestones, _require_side, get_deal
+
+PAYER_ROLES = ("owner", "admin", "finance", "approver", "requester")
+
+
+def start_payment(actor: Actor, deal_id: int, gateway: str) -> Deal:
+    """The buyer picks a gateway; every milestone gets payment instructions. Repeating is harmless.
+
+    :raises ConflictError: the deal is not awaiting payment, or another gateway was chosen already.
+    """
+    offered = offered_gateways()
+    if gateway not in offered:
+        raise InvalidInputError("unknown payment method", fields={"gateway": [f"one of {', '.join(offered)}"]})
+    deal = get_deal(actor, deal_id)
+    _require_side(deal, actor, "buyer")
+    if actor.member_role not in PAYER_ROLES:
+        raise ForbiddenError("your role may not pay")
+    deal = deal_machine.lock(deal.id)
+    if deal.status != DealStatus.AWAITING_PAYMENT:
+        raise ConflictError(f"cannot pay a deal that is {deal.status}", code="illegal_transition")
+    if deal.gateway and deal.gateway != gateway:
+        raise ConflictError(f"this deal is being paid by {deal.gateway}", code="gateway_chosen")
+    deal.gateway = gateway
+    for m in deal.milestones:
+        if m.status == MilestoneStatus.PENDING:
+            m.status = MilestoneStatus.AWAITING_PAYMENT
+            m.payment_reference = payment_reference(deal.id, m.seq)
+    get_gateway(gateway).start(deal)  # e.g. stripe: one PaymentIntent command per milestone
+    return deal
+
+
+def payment_instructions(deal: Deal) -> list[dict]:
+    gateway = get_gateway(deal.gateway) if deal.gateway else None
+    out = []
+    for m in deal.milestones:
+        row = {"milestone_id": m.id, "seq": m.seq, "name": m.name, "due": m.due, "status": m.status}
+        if gateway and m.status == MilestoneStatus.AWAITING_PAYMENT:
+            row["instructions"] = gateway.instructions(m, deal.currency)
+        out.append(row)
+    return out
+
+
+def record_payment(deal_id: int, milestone_id: int, amount: int, currency: str, gateway: str, meta: dict) -> Deal:
+    """Money for one milestone arrived through ``gateway``: hold it; fund the deal once all are held.
+
+    :raises ConflictError: wrong amount or currency, or the milestone is not awaiting payment.
+    """
+    deal = deal_machine.lock(deal_id)
+    milestone = next((m for m in deal.milestones if m.id == milestone_id), None)
+    if milestone is None:
+        raise NotFoundError("no such milestone")
+    if currency != deal.currency or amount != milestone.amount:
+        raise ConflictError("the amount received does not match the milestone", code="amount_mismatch",
+                            fields={"expected": milestone.amount, "currency": deal.currency})
+    if deal.gateway != gateway:
+        raise ConflictError("this milestone is not being paid through this gateway", code="wrong_gateway")
+    if milestone.status == MilestoneStatus.CANCELLED:
+        raise ConflictError(f"the deal is {deal.status}; this milestone takes no more money", code="milestone_cancelled")
+    if escrow.fund_milestone(deal, milestone, gateway, meta):
+        from ...statemachine import record_event
+
+        record_event("deal", deal.id, "milestone_funded", deal.status, deal.status, SYSTEM,
+                     {"milestone": milestone.seq, "amount": amount, **meta})
+    if deal.status == DealStatus.AWAITING_PAYMENT and deal.is_fully_funded():
+        deal_machine.apply(deal, "fund", SYSTEM)
+        deal.ship_by_at = utcnow() + timedelta(days=current_app.config["SHIP_BY_DAYS"])
+        from ...notifications.services import notify_org
+
+        notify_org(deal.vendor_id, "deal_funded", {"deal_id": deal.id}, key=f"deal-{deal.id}-funded")
+    return deal
+
+
+def confirm_bank_transfer(actor: Actor, reference: str, amount: int, currency: str) -> Deal:
+    """An admin confirms a bank transfer by its reference.
+
+    :raises NotFoundError: no milestone has this reference.
+    """
+    milestone = db.session.execute(
+        select(Milestone).where(Milestone.payment_reference == reference.strip().upper())
+    ).scalar_one_or_none()
+    if milestone is None:
+        raise NotFoundError("no milestone has this payment reference")
+    return record_payment(milestone.deal_id, milestone.id, amount, currency, "bank_transfer",
+                          {"reference": milestone.payment_reference, "confirmed_by": actor.user_id})
+
+
+def queue_release(deal: Deal) -> None:
+    enqueue_after_commit("marketplace.deals.jobs.release_deal", deal.id, queue="money", job_id=f"release-deal-{deal.id}")
+
+
+def release_deal(deal_id: int) -> bool:
+    """Release every held milestone of an accepted deal to the vendor, less commission.
+
+    Safe to run twice: a released deal is left alone and each ledger transfer has a fixed id.
+    """
+    try:
+        deal = deal_machine.lock(deal_id)
+    except ConflictError:  # the deal vanished: nothing to release
+        return False
+    if deal.status != DealStatus.ACCEPTED:
+        return False
+    for m in deal.held_milestones():
+        escrow.settle_milestone(deal, m, m.amount)
+    deal_machine.apply(deal, "release", SYSTEM)
+    from ...notifications.services import notify_org
+
+    notify_org(deal.vendor_id, "deal_released", {"deal_id": deal.id}, key=f"deal-{deal.id}-released")
+    return True
+
+
+def refund_deal(actor: Actor, deal_id: int, reason: str) -> Deal:
+    """An admin refunds a funded deal that will not ship (every held milestone back to the buyer)."""
+    deal = deal_machine.lock(deal_id)
+    if deal_machine.apply(deal, "refund", actor, {"reason": reason}):
+        for m in deal.held_milestones():
+            escrow.settle_milestone(deal, m, 0)
+        _cancel_unpaid_milestones(deal)
+    return deal
+
+
+def redrive_settlements(now=None) -> int:
+    """Sweeper step: accepted deals whose release job was lost get it again (the job is idempotent)."""
+    stale = (now or utcnow()) - timedelta(minutes=2)
+    ids = db.session.execute(
+        select(Deal.id).where(Deal.status == DealStatus.ACCEPTED, Deal.updated_at < stale).limit(1000)
+    ).scalars().all()
+    for deal_id in ids:
+        enqueue("marketplace.deals.jobs.release_deal", deal_id, queue="money", job_id=f"release-deal-{deal_id}-redrive")
+    from ...disputes.services import redrive_dispute_settlements
+
+    return len(ids) + redrive_dispute_settlements(now)

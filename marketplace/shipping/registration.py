@@ -1,0 +1,7 @@
+"""What ``shipping`` declares to the registry."""
+
+from ..registry import Registration
+from . import models
+from .carriers import ManualCarrier
+
+registration = Registration(name="shipping", models=(models,), carriers={"manual": ManualCarrier()})
