@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, MetaData, event, func, select
+from sqlalchemy import BigInteger, DateTime, MetaData, event, func, or_, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+
+from .errors import NotFoundError
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -40,14 +42,40 @@ class TimestampMixin:
 
 
 class OrgScoped:
-    """Rows owned by one organisation: read them only through :meth:`for_org`."""
+    """Rows owned by organisations: the one tenancy idiom. Read them through :meth:`visible_to` or
+    :meth:`get_visible`; another organisation's row does not exist for the caller (a 404).
 
-    __org_column__ = "org_id"
+    ``__org_columns__`` names the columns holding the owning organisations (a deal has two: its buyer
+    and its vendor); ``__noun__`` names the thing in the 404 message.
+    """
+
+    __org_columns__: tuple[str, ...] = ("org_id",)
+    __noun__ = "object"
 
     @classmethod
     def for_org(cls, org_id: int):
-        """A SELECT limited to ``org_id``'s rows; anything else is invisible (a 404 upstream)."""
-        return select(cls).where(getattr(cls, cls.__org_column__) == org_id)
+        """A SELECT of the rows ``org_id`` owns (under any of the organisation columns)."""
+        return select(cls).where(or_(*(getattr(cls, col) == org_id for col in cls.__org_columns__)))
+
+    @classmethod
+    def visible_to(cls, actor):
+        """A SELECT of the rows ``actor`` (anything with ``role`` and ``org_id``) may read: its
+        organisation's; platform admins (role ``admin``) read all."""
+        return select(cls) if actor.role == "admin" else cls.for_org(actor.org_id)
+
+    @classmethod
+    def get_visible(cls, actor, row_id: int, *, lock: bool = False):
+        """One row ``actor`` may read (``lock``: ``SELECT ... FOR UPDATE``).
+
+        :raises NotFoundError: unknown, or another organisation's.
+        """
+        stmt = cls.visible_to(actor).where(cls.id == row_id)
+        if lock:
+            stmt = stmt.with_for_update(of=cls).execution_options(populate_existing=True)
+        row = cls.__fsa__.session.execute(stmt).scalar_one_or_none()  # Flask-SQLAlchemy's session
+        if row is None:
+            raise NotFoundError(f"no such {cls.__noun__}")
+        return row
 
 
 # --- after-commit hooks -------------------------------------------------------------------------

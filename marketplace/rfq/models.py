@@ -35,7 +35,7 @@ class QuoteStatus(StrEnum):
 
 class Rfq(IdMixin, TimestampMixin, OrgScoped, db.Model):
     __tablename__ = "rfqs"
-    __org_column__ = "buyer_id"
+    __org_columns__ = ("buyer_id",)
     __table_args__ = (Index("ix_rfqs_status", "status", "id"),)
 
     buyer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -101,7 +101,7 @@ class Invitation(IdMixin, db.Model):
 
 class Quote(IdMixin, TimestampMixin, OrgScoped, db.Model):
     __tablename__ = "quotes"
-    __org_column__ = "vendor_id"
+    __org_columns__ = ("vendor_id",)
     __table_args__ = (UniqueConstraint("rfq_id", "vendor_id"),)
 
     rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)

@@ -77,7 +77,7 @@ class VendorProfile(TimestampMixin, db.Model):
 
 class Product(IdMixin, TimestampMixin, OrgScoped, db.Model):
     __tablename__ = "products"
-    __org_column__ = "vendor_id"
+    __org_columns__ = ("vendor_id",)
     __table_args__ = (
         UniqueConstraint("vendor_id", "sku"),
         CheckConstraint("moq >= 1", name="moq_positive"),
@@ -144,7 +144,7 @@ class VendorDocument(IdMixin, OrgScoped, db.Model):
     """Metadata of one verification document; the bytes live on disk, addressed by their SHA-256."""
 
     __tablename__ = "vendor_documents"
-    __org_column__ = "vendor_id"
+    __org_columns__ = ("vendor_id",)
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -177,7 +177,7 @@ class PriceList(IdMixin, TimestampMixin, OrgScoped, db.Model):
     """Prices a vendor negotiated with one buyer organisation, valid for a period."""
 
     __tablename__ = "price_lists"
-    __org_column__ = "vendor_id"
+    __org_columns__ = ("vendor_id",)
     __table_args__ = (Index("ix_price_lists_pair", "vendor_id", "buyer_org_id"),
                       CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="period"))
 
@@ -217,7 +217,7 @@ class ProductImport(IdMixin, TimestampMixin, OrgScoped, db.Model):
     """One bulk upload; ``rows_done`` is the resumable cursor, committed with each chunk's rows."""
 
     __tablename__ = "product_imports"
-    __org_column__ = "vendor_id"
+    __org_columns__ = ("vendor_id",)
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"), index=True)
     uploaded_by: Mapped[int | None]
