@@ -244,7 +244,7 @@ def main() -> None:
             from marketplace.accounts.services import add_membership, create_organization, create_user
             from marketplace.extensions import db
             from marketplace.statemachine import Actor
-            from marketplace.vendors.imports import start_product_import
+            from marketplace.vendors.services.imports import start_product_import
 
             org = create_organization("vendor", "Import Bench Vendor")
             copy_org = create_organization("vendor", "COPY Bench Vendor")

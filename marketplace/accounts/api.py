@@ -3,20 +3,25 @@
 from flask import current_app, request
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
-from ..http.blueprint import Blueprint
 
 from ..extensions import db, limiter
+from ..http.blueprint import Blueprint
+from ..http.pagination import PageQuerySchema
 from . import services
 from .auth import current, login_required
-from .schemas import (LoginSchema, MeSchema, MemberCreateSchema, MemberSchema, OrganizationSchema,
-                      OrganizationUpdateSchema, RegisterSchema, TokenSchema)
+from .schemas import (
+    LoginSchema,
+    MemberCreateSchema,
+    MemberPageSchema,
+    MemberSchema,
+    MeSchema,
+    OrganizationSchema,
+    OrganizationUpdateSchema,
+    RegisterSchema,
+    TokenSchema,
+)
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, organisations and tokens")
-
-
-def _token_body(user, membership_or_org, token, role):
-    org = getattr(membership_or_org, "organization", membership_or_org)
-    return {"token": token, "token_type": "Bearer", "user": user, "organization": org, "role": role}
 
 
 def _login_key() -> str:
@@ -26,7 +31,9 @@ def _login_key() -> str:
     except RecursionError:  # hostile nesting: the argument parser answers it with a 400
         body = None
     email = body.get("email", "") if isinstance(body, dict) and isinstance(body.get("email"), str) else ""
-    return f"{get_remote_address()}:{email.strip().lower()[:254]}"
+    # a lone surrogate cannot be encoded for Redis: escape it (the parser then answers 422)
+    email = email.strip().lower()[:254].encode("utf-8", "backslashreplace").decode("utf-8")
+    return f"{get_remote_address()}:{email}"
 
 
 @blp.route("/auth/register", methods=["POST"])
@@ -35,20 +42,21 @@ def _login_key() -> str:
 @blp.response(201, TokenSchema)
 def register(data):
     """Create an account with a new buyer or vendor organisation; returns a bearer token."""
-    user, org, token = services.register_account(data)
+    grant = services.register_account(data)
     db.session.commit()
-    return _token_body(user, org, token, "owner")
+    return grant
 
 
 @blp.route("/auth/login", methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key)
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")  # wrong e-mail or password
 def login(data):
     """Exchange e-mail and password for a bearer token (optionally for a given organisation)."""
-    user, membership, token = services.login(data["email"], data["password"], data["organization_id"])
+    grant = services.login(data["email"], data["password"], data["organization_id"])
     db.session.commit()
-    return _token_body(user, membership, token, membership.role)
+    return grant
 
 
 @blp.route("/auth/logout", methods=["POST"])
@@ -65,8 +73,7 @@ def logout():
 @blp.response(200, MeSchema)
 def me():
     """The caller, their current organisation and role, and all their memberships."""
-    s = current()
-    return {"user": s.user, "organization": s.organization, "role": s.role, "memberships": s.user.memberships}
+    return current()
 
 
 @blp.route("/organizations/<int:org_id>", methods=["PATCH"])
@@ -84,10 +91,11 @@ def update_organization(data, org_id):
 class Members(MethodView):
     decorators = [login_required()]
 
-    @blp.response(200, MemberSchema(many=True))
-    def get(self, org_id):
-        """Members of the caller's organisation."""
-        return services.list_members(current(), org_id)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, MemberPageSchema)
+    def get(self, params, org_id):
+        """Members of the caller's organisation, one page at a time."""
+        return services.list_members(current(), org_id, params)
 
     @blp.arguments(MemberCreateSchema)
     @blp.response(201, MemberSchema)

@@ -11,19 +11,31 @@ from ..errors import ForbiddenError, UnauthorizedError
 from ..http import idempotency
 from ..http.auth import bearer_token
 from ..statemachine import Actor
+from .models import OrgKind
 from .services import Session, authenticate
 
 #: organisation kind -> the role it plays in state-machine tables
-ACTOR_ROLE = {"buyer": "buyer", "vendor": "vendor", "platform": "admin"}
+ACTOR_ROLE = {OrgKind.BUYER: "buyer", OrgKind.VENDOR: "vendor", OrgKind.PLATFORM: "admin"}
 
 
 def current() -> Session:
+    """The session of the authenticated request."""
     return g.session
 
 
-def current_actor() -> Actor:
-    s = g.session
+def _actor(s: Session) -> Actor:
     return Actor(ACTOR_ROLE[s.kind], user_id=s.user.id, org_id=s.organization.id, member_role=s.role)
+
+
+def current_actor() -> Actor:
+    """The authenticated caller as a state-machine actor."""
+    return _actor(g.session)
+
+
+def optional_actor() -> Actor | None:
+    """The caller on public endpoints as an actor; None without a (valid) bearer token."""
+    session = optional_session()
+    return _actor(session) if session else None
 
 
 def _load_session() -> Session:

@@ -42,9 +42,9 @@ class User(IdMixin, TimestampMixin, db.Model):
 
 class Organization(IdMixin, TimestampMixin, db.Model):
     __tablename__ = "organizations"
-    __table_args__ = (CheckConstraint("kind IN ('buyer','vendor','platform')", name="kind"),)
+    __table_args__ = (CheckConstraint(f"kind IN ({','.join(repr(str(k)) for k in OrgKind)})", name="kind"),)
 
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  #: an :class:`OrgKind`
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2), default="VN")  #: ISO 3166-1 alpha-2
     currency: Mapped[str] = mapped_column(String(3), default="VND")  #: default currency for RFQs

@@ -2,15 +2,20 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..http.fields import MoneyField
+from ..http.pagination import page_schema
 from ..money import CURRENCY_EXPONENTS
+from .models import OrgKind
+
+LOCALES = ["vi", "en"]
 
 
 class OrganizationCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    kind = fields.String(required=True, validate=validate.OneOf(["buyer", "vendor"]))
+    kind = fields.String(required=True, validate=validate.OneOf([OrgKind.BUYER.value, OrgKind.VENDOR.value]))
     country = fields.String(load_default="VN", validate=validate.Regexp(r"^[A-Z]{2}$"))
     currency = fields.String(load_default="VND", validate=validate.OneOf(sorted(CURRENCY_EXPONENTS)))
-    locale = fields.String(load_default="vi", validate=validate.OneOf(["vi", "en"]))
+    locale = fields.String(load_default="vi", validate=validate.OneOf(LOCALES))
 
 
 class RegisterSchema(Schema):
@@ -36,9 +41,9 @@ class MemberCreateSchema(Schema):
 class OrganizationUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=2, max=200))
     currency = fields.String(validate=validate.OneOf(sorted(CURRENCY_EXPONENTS)))
-    locale = fields.String(validate=validate.OneOf(["vi", "en"]))
+    locale = fields.String(validate=validate.OneOf(LOCALES))
     #: decimal string in the organisation's currency; null removes the approval step
-    approval_threshold = fields.String(allow_none=True, validate=validate.Length(max=30))
+    approval_threshold = MoneyField(allow_none=True)
 
 
 class OrganizationSchema(Schema):
@@ -48,12 +53,8 @@ class OrganizationSchema(Schema):
     country = fields.String()
     currency = fields.String()
     locale = fields.String()
-    approval_threshold = fields.Method("_threshold")
-
-    def _threshold(self, org):
-        from ..money import format_amount
-
-        return None if org.approval_threshold is None else format_amount(org.approval_threshold, org.currency)
+    #: deals above this total need an approver; null: never
+    approval_threshold = MoneyField(allow_none=True)
 
 
 class MembershipSchema(Schema):
@@ -74,6 +75,9 @@ class UserSchema(Schema):
     email = fields.String()
     name = fields.String()
     locale = fields.String()
+
+
+MemberPageSchema = page_schema(MemberSchema, "MemberPage")
 
 
 class TokenSchema(Schema):

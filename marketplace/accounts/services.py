@@ -12,10 +12,24 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
 
+from .. import registry
 from ..database import utcnow
-from ..errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError
+from ..errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from ..extensions import db
-from .models import ROLES, ApiToken, Membership, Organization, OrgKind, User
+from ..http.fields import to_minor
+from ..http.pagination import paginate
+from .models import ROLES, ApiToken, Membership, Organization, User
+
+#: fact published, in the same transaction, once a new organisation's row is flushed: ``fn(org)``
+#: (the vendors package creates a vendor organisation's profile)
+ORGANIZATION_CREATED = "accounts.organization_created"
+
 
 @functools.lru_cache(maxsize=4)
 def _hasher_for(time_cost: int, memory_kib: int) -> PasswordHasher:
@@ -29,10 +43,12 @@ def _hasher() -> PasswordHasher:
 
 
 def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
     return _hasher().hash(password)
 
 
 def verify_password(stored: str, password: str) -> bool:
+    """Whether ``password`` matches the ``stored`` hash."""
     try:
         return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -60,6 +76,21 @@ class Session:
     def kind(self) -> str:
         return self.organization.kind
 
+    @property
+    def memberships(self) -> list[Membership]:
+        return self.user.memberships
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A bearer token just issued, with who it is for (shown once: only its digest is stored)."""
+
+    token: str
+    user: User
+    organization: Organization
+    role: str
+    token_type: str = "Bearer"
+
 
 def create_user(email: str, name: str, password: str, locale: str = "vi") -> User:
     """Create a user; e-mails are unique case-insensitively.
@@ -77,18 +108,20 @@ def create_user(email: str, name: str, password: str, locale: str = "vi") -> Use
 
 def create_organization(kind: str, name: str, *, country: str = "VN", currency: str = "VND", locale: str = "vi",
                         approval_threshold: int | None = None) -> Organization:
+    """Create an organisation and tell the listeners of :data:`ORGANIZATION_CREATED` (same transaction)."""
     org = Organization(kind=kind, name=name.strip(), country=country, currency=currency, locale=locale,
                        approval_threshold=approval_threshold)
     db.session.add(org)
     db.session.flush()
-    if kind == OrgKind.VENDOR:
-        from ..vendors.services import create_vendor_profile
-
-        create_vendor_profile(org)
+    registry.publish(ORGANIZATION_CREATED, org)
     return org
 
 
 def add_membership(user: User, org: Organization, role: str) -> Membership:
+    """Give ``user`` a ``role`` in ``org``.
+
+    :raises InvalidInputError: the role does not exist for the organisation's kind.
+    """
     if role not in ROLES[org.kind]:
         raise InvalidInputError(f"role must be one of {', '.join(ROLES[org.kind])}", fields={"role": ["unknown role"]})
     membership = Membership(user_id=user.id, org_id=org.id, role=role)
@@ -105,7 +138,7 @@ def issue_token(user: User, org: Organization, name: str = "api") -> str:
     return token
 
 
-def register_account(data: dict) -> tuple[User, Organization, str]:
+def register_account(data: dict) -> Grant:
     """Register a user with a new buyer or vendor organisation they own, and log them in.
 
     :raises ConflictError: the e-mail is taken.
@@ -115,10 +148,10 @@ def register_account(data: dict) -> tuple[User, Organization, str]:
     org = create_organization(org_data["kind"], org_data["name"], country=org_data["country"],
                               currency=org_data["currency"], locale=org_data["locale"])
     add_membership(user, org, "owner")
-    return user, org, issue_token(user, org, "login")
+    return Grant(issue_token(user, org, "login"), user, org, "owner")
 
 
-def login(email: str, password: str, organization_id: int | None = None) -> tuple[User, Membership, str]:
+def login(email: str, password: str, organization_id: int | None = None) -> Grant:
     """Check credentials and issue a token for one of the user's organisations.
 
     :raises UnauthorizedError: wrong e-mail or password (we do not say which).
@@ -139,7 +172,7 @@ def login(email: str, password: str, organization_id: int | None = None) -> tupl
         membership = next((m for m in memberships if m.org_id == organization_id), None)
         if membership is None:
             raise NotFoundError("no such organisation")
-    return user, membership, issue_token(user, membership.organization, "login")
+    return Grant(issue_token(user, membership.organization, "login"), user, membership.organization, membership.role)
 
 
 def authenticate(token: str) -> Session | None:
@@ -157,6 +190,7 @@ def authenticate(token: str) -> Session | None:
 
 
 def revoke_token(token: ApiToken) -> None:
+    """Revoke a token (idempotent)."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
 
@@ -187,9 +221,9 @@ def update_organization(actor: Session, org_id: int, data: dict) -> Organization
     """Owners and admins change their organisation's name, currency, language and approval threshold.
 
     :raises NotFoundError: not the actor's organisation.
+    :raises ForbiddenError: the actor may not manage the organisation.
+    :raises InvalidInputError: the threshold does not fit the currency, or is negative.
     """
-    from ..money import MoneyError, parse_amount
-
     if org_id != actor.organization.id:
         raise NotFoundError("no such organisation")
     if not actor.membership.can_manage_members():
@@ -200,21 +234,21 @@ def update_organization(actor: Session, org_id: int, data: dict) -> Organization
             setattr(org, key, data[key])
     if "approval_threshold" in data:
         raw = data["approval_threshold"]
-        try:
-            org.approval_threshold = None if raw is None else parse_amount(raw, org.currency)
-        except MoneyError as exc:
-            raise InvalidInputError(str(exc), fields={"approval_threshold": [str(exc)]}) from None
-        if org.approval_threshold is not None and org.approval_threshold < 0:
-            raise InvalidInputError("must not be negative", fields={"approval_threshold": ["negative"]})
+        org.approval_threshold = None if raw is None else to_minor(raw, org.currency, ("approval_threshold",))
     db.session.flush()
     return org
 
 
-def list_members(actor: Session, org_id: int) -> list[Membership]:
+def list_members(actor: Session, org_id: int, params: dict) -> dict:
+    """One page of the members of the actor's organisation, by membership id.
+
+    :raises NotFoundError: not the actor's organisation.
+    """
     if org_id != actor.organization.id:
         raise NotFoundError("no such organisation")
-    return list(db.session.execute(select(Membership).where(Membership.org_id == org_id).order_by(Membership.id)).scalars())
+    return paginate(select(Membership).where(Membership.org_id == org_id), params, Membership.id)
 
 
 def count_users() -> int:
+    """How many users exist."""
     return db.session.execute(select(func.count(User.id))).scalar_one()

@@ -1,29 +1,48 @@
 """Vendor directory, verification (documents, admin queue), categories, catalog, price lists, bulk import/export."""
 
-from flask import Response, jsonify, send_file, stream_with_context
+from flask import Response, send_file, stream_with_context
 from flask.views import MethodView
-from ..http.blueprint import Blueprint
 
-from ..accounts.auth import current_actor, login_required, optional_session
+from ..accounts.auth import current_actor, login_required, optional_actor
 from ..extensions import db
-from ..money import format_amount
-from ..http.pagination import page_schema, paginate
-from .models import VendorProfile
-from . import imports, services
-from .schemas import (CategoryCreateSchema, CategoryNodeSchema, CategoryQuerySchema, CategorySchema, CategoryUpdateSchema,
-                      DocumentFileSchema, DocumentFormSchema, ImportFileSchema, PriceListCreateSchema,
-                      PriceListPageSchema, PriceListSchema, PriceQuerySchema, PriceQuoteSchema, ProductCreateSchema,
-                      ProductImportSchema, ProductPageSchema, ProductQuerySchema, ProductSchema, ProductUpdateSchema,
-                      QueueQuerySchema, VendorDocumentSchema, VendorPrivateSchema, VendorProfileUpdateSchema,
-                      VendorQuerySchema, VendorQueuePageSchema, VendorSchema, VerificationDecisionSchema)
+from ..http.blueprint import Blueprint
+from ..http.pagination import PageQuerySchema
+from . import services
+from .schemas import (
+    CategoryCreateSchema,
+    CategoryNodeSchema,
+    CategoryPageSchema,
+    CategoryQuerySchema,
+    CategoryUpdateSchema,
+    DocumentUploadSchema,
+    ImportFileSchema,
+    PriceListCreateSchema,
+    PriceListPageSchema,
+    PriceListSchema,
+    PriceQuerySchema,
+    PriceQuoteSchema,
+    ProductCreateSchema,
+    ProductImportSchema,
+    ProductPageSchema,
+    ProductQuerySchema,
+    ProductSchema,
+    ProductUpdateSchema,
+    QueueQuerySchema,
+    VendorDocumentPageSchema,
+    VendorDocumentSchema,
+    VendorPageSchema,
+    VendorPrivateSchema,
+    VendorProfileUpdateSchema,
+    VendorQuerySchema,
+    VendorQueuePageSchema,
+    VerificationDecisionSchema,
+)
 from .storage import blob_path
 
 blp = Blueprint("vendors", __name__, url_prefix="/api/v1", description="Vendors, verification and the catalog")
 
-
-def _optional_org_id() -> int | None:
-    session = optional_session()
-    return session.organization.id if session else None
+#: the OpenAPI schema of a response body that is a file
+_FILE = {"type": "string", "format": "binary"}
 
 
 # --- vendors ------------------------------------------------------------------------------------
@@ -31,22 +50,19 @@ def _optional_org_id() -> int | None:
 
 @blp.route("/vendors")
 @blp.arguments(VendorQuerySchema, location="query")
-@blp.response(200, page_schema(VendorSchema, "VendorPage"))
+@blp.response(200, VendorPageSchema)
 def list_vendors(params):
     """The public vendor directory: by region, category (subtree), certification and verification status."""
-    return paginate(services.list_vendors(params), params, VendorProfile.id)
+    return services.list_vendors(params)
 
 
 @blp.route("/vendors/<int:vendor_id>")
 class VendorResource(MethodView):
     @blp.response(200, VendorPrivateSchema)
     def get(self, vendor_id):
-        """A vendor's profile: public fields for everyone, payout details for the vendor itself and admins."""
-        vendor = services.get_vendor(vendor_id)
-        session = optional_session()
-        if session and (session.organization.id == vendor_id or session.kind == "platform"):
-            return vendor
-        return jsonify(VendorSchema().dump(vendor))
+        """A vendor's profile: public fields for everyone; ``payout_account`` and ``submitted_at`` only for the
+        vendor itself and platform admins."""
+        return services.view_vendor(vendor_id, optional_actor())
 
     @login_required("vendor", roles=("owner", "admin"))
     @blp.arguments(VendorProfileUpdateSchema)
@@ -61,18 +77,18 @@ class VendorResource(MethodView):
 @blp.route("/vendors/<int:vendor_id>/documents")
 class VendorDocuments(MethodView):
     @login_required("vendor", "platform")
-    @blp.response(200, VendorDocumentSchema(many=True))
-    def get(self, vendor_id):
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, VendorDocumentPageSchema)
+    def get(self, params, vendor_id):
         """The vendor's verification documents (the vendor itself and platform admins)."""
-        return services.list_vendor_documents(vendor_id, current_actor())
+        return services.list_vendor_documents(vendor_id, current_actor(), params)
 
     @login_required("vendor", roles=("owner", "admin"))
-    @blp.arguments(DocumentFormSchema, location="form")
-    @blp.arguments(DocumentFileSchema, location="files")
+    @blp.arguments(DocumentUploadSchema, location="form_and_files", content_type="multipart/form-data")
     @blp.response(201, VendorDocumentSchema)
-    def post(self, form, files, vendor_id):
+    def post(self, form, vendor_id):
         """Upload a verification document (multipart: ``kind``, ``file``): PDF, PNG or JPEG by content."""
-        upload = files["file"]
+        upload = form["file"]
         doc = services.add_vendor_document(vendor_id, current_actor(), form["kind"], upload.filename, upload.stream)
         db.session.commit()
         return doc
@@ -80,6 +96,9 @@ class VendorDocuments(MethodView):
 
 @blp.route("/vendors/<int:vendor_id>/documents/<int:document_id>/file")
 @login_required("vendor", "platform")
+@blp.response(200, _FILE, content_type="application/pdf",
+              description="The document's bytes, served with its sniffed type (PDF, PNG or JPEG).")
+@blp.doc(responses={200: {"content": {"image/png": {"schema": _FILE}, "image/jpeg": {"schema": _FILE}}}})
 def download_document(vendor_id, document_id):
     """The document's bytes (the vendor itself and platform admins)."""
     doc = services.get_vendor_document(vendor_id, document_id, current_actor())
@@ -102,8 +121,7 @@ def submit_verification(vendor_id):
 @blp.response(200, VendorQueuePageSchema)
 def verification_queue(params):
     """Vendors to review: pending first, oldest submission first."""
-    items, cursor = services.verification_queue(params)
-    return {"items": items, "next_cursor": cursor}
+    return services.verification_queue(params)
 
 
 @blp.route("/admin/vendors/<int:vendor_id>/verification", methods=["POST"])
@@ -120,21 +138,12 @@ def decide_verification(data, vendor_id):
 # --- categories ---------------------------------------------------------------------------------
 
 
-def _category_tree(nodes, depth: int) -> list[dict]:
-    out = [CategoryNodeSchema().dump(n) for n in nodes]
-    if depth > 1 and nodes:
-        children = services.category_children(nodes)
-        for item, node in zip(out, nodes):
-            item["children"] = _category_tree(children[node.id], depth - 1)
-    return out
-
-
 @blp.route("/categories")
 @blp.arguments(CategoryQuerySchema, location="query")
-@blp.response(200, CategorySchema(many=True))
+@blp.response(200, CategoryPageSchema)
 def list_categories(params):
-    """Category roots, or the children of ``parent_id``; ``depth`` 2-3 nests the levels below."""
-    return jsonify(_category_tree(services.list_categories(params), params["depth"]))
+    """Category roots, the children of ``parent_id`` or the nodes of an HS code; ``depth`` 2-3 nests the levels below."""
+    return services.list_categories(params)
 
 
 @blp.route("/admin/categories", methods=["POST"])
@@ -168,8 +177,7 @@ class Products(MethodView):
     @blp.response(200, ProductPageSchema)
     def get(self, params):
         """Search listings (accent-insensitive), filter, sort (relevance, newest, price, -price), keyset cursor."""
-        items, cursor = services.search_products(params)
-        return {"items": items, "next_cursor": cursor}
+        return services.search_products(params)
 
     @login_required("vendor", roles=("owner", "admin", "sales"))
     @blp.arguments(ProductCreateSchema)
@@ -183,12 +191,12 @@ class Products(MethodView):
 
 @blp.route("/products/import", methods=["POST"])
 @login_required("vendor", roles=("owner", "admin", "sales"))
-@blp.arguments(ImportFileSchema, location="files")
+@blp.arguments(ImportFileSchema, location="form_and_files", content_type="multipart/form-data")
 @blp.response(202, ProductImportSchema)
-def import_products(files):
+def import_products(form):
     """Upload a CSV (UTF-8) or XLSX catalog; it is imported in the background (poll the import)."""
-    upload = files["file"]
-    imp = imports.start_product_import(current_actor(), upload.filename, upload.stream)
+    upload = form["file"]
+    imp = services.start_product_import(current_actor(), upload.filename, upload.stream)
     db.session.commit()
     return imp
 
@@ -198,24 +206,28 @@ def import_products(files):
 @blp.response(200, ProductImportSchema)
 def get_import(import_id):
     """An import's status and progress (rows done / total)."""
-    return imports.get_product_import(current_actor(), import_id)
+    return services.get_product_import(current_actor(), import_id)
 
 
 @blp.route("/products/imports/<int:import_id>/errors.csv")
 @login_required("vendor")
+@blp.response(200, {"type": "string"}, content_type="text/csv",
+              description="UTF-8 CSV with a BOM: row, sku, reason; cells that a spreadsheet would run are escaped.")
 def import_errors(import_id):
     """The rows that were not imported, with their row number and the reason (CSV)."""
-    imp = imports.get_product_import(current_actor(), import_id)
-    return Response(stream_with_context(imports.csv_lines(imports.error_report_rows(imp.id))), mimetype="text/csv",
+    imp = services.get_product_import(current_actor(), import_id)
+    return Response(stream_with_context(services.csv_lines(services.error_report_rows(imp.id))), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="import-{imp.id}-errors.csv"'})
 
 
 @blp.route("/products/export.csv")
 @login_required("vendor")
+@blp.response(200, {"type": "string"}, content_type="text/csv",
+              description="UTF-8 CSV with a BOM, in the import's columns; formula-like cells are escaped.")
 def export_products():
     """The vendor's own catalog as CSV, in the import's columns, safe to open in a spreadsheet."""
-    vendor_id = current_actor().org_id
-    return Response(stream_with_context(imports.csv_lines(imports.export_rows(vendor_id))), mimetype="text/csv",
+    rows = services.export_rows(current_actor().org_id)
+    return Response(stream_with_context(services.csv_lines(rows)), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="products.csv"'})
 
 
@@ -224,7 +236,7 @@ class ProductResource(MethodView):
     @blp.response(200, ProductSchema)
     def get(self, product_id):
         """One product (drafts only for their vendor)."""
-        return services.get_visible_product(product_id, _optional_org_id())
+        return services.get_visible_product(product_id, optional_actor())
 
     @login_required("vendor", roles=("owner", "admin", "sales"))
     @blp.arguments(ProductUpdateSchema)
@@ -241,12 +253,7 @@ class ProductResource(MethodView):
 @blp.response(200, PriceQuoteSchema)
 def product_price(params, product_id):
     """What the calling buyer pays for a quantity: its negotiated price if valid now, else the public tier."""
-    org_id = _optional_org_id()
-    product = services.get_visible_product(product_id, org_id)
-    quote = services.price_for(product, params["quantity"], org_id)
-    quote["unit_price"] = format_amount(quote["unit_price"], product.currency)
-    quote["total"] = format_amount(quote["total"], product.currency)
-    return quote
+    return services.quote_price(product_id, params["quantity"], optional_actor())
 
 
 # --- negotiated price lists ---------------------------------------------------------------------
@@ -255,10 +262,11 @@ def product_price(params, product_id):
 @blp.route("/price-lists")
 class PriceLists(MethodView):
     @login_required("vendor", "buyer", "platform")
+    @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, PriceListPageSchema)
-    def get(self):
-        """Price lists the vendor made, or that were made for the calling buyer."""
-        return {"items": services.list_price_lists(current_actor())}
+    def get(self, params):
+        """Price lists the vendor made, or that were made for the calling buyer (newest first)."""
+        return services.list_price_lists(current_actor(), params)
 
     @login_required("vendor", roles=("owner", "admin", "sales"))
     @blp.arguments(PriceListCreateSchema)

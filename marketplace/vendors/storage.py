@@ -39,12 +39,14 @@ class StoredBlob:
 
 
 def uploads_root() -> Path:
+    """The folder of stored uploads (created on first use)."""
     root = Path(current_app.config["INSTANCE_PATH"]) / "uploads"
     root.mkdir(parents=True, exist_ok=True)
     return root
 
 
 def blob_path(sha256: str) -> Path:
+    """Where the blob with this SHA-256 lives."""
     return uploads_root() / sha256[:2] / sha256
 
 

@@ -112,7 +112,7 @@ def test_owner_adds_a_member_who_can_log_in_with_that_role(api):
     finance = api.add_member(owner, "finance")
     assert finance.org_id == owner.org_id
     assert api.get("/me", finance)["role"] == "finance"
-    members = api.get(f"/organizations/{owner.org_id}/members", owner)
+    members = api.get(f"/organizations/{owner.org_id}/members", owner)["items"]
     assert sorted(m["role"] for m in members) == ["finance", "owner"]
     assert all("password" not in m for m in members)
 
@@ -205,3 +205,55 @@ def test_registrations_are_rate_limited_per_address(app, api):
                  expect=401)  # nothing was created
     finally:
         app.config["REGISTER_RATE_LIMIT"] = "10000 per minute"
+
+
+def test_accounts_never_imports_vendors():
+    import ast
+    from pathlib import Path
+
+    import marketplace.accounts
+
+    offenders = []
+    for path in Path(marketplace.accounts.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and "vendors" in (node.module or ""):
+                offenders.append(f"{path.name}: from {node.module}")
+            elif isinstance(node, ast.Import) and any("vendors" in a.name for a in node.names):
+                offenders.append(f"{path.name}: import vendors")
+    assert offenders == []
+
+
+def test_a_new_vendor_organisation_gets_its_profile_through_the_published_fact(app, db):
+    from marketplace import registry
+    from marketplace.accounts.services import ORGANIZATION_CREATED, create_organization
+    from marketplace.vendors.models import VendorProfile
+
+    assert registry.current().listeners[ORGANIZATION_CREATED]
+    vendor = create_organization("vendor", "Xưởng Cơ Khí")
+    buyer = create_organization("buyer", "Người Mua")
+    assert db.session.get(VendorProfile, vendor.id).legal_name == "Xưởng Cơ Khí"
+    assert db.session.get(VendorProfile, buyer.id) is None
+    db.session.rollback()  # the profile lives and dies with the organisation's transaction
+    assert db.session.get(VendorProfile, vendor.id) is None
+
+
+def test_the_approval_threshold_is_money_in_the_organisations_currency(api):
+    owner = api.register("buyer")
+    body = api.call("PATCH", f"/organizations/{owner.org_id}", owner, json={"currency": "USD",
+                                                                           "approval_threshold": "1500.50"},
+                    expect=200).get_json()
+    assert (body["currency"], body["approval_threshold"]) == ("USD", "1500.50")
+    bad = api.call("PATCH", f"/organizations/{owner.org_id}", owner, json={"approval_threshold": "1.505"},
+                   expect=422).get_json()
+    assert "approval_threshold" in bad["error"]["fields"]
+    assert api.call("PATCH", f"/organizations/{owner.org_id}", owner, json={"approval_threshold": None},
+                    expect=200).get_json()["approval_threshold"] is None
+
+
+def test_members_page_with_a_cursor(api):
+    owner = api.register("buyer")
+    api.add_member(owner, "finance")
+    first = api.get(f"/organizations/{owner.org_id}/members?limit=1", owner)
+    assert len(first["items"]) == 1 and first["next_cursor"]
+    rest = api.get(f"/organizations/{owner.org_id}/members?limit=1&cursor={first['next_cursor']}", owner)
+    assert [m["role"] for m in first["items"] + rest["items"]] == ["owner", "finance"]

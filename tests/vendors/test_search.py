@@ -38,9 +38,9 @@ def test_filters_category_subtree_moq_region_stock_and_price_at_quantity(api, ap
     admin = api.platform_admin()
     south = api.verified_vendor(admin, regions=("VN-SG",))
     north = api.verified_vendor(admin, regions=("VN-HN",))
-    heading = api.get("/categories?hs_code=8482")[0]
-    ch72 = api.get("/categories?hs_code=72")[0]
-    steel = api.get(f"/categories?parent_id={ch72['id']}")[0]
+    heading = api.get("/categories?hs_code=8482")["items"][0]
+    ch72 = api.get("/categories?hs_code=72")["items"][0]
+    steel = api.get(f"/categories?parent_id={ch72['id']}")["items"][0]
     api.post("/products", south, {"sku": "BEAR", "name": "Bearing", "unit": "piece", "moq": 10, "status": "active",
                                   "stock_qty": 500, "category_id": heading["id"],
                                   "price_tiers": [{"min_qty": 10, "unit_price": "20000"},
@@ -51,7 +51,7 @@ def test_filters_category_subtree_moq_region_stock_and_price_at_quantity(api, ap
     api.post("/products", north, {"sku": "BIG", "name": "Bearing big", "unit": "piece", "moq": 5000, "status": "active",
                                   "stock_qty": 0, "category_id": heading["id"],
                                   "price_tiers": [{"min_qty": 5000, "unit_price": "9000"}]}, expect=201)
-    section = api.get("/categories")
+    section = api.get("/categories?limit=100")["items"]
     machinery = next(c for c in section if c["code"] == "HS-S-XVI")
     assert set(_ids(api.get(f"/products?category_id={machinery['id']}"))) == {"BEAR", "BIG"}
     assert _ids(api.get(f"/products?category_id={ch72['id']}")) == ["COIL"]

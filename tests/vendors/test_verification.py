@@ -27,7 +27,7 @@ def test_upload_stores_bytes_content_addressed_with_sha256(api, app):
     stored = Path(app.config["INSTANCE_PATH"]) / "uploads" / doc["sha256"][:2] / doc["sha256"]
     assert stored.read_bytes() == PDF
     listed = api.get(f"/vendors/{vendor.org_id}/documents", vendor)
-    assert [d["id"] for d in listed] == [doc["id"]]
+    assert [d["id"] for d in listed["items"]] == [doc["id"]] and listed["next_cursor"] is None
     download = api.call("GET", f"/vendors/{vendor.org_id}/documents/{doc['id']}/file", vendor, expect=200)
     assert download.data == PDF
 
@@ -42,7 +42,7 @@ def test_an_executable_renamed_pdf_is_refused(api):
     vendor = api.register("vendor")
     body = api.upload_document(vendor, content=b"MZ\x90\x00 this is a windows program", filename="license.pdf", expect=422)
     assert body["error"]["code"] == "unsupported_file_type"
-    assert api.get(f"/vendors/{vendor.org_id}/documents", vendor) == []
+    assert api.get(f"/vendors/{vendor.org_id}/documents", vendor)["items"] == []
 
 
 def test_content_contradicting_the_extension_is_refused(api):
@@ -62,7 +62,7 @@ def test_document_over_the_size_limit_is_refused(api, app, monkeypatch):
     monkeypatch.setitem(app.config, "VENDOR_DOCUMENT_MAX_BYTES", 1024)
     body = api.upload_document(vendor, content=PDF + b"0" * 2048, expect=413)
     assert body["error"]["code"] == "too_large"
-    assert api.get(f"/vendors/{vendor.org_id}/documents", vendor) == []
+    assert api.get(f"/vendors/{vendor.org_id}/documents", vendor)["items"] == []
 
 
 def test_default_size_limit_is_ten_megabytes(api):

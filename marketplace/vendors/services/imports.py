@@ -13,26 +13,37 @@ import io
 import os
 import re
 from collections.abc import Iterator
-from types import SimpleNamespace
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
+from openpyxl import load_workbook
 from sqlalchemy import insert, select, update
 
-from ..database import utcnow
-from ..errors import InvalidInputError, NotFoundError
-from ..extensions import db
-from ..jobs import enqueue_after_commit
-from ..statemachine import Actor, record_event
-from .models import (Category, ImportStatus, PriceTier, Product, ProductImport, ProductImportError, ProductStatus,
-                     VendorProfile)
-from .schemas import ProductCreateSchema
-from .storage import blob_path, store_stream
+from ...database import utcnow
+from ...errors import InvalidInputError
+from ...extensions import db
+from ...http.uploads import safe_filename
+from ...jobs import enqueue_after_commit
+from ...money import format_amount
+from ...statemachine import Actor, record_event
+from ..models import (
+    Category,
+    ImportFormat,
+    ImportStatus,
+    PriceTier,
+    Product,
+    ProductImport,
+    ProductImportError,
+    ProductStatus,
+    VendorProfile,
+)
+from ..schemas import ProductCreateSchema
+from ..storage import blob_path, store_stream
+from .catalog import replace_tiers, search_text, tier_prices
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-DEFAULT_CHUNK_ROWS = 500
 LEASE = timedelta(minutes=5)  #: a running import untouched this long is taken over by the next run
 
 #: the file's columns; the first four are required
@@ -62,27 +73,28 @@ class FileRefusedError(Exception):
 def start_product_import(actor: Actor, filename: str, stream) -> ProductImport:
     """Store an uploaded CSV/XLSX and queue its import on the ``bulk`` queue.
 
+    The client's file name is reduced to a safe base name before it is kept.
+
+    :raises NotFoundError: the actor is not a vendor.
     :raises TooLargeError: over ``PRODUCT_IMPORT_MAX_BYTES`` (default 50 MB).
     :raises InvalidInputError: neither a CSV nor an XLSX file.
     """
-    vendor = db.session.get(VendorProfile, actor.org_id)
-    if vendor is None:
-        raise NotFoundError("no such vendor")
-    limit = int(current_app.config.get("PRODUCT_IMPORT_MAX_BYTES") or DEFAULT_MAX_BYTES)
-    blob = store_stream(stream, limit)
-    ext = os.path.splitext(filename or "")[1].lower()
+    vendor = VendorProfile.get_visible(actor, actor.org_id)
+    name = safe_filename(filename)
+    blob = store_stream(stream, current_app.config["PRODUCT_IMPORT_MAX_BYTES"])
+    ext = os.path.splitext(name)[1].lower()
     is_zip = blob.head.startswith(b"PK\x03\x04")
     if ext == ".xlsx" and is_zip:
-        file_format = "xlsx"
+        file_format = ImportFormat.XLSX
     elif ext in (".csv", ".txt", "") and not is_zip:
         if b"\x00" in blob.head:  # UTF-16 (Excel's "Unicode text") or binary
             why = "the file is not UTF-8 text (it looks like UTF-16); save it as 'CSV UTF-8' and upload again"
             raise InvalidInputError(why, code="bad_encoding", fields={"file": [why]})
-        file_format = "csv"
+        file_format = ImportFormat.CSV
     else:
         why = "upload a .csv (UTF-8) or .xlsx file"
         raise InvalidInputError(why, code="unsupported_file_type", fields={"file": [why]})
-    imp = ProductImport(vendor_id=vendor.id, uploaded_by=actor.user_id, filename=(filename or "upload")[:255],
+    imp = ProductImport(vendor_id=vendor.id, uploaded_by=actor.user_id, filename=name,
                         file_format=file_format, sha256=blob.sha256, size_bytes=blob.size, status=ImportStatus.QUEUED)
     db.session.add(imp)
     db.session.flush()
@@ -93,10 +105,11 @@ def start_product_import(actor: Actor, filename: str, stream) -> ProductImport:
 
 
 def get_product_import(actor: Actor, import_id: int) -> ProductImport:
-    imp = db.session.execute(ProductImport.for_org(actor.org_id).where(ProductImport.id == import_id)).scalar_one_or_none()
-    if imp is None:
-        raise NotFoundError("no such import")
-    return imp
+    """One of the vendor's imports.
+
+    :raises NotFoundError: another organisation's import, or no such import.
+    """
+    return ProductImport.get_visible(actor, import_id)
 
 
 # --- reading files (streaming) ------------------------------------------------------------------
@@ -119,7 +132,7 @@ def iter_rows(imp: ProductImport) -> Iterator[list[str]]:
     :raises FileRefusedError: bad encoding or an unreadable spreadsheet.
     """
     path = blob_path(imp.sha256)
-    if imp.file_format == "xlsx":
+    if imp.file_format == ImportFormat.XLSX:
         yield from _iter_xlsx(path)
     else:
         yield from _iter_csv(path)
@@ -149,8 +162,6 @@ def _iter_csv(path) -> Iterator[list[str]]:
 
 
 def _iter_xlsx(path) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
     with open(path, "rb") as raw:  # a file object: the stored blob has no .xlsx name for openpyxl to check
         try:
             # read_only streams rows; data_only=False returns formulas as their text (nothing is evaluated)
@@ -248,8 +259,6 @@ def _reason(messages: Any, prefix: str = "") -> str:
 def import_chunk(imp: ProductImport, vendor: VendorProfile, chunk: list[tuple[int, list[str]]],
                  columns: dict[str, int], categories: dict[str, int | None]) -> None:
     """Validate and upsert one chunk of ``(row number, cells)``; report invalid rows; advance the cursor. Flushes."""
-    from .services import _search_text, replace_tiers
-
     schema = ProductCreateSchema()
     valid: list[tuple[int, dict]] = []
     errors: list[ProductImportError] = []
@@ -258,9 +267,14 @@ def import_chunk(imp: ProductImport, vendor: VendorProfile, chunk: list[tuple[in
         sku = row[columns["sku"]] if columns["sku"] < len(row) else ""
         try:
             data = schema.load(_row_data(row, columns, categories))
+            data["price_tiers"] = tier_prices(data["price_tiers"], data["currency"])
         except ValidationError as exc:
             errors.append(ProductImportError(import_id=imp.id, row_number=number, sku=sku[:200],
                                              reason=_reason(exc.messages)))
+            continue
+        except InvalidInputError as exc:  # a price that does not fit the currency
+            errors.append(ProductImportError(import_id=imp.id, row_number=number, sku=sku[:200],
+                                             reason=_reason(exc.fields)))
             continue
         if data["status"] == ProductStatus.ACTIVE and not vendor.is_verified():
             errors.append(ProductImportError(import_id=imp.id, row_number=number, sku=sku[:200],
@@ -285,12 +299,12 @@ def import_chunk(imp: ProductImport, vendor: VendorProfile, chunk: list[tuple[in
             errors.append(ProductImportError(import_id=imp.id, row_number=number, sku=data["sku"],
                                              reason=f"sku: duplicate SKU in this file (first on row {product.last_import_row})"))
             continue
-        tiers = [(t["min_qty"], t["unit_price_minor"]) for t in sorted(data.pop("price_tiers"), key=lambda t: t["min_qty"])]
+        tiers = data.pop("price_tiers")
         if product is None:
             # new rows go in with one multi-row INSERT per table, not one ORM object each
             values = {column: data.get(column) for column in _PRODUCT_COLUMNS}
             values.update(vendor_id=vendor.id, last_import_id=imp.id, last_import_row=number)
-            values["search_text"] = _search_text(SimpleNamespace(**values))
+            values["search_text"] = search_text(SimpleNamespace(**values))
             new_rows.append(values)
             new_tiers[values["sku"]] = tiers
             created += 1
@@ -307,7 +321,7 @@ def import_chunk(imp: ProductImport, vendor: VendorProfile, chunk: list[tuple[in
             updated += changed
         product.last_import_id = imp.id
         product.last_import_row = number
-        product.search_text = _search_text(product)
+        product.search_text = search_text(product)
     if new_rows:
         ids = db.session.execute(insert(Product).returning(Product.id, Product.sku), new_rows).all()
         db.session.execute(insert(PriceTier), [{"product_id": pid, "min_qty": q, "unit_price": p}
@@ -367,6 +381,7 @@ def csv_lines(rows: Iterator[list[Any]]) -> Iterator[str]:
 
 
 def error_report_rows(import_id: int) -> Iterator[list[Any]]:
+    """The rows an import did not take, with their row number and reason (header first)."""
     yield ["row", "sku", "reason"]
     stmt = (select(ProductImportError.row_number, ProductImportError.sku, ProductImportError.reason)
             .where(ProductImportError.import_id == import_id).order_by(ProductImportError.row_number, ProductImportError.id))
@@ -376,8 +391,6 @@ def error_report_rows(import_id: int) -> Iterator[list[Any]]:
 
 def export_rows(vendor_id: int) -> Iterator[list[Any]]:
     """The vendor's catalog in the import's own columns (an export re-imports unchanged)."""
-    from ..money import format_amount
-
     yield COLUMNS
     codes: dict[int, str] = {}
     stmt = Product.for_org(vendor_id).order_by(Product.id).execution_options(yield_per=500)

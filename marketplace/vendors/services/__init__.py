@@ -1,0 +1,63 @@
+"""Vendor and catalog verbs, one module per subject; the names other packages use are re-exported here."""
+
+from .catalog import (
+                         create_product,
+                         get_visible_product,
+                         replace_tiers,
+                         search_text,
+                         tier_prices,
+                         update_product,
+)
+from .categories import (
+                         category_children,
+                         category_subtree,
+                         create_category,
+                         get_category,
+                         list_categories,
+                         refresh_category_paths,
+                         seed_hs_categories,
+                         update_category,
+)
+from .directory import list_vendors
+from .imports import (
+                         csv_lines,
+                         error_report_rows,
+                         export_rows,
+                         get_product_import,
+                         start_product_import,
+)
+from .price_lists import (
+                         create_price_list,
+                         end_price_list,
+                         get_price_list,
+                         list_price_lists,
+)
+from .pricing import negotiated_price, price_at_quantity, price_for, quote_price
+from .profiles import (
+                         VendorView,
+                         create_vendor_profile,
+                         get_vendor,
+                         update_vendor_profile,
+                         validate_tax_code,
+                         view_vendor,
+)
+from .search import search_products
+from .verification import (
+                         add_vendor_document,
+                         decide_verification,
+                         get_vendor_document,
+                         list_vendor_documents,
+                         submit_verification,
+                         verification_queue,
+)
+
+__all__ = [
+    "VendorView", "add_vendor_document", "category_children", "category_subtree", "create_category", "create_price_list",
+    "create_product", "create_vendor_profile", "csv_lines", "decide_verification", "end_price_list", "error_report_rows",
+    "export_rows", "get_category", "get_price_list", "get_product_import", "get_vendor", "get_vendor_document",
+    "get_visible_product", "list_categories", "list_price_lists", "list_vendor_documents", "list_vendors",
+    "negotiated_price", "price_at_quantity", "price_for", "quote_price", "refresh_category_paths", "replace_tiers",
+    "search_products", "search_text", "seed_hs_categories", "start_product_import", "submit_verification",
+    "tier_prices", "update_category", "update_product", "update_vendor_profile", "validate_tax_code", "verification_queue",
+    "view_vendor",
+]

@@ -1,0 +1,137 @@
+"""Vendor verification (KYB): documents, submission, the admin queue and the admins' decisions."""
+
+from __future__ import annotations
+
+import os
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from ...database import utcnow
+from ...errors import ConflictError, InvalidInputError, NotFoundError
+from ...extensions import db
+from ...http.pagination import paginate
+from ...http.uploads import safe_filename
+from ...statemachine import Actor, record_event
+from ..models import (
+    DocumentKind,
+    ProductImport,
+    VendorDocument,
+    VendorProfile,
+    VerificationDecision,
+    VerificationStatus,
+)
+from ..states import verification_machine
+from ..storage import blob_path, sniff, store_stream
+
+#: the admin queue's order: what needs a decision first
+QUEUE_RANK = {VerificationStatus.PENDING: 0, VerificationStatus.REJECTED: 1, VerificationStatus.UNVERIFIED: 2,
+              VerificationStatus.SUSPENDED: 3}
+
+
+def submit_verification(vendor_id: int, actor: Actor) -> VendorProfile:
+    """The vendor asks the platform to verify it.
+
+    :raises NotFoundError: not the actor's own vendor organisation.
+    :raises ConflictError: legal name, tax code or business registration missing, or the state does not allow it.
+    """
+    vendor = VendorProfile.get_visible(actor, vendor_id)
+    missing = {f: ["required"] for f in ("legal_name", "tax_code") if not getattr(vendor, f)}
+    has_registration = db.session.execute(
+        VendorDocument.for_org(vendor_id).where(VendorDocument.kind == DocumentKind.BUSINESS_REGISTRATION).limit(1)
+    ).first()
+    if not has_registration:
+        missing["documents"] = [f"upload a {DocumentKind.BUSINESS_REGISTRATION} document first"]
+    if missing:
+        raise ConflictError("complete the profile first", code="profile_incomplete", fields=missing)
+    if verification_machine.apply(vendor, "submit", actor):
+        vendor = db.session.get(VendorProfile, vendor_id)
+        vendor.submitted_at = utcnow()
+    db.session.flush()
+    return vendor
+
+
+def decide_verification(vendor_id: int, actor: Actor, decision: str, reason: str | None = None) -> VendorProfile:
+    """An admin verifies, rejects, suspends or reinstates a vendor; every decision is an event.
+
+    :raises NotFoundError: no such vendor.
+    :raises IllegalTransitionError: the decision does not fit the current state.
+    """
+    vendor = VendorProfile.get_visible(actor, vendor_id)
+    decision = VerificationDecision(decision)
+    if verification_machine.apply(vendor, decision, actor, {"reason": reason} if reason else None):
+        vendor = db.session.get(VendorProfile, vendor_id)
+        if decision in (VerificationDecision.VERIFY, VerificationDecision.REINSTATE):
+            vendor.verified_at = vendor.verified_at or utcnow()
+            vendor.rejection_reason = None
+        else:
+            vendor.rejection_reason = reason
+    db.session.flush()
+    return vendor
+
+
+def add_vendor_document(vendor_id: int, actor: Actor, kind: str, filename: str | None, stream: BinaryIO) -> VendorDocument:
+    """Store an uploaded verification document (PDF, PNG or JPEG by its bytes) and record its hash.
+
+    The client's file name is reduced to a safe base name (``../../x.pdf`` -> ``x.pdf``) before it is kept.
+
+    :raises NotFoundError: not the actor's own vendor.
+    :raises TooLargeError: bigger than ``VENDOR_DOCUMENT_MAX_BYTES``.
+    :raises InvalidInputError: the bytes are not a PDF/PNG/JPEG, or contradict the file's extension.
+    """
+    vendor = VendorProfile.get_visible(actor, vendor_id)
+    name = safe_filename(filename)
+    blob = store_stream(stream, current_app.config["VENDOR_DOCUMENT_MAX_BYTES"])
+    sniffed = sniff(blob.head)
+    ext = os.path.splitext(name)[1].lower()
+    if sniffed is None or (ext and ext not in sniffed[1]):
+        discard_unreferenced(blob.sha256)
+        why = "only PDF, PNG or JPEG files are accepted" if sniffed is None else \
+            f"the file's content is {sniffed[0]} but its name ends in {ext}"
+        raise InvalidInputError(why, code="unsupported_file_type", fields={"file": [why]})
+    doc = VendorDocument(vendor_id=vendor.id, kind=DocumentKind(kind), filename=name, content_type=sniffed[0],
+                         size_bytes=blob.size, sha256=blob.sha256, uploaded_by=actor.user_id)
+    db.session.add(doc)
+    db.session.flush()
+    record_event("vendor", vendor.id, "document_added", None, None, actor,
+                 {"document_id": doc.id, "kind": kind, "sha256": blob.sha256})
+    return doc
+
+
+def discard_unreferenced(sha256: str) -> None:
+    """Delete a stored blob that no document and no import refers to (a refused upload)."""
+    used = db.session.execute(select(VendorDocument.id).where(VendorDocument.sha256 == sha256).limit(1)).first() or \
+        db.session.execute(select(ProductImport.id).where(ProductImport.sha256 == sha256).limit(1)).first()
+    if not used:
+        blob_path(sha256).unlink(missing_ok=True)
+
+
+def list_vendor_documents(vendor_id: int, actor: Actor, params: dict) -> dict:
+    """One page of a vendor's documents, oldest first: the vendor itself and platform admins.
+
+    :raises NotFoundError: another organisation's vendor, or no such vendor.
+    """
+    vendor = VendorProfile.get_visible(actor, vendor_id)
+    return paginate(VendorDocument.for_org(vendor.id), params, VendorDocument.id)
+
+
+def get_vendor_document(vendor_id: int, document_id: int, actor: Actor) -> VendorDocument:
+    """One document of a vendor, for the vendor itself and platform admins.
+
+    :raises NotFoundError: another organisation's document, or no such document.
+    """
+    doc = VendorDocument.get_visible(actor, document_id)
+    if doc.vendor_id != vendor_id:
+        raise NotFoundError("no such document")
+    return doc
+
+
+def verification_queue(params: dict) -> dict:
+    """One page of vendors for admins to review: pending first (oldest submission first), then the rest by status."""
+    rank = case(QUEUE_RANK, value=VendorProfile.status, else_=len(QUEUE_RANK))
+    since = func.coalesce(VendorProfile.submitted_at, VendorProfile.created_at)
+    stmt = select(VendorProfile)
+    if params.get("status"):
+        stmt = stmt.where(VendorProfile.status == params["status"])
+    return paginate(stmt, params, rank, since, VendorProfile.id, order="queue")
