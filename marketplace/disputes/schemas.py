@@ -1,10 +1,23 @@
-"""Dispute schemas."""
+"""Dispute schemas: input (open, message, decision) and output (case, decision, message) kept apart."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..http.fields import MoneyField
+from ..http.pagination import PageQuerySchema
+from .models import DisputeOutcome, DisputeParty, DisputeReason, DisputeStatus
+
+
+class StrictMoneyField(MoneyField):
+    """A :class:`MoneyField` that refuses JSON numbers: a decided amount is stated as a decimal string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("must be a decimal string such as \"1250000\" or \"12.50\"")
+        return super()._deserialize(value, attr, data, **kwargs)
+
 
 class DisputeCreateSchema(Schema):
-    reason = fields.String(required=True, validate=validate.OneOf(["not_received", "not_as_described", "damaged", "other"]))
+    reason = fields.String(required=True, validate=validate.OneOf([r.value for r in DisputeReason]))
     description = fields.String(required=True, validate=validate.Length(min=5, max=10000))
 
 
@@ -12,15 +25,20 @@ class DisputeMessageCreateSchema(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
 
 
-class DecisionSchema(Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(["release", "refund", "split"]))
-    vendor_amount = fields.String(validate=validate.Length(max=30))
+class DecisionCreateSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in DisputeOutcome]))
+    #: the vendor's share of the held money, in the deal's currency (a split only)
+    vendor_amount = StrictMoneyField()
     note = fields.String(validate=validate.Length(max=5000))
 
     @validates_schema
     def _split(self, data, **kwargs):
-        if data["outcome"] == "split" and not data.get("vendor_amount"):
+        if data.get("outcome") == DisputeOutcome.SPLIT and not data.get("vendor_amount"):
             raise ValidationError("a split needs the vendor's amount", "vendor_amount")
+
+
+class DisputeMessageQuerySchema(PageQuerySchema):
+    """Paging of a dispute's conversation (oldest first)."""
 
 
 class DisputeMessageSchema(Schema):
@@ -31,13 +49,28 @@ class DisputeMessageSchema(Schema):
     created_at = fields.DateTime()
 
 
+class AllocationSchema(Schema):
+    party = fields.String(metadata={"enum": [p.value for p in DisputeParty]})
+    amount = MoneyField()
+
+
+class DecisionSchema(Schema):
+    outcome = fields.String(metadata={"enum": [o.value for o in DisputeOutcome]})
+    held = MoneyField(metadata={"description": "what was held in escrow when the decision was made"})
+    allocations = fields.List(fields.Nested(AllocationSchema))
+    note = fields.String()
+
+
 class DisputeSchema(Schema):
     id = fields.Integer()
     deal_id = fields.Integer()
-    status = fields.String()
-    reason = fields.String()
+    buyer_id = fields.Integer()
+    vendor_id = fields.Integer()
+    currency = fields.String()
+    status = fields.String(metadata={"enum": [s.value for s in DisputeStatus]})
+    reason = fields.String(metadata={"enum": [r.value for r in DisputeReason]})
     description = fields.String()
-    decision = fields.Dict()
-    decided_at = fields.DateTime()
-    resolved_at = fields.DateTime()
+    decision = fields.Nested(DecisionSchema, attribute="decision_summary", allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()

@@ -1,22 +1,24 @@
-"""The dispute lifecycle as a transition table."""
+"""The dispute lifecycle as a transition table, built from :class:`DisputeStatus`."""
 
 from ..statemachine import StateMachine, Transition
 from .models import Dispute
+from .models import DisputeStatus as S
 
-B, V, A, S = "buyer", "vendor", "admin", "system"
-LIVE = ("open", "negotiating", "escalated", "under_review")
+BUYER, VENDOR, ADMIN, SYSTEM = "buyer", "vendor", "admin", "system"
+#: a case still being argued: an admin may decide it
+LIVE = (S.OPEN, S.NEGOTIATING, S.ESCALATED, S.UNDER_REVIEW)
 
 dispute_machine = StateMachine(
     subject="dispute",
     model=Dispute,
-    states=("open", "negotiating", "escalated", "under_review", "decided", "settling", "resolved", "withdrawn"),
+    states=tuple(S),
     transitions=[
-        Transition("respond", ("open",), "negotiating", frozenset({V})),
-        Transition("escalate", ("open", "negotiating"), "escalated", frozenset({B, V, S})),
-        Transition("review", ("escalated",), "under_review", frozenset({A})),
-        Transition("decide", LIVE, "decided", frozenset({A})),
-        Transition("settle", ("decided",), "settling", frozenset({S})),
-        Transition("resolve", ("settling",), "resolved", frozenset({S})),
-        Transition("withdraw", ("open", "negotiating", "escalated"), "withdrawn", frozenset({B})),
+        Transition("respond", (S.OPEN,), S.NEGOTIATING, frozenset({VENDOR})),
+        Transition("escalate", (S.OPEN, S.NEGOTIATING), S.ESCALATED, frozenset({BUYER, VENDOR, SYSTEM})),
+        Transition("review", (S.ESCALATED,), S.UNDER_REVIEW, frozenset({ADMIN})),
+        Transition("decide", LIVE, S.DECIDED, frozenset({ADMIN})),
+        Transition("settle", (S.DECIDED,), S.SETTLING, frozenset({SYSTEM})),
+        Transition("resolve", (S.SETTLING,), S.RESOLVED, frozenset({SYSTEM})),
+        Transition("withdraw", (S.OPEN, S.NEGOTIATING, S.ESCALATED), S.WITHDRAWN, frozenset({BUYER})),
     ],
 )

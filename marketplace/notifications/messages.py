@@ -22,6 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def render(kind: str, data: dict, locale: str = "vi") -> str:
+    """The text of a notification in ``locale`` (English when the locale has none; the kind when unknown)."""
     texts = MESSAGES.get(kind)
     if texts is None:
         return kind

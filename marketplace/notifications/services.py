@@ -1,8 +1,10 @@
-"""Notification verbs: record a feed item and queue e-mails to the organisation's members."""
+"""Notification verbs: record a feed item and queue e-mails to the organisation's members; read the feed."""
 
 from __future__ import annotations
 
 import smtplib
+from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import urlparse
 
@@ -10,16 +12,28 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from ..accounts.models import Membership, Organization
 from ..extensions import db
+from ..http.pagination import paginate
+from ..jobs import add_outbox_command
 from .messages import render
 from .models import Notification
 
 
-def notify_org(org_id: int, kind: str, data: dict, *, key: str) -> None:
-    """Tell an organisation something, once per ``key``: a feed item now, e-mails after commit."""
-    from ..accounts.models import Membership, Organization
-    from ..jobs import add_outbox_command
+@dataclass(frozen=True)
+class FeedItem:
+    """A notification as one reader sees it: its text in the reader's language."""
 
+    id: int
+    kind: str
+    data: dict
+    text: str
+    read_at: datetime | None
+    created_at: datetime
+
+
+def notify_org(org_id: int, kind: str, data: dict, *, key: str) -> None:
+    """Tell an organisation something, once per ``key``: a feed item now, e-mails after commit (outbox)."""
     created = db.session.execute(
         insert(Notification).values(org_id=org_id, kind=kind, key=key, data=data)
         .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
@@ -52,8 +66,12 @@ def deliver_email(payload: dict, key: str) -> dict:
     return {"delivered": True}
 
 
-def feed(org_id: int, after: int | None, limit: int) -> list[Notification]:
-    stmt = select(Notification).where(Notification.org_id == org_id)
-    if after:
-        stmt = stmt.where(Notification.id < after)
-    return list(db.session.execute(stmt.order_by(Notification.id.desc()).limit(limit)).scalars())
+def feed(org_id: int, locale: str | None, params: dict) -> dict:
+    """One page of an organisation's feed, newest first, each item's text in ``locale``.
+
+    :raises InvalidInputError: a bad cursor.
+    """
+    page = paginate(Notification.for_org(org_id), params, Notification.id, descending=True)
+    page["items"] = [FeedItem(n.id, n.kind, n.data, render(n.kind, n.data, locale or "en"), n.read_at, n.created_at)
+                     for n in page["items"]]
+    return page

@@ -1,20 +1,29 @@
 """Shipment endpoints (creating one is the deal's ``ship`` transition, under /deals)."""
 
-from ..http.blueprint import Blueprint
-
 from ..accounts.auth import current_actor, login_required
 from ..extensions import db
+from ..http.blueprint import Blueprint
+from ..http.pagination import page_schema
 from . import services
-from .schemas import ShipmentSchema, TrackingEventCreateSchema
+from .schemas import ShipmentQuerySchema, ShipmentSchema, TrackingEventCreateSchema
 
 blp = Blueprint("shipping", __name__, url_prefix="/api/v1", description="Shipments and tracking")
+
+
+@blp.route("/shipments")
+@login_required()
+@blp.arguments(ShipmentQuerySchema, location="query")
+@blp.response(200, page_schema(ShipmentSchema, "ShipmentPage"))
+def list_shipments(params):
+    """Shipments of the caller's organisation's deals (admins: all), oldest first."""
+    return services.list_shipments(current_actor(), params)
 
 
 @blp.route("/shipments/<int:shipment_id>")
 @login_required()
 @blp.response(200, ShipmentSchema)
 def get_shipment(shipment_id):
-    """A shipment with its tracking history (parties of the deal)."""
+    """A shipment with its tracking history (the deal's buyer, its vendor and admins)."""
     return services.get_shipment(current_actor(), shipment_id)
 
 

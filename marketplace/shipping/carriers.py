@@ -1,20 +1,25 @@
 """Carrier adapters behind one interface. ``manual`` needs no external service: the vendor enters
-tracking itself and posts status updates."""
+tracking itself and posts status updates. Adapters are declared in ``shipping/registration.py`` and
+looked up through the registry."""
 
 from __future__ import annotations
 
 import secrets
 
+from .models import ShipmentStatus
+
 
 class Carrier:
     code = ""
     name = ""
+    #: the vendor reports this carrier's progress by hand (others report their own tracking)
+    manual_tracking = False
 
     def create_shipment(self, deal, data: dict) -> dict:
-        """Book the shipment; returns ``{"tracking_number", "details"}``."""
+        """Book the shipment for ``deal`` (a plain object: ``.id``); returns ``{"tracking_number", "details"}``."""
         raise NotImplementedError
 
-    def normalise(self, raw_code: str) -> str:
+    def normalise(self, raw_code: str) -> ShipmentStatus:
         """Map the carrier's status code to a normalised status."""
         raise NotImplementedError
 
@@ -24,13 +29,11 @@ class ManualCarrier(Carrier):
 
     code = "manual"
     name = "Manual / self-delivery"
+    manual_tracking = True
 
     def create_shipment(self, deal, data: dict) -> dict:
         number = data.get("tracking_number") or f"MAN{deal.id:06d}{secrets.token_hex(3).upper()}"
         return {"tracking_number": number, "details": {"note": data.get("note", "")}}
 
-    def normalise(self, raw_code: str) -> str:
-        return raw_code  # the manual carrier already speaks our statuses
-
-
-CARRIERS: dict[str, Carrier] = {c.code: c for c in (ManualCarrier(),)}
+    def normalise(self, raw_code: str) -> ShipmentStatus:
+        return ShipmentStatus(raw_code)  # the manual carrier already speaks our statuses

@@ -1,39 +1,77 @@
-"""Shipment and tracking-event tables, and the normalised tracking statuses."""
+"""Shipment and tracking-event tables, and the normalised shipment statuses with their progress rank."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import IdMixin, TimestampMixin, utcnow
+from ..database import IdMixin, OrgScoped, TimestampMixin, utcnow
 from ..extensions import db
 
-#: normalised statuses with their progress rank; a later event with a lower rank never moves a
-#: shipment backwards (terminal statuses outrank everything)
-TRACKING_RANK = {
-    "pre_transit": 0, "picked_up": 1, "in_transit": 2, "out_for_delivery": 3, "delivery_failed": 3,
-    "exception": 3, "return_in_transit": 4, "delivered": 5, "returned": 5, "lost": 5, "cancelled": 5,
+
+class ShipmentStatus(StrEnum):
+    """Normalised tracking statuses: every carrier's codes map onto these (``Carrier.normalise``)."""
+
+    PRE_TRANSIT = "pre_transit"  #: booked; the carrier does not have the goods yet
+    PICKED_UP = "picked_up"  #: the carrier collected the goods
+    IN_TRANSIT = "in_transit"  #: on the way
+    OUT_FOR_DELIVERY = "out_for_delivery"  #: on the last leg to the buyer
+    DELIVERY_FAILED = "delivery_failed"  #: a delivery attempt failed; the carrier will retry
+    EXCEPTION = "exception"  #: held up (customs, address problem, damage report)
+    RETURN_IN_TRANSIT = "return_in_transit"  #: on the way back to the vendor
+    DELIVERED = "delivered"  #: handed to the buyer (terminal)
+    RETURNED = "returned"  #: back with the vendor (terminal)
+    LOST = "lost"  #: the carrier lost it (terminal)
+    CANCELLED = "cancelled"  #: the booking was cancelled (terminal)
+
+
+#: progress rank of each status: a later event with a lower rank never moves a shipment backwards
+#: (terminal statuses outrank everything)
+TRACKING_RANK: dict[ShipmentStatus, int] = {
+    ShipmentStatus.PRE_TRANSIT: 0, ShipmentStatus.PICKED_UP: 1, ShipmentStatus.IN_TRANSIT: 2,
+    ShipmentStatus.OUT_FOR_DELIVERY: 3, ShipmentStatus.DELIVERY_FAILED: 3, ShipmentStatus.EXCEPTION: 3,
+    ShipmentStatus.RETURN_IN_TRANSIT: 4,
+    ShipmentStatus.DELIVERED: 5, ShipmentStatus.RETURNED: 5, ShipmentStatus.LOST: 5, ShipmentStatus.CANCELLED: 5,
 }
-TERMINAL = {"delivered", "returned", "lost", "cancelled"}
+#: statuses after which nothing moves the shipment any more
+TERMINAL = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED, ShipmentStatus.LOST, ShipmentStatus.CANCELLED})
 
 
-class Shipment(IdMixin, TimestampMixin, db.Model):
+class Shipment(OrgScoped, IdMixin, TimestampMixin, db.Model):
+    """One consignment of a deal; its parties are the deal's, copied so the shipment scopes itself."""
+
     __tablename__ = "shipments"
     __table_args__ = (UniqueConstraint("carrier", "tracking_number"),)
+    __org_columns__ = ("buyer_id", "vendor_id")
+    __noun__ = "shipment"
 
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)  #: the deal's buyer
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)  #: the deal's vendor
     carrier: Mapped[str] = mapped_column(String(32))  #: adapter code, e.g. ``manual``
     tracking_number: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(24), default="pre_transit")
+    status: Mapped[str] = mapped_column(String(24), default=ShipmentStatus.PRE_TRANSIT)  #: a :class:`ShipmentStatus`
     raw_status: Mapped[str | None] = mapped_column(String(64))  #: the carrier's own code, kept as sent
     last_event_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     details: Mapped[dict] = mapped_column(JSONB, default=dict)
 
     events: Mapped[list["TrackingEvent"]] = relationship(order_by="TrackingEvent.occurred_at", lazy="selectin")
+
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def moves_forward(self, status: str, occurred_at: datetime) -> bool:
+        """Would an event with ``status`` at ``occurred_at`` move this shipment (never backwards)?"""
+        if self.is_terminal():
+            return False
+        new, old = TRACKING_RANK[ShipmentStatus(status)], TRACKING_RANK[ShipmentStatus(self.status)]
+        newer = self.last_event_at is None or occurred_at >= self.last_event_at
+        return new > old or (new == old and newer)
 
 
 class TrackingEvent(IdMixin, db.Model):
@@ -42,7 +80,7 @@ class TrackingEvent(IdMixin, db.Model):
                       UniqueConstraint("shipment_id", "dedupe_key"))
 
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(24))  #: a :class:`ShipmentStatus`
     raw_code: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="")
     location: Mapped[str | None] = mapped_column(String(200))

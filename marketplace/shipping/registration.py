@@ -1,4 +1,4 @@
-"""What ``shipping`` declares to the registry."""
+"""What ``shipping`` declares to the registry: its tables and its carrier adapters."""
 
 from ..registry import Registration
 from . import models

@@ -1,8 +1,11 @@
-"""Shipping schemas."""
+"""Shipping schemas: input (book a shipment, report an event) and output (shipment with its tracking)."""
 
 from marshmallow import Schema, fields, validate
 
-from .models import TRACKING_RANK
+from ..http.pagination import PageQuerySchema
+from .models import ShipmentStatus
+
+STATUSES = [s.value for s in ShipmentStatus]
 
 
 class ShipmentCreateSchema(Schema):
@@ -12,25 +15,35 @@ class ShipmentCreateSchema(Schema):
 
 
 class TrackingEventCreateSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(sorted(TRACKING_RANK)))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     location = fields.String(validate=validate.Length(max=200))
     occurred_at = fields.AwareDateTime()
 
 
+class ShipmentQuerySchema(PageQuerySchema):
+    """Paging and filters of a shipment list."""
+
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
 class TrackingEventSchema(Schema):
-    status = fields.String()
-    raw_code = fields.String()
+    status = fields.String(metadata={"enum": STATUSES})
+    raw_code = fields.String(allow_none=True)
     description = fields.String()
-    location = fields.String()
+    location = fields.String(allow_none=True)
     occurred_at = fields.DateTime()
 
 
 class ShipmentSchema(Schema):
     id = fields.Integer()
     deal_id = fields.Integer()
+    buyer_id = fields.Integer()
+    vendor_id = fields.Integer()
     carrier = fields.String()
     tracking_number = fields.String()
-    status = fields.String()
-    delivered_at = fields.DateTime()
+    status = fields.String(metadata={"enum": STATUSES})
+    raw_status = fields.String(allow_none=True)
+    last_event_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
     events = fields.List(fields.Nested(TrackingEventSchema))

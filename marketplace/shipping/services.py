@@ -1,92 +1,135 @@
-"""Shipping verbs: create a shipment, record tracking events (never moving backwards)."""
+"""Shipping verbs: book a shipment for a deal, read it as a party, record tracking events (never moving
+backwards). ``shipping`` never reaches into the deal: it takes the deal as a plain object and reports
+a delivery upward as the fact :data:`SHIPMENT_DELIVERED`."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from .. import registry
 from ..database import utcnow
 from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..extensions import db
-from ..statemachine import SYSTEM, Actor
-from .carriers import CARRIERS
-from .models import TERMINAL, TRACKING_RANK, Shipment, TrackingEvent
+from ..http.pagination import paginate
+from ..statemachine import Actor
+from .models import Shipment, ShipmentStatus, TrackingEvent
+
+#: fact published when a tracking event makes a shipment ``delivered``; listeners get ``fn(shipment)``
+#: in the same transaction (deals confirms the delivery of a shipped deal)
+SHIPMENT_DELIVERED = "shipping.delivered"
+
+
+def _carrier(code: str):
+    carriers = registry.current().carriers
+    carrier = carriers.get(code)
+    if carrier is None:
+        raise InvalidInputError.at(("carrier",), f"one of {', '.join(sorted(carriers))}")
+    return carrier
 
 
 def create_shipment(deal, data: dict) -> Shipment:
+    """Book a shipment for ``deal`` (a plain object: ``.id``, ``.buyer_id``, ``.vendor_id``) with its carrier.
+
+    :raises InvalidInputError: an unknown carrier.
+    :raises ConflictError: the tracking number is already in use with this carrier.
+    """
     carrier_code = data.get("carrier", "manual")
-    carrier = CARRIERS.get(carrier_code)
-    if carrier is None:
-        raise InvalidInputError("unknown carrier", fields={"carrier": [f"one of {', '.join(CARRIERS)}"]})
+    carrier = _carrier(carrier_code)
     booked = carrier.create_shipment(deal, data)
     if db.session.execute(select(Shipment.id).where(Shipment.carrier == carrier_code,
                                                    Shipment.tracking_number == booked["tracking_number"])).first():
         raise ConflictError("this tracking number is already in use", fields={"tracking_number": ["taken"]})
-    shipment = Shipment(deal_id=deal.id, carrier=carrier_code, tracking_number=booked["tracking_number"],
-                        details=booked["details"], status="pre_transit", last_event_at=utcnow())
+    now = utcnow()
+    shipment = Shipment(deal_id=deal.id, buyer_id=deal.buyer_id, vendor_id=deal.vendor_id, carrier=carrier_code,
+                        tracking_number=booked["tracking_number"], details=booked["details"],
+                        status=ShipmentStatus.PRE_TRANSIT, last_event_at=now)
     db.session.add(shipment)
     db.session.flush()
-    record_tracking(shipment, "pre_transit", None, "Shipment created", utcnow(), dedupe_key="created")
+    record_tracking(shipment, ShipmentStatus.PRE_TRANSIT, None, "Shipment created", now, dedupe_key="created")
     return shipment
 
 
-def get_shipment(actor: Actor, shipment_id: int) -> Shipment:
-    from ..deals.services import get_deal
-
-    shipment = db.session.get(Shipment, shipment_id)
-    if shipment is None:
-        raise NotFoundError("no such shipment")
-    get_deal(actor, shipment.deal_id)  # 404 unless the actor is a party
-    return shipment
+def shipments_for_deal(deal_id: int):
+    """A SELECT of a deal's shipments (the caller has checked who may see the deal)."""
+    return select(Shipment).where(Shipment.deal_id == deal_id)
 
 
-def record_tracking(shipment: Shipment, status: str, raw_code: str | None, description: str, occurred_at,
+def list_shipments(actor: Actor, params: dict, deal_id: int | None = None) -> dict:
+    """One page of the shipments ``actor`` may see (optionally of one deal), oldest first."""
+    stmt = Shipment.visible_to(actor)
+    if deal_id is not None:
+        stmt = stmt.where(Shipment.deal_id == deal_id)
+    if params.get("status"):
+        stmt = stmt.where(Shipment.status == params["status"])
+    return paginate(stmt, params, Shipment.id)
+
+
+def get_shipment(actor: Actor, shipment_id: int, *, lock: bool = False) -> Shipment:
+    """A shipment as ``actor`` may see it: the deal's buyer, its vendor, or a platform admin.
+
+    :raises NotFoundError: unknown, or another organisation's.
+    """
+    return Shipment.get_visible(actor, shipment_id, lock=lock)
+
+
+def record_tracking(shipment: Shipment, status: str, raw_code: str | None, description: str, occurred_at: datetime,
                     location: str | None = None, dedupe_key: str | None = None) -> bool:
     """Store a tracking event; move the shipment's status only forward. Duplicate events are ignored.
 
-    Returns True when the shipment became ``delivered`` because of this event.
+    Returns True when the shipment became ``delivered`` because of this event; then the fact
+    :data:`SHIPMENT_DELIVERED` has been published (in this transaction).
+
+    :raises InvalidInputError: an unknown status.
     """
-    if status not in TRACKING_RANK:
-        raise InvalidInputError("unknown tracking status", fields={"status": [f"one of {', '.join(TRACKING_RANK)}"]})
-    key = dedupe_key or f"{status}:{raw_code or ''}:{occurred_at.isoformat()}"
+    try:
+        status = ShipmentStatus(status)
+    except ValueError:
+        raise InvalidInputError.at(("status",), f"one of {', '.join(s.value for s in ShipmentStatus)}") from None
+    key = dedupe_key or f"{status.value}:{raw_code or ''}:{occurred_at.isoformat()}"
     inserted = db.session.execute(
         insert(TrackingEvent).values(shipment_id=shipment.id, status=status, raw_code=raw_code, description=description,
                                      location=location, occurred_at=occurred_at, dedupe_key=key, received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["shipment_id", "dedupe_key"]).returning(TrackingEvent.id)
     ).scalar_one_or_none()
     if inserted is None:
-        return False
-    shipment = db.session.execute(select(Shipment).where(Shipment.id == shipment.id).with_for_update()).scalar_one()
-    newer = shipment.last_event_at is None or occurred_at >= shipment.last_event_at
-    forward = TRACKING_RANK[status] > TRACKING_RANK[shipment.status] or (
-        TRACKING_RANK[status] == TRACKING_RANK[shipment.status] and newer)
-    if shipment.status in TERMINAL or not forward:
+        return False  # the carrier sent this event before
+    shipment = db.session.execute(select(Shipment).where(Shipment.id == shipment.id).with_for_update()
+                                  .execution_options(populate_existing=True)).scalar_one()
+    db.session.expire(shipment, ["events"])  # the history gained a row behind the ORM's back
+    if not shipment.moves_forward(status, occurred_at):
         return False  # a late, older event: kept in the history, does not move the status
     shipment.status = status
     shipment.raw_status = raw_code
     shipment.last_event_at = max(filter(None, [shipment.last_event_at, occurred_at]))
-    if status == "delivered":
-        shipment.delivered_at = occurred_at
-        return True
-    return False
+    if status != ShipmentStatus.DELIVERED:
+        return False
+    shipment.delivered_at = occurred_at
+    db.session.flush()
+    registry.publish(SHIPMENT_DELIVERED, shipment)
+    return True
 
 
 def add_manual_event(actor: Actor, shipment_id: int, data: dict) -> Shipment:
-    """The vendor reports progress of a ``manual`` shipment; ``delivered`` starts the inspection window."""
-    from ..deals.services import confirm_delivery
-    from ..deals.models import Deal
+    """The vendor reports progress of a ``manual`` shipment; ``delivered`` is reported upward
+    (:data:`SHIPMENT_DELIVERED`: the deal's inspection window starts).
 
+    :raises NotFoundError: unknown, or not the actor's shipment as its vendor (admins may report too).
+    :raises ConflictError: the carrier reports its own tracking.
+    :raises InvalidInputError: an event in the future.
+    """
     shipment = get_shipment(actor, shipment_id)
-    deal = db.session.get(Deal, shipment.deal_id)
-    if actor.role != "admin" and actor.org_id != deal.vendor_id:
+    if actor.role != "admin" and actor.org_id != shipment.vendor_id:
         raise NotFoundError("no such shipment")
-    if shipment.carrier != "manual":
+    carrier = registry.current().carriers.get(shipment.carrier)
+    if carrier is None or not carrier.manual_tracking:
         raise ConflictError("this carrier reports its own tracking")
     occurred = data.get("occurred_at") or utcnow()
     if occurred > utcnow():
-        raise InvalidInputError("events cannot be in the future", fields={"occurred_at": ["in the future"]})
-    delivered = record_tracking(shipment, data["status"], data["status"], data.get("description", ""), occurred,
-                                data.get("location"))
-    if delivered and deal.status == "shipped":
-        confirm_delivery(SYSTEM, deal.id)
+        raise InvalidInputError("events cannot be in the future", fields=InvalidInputError.nest(("occurred_at",),
+                                                                                               "in the future"))
+    record_tracking(shipment, data["status"], data["status"], data.get("description", ""), occurred,
+                    data.get("location"))
     return shipment

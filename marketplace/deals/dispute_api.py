@@ -1,0 +1,46 @@
+"""Dispute endpoints that move the deal and its money: open a case, withdraw it, decide it.
+
+Reading a case and its conversation is ``disputes.api``; both document under the ``disputes`` tag.
+"""
+
+from ..accounts.auth import current_actor, login_required
+from ..disputes.schemas import DecisionCreateSchema, DisputeCreateSchema, DisputeSchema
+from ..extensions import db
+from ..http.blueprint import Blueprint
+from . import services
+
+blp = Blueprint("deal_disputes", __name__, url_prefix="/api/v1",
+                description="Disputes: opening, withdrawing and deciding (they move the deal and its escrow)")
+TAGS = ["disputes"]
+
+
+@blp.route("/deals/<int:deal_id>/disputes", methods=["POST"], tags=TAGS)
+@login_required("buyer")
+@blp.arguments(DisputeCreateSchema)
+@blp.response(201, DisputeSchema)
+def open_dispute(data, deal_id):
+    """The buyer opens a dispute on a shipped or delivered deal; release is frozen."""
+    dispute = services.open_dispute(current_actor(), deal_id, data)
+    db.session.commit()
+    return dispute
+
+
+@blp.route("/disputes/<int:dispute_id>/withdraw", methods=["POST"], tags=TAGS)
+@login_required("buyer")
+@blp.response(200, DisputeSchema)
+def withdraw(dispute_id):
+    """The buyer withdraws the dispute, which accepts the deal; release is queued."""
+    dispute = services.withdraw_dispute(current_actor(), dispute_id)
+    db.session.commit()
+    return dispute
+
+
+@blp.route("/admin/disputes/<int:dispute_id>/decision", methods=["POST"], tags=TAGS)
+@login_required("platform", roles=("admin",))
+@blp.arguments(DecisionCreateSchema)
+@blp.response(200, DisputeSchema)
+def decide(data, dispute_id):
+    """A platform admin decides: release, refund or split; settlement runs in the background."""
+    dispute = services.decide_dispute(current_actor(), dispute_id, data)
+    db.session.commit()
+    return dispute

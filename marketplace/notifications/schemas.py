@@ -1,0 +1,18 @@
+"""Notification schemas: the feed's paging (in) and its items (out)."""
+
+from marshmallow import Schema, fields
+
+from ..http.pagination import PageQuerySchema
+
+
+class FeedQuerySchema(PageQuerySchema):
+    """Paging of the feed (newest first)."""
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    data = fields.Dict()
+    text = fields.String(metadata={"description": "in the caller's language"})
+    read_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
