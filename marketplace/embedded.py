@@ -75,6 +75,38 @@ def ensure_redis(instance: str | Path) -> str:
     return f"unix://{paths['socket']}"
 
 
+def postgres_running(instance: str | Path) -> bool:
+    """Whether the embedded PostgreSQL of ``instance`` runs now (a stale ``postmaster.pid`` is not)."""
+    pid_file = Path(instance) / "pgdata" / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under pgserver's own system user
+        return True
+    return True
+
+
+def stop_postgres(instance: str | Path) -> None:
+    """Stop the embedded PostgreSQL of ``instance`` if it runs."""
+    instance = Path(instance)
+    if not (instance / "pgdata" / "postmaster.pid").exists():
+        return
+    from pgserver._commands import pg_ctl
+
+    # pg_ctl runs as the user pgserver starts PostgreSQL under when we are root (PostgreSQL refuses
+    # root); asking pgserver for it would start the server first
+    user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    try:
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=instance / "pgdata", user=user)
+    except Exception as exc:  # already stopped
+        log.warning("could not stop embedded PostgreSQL: %s", exc)
+
+
 def stop_services(instance: str | Path) -> None:
     """Stop the embedded Redis and PostgreSQL of ``instance`` if they run."""
     instance = Path(instance)
@@ -86,14 +118,7 @@ def stop_services(instance: str | Path) -> None:
             redis.Redis(unix_socket_path=str(paths["socket"])).shutdown(nosave=False)
         except redis.ConnectionError:
             pass  # shutdown closes the connection
-    if (instance / "pgdata" / "postmaster.pid").exists():
-        from pgserver._commands import pg_ctl
-
-        try:
-            # run as the user pgserver starts PostgreSQL under (it refuses root)
-            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=instance / "pgdata", user=_pgserver(instance).system_user)
-        except Exception as exc:  # already stopped
-            log.warning("could not stop embedded PostgreSQL: %s", exc)
+    stop_postgres(instance)
 
 
 def resolve_services(settings: dict) -> None:

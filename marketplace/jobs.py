@@ -1,20 +1,32 @@
-"""Queues, enqueue helpers, the outbox for external side effects, and the sweeper.
+"""Queues, enqueue helpers, the outbox for external side effects, the sweeper and the worker.
 
 Redis is a transport, never the source of truth: every job takes ids, reloads rows and re-checks
 state, and anything that must happen is also recorded in PostgreSQL (an outbox row, a deadline, a
-state) so that the sweeper can re-drive it after a lost or duplicated job.
+state) so that the sweeper can re-drive it after a lost or duplicated job. The sweeper's own
+schedule lives in PostgreSQL too (:class:`PeriodicTask`): every live worker claims due ticks from
+there, so a flushed Redis or a dead worker only delays the next tick.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Callable
 
 import redis
 from flask import current_app, has_app_context
-from rq import Queue, Retry
+from rq import Queue, Retry, SimpleWorker, Worker
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.scheduler import RQScheduler
 from sqlalchemy import String, Text, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,12 +34,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from . import registry
 from .database import IdMixin, call_after_commit, utcnow
 from .extensions import db
+from .statemachine import fire_due_deadlines
 
 log = logging.getLogger(__name__)
 
 #: Queue names in priority order; a worker listens to all of them.
 QUEUES = ("money", "default", "bulk")
-SWEEP_INTERVAL = timedelta(seconds=60)
 LEASE = timedelta(minutes=5)
 
 
@@ -90,7 +102,9 @@ def job(fn: Callable) -> Callable:
 # --- the outbox ---------------------------------------------------------------------------------
 
 
-class OutboxStatus:
+class OutboxStatus(StrEnum):
+    """Where an outbox row is in its life."""
+
     PENDING = "pending"  #: waiting to be sent (or re-sent after a failed attempt)
     LEASED = "leased"  #: a job holds it until ``lease_until``; past that the sweeper takes it back
     DONE = "done"  #: the external call succeeded and its result is recorded
@@ -102,7 +116,7 @@ class OutboxCommand(IdMixin, db.Model):
 
     __tablename__ = "outbox_commands"
 
-    kind: Mapped[str] = mapped_column(String(64))  #: handler name, e.g. ``email.send``
+    kind: Mapped[str] = mapped_column(String(64))  #: the handler's name in the registry
     key: Mapped[str] = mapped_column(String(200), unique=True)  #: idempotency key, also sent to the provider
     payload: Mapped[dict] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING, index=True)
@@ -196,9 +210,7 @@ def redrive_outbox() -> int:
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Fire due deadlines, re-drive the outbox and stalled settlements. Safe to run concurrently."""
-    from .statemachine import fire_due_deadlines
-
+    """Fire due deadlines, re-drive the outbox, then run every package's sweep step. Safe to run concurrently."""
     report = {"deadlines": fire_due_deadlines(now)}
     report["outbox"] = redrive_outbox()
     db.session.commit()
@@ -210,18 +222,220 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
 
 @job
 def sweep_job() -> dict[str, int]:
-    """RQ entry point of the sweeper; schedules the next tick on RQ's scheduler first."""
-    schedule_sweeper()
+    """RQ entry point of the sweeper, enqueued by whichever worker claimed the tick."""
     return sweep()
 
 
-def schedule_sweeper() -> None:
-    """Put the next sweeper tick on RQ's scheduler.
+# --- periodic tasks: the schedule lives in PostgreSQL -----------------------------------------------
 
-    The job id names the minute it is due, so several workers (or a restart) schedule one tick per
-    minute, and a tick never re-uses the id of the tick that is running.
+
+class PeriodicTask(db.Model):
+    """When a periodic task is next due. Every live worker tries to claim due ticks; one wins each."""
+
+    __tablename__ = "periodic_tasks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  #: e.g. ``sweep``
+    due_at: Mapped[datetime]  #: the next tick may be claimed from then on
+    claimed_at: Mapped[datetime | None]  #: when the last tick was claimed
+    claimed_by: Mapped[str | None] = mapped_column(String(200))  #: the RQ worker name that claimed it
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A task every worker keeps alive: ``func`` is enqueued every ``interval_setting`` seconds."""
+
+    name: str
+    func: Callable
+    interval_setting: str
+    queue: str = "default"
+
+
+#: the machinery's periodic tasks (domain work joins through ``Registration.sweep_steps``)
+PERIODIC_TASKS = (Periodic("sweep", sweep_job, "SWEEP_INTERVAL_SECONDS"),)
+
+
+def claim_statement(name: str, interval: timedelta, claimed_by: str | None = None):
+    """The one statement claiming the due tick of ``name``: it returns ``claimed_at`` when it won.
+
+    Of several workers running it at once exactly one wins a tick (the row lock orders them and the
+    losers see the new ``due_at``); for a new name it creates the row and wins. Times come from the
+    database clock, so workers whose own clocks disagree still tick once per interval.
     """
-    due = utcnow() + SWEEP_INTERVAL
-    minute = int(due.timestamp()) // 60
-    get_queue("default").enqueue_at(due, sweep_job, job_id=f"sweeper-{minute}",
-                                    result_ttl=600, failure_ttl=3600)
+    clock = func.clock_timestamp()
+    stmt = insert(PeriodicTask).values(name=name, due_at=clock + interval, claimed_at=clock, claimed_by=claimed_by)
+    return stmt.on_conflict_do_update(
+        index_elements=[PeriodicTask.name],
+        set_={"due_at": clock + interval, "claimed_at": clock, "claimed_by": claimed_by},
+        where=PeriodicTask.due_at <= clock,
+    ).returning(PeriodicTask.claimed_at)
+
+
+def claim_periodic_task(name: str, interval: timedelta, claimed_by: str | None = None) -> datetime | None:
+    """Claim the due tick of ``name`` and push its due time ``interval`` ahead; None when not due.
+
+    Flushes; the caller commits.
+    """
+    return db.session.execute(claim_statement(name, interval, claimed_by)).scalar_one_or_none()
+
+
+def run_periodic_tasks(claimed_by: str | None = None) -> list[str]:
+    """Enqueue every periodic task whose tick this call claimed; returns their names.
+
+    The job id names the claimed tick, so a job lost with Redis is simply replaced by the next tick.
+    """
+    started = []
+    for task in PERIODIC_TASKS:
+        interval = timedelta(seconds=current_app.config[task.interval_setting])
+        claimed = claim_periodic_task(task.name, interval, claimed_by)
+        db.session.commit()  # the claim is ours before the job exists
+        if claimed is not None:
+            enqueue(task.func, queue=task.queue, job_id=f"{task.name}-{int(claimed.timestamp() * 1000)}", retries=0)
+            started.append(task.name)
+    return started
+
+
+# --- the worker ---------------------------------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send SIGTERM to this process when its parent dies (even by ``kill -9``)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except OSError:  # no libc to ask: the parent check in the heartbeat still applies
+        pass
+
+
+class ParentBoundScheduler(RQScheduler):
+    """RQ's scheduler process, bound to the worker that forked it.
+
+    RQ's scheduler child heartbeats its lock forever, even when its worker was killed with ``-9``,
+    and then no later worker can run a scheduler. This one stops (releasing its locks) as soon as
+    its parent is gone: by ``PR_SET_PDEATHSIG`` where Linux offers it, and by comparing
+    ``os.getppid()`` on every heartbeat everywhere.
+    """
+
+    def start(self):
+        self._parent_pid = os.getpid()  # read in the child: the pid of the worker that forked it
+        return super().start()
+
+    def work(self):
+        self._install_signal_handlers()  # SIGTERM (also the parent-death signal) stops it cleanly
+        _die_with_parent()
+        if os.getppid() != self._parent_pid:  # the worker died before the line above took effect
+            self.stop()  # the locks were taken in the parent: give them back
+            return
+        super().work()
+
+    def heartbeat(self):
+        if os.getppid() != getattr(self, "_parent_pid", os.getppid()):
+            self.log.warning("Scheduler %s: its worker is gone; stopping", self.name)
+            self.request_stop()
+            return  # never refresh the locks of an orphan
+        super().heartbeat()
+
+
+class PeriodicWorkerMixin:
+    """What a marketplace worker adds to RQ's: a short dequeue timeout, and on every wake-up the
+    claim of due periodic ticks (the sweeper) from PostgreSQL, plus a restart of the scheduler
+    process when it died and its lock is free.
+
+    RQ calls ``should_run_maintenance_tasks`` on every pass of its dequeue loop (after each job and
+    each dequeue timeout); the periodic work rides on that hook and leaves RQ's own registry clean-up
+    on its ten-minute cadence.
+    """
+
+    #: longest wait for a job before the worker looks at the periodic tasks again (seconds)
+    poll_seconds: float = 5.0
+    #: forked work horses must not inherit the pooled connections the periodic claim used
+    dispose_engine_after_claim: bool = False
+    _periodic_checked_at: float = 0.0
+    _scheduler_restartable: bool = False  #: a burst run's scheduler is done once it ran
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return max(1, int(self.poll_seconds))
+
+    def _periodic_due(self) -> bool:
+        return time.monotonic() - self._periodic_checked_at >= self.poll_seconds
+
+    @property
+    def should_run_maintenance_tasks(self) -> bool:
+        return self._periodic_due() or super().should_run_maintenance_tasks
+
+    def run_maintenance_tasks(self) -> None:
+        if self._periodic_due():
+            self._periodic_checked_at = time.monotonic()
+            self.run_periodic_tasks()
+            self.restart_scheduler()
+        if super().should_run_maintenance_tasks:
+            super().run_maintenance_tasks()
+
+    def run_periodic_tasks(self) -> None:
+        """Claim and enqueue due periodic ticks; a failure (database away) is logged, never fatal."""
+        try:
+            started = run_periodic_tasks(self.name)
+            if started:
+                self.log.info("Worker %s: claimed periodic %s", self.name, ", ".join(started))
+        except Exception:
+            self.log.exception("Worker %s: periodic tasks failed; trying again in %ss", self.name, self.poll_seconds)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+            if self.dispose_engine_after_claim:
+                db.engine.dispose()
+
+    def restart_scheduler(self) -> None:
+        """Start the scheduler again if its process died; it only starts once its lock is free."""
+        scheduler = self.scheduler
+        if not self._scheduler_restartable or scheduler is None or (
+                scheduler._process is not None and scheduler._process.is_alive()):
+            return
+        try:
+            scheduler.acquire_locks(auto_start=True)
+        except redis.RedisError:
+            self.log.warning("Worker %s: could not reach Redis to restart the scheduler", self.name)
+
+    def _start_scheduler(self, burst: bool = False, logging_level: str | None = "INFO",
+                         date_format: str = DEFAULT_LOGGING_DATE_FORMAT, log_format: str = DEFAULT_LOGGING_FORMAT):
+        # RQ's own steps, with the parent-bound scheduler class (RQ names RQScheduler directly)
+        self.scheduler = ParentBoundScheduler(
+            self.queues, connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format, log_format=log_format, serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()
+        if self.scheduler.acquired_locks:
+            if burst:
+                try:
+                    self.scheduler.register_birth()
+                    self.scheduler.enqueue_scheduled_jobs()
+                finally:
+                    self.scheduler.release_locks()
+                    self.scheduler.register_death()
+            else:
+                self.scheduler.start()
+        self._scheduler_restartable = not burst
+
+
+class MarketplaceWorker(PeriodicWorkerMixin, SimpleWorker):
+    """Runs jobs in the worker process (keeps its database connections between jobs)."""
+
+
+class ForkingMarketplaceWorker(PeriodicWorkerMixin, Worker):
+    """Forks a work horse per job (``marketplace worker --fork``)."""
+
+    dispose_engine_after_claim = True
+
+
+def make_worker(*, fork: bool = False, poll_seconds: float | None = None):
+    """A worker on every queue of this app, polling the periodic tasks at least every few seconds."""
+    interval = current_app.config["SWEEP_INTERVAL_SECONDS"]
+    worker_class = ForkingMarketplaceWorker if fork else MarketplaceWorker
+    worker = worker_class(all_queues(), connection=redis_connection())
+    worker.poll_seconds = poll_seconds or max(1.0, min(5.0, interval / 2))
+    return worker

@@ -43,27 +43,44 @@ SPEC: dict[str, tuple[type, Any]] = {
     "STRIPE_SECRET_KEY": (str, None),
     "STRIPE_WEBHOOK_SECRET": (str, None),
     "STRIPE_API_BASE": (str, None),
+    "STRIPE_TIMEOUT_SECONDS": (float, 30.0),  # per HTTP call to Stripe
+    "STRIPE_CONNECT_COUNTRY": (str, None),  # country of new Connect accounts; empty: Stripe's default
+    "VENDOR_DOCUMENT_MAX_BYTES": (int, 10 * 1024 * 1024),  # one verification document
+    "PRODUCT_IMPORT_MAX_BYTES": (int, 50 * 1024 * 1024),  # one catalogue import file
+    "PRODUCT_IMPORT_CHUNK_ROWS": (int, 500),  # rows per import job run
     "QUEUE_PREFIX": (str, ""),  # lets several apps (or test runs) share one Redis
     "RQ_ASYNC": (bool, True),
+    "SWEEP_INTERVAL_SECONDS": (int, 60),  # how often some live worker runs the sweeper
+    "REDRIVE_AFTER_SECONDS": (int, 120),  # a settlement untouched this long is re-driven by the sweeper
+    # crash tests only: "<outbox kind>:<seconds>" holds a worker after Stripe answered, before the commit
+    "MARKETPLACE_TEST_PAUSE_AFTER_STRIPE": (str, None),
 }
+
+#: settings that must be above zero (sizes, intervals, timeouts)
+POSITIVE = ("STRIPE_TIMEOUT_SECONDS", "VENDOR_DOCUMENT_MAX_BYTES", "PRODUCT_IMPORT_MAX_BYTES",
+            "PRODUCT_IMPORT_CHUNK_ROWS", "SWEEP_INTERVAL_SECONDS", "REDRIVE_AFTER_SECONDS")
 
 
 def _coerce(name: str, kind: type, raw: Any) -> Any:
-    if raw is None or isinstance(raw, kind):
+    if raw is None:
         return raw
     if kind is bool:
+        if isinstance(raw, bool):
+            return raw
         text = str(raw).strip().lower()
         if text in {"1", "true", "yes", "on"}:
             return True
         if text in {"0", "false", "no", "off", ""}:
             return False
         raise SettingsError(f"{name} must be a boolean, got {raw!r}")
-    if kind is int:
+    if kind in (int, float):
+        if isinstance(raw, bool) or (kind is int and isinstance(raw, float)):
+            raise SettingsError(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}")
         try:
-            return int(str(raw).strip())
+            return kind(raw if isinstance(raw, (int, float)) else str(raw).strip())
         except ValueError:
-            raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
-    return kind(raw)
+            raise SettingsError(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
+    return raw if isinstance(raw, kind) else kind(raw)
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -100,6 +117,18 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     for name in ("INSPECTION_DAYS", "SHIP_BY_DAYS", "QUOTE_VALIDITY_DAYS", "MATCH_TOP_K"):
         if settings[name] < 0:
             raise SettingsError(f"{name} must not be negative")
+    for name in POSITIVE:
+        if settings[name] is None or settings[name] <= 0:
+            raise SettingsError(f"{name} must be greater than 0")
+    pause = settings["MARKETPLACE_TEST_PAUSE_AFTER_STRIPE"]
+    if pause:
+        kind, sep, seconds = pause.partition(":")
+        try:
+            valid = bool(kind) and (not sep or float(seconds) >= 0)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise SettingsError("MARKETPLACE_TEST_PAUSE_AFTER_STRIPE must look like 'stripe.transfer:60'")
     if require_services:
         missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not settings[name]]
         if missing:

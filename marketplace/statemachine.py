@@ -48,6 +48,8 @@ SYSTEM = Actor("system")
 
 @dataclass(frozen=True)
 class Transition:
+    """One row of a table: ``name`` moves a subject from any of ``sources`` to ``target``, by ``roles``."""
+
     name: str
     sources: tuple[str, ...]
     target: str
@@ -66,6 +68,8 @@ class Timer:
 
 @dataclass
 class StateMachine:
+    """A lifecycle: its states, its transition table and its timers, applied by :meth:`apply`."""
+
     subject: str  #: the subject type written on events and deadlines, e.g. ``deal``
     model: Any
     states: tuple[str, ...]
@@ -211,6 +215,7 @@ class Event(IdMixin, db.Model):
 
 def record_event(subject: str, subject_id: int, name: str, old: str | None, new: str | None,
                  actor: Actor, payload: dict | None = None) -> Event:
+    """Append one event to a subject's timeline (flushed with the transaction)."""
     event = Event(subject_type=subject, subject_id=subject_id, name=name, from_state=old, to_state=new,
                   actor_role=actor.role, actor_user_id=actor.user_id, actor_org_id=actor.org_id,
                   payload=payload or {})
@@ -219,6 +224,7 @@ def record_event(subject: str, subject_id: int, name: str, old: str | None, new:
 
 
 def events_for(subject: str, subject_id: int) -> list[Event]:
+    """A subject's timeline, oldest first."""
     return list(db.session.execute(
         select(Event).where(Event.subject_type == subject, Event.subject_id == subject_id).order_by(Event.id)
     ).scalars())

@@ -7,8 +7,12 @@ gets its own database (and Redis), so several sessions can run side by side.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -23,17 +27,38 @@ from marketplace.settings import PROJECT_ROOT
 
 from .factories import ApiClient
 
+TEST_SERVICES = PROJECT_ROOT / "instance" / "test-services"
 
-def _server_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return embedded.sqlalchemy_url(url)
-    return embedded.ensure_postgres(PROJECT_ROOT / "instance" / "test-services", "postgres")
+
+def _other_sessions(server_url: str) -> int:
+    """Client connections to the server besides ours (other test sessions sharing it)."""
+    admin = sa.create_engine(sa.engine.make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                                        "AND pid <> pg_backend_pid()")).scalar_one()
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def database_url():
-    url = embedded.create_database(_server_url(), f"mkt_test_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+def server_url():
+    """The PostgreSQL server of this run: ``TEST_DATABASE_URL``'s, else the embedded one, which is
+    stopped at the end if this session started it and no other session uses it by then."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield embedded.sqlalchemy_url(url)
+        return
+    started_here = not embedded.postgres_running(TEST_SERVICES)
+    url = embedded.ensure_postgres(TEST_SERVICES, "postgres")
+    yield url
+    if started_here and not _other_sessions(url):
+        embedded.stop_postgres(TEST_SERVICES)
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url):
+    url = embedded.create_database(server_url, f"mkt_test_{os.getpid()}_{uuid.uuid4().hex[:6]}")
     yield url
     embedded.drop_database(url)
 
@@ -60,7 +85,7 @@ def app(database_url, redis_url):
     app = create_app({
         "TESTING": True, "LOGIN_RATE_LIMIT": "10000 per minute", "REGISTER_RATE_LIMIT": "10000 per minute",
         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test",
-        "QUEUE_PREFIX": f"t{os.getpid()}-", "INSTANCE_PATH": str(PROJECT_ROOT / "instance" / "test-services"),
+        "QUEUE_PREFIX": f"t{os.getpid()}-", "INSTANCE_PATH": str(TEST_SERVICES),
     })
     with app.app_context():
         upgrade(revision="heads")
@@ -121,6 +146,38 @@ def run_jobs(app):
         return finished() - before
 
     return run
+
+
+@pytest.fixture
+def worker_process(app, tmp_path):
+    """Start real ``marketplace worker`` processes on this run's PostgreSQL, Redis and queue prefix;
+    every one is stopped (and its process group killed) at the end of the test."""
+    started: list[subprocess.Popen] = []
+
+    def start(**settings) -> subprocess.Popen:
+        env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], REDIS_URL=app.config["REDIS_URL"],
+                   QUEUE_PREFIX=app.config["QUEUE_PREFIX"], INSTANCE_PATH=app.config["INSTANCE_PATH"],
+                   SECRET_KEY="test", PYTHONUNBUFFERED="1", **{k: str(v) for k, v in settings.items()})
+        log = open(tmp_path / f"worker-{len(started)}.log", "wb")
+        proc = subprocess.Popen([sys.executable, "-m", "marketplace.cli", "worker"], env=env, cwd=PROJECT_ROOT,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        proc.log_path = tmp_path / f"worker-{len(started)}.log"
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in started:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # a scheduler child left behind by a killed worker
 
 
 @pytest.fixture

@@ -11,8 +11,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from marketplace.database import utcnow
-from marketplace.jobs import (OutboxCommand, OutboxStatus, add_outbox_command, enqueue_after_commit, get_queue,
-                              redrive_outbox, sweep)
+from marketplace.jobs import (
+    OutboxCommand,
+    OutboxStatus,
+    add_outbox_command,
+    enqueue_after_commit,
+    get_queue,
+    redrive_outbox,
+    sweep,
+)
 
 
 def _queued(name: str = "default") -> list:
@@ -265,4 +272,4 @@ def test_a_release_job_for_a_deal_not_yet_accepted_moves_nothing(api, world, db,
     assert stray.get_status(refresh=True) == "finished" and stray.return_value() is False  # ran, as a no-op
     assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "funded"
     assert ledger.total_held() == held
-    assert "release" not in [e["name"] for e in api.get(f"/deals/{deal['id']}/events", world.buyer)]
+    assert "release" not in [e["name"] for e in api.get(f"/deals/{deal['id']}/events", world.buyer)["items"]]
