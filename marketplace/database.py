@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Any
 
@@ -9,6 +10,8 @@ from sqlalchemy import BigInteger, DateTime, MetaData, event, func, or_, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
 from .errors import NotFoundError
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -115,9 +118,7 @@ def _run_after_commit(session: Session) -> None:
         try:
             fn(*args, **kwargs)
         except Exception:  # Redis is a transport: a lost enqueue is re-driven by the sweeper
-            import logging
-
-            logging.getLogger(__name__).exception("after-commit hook %r failed; the sweeper will re-drive", fn)
+            log.exception("after-commit hook %r failed; the sweeper will re-drive", fn)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -134,8 +134,6 @@ def handle_http_exception(exc: HTTPException):
 def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
-    from flask import current_app
-
     current_app.logger.exception("unhandled error")
     return envelope(500, "server_error", "Something went wrong on our side.")
 

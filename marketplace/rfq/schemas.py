@@ -1,22 +1,42 @@
-"""RFQ and quote schemas."""
+"""RFQ, invitation, quote, comparison and award schemas: input (``*InSchema``, ``*CreateSchema``) and output apart.
+
+Money goes in as decimal strings (shape-checked by :class:`MoneyField`, converted in the services in the
+RFQ's currency) and out as decimal strings in the currency of the resource.
+"""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..http.pagination import PageQuerySchema
-from ..money import CURRENCY_EXPONENTS, format_amount
+from ..deals.schemas import DealSchema
+from ..http.arguments import MAX_ID
+from ..http.fields import MoneyField
+from ..http.pagination import PageQuerySchema, page_schema
+from ..money import CURRENCY_EXPONENTS
 from ..vendors.schemas import REGION
-from .models import INCOTERMS
+from .models import (
+    INCOTERMS,
+    InvitationSource,
+    LineChange,
+    MilestoneDue,
+    QuoteStatus,
+    RfqStatus,
+    RfqVisibility,
+)
 
-MILESTONE_DUES = ("on_award", "before_shipment")
+
+def _values(enum) -> list[str]:
+    return [member.value for member in enum]
+
+
+# --- input ----------------------------------------------------------------------------------------
 
 
 class RfqLineInSchema(Schema):
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     hs_code = fields.String(validate=validate.Regexp(r"^\d{2,10}$"))
-    category_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**63 - 1))
+    category_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
     unit = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    target_unit_price = fields.String(validate=validate.Length(max=30))
+    target_unit_price = MoneyField()
 
 
 class RfqCreateSchema(Schema):
@@ -29,56 +49,28 @@ class RfqCreateSchema(Schema):
     named_place = fields.String(validate=validate.Length(max=200))
     needed_by = fields.Date()
     quote_deadline = fields.AwareDateTime()
-    visibility = fields.String(load_default="invite_only", validate=validate.OneOf(["invite_only", "open"]))
+    visibility = fields.String(load_default=RfqVisibility.INVITE_ONLY.value,
+                               validate=validate.OneOf(_values(RfqVisibility)))
     lines = fields.List(fields.Nested(RfqLineInSchema), required=True, validate=validate.Length(min=1, max=200))
 
 
-class RfqSchema(Schema):
-    id = fields.Integer()
-    buyer_id = fields.Integer()
-    title = fields.String()
-    description = fields.String()
-    currency = fields.String()
-    delivery_region = fields.String()
-    incoterm = fields.String()
-    named_place = fields.String()
-    needed_by = fields.Date()
-    quote_deadline = fields.DateTime()
-    visibility = fields.String()
-    status = fields.String()
-    published_at = fields.DateTime()
-    lines = fields.Method("_lines")
-
-    def _lines(self, rfq):
-        return [{"id": l.id, "line_no": l.line_no, "description": l.description, "hs_code": l.hs_code,
-                 "category_id": l.category_id,
-                 "quantity": l.quantity, "unit": l.unit,
-                 "target_unit_price": None if l.target_unit_price is None else format_amount(l.target_unit_price, rfq.currency)}
-                for l in rfq.lines]
-
-
-class InvitationSchema(Schema):
-    vendor_id = fields.Integer()
-    vendor_name = fields.String()
-    source = fields.String()
-    rank = fields.Integer()
-    score = fields.Float()
-    rationale = fields.Dict()
+class RfqQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(_values(RfqStatus)))
 
 
 class InviteSchema(Schema):
-    vendor_id = fields.Integer(required=True, strict=True)
+    vendor_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
-class MilestoneTermSchema(Schema):
+class MilestoneTermInSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     percent = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
-    due = fields.String(required=True, validate=validate.OneOf(MILESTONE_DUES))
+    due = fields.String(required=True, validate=validate.OneOf(_values(MilestoneDue)))
 
 
 class QuoteLineInSchema(Schema):
-    rfq_line_id = fields.Integer(required=True, strict=True)
-    unit_price = fields.String(required=True, validate=validate.Length(max=30))
+    rfq_line_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    unit_price = MoneyField(required=True)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
     lead_time_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=3650))
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -86,10 +78,11 @@ class QuoteLineInSchema(Schema):
 
 class QuoteCreateSchema(Schema):
     incoterm = fields.String(validate=validate.OneOf(INCOTERMS))
-    freight = fields.String(load_default="0", validate=validate.Length(max=30))
+    freight = MoneyField(metadata={"description": "freight for the whole quote in the RFQ's currency, a decimal "
+                                               "string; \"0\" when omitted"})
     lead_time_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=3650))
     valid_until = fields.AwareDateTime()
-    payment_terms = fields.List(fields.Nested(MilestoneTermSchema), validate=validate.Length(min=1, max=6))
+    payment_terms = fields.List(fields.Nested(MilestoneTermInSchema), validate=validate.Length(min=1, max=6))
     notes = fields.String(load_default="", validate=validate.Length(max=5000))
     lines = fields.List(fields.Nested(QuoteLineInSchema), required=True, validate=validate.Length(min=1, max=200))
 
@@ -103,46 +96,8 @@ class QuoteCreateSchema(Schema):
             raise ValidationError("each RFQ line may be quoted once", "lines")
 
 
-class QuoteLineSchema(Schema):
-    id = fields.Integer()
-    rfq_line_id = fields.Integer()
-    unit_price = fields.String()
-    quantity = fields.Integer()
-    lead_time_days = fields.Integer()
-    notes = fields.String()
-
-
-class QuoteSchema(Schema):
-    id = fields.Integer()
-    rfq_id = fields.Integer()
-    vendor_id = fields.Integer()
-    vendor_name = fields.String(attribute="vendor.organization.name")
-    status = fields.String()
-    revision = fields.Integer()
-    currency = fields.String()
-    incoterm = fields.String()
-    freight = fields.Method("_freight")
-    subtotal = fields.Method("_subtotal")
-    total = fields.Method("_total")
-    lead_time_days = fields.Integer()
-    valid_until = fields.DateTime()
-    payment_terms = fields.List(fields.Dict())
-    notes = fields.String()
-    revision_requested = fields.String()
-    lines = fields.Method("_lines")
-
-    def _freight(self, q):
-        return format_amount(q.freight, q.currency)
-
-    def _subtotal(self, q):
-        return format_amount(q.subtotal(), q.currency)
-
-    def _total(self, q):
-        return format_amount(q.subtotal() + q.freight, q.currency)
-
-    def _lines(self, q):
-        return [{"id": l.id, "rfq_line_id": l.rfq_line_id, "unit_price": format_amount(l.unit_price, q.currency),
-                 "quantity": l.quantity, "lead_time_days": l.lead_time_days, "notes": l.notes} for l in q.lines]
+class QuoteQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(_values(QuoteStatus)))
 
 
 class RevisionRequestSchema(Schema):
@@ -154,12 +109,13 @@ class QuoteRejectSchema(Schema):
 
 
 class AwardLineSchema(Schema):
-    rfq_line_id = fields.Integer(required=True, strict=True)
-    quote_id = fields.Integer(required=True, strict=True)
+    rfq_line_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    quote_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class AwardSchema(Schema):
-    quote_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(min=1, max=50))
+    quote_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID)),
+                            validate=validate.Length(min=1, max=50))
     lines = fields.List(fields.Nested(AwardLineSchema), validate=validate.Length(min=1, max=200))
 
     @validates_schema
@@ -168,5 +124,201 @@ class AwardSchema(Schema):
             raise ValidationError("give either quote_ids (whole quotes) or lines (per line)", "_schema")
 
 
-class RfqQuerySchema(PageQuerySchema):
-    status = fields.String(validate=validate.OneOf(["draft", "open", "closed", "awarded", "cancelled", "expired"]))
+# --- output ---------------------------------------------------------------------------------------
+
+
+class RfqLineSchema(Schema):
+    id = fields.Integer()
+    line_no = fields.Integer()
+    description = fields.String()
+    hs_code = fields.String(allow_none=True)
+    category_id = fields.Integer(allow_none=True)
+    quantity = fields.Integer()
+    unit = fields.String()
+    target_unit_price = MoneyField(currency=lambda line: line.rfq.currency, allow_none=True)
+
+
+class RfqSchema(Schema):
+    id = fields.Integer()
+    buyer_id = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    currency = fields.String()
+    delivery_region = fields.String(allow_none=True)
+    incoterm = fields.String()
+    named_place = fields.String(allow_none=True)
+    needed_by = fields.Date(allow_none=True)
+    quote_deadline = fields.DateTime(allow_none=True)
+    visibility = fields.String(metadata={"enum": _values(RfqVisibility)})
+    status = fields.String(metadata={"enum": _values(RfqStatus)})
+    published_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(RfqLineSchema))
+
+
+class InvitationSchema(Schema):
+    id = fields.Integer()
+    rfq_id = fields.Integer()
+    vendor_id = fields.Integer()
+    vendor_name = fields.String(attribute="vendor.organization.name")
+    source = fields.String(metadata={"enum": _values(InvitationSource)})
+    rank = fields.Integer(allow_none=True)
+    score = fields.Float(allow_none=True)
+    rationale = fields.Dict()
+    created_at = fields.DateTime()
+
+
+class MilestoneTermSchema(Schema):
+    name = fields.String()
+    percent = fields.Integer()
+    due = fields.String(metadata={"enum": _values(MilestoneDue)})
+
+
+class QuoteLineSchema(Schema):
+    id = fields.Integer()
+    rfq_line_id = fields.Integer()
+    unit_price = MoneyField(currency=lambda line: line.quote.currency)
+    quantity = fields.Integer()
+    lead_time_days = fields.Integer(allow_none=True)
+    notes = fields.String()
+
+
+class QuoteSchema(Schema):
+    id = fields.Integer()
+    rfq_id = fields.Integer()
+    vendor_id = fields.Integer()
+    vendor_name = fields.String(attribute="vendor.organization.name")
+    status = fields.String(metadata={"enum": _values(QuoteStatus)})
+    revision = fields.Integer()
+    currency = fields.String()
+    incoterm = fields.String()
+    freight = MoneyField()
+    subtotal = MoneyField(attribute="subtotal_amount")
+    total = MoneyField(attribute="total_amount")
+    lead_time_days = fields.Integer()
+    valid_until = fields.DateTime()
+    payment_terms = fields.List(fields.Nested(MilestoneTermSchema))
+    notes = fields.String()
+    revision_requested = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(QuoteLineSchema))
+
+
+# quote versions: each revision's frozen terms and its diff against the previous one
+
+
+class SnapshotLineSchema(Schema):
+    rfq_line_id = fields.Integer()
+    unit_price = MoneyField()
+    quantity = fields.Integer()
+    lead_time_days = fields.Integer(allow_none=True)
+
+
+class QuoteSnapshotSchema(Schema):
+    revision = fields.Integer()
+    incoterm = fields.String()
+    freight = MoneyField()
+    lead_time_days = fields.Integer()
+    valid_until = fields.String(metadata={"format": "date-time"})
+    payment_terms = fields.List(fields.Nested(MilestoneTermSchema))
+    notes = fields.String()
+    lines = fields.List(fields.Nested(SnapshotLineSchema))
+
+
+class MoneyChangeSchema(Schema):
+    from_ = MoneyField(data_key="from", attribute="from", allow_none=True)
+    to = MoneyField(allow_none=True)
+
+
+class IntegerChangeSchema(Schema):
+    from_ = fields.Integer(data_key="from", attribute="from", allow_none=True)
+    to = fields.Integer(allow_none=True)
+
+
+class LineFieldChangesSchema(Schema):
+    unit_price = fields.Nested(MoneyChangeSchema)
+    quantity = fields.Nested(IntegerChangeSchema)
+    lead_time_days = fields.Nested(IntegerChangeSchema)
+
+
+class TermValueField(fields.Raw):
+    """The old or new value of a changed quote term; money terms (``freight``) as a decimal string."""
+
+    MONEY_TERMS = frozenset({"freight"})
+    _money = MoneyField()
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if obj.get("field") in self.MONEY_TERMS:
+            return self._money._serialize(value, attr, obj)
+        return value
+
+
+class QuoteChangeSchema(Schema):
+    """A line change (``rfq_line_id``, ``change``, ``fields``) or a term change (``field``, ``from``, ``to``)."""
+
+    rfq_line_id = fields.Integer()
+    change = fields.String(metadata={"enum": _values(LineChange)})
+    fields_ = fields.Nested(LineFieldChangesSchema, data_key="fields", attribute="fields")
+    field = fields.String(metadata={"enum": ["incoterm", "freight", "lead_time_days", "payment_terms", "valid_until"]})
+    from_ = TermValueField(data_key="from", attribute="from", allow_none=True)
+    to = TermValueField(allow_none=True)
+
+
+class QuoteVersionSchema(Schema):
+    revision = fields.Integer()
+    created_at = fields.DateTime()
+    snapshot = fields.Nested(QuoteSnapshotSchema)
+    changes = fields.List(fields.Nested(QuoteChangeSchema))
+
+
+# comparison
+
+
+class ComparisonLineSchema(Schema):
+    rfq_line_id = fields.Integer()
+    line_no = fields.Integer()
+    unit_price = MoneyField(allow_none=True)
+    quantity = fields.Integer(allow_none=True)
+
+
+class ComparisonRowSchema(Schema):
+    quote_id = fields.Integer()
+    vendor_id = fields.Integer()
+    vendor_name = fields.String()
+    status = fields.String(metadata={"enum": _values(QuoteStatus)})
+    revision = fields.Integer()
+    incoterm = fields.String()
+    goods = MoneyField()
+    freight = MoneyField()
+    landed_cost = MoneyField()
+    lead_time_days = fields.Integer()
+    payment_terms = fields.List(fields.Nested(MilestoneTermSchema))
+    valid_until = fields.DateTime()
+    coverage = fields.String(metadata={"description": "quoted lines / RFQ lines, e.g. 2/3"})
+    complete = fields.Boolean()
+    flags = fields.List(fields.String())
+    lines = fields.List(fields.Nested(ComparisonLineSchema))
+
+
+class BestQuoteSchema(Schema):
+    rfq_line_id = fields.Integer()
+    quote_id = fields.Integer(allow_none=True)
+
+
+class ComparisonSchema(Schema):
+    rfq_id = fields.Integer()
+    currency = fields.String()
+    delivery_region = fields.String(allow_none=True)
+    incoterm = fields.String()
+    quotes = fields.List(fields.Nested(ComparisonRowSchema))
+    cheapest_quote_id = fields.Integer(allow_none=True)
+    best_quote_per_line = fields.List(fields.Nested(BestQuoteSchema))
+
+
+class AwardResultSchema(Schema):
+    rfq_id = fields.Integer()
+    deals = fields.List(fields.Nested(DealSchema), metadata={"description": "one deal per winning vendor"})
+
+
+RfqPageSchema = page_schema(RfqSchema, "RfqPage")
+QuotePageSchema = page_schema(QuoteSchema, "QuotePage")
+InvitationPageSchema = page_schema(InvitationSchema, "InvitationPage")
+QuoteVersionPageSchema = page_schema(QuoteVersionSchema, "QuoteVersionPage")

@@ -1,48 +1,50 @@
-"""RFQ and quote lifecycles as transition tables."""
+"""RFQ and quote lifecycles as transition tables, built from :class:`RfqStatus` and :class:`QuoteStatus`."""
 
 from datetime import timedelta
 
 from ..database import utcnow
 from ..statemachine import StateMachine, Timer, Transition
-from .models import Quote, Rfq
+from .models import LIVE_QUOTE_STATUSES, Quote, QuoteStatus, Rfq, RfqStatus
 
 B, V, A, S = "buyer", "vendor", "admin", "system"
+R, Q = RfqStatus, QuoteStatus
 
 
 def _until_deadline(rfq, config) -> timedelta:
     return max(timedelta(0), rfq.quote_deadline - utcnow()) if rfq.quote_deadline else timedelta(days=7)
 
 
+def _until_invalid(quote, config) -> timedelta:
+    return max(timedelta(0), quote.valid_until - utcnow())
+
+
 rfq_machine = StateMachine(
     subject="rfq",
     model=Rfq,
-    states=("draft", "open", "closed", "awarded", "cancelled", "expired"),
+    states=tuple(RfqStatus),
     transitions=[
-        Transition("publish", ("draft",), "open", frozenset({B})),
-        Transition("close", ("open",), "closed", frozenset({B, S})),
-        Transition("award", ("open", "closed", "awarded"), "awarded", frozenset({B})),
-        Transition("cancel", ("draft", "open", "closed"), "cancelled", frozenset({B, A})),
-        Transition("expire", ("closed",), "expired", frozenset({S})),
+        Transition("publish", (R.DRAFT,), R.OPEN, frozenset({B})),
+        Transition("close", (R.OPEN,), R.CLOSED, frozenset({B, S})),
+        Transition("award", (R.OPEN, R.CLOSED, R.AWARDED), R.AWARDED, frozenset({B})),
+        Transition("cancel", (R.DRAFT, R.OPEN, R.CLOSED), R.CANCELLED, frozenset({B, A})),
+        Transition("expire", (R.CLOSED,), R.EXPIRED, frozenset({S})),
     ],
     timers=[
-        Timer("open", "quote_deadline", "close", _until_deadline),
-        Timer("closed", "award_deadline", "expire", lambda rfq, config: timedelta(days=30)),
+        Timer(R.OPEN, "quote_deadline", "close", _until_deadline),
+        Timer(R.CLOSED, "award_deadline", "expire", lambda rfq, config: timedelta(days=30)),
     ],
 )
 
 quote_machine = StateMachine(
     subject="quote",
     model=Quote,
-    states=("submitted", "revised", "accepted", "rejected", "withdrawn", "expired"),
+    states=tuple(QuoteStatus),
     transitions=[
-        Transition("revise", ("submitted", "revised"), "revised", frozenset({V})),
-        Transition("accept", ("submitted", "revised"), "accepted", frozenset({B, S})),
-        Transition("reject", ("submitted", "revised"), "rejected", frozenset({B, S})),
-        Transition("withdraw", ("submitted", "revised"), "withdrawn", frozenset({V})),
-        Transition("expire", ("submitted", "revised"), "expired", frozenset({S})),
+        Transition("revise", LIVE_QUOTE_STATUSES, Q.REVISED, frozenset({V})),
+        Transition("accept", LIVE_QUOTE_STATUSES, Q.ACCEPTED, frozenset({B, S})),
+        Transition("reject", LIVE_QUOTE_STATUSES, Q.REJECTED, frozenset({B, S})),
+        Transition("withdraw", LIVE_QUOTE_STATUSES, Q.WITHDRAWN, frozenset({V})),
+        Transition("expire", LIVE_QUOTE_STATUSES, Q.EXPIRED, frozenset({S})),
     ],
-    timers=[
-        Timer("submitted", "validity", "expire", lambda q, c: max(timedelta(0), q.valid_until - utcnow())),
-        Timer("revised", "validity", "expire", lambda q, c: max(timedelta(0), q.valid_until - utcnow())),
-    ],
+    timers=[Timer(status, "validity", "expire", _until_invalid) for status in LIVE_QUOTE_STATUSES],
 )

@@ -21,7 +21,7 @@ def _rfq(api, buyer, title, quantity=100, region="VN-SG", hs_code=None):
 
 
 def _invited(api, buyer, rfq):
-    return api.get(f"/rfqs/{rfq['id']}/matches", buyer)
+    return api.get(f"/rfqs/{rfq['id']}/matches?limit=100", buyer)["items"]
 
 
 def _laser_vendor(api, admin, n, regions=("VN",), capacity=100000, moq=10, name="Máy cắt laser CNC 3kW"):
@@ -125,7 +125,7 @@ def test_rerunning_matching_invites_nobody_twice(app, api, run_jobs):
 
     after = _invited(api, buyer, rfq)
     assert sorted(m["vendor_id"] for m in after) == sorted(m["vendor_id"] for m in before)
-    invites = [n for n in api.get("/notifications", vendors[0]) if n["kind"] == "rfq_invitation"]
+    invites = [n for n in api.get("/notifications?limit=100", vendors[0])["items"] if n["kind"] == "rfq_invitation"]
     assert len(invites) == 1
 
 

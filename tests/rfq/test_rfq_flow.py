@@ -22,26 +22,27 @@ def test_publish_quote_revise_compare_split_award(api, world, run_jobs):
     v1, v2 = world.vendors
     rfq = api.open_rfq(world.buyer, [], lines=TWO_LINES)
     run_jobs()  # matching invites vendors in the background
-    matches = api.get(f"/rfqs/{rfq['id']}/matches", world.buyer)
+    matches = api.get(f"/rfqs/{rfq['id']}/matches", world.buyer)["items"]
     assert {m["vendor_id"] for m in matches} >= {v1.org_id, v2.org_id}
     assert all(m["rationale"] for m in matches)
-    feed = api.get("/notifications", v1)
+    feed = api.get("/notifications?limit=100", v1)["items"]
     assert any(n["kind"] == "rfq_invitation" and n["data"]["rfq_id"] == rfq["id"] for n in feed)
 
     q1 = _quote(api, v1, rfq, ["17800", "14900000"], freight="800000")
     q2 = _quote(api, v2, rfq, ["18500", "14100000"], freight="0", incoterm="EXW")
     # the buyer asks v1 for a better price; v1 revises; both versions stay readable with a diff
     api.post(f"/quotes/{q1['id']}/request-revision", world.buyer, {"message": "17,500 và chúng tôi chốt"})
-    assert any(n["kind"] == "revision_requested" for n in api.get("/notifications", v1))
+    assert any(n["kind"] == "revision_requested" for n in api.get("/notifications?limit=100", v1)["items"])
     q1b = _quote(api, v1, rfq, ["17500", "14900000"], freight="800000", expect=200,
                  path=f"/quotes/{q1['id']}/revise")
     assert q1b["revision"] == 2 and q1b["status"] == "revised"
-    versions = api.get(f"/quotes/{q1['id']}/versions", v1)["versions"]
+    versions = api.get(f"/quotes/{q1['id']}/versions", v1)["items"]
     assert [v["revision"] for v in versions] == [1, 2]
     line_changes = [c for c in versions[1]["changes"] if "rfq_line_id" in c]
     assert line_changes == [{"rfq_line_id": rfq["lines"][0]["id"], "change": "changed",
-                             "fields": {"unit_price": {"from": 17800, "to": 17500}}}]
-    assert versions[0]["snapshot"]["lines"][0]["unit_price"] == 17800  # the first version stays readable
+                             "fields": {"unit_price": {"from": "17800", "to": "17500"}}}]
+    assert versions[0]["snapshot"]["lines"][0]["unit_price"] == "17800"  # the first version stays readable
+    assert versions[0]["snapshot"]["freight"] == "800000"
 
     cmp = api.get(f"/rfqs/{rfq['id']}/comparison", world.buyer)
     rows = {r["quote_id"]: r for r in cmp["quotes"]}
@@ -66,7 +67,7 @@ def test_publish_quote_revise_compare_split_award(api, world, run_jobs):
                      json={"lines": [{"rfq_line_id": rfq["lines"][0]["id"], "quote_id": q2["id"]}]}, expect=409)
     assert again.get_json()["error"]["code"] == "line_already_awarded"
     assert len(api.get("/deals", world.buyer)["items"]) == 2
-    assert any(n["kind"] == "deal_awarded" for n in api.get("/notifications", v2))
+    assert any(n["kind"] == "deal_awarded" for n in api.get("/notifications?limit=100", v2)["items"])
 
 
 def test_uninvited_vendor_cannot_see_or_quote_on_invite_only_rfq(api, world):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-
-from ...errors import ForbiddenError, NotFoundError
+from ...accounts.models import Organization
+from ...errors import ForbiddenError
 from ...escrow.commission import rate_for as commission_rate_for
 from ...extensions import db
 from ...money import allocate
+from ...notifications.services import notify_org
 from ...statemachine import Actor
 from ..models import Deal, DealLine, DealStatus, Milestone, MilestoneStatus
 from ..states import deal_machine
@@ -23,8 +23,6 @@ def _dominant_category(rfq_lines: dict, qlines) -> int | None:
 
 def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
     """One deal for one winning vendor, with frozen terms and a milestone schedule from the quote."""
-    from ...accounts.models import Organization
-
     subtotal = sum(l.unit_price * l.quantity for l in qlines)
     total = subtotal + freight
     buyer = db.session.get(Organization, rfq.buyer_id)
@@ -52,17 +50,13 @@ def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
     deal_machine.start(deal, actor, {"total": total, "currency": deal.currency,
                                      "approved_by": actor.user_id if not needs_approval and buyer.approval_threshold
                                      is not None and total > buyer.approval_threshold else None})
-    from ...notifications.services import notify_org
-
     notify_org(deal.vendor_id, "deal_awarded", {"deal_id": deal.id, "rfq_id": rfq.id}, key=f"deal-{deal.id}-awarded")
     return deal
 
 
 def deals_for(actor: Actor):
-    stmt = select(Deal)
-    if actor.role != "admin":
-        stmt = stmt.where(or_(Deal.buyer_id == actor.org_id, Deal.vendor_id == actor.org_id))
-    return stmt
+    """A SELECT of the deals ``actor`` may see: its organisation's as buyer or vendor; admins all."""
+    return Deal.visible_to(actor)
 
 
 def get_deal(actor: Actor, deal_id: int) -> Deal:
@@ -70,10 +64,7 @@ def get_deal(actor: Actor, deal_id: int) -> Deal:
 
     :raises NotFoundError: unknown, or another organisation's deal.
     """
-    deal = db.session.execute(deals_for(actor).where(Deal.id == deal_id)).scalar_one_or_none()
-    if deal is None:
-        raise NotFoundError("no such deal")
-    return deal
+    return Deal.get_visible(actor, deal_id)
 
 
 def _require_side(deal: Deal, actor: Actor, side: str) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
+
 from ...database import utcnow
 from ...disputes import services as cases
 from ...disputes.models import Dispute, DisputeOutcome
@@ -110,7 +112,8 @@ def settle_dispute(dispute_id: int) -> bool:
 
 def redrive_dispute_settlements(now=None) -> int:
     """Sweeper step: decided disputes whose settlement job was lost get it again (the job is idempotent)."""
-    ids = cases.unsettled_dispute_ids((now or utcnow()) - timedelta(minutes=2))
+    stale = (now or utcnow()) - timedelta(seconds=current_app.config["REDRIVE_AFTER_SECONDS"])
+    ids = cases.unsettled_dispute_ids(stale)
     for dispute_id in ids:
         enqueue(SETTLE_JOB, dispute_id, queue="money", job_id=f"settle-dispute-{dispute_id}-redrive")
     return len(ids)

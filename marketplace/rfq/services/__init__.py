@@ -1,0 +1,32 @@
+"""RFQ verbs, one module per subject: :mod:`.rfqs` (draft, publish, cancel, visibility, listing),
+:mod:`.invitations` (matching and manual invites), :mod:`.quotes` (submit, revise, versions, withdraw,
+reject, request a revision), :mod:`.comparison` (quotes side by side) and :mod:`.award` (deals)."""
+
+from .award import Award, award_rfq  # noqa: F401
+from .comparison import SELLER_PAYS_CARRIAGE, compare_quotes  # noqa: F401
+from .invitations import (  # noqa: F401
+                     invitations_page,
+                     invite_vendor,
+                     invite_vendors,
+                     match_and_invite,
+)
+from .quotes import (  # noqa: F401
+                     quotes_for,
+                     reject_quote,
+                     request_revision,
+                     revise_quote,
+                     submit_quote,
+                     version_diffs,
+                     versions_page,
+                     visible_quote,
+                     withdraw_quote,
+)
+from .rfqs import (  # noqa: F401
+                     buyer_rfq,
+                     cancel_rfq,
+                     create_rfq,
+                     publish_rfq,
+                     rfqs_for,
+                     vendor_rfq,
+                     visible_rfq,
+)

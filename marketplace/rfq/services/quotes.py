@@ -1,0 +1,249 @@
+"""Quotes: submit, revise (every version kept, with diffs), withdraw, reject, and the buyer's counter-offer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ...database import utcnow
+from ...errors import ConflictError, InvalidInputError, NotFoundError
+from ...extensions import db
+from ...http.fields import to_minor
+from ...http.pagination import paginate_list
+from ...money import MAX_MINOR
+from ...notifications.services import notify_org
+from ...statemachine import Actor, record_event
+from ...vendors.models import VendorProfile
+from ..models import (
+    LineChange,
+    MilestoneDue,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    QuoteVersion,
+    Rfq,
+)
+from ..states import quote_machine
+from .rfqs import vendor_rfq, visible_rfq
+
+#: the terms whose changes a version diff reports, besides the lines
+DIFF_TERMS = ("incoterm", "freight", "lead_time_days", "payment_terms", "valid_until")
+#: the line fields whose changes a version diff reports
+DIFF_LINE_FIELDS = ("unit_price", "quantity", "lead_time_days")
+
+
+def _quote_lines(rfq: Rfq, lines: list[dict]) -> list[QuoteLine]:
+    known = {line.id for line in rfq.lines}
+    out = []
+    for i, line in enumerate(lines):
+        if line["rfq_line_id"] not in known:
+            raise InvalidInputError("this line is not part of the RFQ",
+                                    fields=InvalidInputError.nest(("lines", i, "rfq_line_id"), "unknown line"))
+        out.append(QuoteLine(rfq_line_id=line["rfq_line_id"], quantity=line["quantity"],
+                             unit_price=to_minor(line["unit_price"], rfq.currency, ("lines", i, "unit_price")),
+                             lead_time_days=line.get("lead_time_days"), notes=line.get("notes", "")))
+    return out
+
+
+def _snapshot(quote: Quote) -> dict:
+    """The revision's terms as stored in ``quote_versions`` (money in minor units)."""
+    return {"revision": quote.revision, "incoterm": quote.incoterm, "freight": quote.freight,
+            "lead_time_days": quote.lead_time_days, "valid_until": quote.valid_until.isoformat(),
+            "payment_terms": quote.payment_terms, "notes": quote.notes,
+            "lines": [{"rfq_line_id": l.rfq_line_id, "unit_price": l.unit_price, "quantity": l.quantity,
+                       "lead_time_days": l.lead_time_days} for l in quote.lines]}
+
+
+def _apply_quote_fields(quote: Quote, rfq: Rfq, data: dict) -> None:
+    now = utcnow()
+    valid_until = data.get("valid_until") or now + timedelta(days=current_app.config["QUOTE_VALIDITY_DAYS"])
+    if valid_until <= now:
+        raise InvalidInputError.at(("valid_until",), "validity must end in the future")
+    quote.incoterm = data.get("incoterm") or rfq.incoterm
+    quote.freight = to_minor(data.get("freight", "0"), rfq.currency, ("freight",))
+    quote.lead_time_days = data["lead_time_days"]
+    quote.valid_until = valid_until
+    quote.payment_terms = data.get("payment_terms") or [
+        {"name": "full", "percent": 100, "due": MilestoneDue.BEFORE_SHIPMENT.value}]
+    quote.notes = data.get("notes", "")
+    new_lines = _quote_lines(rfq, data["lines"])
+    if quote.id is not None:  # a revision: old lines go first, or (quote, line) would be taken twice
+        quote.lines.clear()
+        db.session.flush()
+    quote.lines = new_lines
+    if quote.subtotal() + quote.freight > MAX_MINOR:  # the deal's total must fit its column
+        raise InvalidInputError.at(("lines",), "the quote total is too large")
+
+
+def _require_quotable(rfq: Rfq) -> None:
+    if not rfq.accepts_quotes():
+        raise ConflictError("this RFQ no longer accepts quotes", code="quotes_closed")
+
+
+def submit_quote(actor: Actor, rfq_id: int, data: dict) -> Quote:
+    """An invited (or, for open RFQs, any verified) vendor quotes; the buyer is told.
+
+    :raises NotFoundError: the vendor may not see this RFQ.
+    :raises ConflictError: the deadline passed, the vendor is not verified, or it already quoted.
+    :raises InvalidInputError: a price does not fit the RFQ's currency, or a line is not the RFQ's.
+    """
+    rfq = vendor_rfq(actor.org_id, rfq_id)
+    vendor = db.session.get(VendorProfile, actor.org_id)
+    if not vendor.is_verified():
+        raise ConflictError("only verified vendors can quote", code="vendor_not_verified")
+    _require_quotable(rfq)
+    db.session.execute(select(Rfq.id).where(Rfq.id == rfq.id).with_for_update())  # serialise against award
+    if db.session.execute(select(Quote.id).where(Quote.rfq_id == rfq.id, Quote.vendor_id == vendor.id)).first():
+        raise ConflictError("you already quoted on this RFQ; revise that quote instead", code="already_quoted")
+    quote = Quote(rfq_id=rfq.id, vendor_id=vendor.id, currency=rfq.currency)
+    _apply_quote_fields(quote, rfq, data)
+    db.session.add(quote)
+    db.session.flush()
+    db.session.add(QuoteVersion(quote_id=quote.id, revision=1, snapshot=_snapshot(quote)))
+    quote_machine.start(quote, actor)
+    notify_org(rfq.buyer_id, "quote_received", {"rfq_id": rfq.id, "quote_id": quote.id}, key=f"quote-{quote.id}-1")
+    return quote
+
+
+def visible_quote(actor: Actor, quote_id: int) -> Quote:
+    """One quote: its vendor's, or on the buyer's RFQ; admins any.
+
+    :raises NotFoundError: anything else.
+    """
+    return Quote.get_visible(actor, quote_id)
+
+
+def _own_quote(actor: Actor, quote_id: int) -> Quote:
+    if actor.role != "vendor":
+        raise NotFoundError("no such quote")
+    return Quote.get_visible(actor, quote_id)
+
+
+def _buyers_quote(actor: Actor, quote_id: int) -> Quote:
+    if actor.role != "buyer":
+        raise NotFoundError("no such quote")
+    return Quote.get_visible(actor, quote_id)
+
+
+def revise_quote(actor: Actor, quote_id: int, data: dict) -> Quote:
+    """The vendor replaces its quote with a new version; earlier versions stay readable; the buyer is told.
+
+    :raises NotFoundError: not the vendor's quote.
+    :raises ConflictError: the RFQ no longer accepts quotes, or the quote is not live.
+    :raises InvalidInputError: a price does not fit the RFQ's currency, or a line is not the RFQ's.
+    """
+    quote = _own_quote(actor, quote_id)
+    rfq = db.session.get(Rfq, quote.rfq_id)
+    _require_quotable(rfq)
+    quote_machine.apply(quote, "revise", actor, {"revision": quote.revision + 1})
+    quote = db.session.get(Quote, quote_id)
+    quote.revision += 1
+    quote.revision_requested = None
+    _apply_quote_fields(quote, rfq, data)
+    db.session.flush()
+    db.session.add(QuoteVersion(quote_id=quote.id, revision=quote.revision, snapshot=_snapshot(quote)))
+    # the new validity replaces the deadline the revise transition scheduled from the old one
+    quote_machine._reschedule(quote, QuoteStatus.REVISED, QuoteStatus.REVISED)
+    notify_org(rfq.buyer_id, "quote_revised", {"rfq_id": rfq.id, "quote_id": quote.id, "revision": quote.revision},
+               key=f"quote-{quote.id}-{quote.revision}")
+    return quote
+
+
+def request_revision(actor: Actor, quote_id: int, message: str) -> Quote:
+    """The buyer asks a vendor for a better offer (a counter-offer message); the vendor is told.
+
+    :raises NotFoundError: not a quote on the buyer's RFQ.
+    :raises ConflictError: the quote is no longer live.
+    """
+    quote = _buyers_quote(actor, quote_id)
+    if not quote.is_live():
+        raise ConflictError(f"cannot ask to revise a quote that is {quote.status}")
+    quote.revision_requested = message
+    record_event("quote", quote.id, "revision_requested", quote.status, quote.status, actor, {"message": message})
+    notify_org(quote.vendor_id, "revision_requested", {"quote_id": quote.id, "message": message},
+               key=f"quote-{quote.id}-ask-{quote.revision}")
+    return quote
+
+
+def reject_quote(actor: Actor, quote_id: int, reason: str | None = None) -> Quote:
+    """The buyer turns a quote down; the vendor is told.
+
+    :raises NotFoundError: not a quote on the buyer's RFQ.
+    :raises IllegalTransitionError: the quote is no longer live.
+    """
+    quote = _buyers_quote(actor, quote_id)
+    if quote_machine.apply(quote, "reject", actor, {"reason": reason}):
+        notify_org(quote.vendor_id, "quote_not_selected", {"rfq_id": quote.rfq_id, "quote_id": quote.id},
+                   key=f"quote-{quote.id}-lost")
+    return quote
+
+
+def withdraw_quote(actor: Actor, quote_id: int) -> Quote:
+    """The vendor pulls its quote.
+
+    :raises NotFoundError: not the vendor's quote.
+    :raises IllegalTransitionError: the quote is no longer live.
+    """
+    quote = _own_quote(actor, quote_id)
+    quote_machine.apply(quote, "withdraw", actor)
+    return quote
+
+
+def quotes_for(actor: Actor, rfq_id: int, status: str | None = None):
+    """A SELECT of the quotes on an RFQ the actor may read: the buyer every quote, a vendor its own.
+
+    :raises NotFoundError: the actor may not see the RFQ.
+    """
+    rfq = visible_rfq(actor, rfq_id)
+    stmt = Quote.visible_to(actor).where(Quote.rfq_id == rfq.id)
+    return stmt.where(Quote.status == status) if status else stmt
+
+
+def _with_currency(snapshot: dict, currency: str) -> dict:
+    return {**snapshot, "currency": currency,
+            "lines": [{**line, "currency": currency} for line in snapshot["lines"]]}
+
+
+def _changes(previous: dict, snap: dict, currency: str) -> list[dict]:
+    changes: list[dict] = []
+    old_lines = {l["rfq_line_id"]: l for l in previous["lines"]}
+    new_lines = {l["rfq_line_id"]: l for l in snap["lines"]}
+    for line_id in sorted(old_lines.keys() | new_lines.keys()):
+        old, new = old_lines.get(line_id), new_lines.get(line_id)
+        if old is None or new is None:
+            changes.append({"rfq_line_id": line_id, "change": LineChange.ADDED if old is None else LineChange.REMOVED})
+            continue
+        fields = {k: {"from": old.get(k), "to": new.get(k), "currency": currency} for k in DIFF_LINE_FIELDS
+                  if old.get(k) != new.get(k)}
+        if fields:
+            changes.append({"rfq_line_id": line_id, "change": LineChange.CHANGED, "fields": fields})
+    for key in DIFF_TERMS:
+        if previous.get(key) != snap.get(key):
+            changes.append({"field": key, "from": previous.get(key), "to": snap.get(key), "currency": currency})
+    return changes
+
+
+def version_diffs(quote: Quote) -> list[dict]:
+    """Every revision of a quote, oldest first, with a line-level diff against the one before (minor units)."""
+    versions = db.session.execute(
+        select(QuoteVersion).where(QuoteVersion.quote_id == quote.id).order_by(QuoteVersion.revision)).scalars()
+    out, previous = [], None
+    for version in versions:
+        snap = version.snapshot
+        changes = _changes(previous, snap, quote.currency) if previous is not None else []
+        out.append({"revision": version.revision, "created_at": version.created_at,
+                    "snapshot": _with_currency(snap, quote.currency), "changes": changes})
+        previous = snap
+    return out
+
+
+def versions_page(actor: Actor, quote_id: int, params: dict) -> dict:
+    """One page of a quote's revisions (by revision number), each with its diff against the previous one.
+
+    :raises NotFoundError: the actor may not read the quote.
+    :raises InvalidInputError: a bad cursor.
+    """
+    quote = visible_quote(actor, quote_id)
+    return paginate_list(version_diffs(quote), params, lambda v: v["revision"], order="revision")
