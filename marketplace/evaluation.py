@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_migrate import upgrade
+from psycopg.types.json import Jsonb
 
+from .app import create_app
+from .embedded import create_database, drop_database
+from .extensions import db
+from .rfq.matching import SIGNALS, match_vendors
+from .rfq.models import Rfq
 from .text import fold
 
 # --- data set -------------------------------------------------------------------------------------
@@ -131,8 +138,6 @@ def _defaults(table: sa.Table, given: set[str]) -> dict:
 
 
 def _copy(cursor, table: sa.Table, rows: list[dict]) -> None:
-    from psycopg.types.json import Jsonb
-
     if not rows:
         return
     given = set(rows[0])
@@ -146,7 +151,7 @@ def _copy(cursor, table: sa.Table, rows: list[dict]) -> None:
 
 
 def _search_text(name: str, description: str, sku: str, hs_code: str | None) -> str:
-    # the same folded document the catalog service writes (vendors.services._search_text)
+    # the same folded document the catalog service writes (vendors.services.catalog.search_text)
     return " ".join(filter(None, [fold(name), fold(description), fold(sku), hs_code or ""]))
 
 
@@ -155,8 +160,6 @@ def load_into_database(data: Dataset) -> tuple[dict[int, str], dict[str, int]]:
 
     Returns (database vendor id -> data-set vendor id, data-set RFQ id -> database RFQ id).
     """
-    from .extensions import db
-
     md = db.metadata.tables
     orgs, profiles, products, tiers, rfqs, lines = [], [], [], [], [], []
     vendor_ids: dict[str, int] = {}
@@ -213,10 +216,6 @@ def load_into_database(data: Dataset) -> tuple[dict[int, str], dict[str, int]]:
 def run_matching(data: Dataset, vendor_names: dict[int, str], rfq_ids: dict[str, int], k: int,
                  signals=None) -> tuple[dict[str, list[str]], list[float]]:
     """Run the real ``match_vendors`` for every RFQ; returns rankings (data-set ids) and timings."""
-    from .extensions import db
-    from .rfq.matching import SIGNALS, match_vendors
-    from .rfq.models import Rfq
-
     rankings, times = {}, []
     for q in data.rfqs:
         rfq = db.session.get(Rfq, rfq_ids[q["id"]])
@@ -231,14 +230,7 @@ def run_matching(data: Dataset, vendor_names: dict[int, str], rfq_ids: dict[str,
 def evaluate_matching(path: str, k: int, server_url: str, redis_url: str | None = None, signals=None,
                       keep: bool = False, echo=print) -> EvalResult:
     """Load ``path`` into a fresh scratch database on ``server_url``, match every RFQ, score, drop it."""
-    from flask_migrate import upgrade
-
-    from .app import create_app
-    from .extensions import db
-
     data = load_dataset(path)
-    from .embedded import create_database, drop_database
-
     name = f"mkt_eval_{os.getpid()}"
     url = create_database(server_url, name, replace=True)
     try:

@@ -163,6 +163,12 @@ class StateMachine:
         record_event(self.subject, obj.id, "create", None, state, actor, payload)
         self._reschedule(obj, None, state)
 
+    def restart_timers(self, obj) -> None:
+        """Cancel the subject's pending deadlines and start its current state's timers again (after a
+        change of what they are computed from, e.g. a quote's new validity)."""
+        state = getattr(obj, self.state_attr)
+        self._reschedule(obj, state, state)
+
     def _reschedule(self, obj, old: str | None, new: str) -> None:
         now = utcnow()
         db.session.execute(

@@ -21,7 +21,6 @@ from ..models import (
     MilestoneDue,
     Quote,
     QuoteLine,
-    QuoteStatus,
     QuoteVersion,
     Rfq,
 )
@@ -145,7 +144,7 @@ def revise_quote(actor: Actor, quote_id: int, data: dict) -> Quote:
     db.session.flush()
     db.session.add(QuoteVersion(quote_id=quote.id, revision=quote.revision, snapshot=_snapshot(quote)))
     # the new validity replaces the deadline the revise transition scheduled from the old one
-    quote_machine._reschedule(quote, QuoteStatus.REVISED, QuoteStatus.REVISED)
+    quote_machine.restart_timers(quote)
     notify_org(rfq.buyer_id, "quote_revised", {"rfq_id": rfq.id, "quote_id": quote.id, "revision": quote.revision},
                key=f"quote-{quote.id}-{quote.revision}")
     return quote
