@@ -15,6 +15,7 @@ from .extensions import api, db, limiter, migrate
 from .http.arguments import IdConverter
 from .http.fields import MoneyField
 from .http.idempotency import init_idempotency
+from .http.openapi import complete_document, configure_api, init_request_checks
 from .registry import Registry
 from .settings import PROJECT_ROOT, load_settings
 
@@ -36,16 +37,18 @@ def _registrations() -> list:
 def _blueprints() -> list:
     from .accounts.api import blp as accounts
     from .deals.api import blp as deals
+    from .deals.dispute_api import blp as deal_disputes
     from .disputes.api import blp as disputes
-    from .escrow.admin_api import blp as escrow_admin
     from .escrow.api import blp as escrow
-    from .escrow.stripe_api import blp as escrow_stripe
+    from .escrow.gateways.bank.api import blp as escrow_admin
+    from .escrow.gateways.stripe.api import blp as escrow_stripe
     from .notifications.api import blp as notifications
     from .rfq.api import blp as rfq
     from .shipping.api import blp as shipping
     from .vendors.api import blp as vendors
 
-    return [accounts, vendors, rfq, deals, escrow, escrow_admin, escrow_stripe, shipping, disputes, notifications]
+    return [accounts, vendors, rfq, deals, escrow, escrow_admin, escrow_stripe, shipping, disputes, deal_disputes,
+            notifications]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -82,10 +85,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    configure_api(api)  # the real error envelope, before the spec is created
     api.init_app(app)
     api.register_field(MoneyField, "string", "decimal")
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
+    complete_document(app, api, limiter)  # security and every error status, derived from each route
+    init_request_checks(app, api)  # documented query parameters are the only accepted ones
     register_error_handlers(app)  # after api.init_app: our envelope replaces flask-smorest's
     init_idempotency(app)
     app.register_blueprint(FlaskBlueprint("swagger_assets", __name__, static_folder=swagger_ui_bundle.swagger_ui_path,

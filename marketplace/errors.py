@@ -74,16 +74,21 @@ class IllegalTransitionError(ConflictError):
 
 
 class UnauthorizedError(DomainError):
+    """No credentials, or credentials we do not accept (401)."""
+
     status = 401
     code = "unauthorized"
 
 
 class ForbiddenError(DomainError):
+    """Authenticated, but the organisation kind or role may not do this (403)."""
+
     status = 403
     code = "forbidden"
 
 
 def envelope(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
+    """The one error answer: ``{"error": {"code", "message", "fields"?}}`` (documented by ``http.openapi``)."""
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields
@@ -132,6 +137,7 @@ def handle_http_exception(exc: HTTPException):
 
 
 def handle_unexpected(exc: Exception):
+    """The last resort: log it, answer 500 in the envelope without details."""
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
     current_app.logger.exception("unhandled error")

@@ -1,14 +1,13 @@
-"""The application shell: OpenAPI document and docs page, migrations, settings, error envelope."""
+"""The application shell: OpenAPI document and docs page, settings, error envelope (the contract itself,
+migrations included, is tested in ``tests/contract``)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 
-from marketplace.settings import PROJECT_ROOT, SettingsError, load_settings
+from marketplace.settings import SettingsError, load_settings
 
 
 def test_openapi_document_lists_the_main_resources_and_bearer_auth(client):
@@ -35,13 +34,6 @@ def test_docs_page_is_html(client):
     assert resp.status_code == 200
     assert resp.mimetype == "text/html"
     assert "openapi.json" in resp.get_data(as_text=True)
-
-
-def test_alembic_has_a_single_head():
-    config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    heads = ScriptDirectory.from_config(config).get_heads()
-    assert len(heads) == 1, f"several Alembic heads, chain them: {heads}"
 
 
 @pytest.mark.parametrize("name, value", [
@@ -75,6 +67,26 @@ def test_unknown_route_answers_404_envelope(client):
     assert err["code"] == "not_found" and err["message"]
 
 
+def test_malformed_json_answers_400_envelope(client):
+    resp = client.post("/api/v1/auth/login", data='{"email": ', content_type="application/json")
+    assert resp.status_code == 400
+    assert resp.get_json() == {"error": {"code": "bad_request", "message": "The request body is not valid JSON."}}
+
+
+def test_json_sent_as_text_answers_415_envelope(client):
+    resp = client.post("/api/v1/auth/login", data='{"email": "a@example.test", "password": "x"}',
+                       content_type="text/plain")
+    assert resp.status_code == 415
+    assert resp.get_json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_lone_surrogate_in_login_without_token_answers_422(client):
+    resp = client.post("/api/v1/auth/login", data='{"email": "\\udc00x", "password": "x"}',
+                       content_type="application/json")
+    assert resp.status_code == 422, resp.get_data(as_text=True)
+    assert "email" in resp.get_json()["error"]["fields"]
+
+
 def test_wrong_method_answers_405_envelope(client):
     resp = client.delete("/api/v1/auth/login")
     assert resp.status_code == 405
@@ -83,7 +95,7 @@ def test_wrong_method_answers_405_envelope(client):
 
 
 def test_every_api_blueprint_parses_with_the_storability_checks(app):
-    """Values PostgreSQL cannot store (NUL, ids beyond BIGINT) are refused by every blueprint's parser."""
+    """Values PostgreSQL cannot store (NUL, lone surrogates, ids beyond BIGINT) are refused by every blueprint's parser."""
     from flask_smorest import Blueprint
 
     from marketplace.http.arguments import ApiParser

@@ -141,9 +141,10 @@ def _differences(before: dict, after: dict) -> list[str]:
     return [key for key in before if before[key] != after.get(key)]
 
 
-def check_refusal(app, api, who, method, path, status, *, json=None, data=None, field=None, code=None):
+def check_refusal(app, api, who, method, path, status, *, json=None, data=None, field=None, code=None,
+                  content_type="application/json", message=None):
     before = snapshot(app)
-    kw = {"data": data, "content_type": "application/json"} if data is not None else {}
+    kw = {"data": data, "content_type": content_type} if data is not None else {}
     resp = api.call(method, path, who, json=json, **kw)
     body = resp.get_json(silent=True)
     text = resp.get_data(as_text=True)[:600]
@@ -154,6 +155,9 @@ def check_refusal(app, api, who, method, path, status, *, json=None, data=None, 
     assert isinstance(err.get("message"), str) and err["message"], text
     if status == 422:
         assert isinstance(err.get("fields"), dict) and err["fields"], f"422 without fields: {text}"
+        assert not _is_dotted(err["fields"]), f"field errors must nest like the body, not use dotted keys: {text}"
+    if message is not None:
+        assert err["message"] == message, text
     if field is not None:
         assert field in _flat_keys(err.get("fields") or {}), f"{field!r} not in {err.get('fields')}"
     if code is not None:
@@ -161,6 +165,11 @@ def check_refusal(app, api, who, method, path, status, *, json=None, data=None, 
     after = snapshot(app)
     assert not _differences(before, after), f"{method} {path} changed {_differences(before, after)}"
     return err
+
+
+def _is_dotted(fields) -> bool:
+    """A key such as ``lines.0.unit_price``: the old, flat shape of nested field errors."""
+    return any("." in str(key) or (isinstance(value, dict) and _is_dotted(value)) for key, value in fields.items())
 
 
 def _flat_keys(fields, prefix="") -> set[str]:
@@ -210,15 +219,24 @@ BAD_BODIES = [
     ("string", {"json": "hello"}),
     ("number", {"json": 42}),
     ("unknown_field", {"json": {"definitely_not_a_field": 1}}),
+    ("text_plain", {"data": '{"reason": "damaged"}', "content_type": "text/plain"}),
+    ("form_urlencoded", {"data": "reason=damaged", "content_type": "application/x-www-form-urlencoded"}),
+    ("lone_surrogate_value", {"data": '{"reason": "\\udc00x"}'}),
+    ("lone_surrogate_key", {"data": '{"\\ud800": "x"}'}),
+    ("lone_surrogate_nested", {"data": '{"lines": [{"description": "ok\\udfffok"}]}'}),
 ]
+STATUS_BY_KIND = {"malformed": 400, "not_utf8": 400, "deeply_nested": 400, "integer_too_long_to_parse": 400,
+                  "text_plain": 415, "form_urlencoded": 415}
 
 
 @pytest.mark.parametrize("kind, body", BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
 @pytest.mark.parametrize("who, method, path", BODY_ENDPOINTS, ids=BODY_IDS)
 def test_bad_json_bodies_are_refused_everywhere(app, scene, who, method, path, kind, body):
     api, people, ids = scene
-    status = 400 if kind in ("malformed", "not_utf8", "deeply_nested", "integer_too_long_to_parse") else 422
-    check_refusal(app, api, people[who], method, path.format(**ids), status, **body)
+    status = STATUS_BY_KIND.get(kind, 422)
+    message = "The request body is not valid JSON." if status == 400 else None
+    err = check_refusal(app, api, people[who], method, path.format(**ids), status, message=message, **body)
+    assert err["code"] == {400: "bad_request", 415: "unsupported_media_type", 422: "invalid"}[status], err
 
 
 def _rfq(**changes):
@@ -554,6 +572,27 @@ CASES = [
      {"status": "in_transit", "occurred_at": "0001-01-01T00:00:00+14:00"}, 422, "occurred_at"),
     ("quote price bool", "v1", "POST", "/rfqs/{rfq_fresh}/quotes", _quote_line(unit_price=True), 422, "lines"),
     ("transfer amount full-width digits", "admin", "POST", "/admin/bank-transfers", _transfer(amount="１２３"), 422, "amount"),
+    # lone surrogates: valid JSON escapes, but not text PostgreSQL (or Redis) can store
+    ("register name with lone surrogate", None, "POST", "/auth/register", _register(name="\udc00x"), 422, "name"),
+    ("register email with lone surrogate", None, "POST", "/auth/register", _register(email="a\udc00@example.test"), 422, "email"),
+    ("register org name with lone surrogate", None, "POST", "/auth/register", _register_org(name="\ud800"), 422,
+     "organization.name"),
+    ("login email with lone surrogate", None, "POST", "/auth/login", {"email": "\udc00x", "password": "x"}, 422, "email"),
+    ("login password with lone surrogate", None, "POST", "/auth/login", {"email": "a@example.test", "password": "\udc00"},
+     422, "password"),
+    ("rfq title with lone surrogate", "buyer", "POST", "/rfqs", _rfq(title="\udc00x"), 422, "title"),
+    ("rfq line with lone surrogate", "buyer", "POST", "/rfqs", _rfq_line(description="\udc00"), 422,
+     "lines.0.description"),
+    ("vendor patch with lone surrogate", "v1", "PATCH", "/vendors/{v1}", {"description": "\udc00x"}, 422, "description"),
+    ("product name with lone surrogate", "v1", "POST", "/products", _product(name="\udbff"), 422, "name"),
+    ("message with lone surrogate", "buyer", "POST", "/disputes/{dispute}/messages", {"body": "hi\udc00"}, 422, "body"),
+    # unknown query parameters: refused on every endpoint, also those that take none
+    ("me with a query string", "buyer", "GET", "/me?debug=1", None, 422, "debug"),
+    ("deal with a query string", "buyer", "GET", "/deals/{funded}?expand=all", None, 422, "expand"),
+    ("accept with a query string", "buyer", "POST", "/deals/{funded}/accept?force=1", None, 422, "force"),
+    ("register with a query string", None, "POST", "/auth/register?admin=1", _register(email="q@example.test"), 422, "admin"),
+    ("deals unknown filter", "buyer", "GET", "/deals?owner=me", None, 422, "owner"),
+    ("products old after parameter", None, "GET", "/products?after=1", None, 422, "after"),
 ]
 
 
@@ -602,6 +641,23 @@ def test_missing_or_garbage_token_is_401(app, scene, header):
         assert snapshot(app) == before
 
 
+def test_upload_endpoints_refuse_a_json_body_with_415(app, scene):
+    """An upload reads multipart/form-data; a JSON body there is a wrong content type, not missing fields."""
+    api, people, ids = scene
+    err = check_refusal(app, api, people["v1"], "POST", f"/vendors/{ids['v1']}/documents", 415,
+                        json={"kind": "business_registration"})
+    assert err["code"] == "unsupported_media_type"
+
+
+def test_empty_body_without_content_type_is_read_as_no_fields(app, scene):
+    """Only a body in another content type is a 415: no body at all is still an empty one (here: a 409)."""
+    api, people, ids = scene
+    before = snapshot(app)
+    resp = api.client.post(f"/api/v1/deals/{ids['funded']}/accept", headers=people["buyer"].headers)
+    assert resp.status_code == 409, resp.get_data(as_text=True)
+    assert snapshot(app) == before
+
+
 def test_revoked_token_is_401(app, scene):
     api, people, ids = scene
     for path in ("/me", f"/deals/{ids['funded']}"):
@@ -633,7 +689,7 @@ NASTY = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=40),
     st.sampled_from(["", " ", "\x00", "-1", "0", "1.5", "12.345", "1e400", "１２３", "9" * 40, "x" * 25000,
                      "2020-01-01T00:00:00+00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
-                     "VN-SG", "VND", "XXX", "manual", "bank_transfer", "split", "verify"]),
+                     "VN-SG", "VND", "XXX", "manual", "bank_transfer", "split", "verify", "\udc00x", "a\ud800@b.vn"]),
     st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
 )
 
