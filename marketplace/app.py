@@ -10,45 +10,41 @@ import swagger_ui_bundle
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask
 
+from .accounts import api as accounts_api
+from .accounts import registration as accounts
+from .deals import api as deals_api
+from .deals import dispute_api as deal_disputes_api
+from .deals import registration as deals
+from .disputes import api as disputes_api
+from .disputes import registration as disputes
 from .errors import register_error_handlers
+from .escrow import api as escrow_api
+from .escrow import registration as escrow
+from .escrow.gateways.bank import api as bank_api
+from .escrow.gateways.stripe import api as stripe_api
 from .extensions import api, db, limiter, migrate
 from .http.arguments import IdConverter
 from .http.fields import MoneyField
 from .http.idempotency import init_idempotency
 from .http.openapi import complete_document, configure_api, init_request_checks
+from .notifications import api as notifications_api
+from .notifications import registration as notifications
 from .registry import Registry
+from .rfq import api as rfq_api
+from .rfq import registration as rfq
 from .settings import PROJECT_ROOT, load_settings
+from .shipping import api as shipping_api
+from .shipping import registration as shipping
+from .vendors import api as vendors_api
+from .vendors import registration as vendors
 
+#: every domain package's declarations, lowest first (the order listeners are told in)
+REGISTRATIONS = (accounts.registration, notifications.registration, vendors.registration, escrow.registration,
+                 shipping.registration, disputes.registration, deals.registration, rfq.registration)
 
-def _registrations() -> list:
-    """Every domain package's declarations, lowest first (the order listeners are told in)."""
-    from .accounts.registration import registration as accounts
-    from .deals.registration import registration as deals
-    from .disputes.registration import registration as disputes
-    from .escrow.registration import registration as escrow
-    from .notifications.registration import registration as notifications
-    from .rfq.registration import registration as rfq
-    from .shipping.registration import registration as shipping
-    from .vendors.registration import registration as vendors
-
-    return [accounts, notifications, vendors, escrow, shipping, disputes, deals, rfq]
-
-
-def _blueprints() -> list:
-    from .accounts.api import blp as accounts
-    from .deals.api import blp as deals
-    from .deals.dispute_api import blp as deal_disputes
-    from .disputes.api import blp as disputes
-    from .escrow.api import blp as escrow
-    from .escrow.gateways.bank.api import blp as escrow_admin
-    from .escrow.gateways.stripe.api import blp as escrow_stripe
-    from .notifications.api import blp as notifications
-    from .rfq.api import blp as rfq
-    from .shipping.api import blp as shipping
-    from .vendors.api import blp as vendors
-
-    return [accounts, vendors, rfq, deals, escrow, escrow_admin, escrow_stripe, shipping, disputes, deal_disputes,
-            notifications]
+#: the API blueprints (the only place API modules are imported)
+BLUEPRINTS = (accounts_api.blp, vendors_api.blp, rfq_api.blp, deals_api.blp, escrow_api.blp, bank_api.blp,
+              stripe_api.blp, shipping_api.blp, disputes_api.blp, deal_disputes_api.blp, notifications_api.blp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -81,14 +77,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limits_storage(settings["REDIS_URL"]))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.extensions["marketplace_registry"] = Registry(_registrations())
+    app.extensions["marketplace_registry"] = Registry(REGISTRATIONS)
     db.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     configure_api(api)  # the real error envelope, before the spec is created
     api.init_app(app)
     api.register_field(MoneyField, "string", "decimal")
-    for blueprint in _blueprints():
+    for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     complete_document(app, api, limiter)  # security and every error status, derived from each route
     init_request_checks(app, api)  # documented query parameters are the only accepted ones

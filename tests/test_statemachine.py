@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.app import _registrations
+from marketplace.app import REGISTRATIONS
 from marketplace.database import utcnow
 from marketplace.deals.models import DealStatus
 from marketplace.errors import ForbiddenError, IllegalTransitionError
@@ -21,7 +21,7 @@ from marketplace.registry import Registry
 from marketplace.rfq.models import RfqStatus
 from marketplace.statemachine import ROLES, Actor, Event
 
-MACHINES = Registry(_registrations()).machines
+MACHINES = Registry(REGISTRATIONS).machines
 deal_machine = MACHINES["deal"]
 CASES = [(subject, t.name) for subject, m in MACHINES.items() for t in m.transitions]
 
