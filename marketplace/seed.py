@@ -11,8 +11,24 @@ from sqlalchemy import select
 from .accounts.models import Organization, User
 from .accounts.services import add_membership, create_organization, create_user
 from .database import utcnow
+from .deals.services import confirm_bank_transfer, start_payment
 from .extensions import db
+from .rfq.services import (
+    award_rfq,
+    create_rfq,
+    invite_vendor,
+    publish_rfq,
+    submit_quote,
+)
 from .statemachine import Actor
+from .vendors.services import (
+    add_vendor_document,
+    create_product,
+    decide_verification,
+    seed_hs_categories,
+    submit_verification,
+    update_vendor_profile,
+)
 
 PASSWORD = "demo-password-1"
 ADMIN_EMAIL = "admin@demo.local"
@@ -41,15 +57,9 @@ BUYERS = [
 
 def seed_demo() -> list[str]:
     """Create the demo data set and return the login lines to print."""
-    from .deals.services import confirm_bank_transfer, start_payment
-    from .rfq.services import award_rfq, create_rfq, invite_vendor, publish_rfq, submit_quote
-    from .vendors.services import create_product, decide_verification, submit_verification, update_vendor_profile
-
     logins = [f"password for every demo account: {PASSWORD}"]
     if db.session.execute(select(User.id).where(User.email == ADMIN_EMAIL)).first():
         return logins + ["demo data already present"]
-    from .vendors.services import add_vendor_document, seed_hs_categories
-
     seed_hs_categories()
     platform = create_organization("platform", "Marketplace Operator")
     admin = create_user(ADMIN_EMAIL, "Platform Admin", PASSWORD, "en")
@@ -72,8 +82,8 @@ def seed_demo() -> list[str]:
         for sku, en, vi, hs, unit, moq, price in products:
             create_product(actor, {"sku": sku, "name": en, "name_vi": vi, "description": f"{en} / {vi}", "hs_code": hs,
                                    "unit": unit, "moq": moq, "currency": "VND", "status": "active",
-                                   "price_tiers": [{"min_qty": moq, "unit_price_minor": int(price)},
-                                                   {"min_qty": moq * 10, "unit_price_minor": int(price) * 95 // 100}]})
+                                   "price_tiers": [{"min_qty": moq, "unit_price": str(int(price))},
+                                                   {"min_qty": moq * 10, "unit_price": str(int(price) * 95 // 100)}]})
         vendor_actors.append(actor)
         logins.append(f"vendor: vendor{i}@demo.local ({name})")
 
@@ -103,7 +113,7 @@ def seed_demo() -> list[str]:
         "payment_terms": [{"name": "deposit", "percent": 30, "due": "on_award"},
                           {"name": "balance", "percent": 70, "due": "before_shipment"}],
         "lines": [{"rfq_line_id": done.lines[0].id, "unit_price": "17500", "quantity": 2000}]})
-    deal = award_rfq(buyer, done.id, {"quote_ids": [quote.id]})[0]
+    deal = award_rfq(buyer, done.id, {"quote_ids": [quote.id]}).deals[0]
     start_payment(buyer, deal.id, "bank_transfer")
     for m in deal.milestones:
         confirm_bank_transfer(admin_actor, m.payment_reference, m.amount, "VND")

@@ -1,24 +1,27 @@
-"""Deal endpoints: list, read, timeline, and one POST per transition."""
+"""Deal endpoints: list, read, timeline, payments, the deal's ledger, and one POST per transition."""
 
 from ..accounts.auth import current_actor, login_required
+from ..escrow.schemas import BankTransferConfirmSchema, DealLedgerSchema
 from ..extensions import db
 from ..http.blueprint import Blueprint
-from ..http.pagination import page_schema, paginate
+from ..http.pagination import PageQuerySchema, page_schema, paginate
 from ..shipping.schemas import ShipmentCreateSchema, ShipmentSchema
-from ..statemachine import events_for
 from . import services
 from .models import Deal
 from .schemas import (
     DealQuerySchema,
     DealSchema,
     EventSchema,
+    PaymentsSchema,
     PaymentStartSchema,
     ReasonSchema,
     RefundSchema,
+    TransitionsSchema,
 )
-from .states import deal_machine
+from .services import timeline
 
 blp = Blueprint("deals", __name__, url_prefix="/api/v1", description="Deals, payments and delivery")
+admin_only = login_required("platform", roles=("admin",))
 
 
 @blp.route("/deals")
@@ -43,11 +46,19 @@ def get_deal(deal_id):
 
 @blp.route("/deals/<int:deal_id>/events")
 @login_required()
-@blp.response(200, EventSchema(many=True))
-def deal_events(deal_id):
-    """The deal's timeline: every transition with actor and time."""
-    deal = services.get_deal(current_actor(), deal_id)
-    return events_for("deal", deal.id)
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, page_schema(EventSchema, "DealEventPage"))
+def deal_events(params, deal_id):
+    """The deal's timeline: every transition with actor and time, oldest first."""
+    return timeline.deal_events(current_actor(), deal_id, params)
+
+
+@blp.route("/deals/<int:deal_id>/transitions")
+@login_required()
+@blp.response(200, TransitionsSchema)
+def transitions(deal_id):
+    """What the caller may do next (for drawing buttons)."""
+    return timeline.deal_transitions(current_actor(), deal_id)
 
 
 @blp.route("/deals/<int:deal_id>/approve", methods=["POST"])
@@ -73,19 +84,21 @@ def cancel(data, deal_id):
 
 @blp.route("/deals/<int:deal_id>/payments", methods=["GET"])
 @login_required()
+@blp.response(200, PaymentsSchema)
 def payments(deal_id):
     """Milestones with their status and, while awaiting payment, the payment instructions."""
-    return {"milestones": services.payment_instructions(services.get_deal(current_actor(), deal_id))}
+    return services.deal_payments(current_actor(), deal_id)
 
 
 @blp.route("/deals/<int:deal_id>/payments", methods=["POST"])
 @login_required("buyer")
 @blp.arguments(PaymentStartSchema)
+@blp.response(200, PaymentsSchema)
 def start_payment(data, deal_id):
     """The buyer chooses a payment method and receives instructions per milestone."""
-    deal = services.start_payment(current_actor(), deal_id, data["gateway"])
+    result = services.pay_deal(current_actor(), deal_id, data["gateway"])
     db.session.commit()
-    return {"gateway": deal.gateway, "milestones": services.payment_instructions(deal)}
+    return result
 
 
 @blp.route("/deals/<int:deal_id>/shipments", methods=["POST"])
@@ -101,10 +114,11 @@ def ship(data, deal_id):
 
 @blp.route("/deals/<int:deal_id>/shipments", methods=["GET"])
 @login_required()
-@blp.response(200, ShipmentSchema(many=True))
-def list_shipments(deal_id):
-    """The deal's shipments."""
-    return services.deal_shipments(services.get_deal(current_actor(), deal_id))
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, page_schema(ShipmentSchema, "DealShipmentPage"))
+def list_shipments(params, deal_id):
+    """The deal's shipments, oldest first."""
+    return timeline.deal_shipment_page(current_actor(), deal_id, params)
 
 
 @blp.route("/deals/<int:deal_id>/confirm-delivery", methods=["POST"])
@@ -128,20 +142,30 @@ def accept(deal_id):
 
 
 @blp.route("/admin/deals/<int:deal_id>/refund", methods=["POST"])
-@login_required("platform", roles=("admin",))
+@admin_only
 @blp.arguments(RefundSchema)
 @blp.response(200, DealSchema)
 def refund(data, deal_id):
     """An admin refunds a funded deal that will not ship."""
-    services.get_deal(current_actor(), deal_id)
     deal = services.refund_deal(current_actor(), deal_id, data["reason"])
     db.session.commit()
     return deal
 
 
-@blp.route("/deals/<int:deal_id>/transitions")
-@login_required()
-def transitions(deal_id):
-    """What the caller may do next (for drawing buttons)."""
-    deal = services.get_deal(current_actor(), deal_id)
-    return {"status": deal.status, "allowed": deal_machine.allowed(deal.status, current_actor().role)}
+@blp.route("/admin/deals/<int:deal_id>/ledger")
+@admin_only
+@blp.response(200, DealLedgerSchema)
+def deal_ledger(deal_id):
+    """Every ledger transfer of one deal, and its money summary."""
+    return services.deal_ledger(current_actor(), deal_id)
+
+
+@blp.route("/admin/bank-transfers", methods=["POST"])
+@admin_only
+@blp.arguments(BankTransferConfirmSchema)
+@blp.response(200, DealSchema)
+def confirm_bank_transfer(data):
+    """An admin confirms a bank transfer by its payment reference; the milestone is held in escrow."""
+    deal = services.confirm_bank_transfer(current_actor(), data["reference"], data["amount"], data["currency"])
+    db.session.commit()
+    return deal

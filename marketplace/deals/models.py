@@ -1,16 +1,20 @@
-"""Deal, deal line and milestone tables."""
+"""Deal and deal line tables. Milestones (the deal's payment schedule) are escrow's table: a deal
+holds them through ``Deal.milestones``; ``Milestone`` and ``MilestoneStatus`` are re-exported here."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import IdMixin, TimestampMixin
+from ..database import IdMixin, OrgScoped, TimestampMixin
+from ..escrow.models import Milestone, MilestoneStatus
 from ..extensions import db
+
+__all__ = ["Deal", "DealLine", "DealStatus", "Milestone", "MilestoneStatus"]
 
 
 class DealStatus(StrEnum):
@@ -28,25 +32,19 @@ class DealStatus(StrEnum):
     REFUNDED = "refunded"  #: every held milestone went back to the buyer
 
 
-class MilestoneStatus(StrEnum):
-    PENDING = "pending"  #: not yet payable (no gateway chosen)
-    AWAITING_PAYMENT = "awaiting_payment"  #: payment instructions issued
-    FUNDED = "funded"  #: held in escrow (a pending ledger transfer)
-    RELEASED = "released"  #: posted to the vendor
-    REFUNDED = "refunded"  #: voided back and paid to the buyer's refund payable
-    SPLIT = "split"  #: part released, part refunded by a dispute decision
-    CANCELLED = "cancelled"  #: never paid, and the deal was cancelled or refunded
+class Deal(OrgScoped, IdMixin, TimestampMixin, db.Model):
+    """One awarded vendor's deal: frozen terms, lines, and the milestones paid into escrow."""
 
-
-class Deal(IdMixin, TimestampMixin, db.Model):
     __tablename__ = "deals"
+    __org_columns__ = ("buyer_id", "vendor_id")
+    __noun__ = "deal"
     __table_args__ = (CheckConstraint("total = subtotal + freight", name="total"),)
 
     rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
     quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"))
     buyer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id"), index=True)
-    status: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(24))  #: a :class:`DealStatus`
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[int]  #: minor units: sum of line amounts
     freight: Mapped[int]  #: minor units
@@ -59,8 +57,8 @@ class Deal(IdMixin, TimestampMixin, db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     lines: Mapped[list["DealLine"]] = relationship(order_by="DealLine.id", cascade="all, delete-orphan", lazy="selectin")
-    milestones: Mapped[list["Milestone"]] = relationship(order_by="Milestone.seq", cascade="all, delete-orphan",
-                                                         lazy="selectin")
+    milestones: Mapped[list[Milestone]] = relationship(order_by=Milestone.seq, cascade="all, delete-orphan",
+                                                       lazy="selectin")
 
     def is_party(self, org_id: int) -> bool:
         return org_id in (self.buyer_id, self.vendor_id)
@@ -71,7 +69,11 @@ class Deal(IdMixin, TimestampMixin, db.Model):
     def can_release(self) -> bool:
         return self.status == DealStatus.ACCEPTED
 
-    def held_milestones(self) -> list["Milestone"]:
+    def accepts_payment(self) -> bool:
+        """Milestones of this deal may be paid now (escrow asks this of the deals it is given)."""
+        return self.status == DealStatus.AWAITING_PAYMENT
+
+    def held_milestones(self) -> list[Milestone]:
         return [m for m in self.milestones if m.status == MilestoneStatus.FUNDED]
 
 
@@ -85,21 +87,3 @@ class DealLine(IdMixin, db.Model):
     unit: Mapped[str] = mapped_column(String(16))
     unit_price: Mapped[int]  #: minor units
     amount: Mapped[int]  #: minor units: unit_price x quantity
-
-
-class Milestone(IdMixin, db.Model):
-    __tablename__ = "milestones"
-    __table_args__ = (UniqueConstraint("deal_id", "seq"), CheckConstraint("amount > 0", name="amount"))
-
-    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
-    seq: Mapped[int]
-    name: Mapped[str] = mapped_column(String(64))
-    percent: Mapped[int]
-    due: Mapped[str] = mapped_column(String(24))  #: on_award | before_shipment
-    amount: Mapped[int]  #: minor units the buyer pays for this milestone
-    status: Mapped[str] = mapped_column(String(24), default=MilestoneStatus.PENDING)
-    payment_reference: Mapped[str | None] = mapped_column(String(32), unique=True)
-    funded_at: Mapped[datetime | None]
-    released_amount: Mapped[int] = mapped_column(default=0)  #: gross minor units posted to the vendor
-    commission_amount: Mapped[int] = mapped_column(default=0)  #: minor units kept by the platform
-    refunded_amount: Mapped[int] = mapped_column(default=0)  #: minor units returned to the buyer

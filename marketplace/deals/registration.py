@@ -1,6 +1,8 @@
 """What ``deals`` declares to the registry."""
 
+from ..escrow.services import LOCK_OWNER, PAYMENT_RECEIVED
 from ..registry import Registration
+from ..shipping.services import SHIPMENT_DELIVERED
 from . import models, services
 from .states import deal_machine
 
@@ -9,5 +11,8 @@ registration = Registration(
     models=(models,),
     machines=(deal_machine,),
     after_transition={("deal", "accept"): services.queue_release},  # silence in the inspection window
-    sweep_steps=(services.redrive_settlements,),
+    sweep_steps=(services.redrive_settlements, services.redrive_dispute_settlements),
+    listeners={SHIPMENT_DELIVERED: services.on_shipment_delivered},  # a delivered shipment confirms delivery
+    # escrow's flows (statement import, Stripe webhooks) lock and pay the deal through these
+    hooks={LOCK_OWNER: services.lock_owner, PAYMENT_RECEIVED: services.record_payment},
 )

@@ -1,52 +1,13 @@
-"""Deal schemas."""
+"""Deal schemas: inputs apart from outputs; money out as decimal strings in the deal's currency."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_dump, validate
 
+from ..escrow.models import MilestoneStatus
+from ..http.fields import MoneyField
 from ..http.pagination import PageQuerySchema
-from ..money import format_amount
 from .models import DealStatus
 
-
-class DealSchema(Schema):
-    id = fields.Integer()
-    rfq_id = fields.Integer()
-    quote_id = fields.Integer()
-    buyer_id = fields.Integer()
-    vendor_id = fields.Integer()
-    status = fields.String()
-    currency = fields.String()
-    subtotal = fields.Method("_subtotal")
-    freight = fields.Method("_freight")
-    total = fields.Method("_total")
-    commission_bps = fields.Integer()
-    terms = fields.Dict()
-    gateway = fields.String()
-    ship_by_at = fields.DateTime()
-    delivered_at = fields.DateTime()
-    lines = fields.Method("_lines")
-    milestones = fields.Method("_milestones")
-    created_at = fields.DateTime()
-
-    def _subtotal(self, d):
-        return format_amount(d.subtotal, d.currency)
-
-    def _freight(self, d):
-        return format_amount(d.freight, d.currency)
-
-    def _total(self, d):
-        return format_amount(d.total, d.currency)
-
-    def _lines(self, d):
-        return [{"rfq_line_id": l.rfq_line_id, "description": l.description, "quantity": l.quantity, "unit": l.unit,
-                 "unit_price": format_amount(l.unit_price, d.currency), "amount": format_amount(l.amount, d.currency)}
-                for l in d.lines]
-
-    def _milestones(self, d):
-        return [{"id": m.id, "seq": m.seq, "name": m.name, "percent": m.percent, "due": m.due, "status": m.status,
-                 "amount": format_amount(m.amount, d.currency), "payment_reference": m.payment_reference,
-                 "released": format_amount(m.released_amount - m.commission_amount, d.currency),
-                 "commission": format_amount(m.commission_amount, d.currency),
-                 "refunded": format_amount(m.refunded_amount, d.currency)} for m in d.milestones]
+# --- input --------------------------------------------------------------------------------------
 
 
 class DealQuerySchema(PageQuerySchema):
@@ -65,11 +26,123 @@ class RefundSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 
+# --- output -------------------------------------------------------------------------------------
+
+
+class DealLineSchema(Schema):
+    rfq_line_id = fields.Integer()
+    description = fields.String()
+    quantity = fields.Integer()
+    unit = fields.String()
+    unit_price = MoneyField()
+    amount = MoneyField()
+    currency = fields.String()
+
+
+class MilestoneSchema(Schema):
+    id = fields.Integer()
+    seq = fields.Integer()
+    name = fields.String()
+    percent = fields.Integer()
+    due = fields.String()
+    status = fields.String(validate=validate.OneOf([s.value for s in MilestoneStatus]))
+    amount = MoneyField()
+    currency = fields.String()
+    payment_reference = fields.String(allow_none=True)
+    released = MoneyField(metadata={"description": "net to the vendor (released less commission)"})
+    commission = MoneyField()
+    refunded = MoneyField()
+
+
+class DealSchema(Schema):
+    id = fields.Integer()
+    rfq_id = fields.Integer()
+    quote_id = fields.Integer()
+    buyer_id = fields.Integer()
+    vendor_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf([s.value for s in DealStatus]))
+    currency = fields.String()
+    subtotal = MoneyField()
+    freight = MoneyField()
+    total = MoneyField()
+    commission_bps = fields.Integer()
+    terms = fields.Dict()
+    gateway = fields.String(allow_none=True)
+    ship_by_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(DealLineSchema))
+    milestones = fields.List(fields.Nested(MilestoneSchema))
+    created_at = fields.DateTime()
+
+    @pre_dump
+    def _in_deal_currency(self, deal, **kwargs):
+        """Lines and milestones carry no currency of their own: they are shown in the deal's."""
+        return _DealView(deal)
+
+
+class _DealView:
+    """A deal whose lines and milestones are dicts that name the deal's currency."""
+
+    def __init__(self, deal):
+        self._deal = deal
+
+    def __getattr__(self, name):
+        return getattr(self._deal, name)
+
+    @property
+    def lines(self) -> list[dict]:
+        d = self._deal
+        return [{"rfq_line_id": l.rfq_line_id, "description": l.description, "quantity": l.quantity, "unit": l.unit,
+                 "unit_price": l.unit_price, "amount": l.amount, "currency": d.currency} for l in d.lines]
+
+    @property
+    def milestones(self) -> list[dict]:
+        d = self._deal
+        return [{"id": m.id, "seq": m.seq, "name": m.name, "percent": m.percent, "due": m.due, "status": m.status,
+                 "amount": m.amount, "currency": d.currency, "payment_reference": m.payment_reference,
+                 "released": m.released_amount - m.commission_amount, "commission": m.commission_amount,
+                 "refunded": m.refunded_amount} for m in d.milestones]
+
+
+class InstructionsSchema(Schema):
+    """How to pay one milestone; which fields appear depends on the gateway."""
+
+    method = fields.String()
+    amount = MoneyField()
+    currency = fields.String()
+    bank_name = fields.String()
+    account_name = fields.String()
+    account_number = fields.String()
+    reference = fields.String()
+    status = fields.String(metadata={"description": "stripe: preparing | ready | a PaymentIntent's terminal status"})
+    payment_intent = fields.String()
+    client_secret = fields.String()
+
+
+class MilestonePaymentSchema(Schema):
+    milestone_id = fields.Integer()
+    seq = fields.Integer()
+    name = fields.String()
+    due = fields.String()
+    status = fields.String(validate=validate.OneOf([s.value for s in MilestoneStatus]))
+    instructions = fields.Nested(InstructionsSchema)
+
+
+class PaymentsSchema(Schema):
+    gateway = fields.String(allow_none=True)
+    milestones = fields.List(fields.Nested(MilestonePaymentSchema))
+
+
+class TransitionsSchema(Schema):
+    status = fields.String(validate=validate.OneOf([s.value for s in DealStatus]))
+    allowed = fields.List(fields.String(), metadata={"description": "transitions the caller may trigger now"})
+
+
 class EventSchema(Schema):
     name = fields.String()
-    from_state = fields.String()
-    to_state = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
     actor_role = fields.String()
-    actor_user_id = fields.Integer()
+    actor_user_id = fields.Integer(allow_none=True)
     payload = fields.Dict()
     at = fields.DateTime()

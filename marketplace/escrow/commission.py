@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..database import IdMixin, utcnow
 from ..errors import NotFoundError
 from ..extensions import db
+from ..vendors.models import Category, VendorProfile
 
 
 class CategoryCommission(IdMixin, db.Model):
@@ -33,8 +34,6 @@ def category_rate(category_id: int | None) -> int | None:
     """The rate of the deepest rule on the category's path to the root, or None."""
     if category_id is None:
         return None
-    from ..vendors.models import Category
-
     category = db.session.get(Category, category_id)
     if category is None:
         return None
@@ -61,8 +60,6 @@ def set_category_rate(category_id: int, bps: int | None, user_id: int) -> Catego
 
     :raises NotFoundError: no such category.
     """
-    from ..vendors.models import Category
-
     if db.session.get(Category, category_id) is None:
         raise NotFoundError("no such category")
     rule = db.session.execute(select(CategoryCommission).where(CategoryCommission.category_id == category_id)).scalar_one_or_none()
@@ -78,9 +75,11 @@ def set_category_rate(category_id: int, bps: int | None, user_id: int) -> Catego
     return rule
 
 
-def set_vendor_rate(vendor_id: int, bps: int | None):
-    from ..vendors.models import VendorProfile
+def set_vendor_rate(vendor_id: int, bps: int | None) -> VendorProfile:
+    """Set (or with ``None`` remove) a vendor's own commission rate.
 
+    :raises NotFoundError: no such vendor.
+    """
     vendor = db.session.get(VendorProfile, vendor_id)
     if vendor is None:
         raise NotFoundError("no such vendor")
@@ -89,8 +88,7 @@ def set_vendor_rate(vendor_id: int, bps: int | None):
 
 
 def list_rates() -> dict:
-    from ..vendors.models import VendorProfile
-
+    """The platform default and every vendor and category override, in basis points."""
     vendors = db.session.execute(select(VendorProfile.id, VendorProfile.commission_bps)
                                  .where(VendorProfile.commission_bps.is_not(None))).all()
     categories = db.session.execute(select(CategoryCommission.category_id, CategoryCommission.bps)).all()

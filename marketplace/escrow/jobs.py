@@ -1,7 +1,7 @@
 """Escrow background jobs: take ids, reload, re-check state."""
 
 from ..jobs import job
-from . import webhooks
+from .gateways.stripe import webhooks
 
 
 @job

@@ -1,9 +1,13 @@
-"""Ledger tables: accounts with running balances, and append-only transfers.
+"""Escrow tables: the ledger (accounts with running balances, append-only transfers), the milestones
+whose money it holds, and reconciliation reports.
 
-The database enforces the rules (see the migration that creates them): a trigger keeps account
-balances in step with each inserted transfer; UPDATE and DELETE of transfers are refused; a CHECK
-refuses any account whose normal balance (available, counting pending debits) would go negative; a
-unique index lets a pending transfer be resolved (posted or voided) at most once.
+The database enforces the ledger's rules (see the migration that creates them): a trigger keeps
+account balances in step with each inserted transfer; UPDATE and DELETE of transfers are refused; a
+CHECK refuses any account whose normal balance (available, counting pending debits) would go
+negative; a unique index lets a pending transfer be resolved (posted or voided) at most once.
+
+``milestones`` belong to a deal (``deals`` owns the ``Deal.milestones`` relationship); escrow
+names the deal only by its id, so it never imports ``deals``.
 """
 
 from __future__ import annotations
@@ -11,11 +15,19 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import utcnow
+from ..database import IdMixin, utcnow
 from ..extensions import db
 
 
@@ -32,12 +44,27 @@ class TransferKind(StrEnum):
     VOID_PENDING = "void_pending"  #: cancels a hold
 
 
+class MilestoneStatus(StrEnum):
+    PENDING = "pending"  #: not yet payable (no gateway chosen)
+    AWAITING_PAYMENT = "awaiting_payment"  #: payment instructions issued
+    FUNDED = "funded"  #: held in escrow (a pending ledger transfer)
+    RELEASED = "released"  #: posted to the vendor
+    REFUNDED = "refunded"  #: voided back and paid to the buyer's refund payable
+    SPLIT = "split"  #: part released, part refunded by a dispute decision
+    CANCELLED = "cancelled"  #: never paid, and the deal was cancelled or refunded
+
+
+class ReconciliationStatus(StrEnum):
+    CLEAN = "clean"  #: the ledger agrees with every outside record
+    MISMATCHES = "mismatches"  #: at least one disagreement; see the report's mismatch rows
+
+
 class LedgerAccount(db.Model):
     __tablename__ = "ledger_accounts"
     __table_args__ = (
         CheckConstraint(
-            "(kind = 'asset' AND debits_posted - credits_posted - credits_pending >= 0) OR "
-            "(kind <> 'asset' AND credits_posted - debits_posted - debits_pending >= 0)",
+            f"(kind = '{AccountKind.ASSET}' AND debits_posted - credits_posted - credits_pending >= 0) OR "
+            f"(kind <> '{AccountKind.ASSET}' AND credits_posted - debits_posted - debits_pending >= 0)",
             name="no_overdraft",
         ),
         CheckConstraint("debits_pending >= 0 AND credits_pending >= 0", name="pending_non_negative"),
@@ -47,7 +74,7 @@ class LedgerAccount(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(120))  #: e.g. ``escrow:deal:12``, ``vendor:7:payable``
     currency: Mapped[str] = mapped_column(String(3))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  #: an :class:`AccountKind`
     debits_posted: Mapped[int] = mapped_column(default=0, server_default="0")  #: minor units
     credits_posted: Mapped[int] = mapped_column(default=0, server_default="0")  #: minor units
     debits_pending: Mapped[int] = mapped_column(default=0, server_default="0")  #: minor units held out
@@ -71,16 +98,17 @@ class LedgerTransfer(db.Model):
 
     __tablename__ = "ledger_transfers"
     __table_args__ = (
-        CheckConstraint("amount > 0 OR kind = 'void_pending'", name="amount_positive"),
+        CheckConstraint(f"amount > 0 OR kind = '{TransferKind.VOID_PENDING}'", name="amount_positive"),
         CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
-        CheckConstraint("(kind IN ('post_pending','void_pending')) = (pending_id IS NOT NULL)", name="pending_ref"),
+        CheckConstraint(f"(kind IN ('{TransferKind.POST_PENDING}','{TransferKind.VOID_PENDING}')) = "
+                        "(pending_id IS NOT NULL)", name="pending_ref"),
         # a hold resolves at most once: only resolutions carry pending_id
         Index("uq_ledger_transfers_pending_id", "pending_id", unique=True, postgresql_where=text("pending_id IS NOT NULL")),
         Index("ix_ledger_transfers_deal", "deal_id"),
     )
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  #: a :class:`TransferKind`
     debit_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     credit_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     amount: Mapped[int]  #: minor units
@@ -91,3 +119,57 @@ class LedgerTransfer(db.Model):
     code: Mapped[str] = mapped_column(String(32))  #: what it is: fund, hold, release, commission, refund, payout
     meta: Mapped[dict] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Milestone(IdMixin, db.Model):
+    """One payment of a deal's schedule: paid into escrow, then released, refunded or split."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("deal_id", "seq"), CheckConstraint("amount > 0", name="amount"))
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int]
+    name: Mapped[str] = mapped_column(String(64))
+    percent: Mapped[int]
+    due: Mapped[str] = mapped_column(String(24))  #: on_award | before_shipment
+    amount: Mapped[int]  #: minor units the buyer pays for this milestone
+    status: Mapped[str] = mapped_column(String(24), default=MilestoneStatus.PENDING)  #: a :class:`MilestoneStatus`
+    payment_reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    funded_at: Mapped[datetime | None]
+    released_amount: Mapped[int] = mapped_column(default=0)  #: gross minor units posted to the vendor
+    commission_amount: Mapped[int] = mapped_column(default=0)  #: minor units kept by the platform
+    refunded_amount: Mapped[int] = mapped_column(default=0)  #: minor units returned to the buyer
+
+    def takes_payment(self) -> bool:
+        """Payment instructions are out and no money is held yet."""
+        return self.status == MilestoneStatus.AWAITING_PAYMENT
+
+    def is_settled(self) -> bool:
+        return self.status in (MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED, MilestoneStatus.SPLIT)
+
+
+class ReconciliationReport(IdMixin, db.Model):
+    __tablename__ = "reconciliation_reports"
+
+    status: Mapped[str] = mapped_column(String(16))  #: a :class:`ReconciliationStatus`
+    summary: Mapped[dict] = mapped_column(JSONB, default=dict)  #: per source and currency totals compared
+    mismatch_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    mismatches: Mapped[list["ReconciliationMismatch"]] = relationship(order_by="ReconciliationMismatch.id",
+                                                                      lazy="selectin")
+
+
+class ReconciliationMismatch(IdMixin, db.Model):
+    """One disagreement between the ledger and an outside record (bank statement, Stripe, ...)."""
+
+    __tablename__ = "reconciliation_mismatches"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_reports.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(32))  #: bank_transfer | stripe | ...
+    kind: Mapped[str] = mapped_column(String(48))  #: e.g. confirmation_without_statement, line_without_ledger
+    subject: Mapped[str] = mapped_column(String(120))  #: what it is about, e.g. ``line:12``, ``transfer:m3.fund``
+    currency: Mapped[str | None] = mapped_column(String(3))
+    expected: Mapped[int | None]  #: minor units per the outside record
+    actual: Mapped[int | None]  #: minor units per the ledger
+    message: Mapped[str] = mapped_column(Text)

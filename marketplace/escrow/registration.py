@@ -1,26 +1,35 @@
-"""What ``escrow`` declares to the registry: ledger and gateway tables, gateways, Stripe's outbox
-handlers, the webhook re-drive and the reconcilers."""
+"""What ``escrow`` declares to the registry: ledger, milestone and gateway tables, gateways, Stripe's
+outbox handlers, the webhook re-drive, the reconcilers, and the hooks it needs from the package that
+owns deals."""
 
 from ..registry import OutboxHandler, Registration
-from . import bank_models, commission, models, reconciliation, stripe_gateway, webhooks
-from .gateways import BankTransferGateway
+from . import commission, models, services
+from .gateways.bank import models as bank_models
+from .gateways.bank.gateway import BankTransferGateway
+from .gateways.bank.reconciliation import reconcile_bank_transfer
+from .gateways.stripe import models as stripe_models
+from .gateways.stripe import outbox as stripe_outbox
+from .gateways.stripe.gateway import StripeGateway
+from .gateways.stripe.reconciliation import reconcile_stripe
+from .gateways.stripe.webhooks import redrive_webhook_events
 
 registration = Registration(
     name="escrow",
-    models=(models, bank_models, commission, stripe_gateway, webhooks),
+    models=(models, bank_models, commission, stripe_models),
     gateways={
         "bank_transfer": BankTransferGateway("bank_transfer"),
-        "stripe": stripe_gateway.StripeGateway("stripe", requires=("STRIPE_SECRET_KEY",)),
+        "stripe": StripeGateway("stripe", requires=("STRIPE_SECRET_KEY",)),
     },
     outbox_handlers={
-        "stripe.payment_intent": OutboxHandler(stripe_gateway.create_payment_intent, stripe_gateway.payment_intent_created),
-        "stripe.transfer": OutboxHandler(stripe_gateway.create_transfer, stripe_gateway.transfer_created),
-        "stripe.refund": OutboxHandler(stripe_gateway.create_refund, stripe_gateway.refund_created),
-        "stripe.account": OutboxHandler(stripe_gateway.create_account, stripe_gateway.account_created),
+        "stripe.payment_intent": OutboxHandler(stripe_outbox.create_payment_intent, stripe_outbox.payment_intent_created),
+        "stripe.transfer": OutboxHandler(stripe_outbox.create_transfer, stripe_outbox.transfer_created),
+        "stripe.refund": OutboxHandler(stripe_outbox.create_refund, stripe_outbox.refund_created),
+        "stripe.account": OutboxHandler(stripe_outbox.create_account, stripe_outbox.account_created),
     },
-    sweep_steps=(webhooks.redrive_webhook_events,),
+    sweep_steps=(redrive_webhook_events,),
     reconcilers={
-        "bank_transfer": reconciliation.reconcile_bank_transfer,
-        "stripe": stripe_gateway.reconcile_stripe,
+        "bank_transfer": reconcile_bank_transfer,
+        "stripe": reconcile_stripe,
     },
+    requires=(services.LOCK_OWNER, services.PAYMENT_RECEIVED),
 )

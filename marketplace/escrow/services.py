@@ -1,35 +1,78 @@
 """Escrow verbs on one milestone: fund (hold), release, refund, split. Idempotent by construction.
 
-Each milestone's money moves through deterministic transfer ids:
+Each milestone's money moves through deterministic transfer ids (see :mod:`.ledger.accounts`):
 ``m<id>.fund`` (gateway clearing -> deal escrow), ``m<id>.hold`` (pending: escrow -> vendor payable),
 ``m<id>.release`` (posts the hold, fully or partly), ``m<id>.commission`` (vendor payable -> platform),
 ``m<id>.void`` (voids the hold) and ``m<id>.refund`` (escrow -> buyer refund payable).
 Callers lock the deal row first, so the milestone's status and the ledger move together.
+
+Deals arrive as plain objects (``.id .currency .gateway .buyer_id .vendor_id .commission_bps
+.milestones``). Flows that start here (a bank statement, a Stripe webhook, an admin's confirmation)
+report upward through two hooks that ``deals`` provides: :data:`LOCK_OWNER` and :data:`PAYMENT_RECEIVED`.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from .. import registry
 from ..database import utcnow
-from ..deals.models import Deal, Milestone, MilestoneStatus
-from ..errors import ConflictError
+from ..errors import ConflictError, NotFoundError
+from ..extensions import db
 from ..money import commission_for
 from . import ledger
+from .models import Milestone, MilestoneStatus
+
+#: hook ``fn(deal_id) -> deal``: lock the deal owning a milestone (``SELECT ... FOR UPDATE``; the deal
+#: before its lines, as every deal verb does) and return it. :raises ConflictError: no such deal.
+LOCK_OWNER = "escrow.lock_owner"
+#: hook ``fn(deal_id, milestone_id, amount, currency, gateway, meta) -> deal``: money for one milestone
+#: arrived; hold it and move the deal on. :raises ConflictError: amount_mismatch, wrong_gateway,
+#: milestone_cancelled, ... (the same transaction: nothing is booked then).
+PAYMENT_RECEIVED = "escrow.payment_received"
 
 
-def _ids(m: Milestone) -> dict[str, str]:
-    return {k: f"m{m.id}.{k}" for k in ("fund", "hold", "release", "commission", "void", "refund")}
+def lock_owner(deal_id: int):
+    """The deal of a milestone, locked (through the :data:`LOCK_OWNER` hook)."""
+    return registry.hook(LOCK_OWNER)(deal_id)
 
 
-def fund_milestone(deal: Deal, m: Milestone, gateway: str, meta: dict | None = None) -> bool:
+def report_payment(deal_id: int, milestone_id: int, amount: int, currency: str, gateway: str, meta: dict):
+    """Tell the deal owning a milestone that its money arrived (the :data:`PAYMENT_RECEIVED` hook).
+
+    :raises ConflictError: the deal refuses the payment (wrong amount, gateway, or state).
+    """
+    return registry.hook(PAYMENT_RECEIVED)(deal_id, milestone_id, amount, currency, gateway, meta)
+
+
+def milestone_by_reference(reference: str | None) -> Milestone | None:
+    """The milestone whose payment reference is ``reference`` (case and spaces ignored)."""
+    return db.session.execute(
+        select(Milestone).where(Milestone.payment_reference == (reference or "").strip().upper())
+    ).scalar_one_or_none()
+
+
+def find_milestone(milestone_id: int | None = None, reference: str | None = None) -> Milestone:
+    """A milestone by id or by payment reference.
+
+    :raises NotFoundError: no such milestone.
+    """
+    m = db.session.get(Milestone, milestone_id) if milestone_id is not None else milestone_by_reference(reference)
+    if m is None:
+        raise NotFoundError("no such milestone")
+    return m
+
+
+def fund_milestone(deal, m: Milestone, gateway: str, meta: dict | None = None) -> bool:
     """Money for ``m`` arrived: book it into the deal's escrow and hold it for the vendor.
 
     :raises ConflictError: the milestone is not awaiting payment.
     """
-    if m.status == MilestoneStatus.FUNDED or ledger.resolution_of(_ids(m)["hold"]) is not None:
+    ids = ledger.milestone_transfers(m.id)
+    if m.status == MilestoneStatus.FUNDED or ledger.resolution_of(ids["hold"]) is not None:
         return False
-    if m.status != MilestoneStatus.AWAITING_PAYMENT:
+    if not m.takes_payment():
         raise ConflictError(f"milestone {m.seq} is {m.status}, not awaiting payment")
-    ids = _ids(m)
     ledger.transfer(ids["fund"], ledger.clearing_account(gateway), ledger.escrow_account(deal.id), m.amount, deal.currency,
                     code="fund", deal_id=deal.id, milestone_id=m.id, meta=meta)
     ledger.hold(ids["hold"], ledger.escrow_account(deal.id), ledger.vendor_payable(deal.vendor_id), m.amount,
@@ -39,7 +82,7 @@ def fund_milestone(deal: Deal, m: Milestone, gateway: str, meta: dict | None = N
     return True
 
 
-def settle_milestone(deal: Deal, m: Milestone, vendor_gross: int) -> bool:
+def settle_milestone(deal, m: Milestone, vendor_gross: int) -> bool:
     """Release ``vendor_gross`` of a held milestone to the vendor (less commission) and refund the rest.
 
     ``vendor_gross == m.amount`` is a full release, ``0`` a full refund, anything between a split.
@@ -47,13 +90,13 @@ def settle_milestone(deal: Deal, m: Milestone, vendor_gross: int) -> bool:
 
     :raises ConflictError: the milestone is not held, or the amount is out of range.
     """
-    if m.status in (MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED, MilestoneStatus.SPLIT):
+    if m.is_settled():
         return False
     if m.status != MilestoneStatus.FUNDED:
         raise ConflictError(f"milestone {m.seq} is {m.status}, not held")
     if not 0 <= vendor_gross <= m.amount:
         raise ConflictError("the vendor's share must be between 0 and the milestone amount")
-    ids = _ids(m)
+    ids = ledger.milestone_transfers(m.id)
     escrow = ledger.escrow_account(deal.id)
     commission = commission_for(vendor_gross, deal.commission_bps)
     if vendor_gross > 0:
@@ -74,7 +117,12 @@ def settle_milestone(deal: Deal, m: Milestone, vendor_gross: int) -> bool:
     m.status = (MilestoneStatus.RELEASED if refund == 0 else
                 MilestoneStatus.REFUNDED if vendor_gross == 0 else MilestoneStatus.SPLIT)
     if deal.gateway:  # e.g. stripe: the Transfer/Refund commands join this transaction (bank transfer: nothing)
-        from .gateways import get_gateway
-
-        get_gateway(deal.gateway).settled(deal, m)
+        registry.current().gateways[deal.gateway].settled(deal, m)
     return True
+
+
+def cancel_unpaid_milestones(deal) -> None:
+    """Milestones never paid stop accepting money: a late transfer is then kept for the buyer instead."""
+    for m in deal.milestones:
+        if m.status in (MilestoneStatus.PENDING, MilestoneStatus.AWAITING_PAYMENT):
+            m.status = MilestoneStatus.CANCELLED

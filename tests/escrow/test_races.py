@@ -55,7 +55,7 @@ def test_eight_concurrent_release_jobs_release_once(app, api, world, db):
 
 
 def test_concurrent_dispute_settlements_move_money_once(app, api, world, db, run_jobs):
-    from marketplace.disputes.jobs import settle_dispute
+    from marketplace.deals.jobs import settle_dispute
 
     deal = api.funded_deal(world)
     api.post(f"/deals/{deal['id']}/shipments", world.vendors[0], {}, expect=201)

@@ -8,10 +8,12 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from marketplace.escrow import ledger
-from marketplace.escrow.bank_models import BankStatementImport, BankStatementLine
+from marketplace.escrow.gateways.bank.models import (
+    BankStatementImport,
+    BankStatementLine,
+)
 from marketplace.jobs import enqueue
-
-from .bank_helpers import TOTAL, assert_ledger_sound, awaiting_deal, import_rows, row
+from tests.factories import TOTAL, assert_ledger_sound, awaiting_deal, import_rows, row
 
 
 def _kinds(report) -> list[tuple[str, str]]:

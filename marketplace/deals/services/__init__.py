@@ -2,7 +2,8 @@
 deal row (``SELECT ... FOR UPDATE``) before touching its money, then applies its transition.
 
 One module per subject: :mod:`.deals` (create, read, approve, cancel), :mod:`.payments` (gateways,
-payments, release, refund), :mod:`.delivery` (ship, confirm delivery, accept).
+payments, release, refund), :mod:`.delivery` (ship, confirm delivery, accept), :mod:`.disputes`
+(open, withdraw, decide and settle a dispute around the case ``disputes`` keeps).
 """
 
 from .deals import (  # noqa: F401
@@ -13,10 +14,27 @@ from .deals import (  # noqa: F401
                        deals_for,
                        get_deal,
 )
-from .delivery import accept_deal, confirm_delivery, deal_shipments, ship_deal  # noqa: F401
+from .delivery import (  # noqa: F401
+                       accept_deal,
+                       confirm_delivery,
+                       deal_shipments,
+                       on_shipment_delivered,
+                       ship_deal,
+)
+from .disputes import (  # noqa: F401
+                       decide_dispute,
+                       open_dispute,
+                       redrive_dispute_settlements,
+                       settle_dispute,
+                       withdraw_dispute,
+)
 from .payments import (  # noqa: F401
                        PAYER_ROLES,
                        confirm_bank_transfer,
+                       deal_ledger,
+                       deal_payments,
+                       lock_owner,
+                       pay_deal,
                        payment_instructions,
                        queue_release,
                        record_payment,

@@ -1,44 +1,47 @@
-"""Shipping and delivery of a funded deal: ship, confirm delivery, accept."""
+"""Shipping and delivery of a funded deal: ship, confirm delivery (by the buyer or a delivered shipment), accept."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from ...database import utcnow
 from ...extensions import db
-from ...statemachine import Actor
+from ...shipping import services as shipping
+from ...shipping.models import Shipment
+from ...statemachine import SYSTEM, Actor
 from ..models import Deal, DealStatus
 from ..states import deal_machine
 from .deals import _require_side, get_deal
 from .payments import queue_release
 
 
-def ship_deal(actor: Actor, deal_id: int, data: dict):
-    """The vendor hands the goods to a carrier; a shipment with tracking is created."""
-    from ...shipping.services import create_shipment
+def ship_deal(actor: Actor, deal_id: int, data: dict) -> tuple[Deal, Shipment]:
+    """The vendor hands the goods to a carrier; a shipment with tracking is created. Repeating returns it.
 
+    :raises IllegalTransitionError: the deal is not funded.
+    :raises InvalidInputError: an unknown carrier.
+    """
     deal = get_deal(actor, deal_id)
     _require_side(deal, actor, "vendor")
     deal = deal_machine.lock(deal.id)
     if deal.status == DealStatus.SHIPPED:
-        shipment = deal_shipments(deal)[-1]
-        return deal, shipment
+        return deal, deal_shipments(deal)[-1]
     if deal.status != DealStatus.FUNDED:
         deal_machine.apply(deal, "ship", actor)  # raises the 409 with the allowed transitions
-    shipment = create_shipment(deal, data)
+    shipment = shipping.create_shipment(deal, data)
     deal_machine.apply(deal, "ship", actor, {"shipment_id": shipment.id, "tracking_number": shipment.tracking_number})
     return deal, shipment
 
 
-def deal_shipments(deal: Deal):
-    from ...shipping.models import Shipment
-
-    return list(db.session.execute(select(Shipment).where(Shipment.deal_id == deal.id).order_by(Shipment.id)).scalars())
+def deal_shipments(deal: Deal) -> list[Shipment]:
+    """The deal's shipments, oldest first (the caller has checked who may see the deal)."""
+    return list(db.session.execute(shipping.shipments_for_deal(deal.id).order_by(Shipment.id)).scalars())
 
 
 def confirm_delivery(actor: Actor, deal_id: int) -> Deal:
-    """The buyer (or a carrier's delivered event) confirms arrival; the inspection window starts."""
-    deal = get_deal(actor, deal_id) if actor.role != "system" else db.session.get(Deal, deal_id)
+    """The buyer (or a carrier's delivered event) confirms arrival; the inspection window starts.
+
+    :raises IllegalTransitionError: the deal is not shipped.
+    """
+    deal = get_deal(actor, deal_id) if actor.role != "system" else deal_machine.lock(deal_id)
     if actor.role != "system":
         _require_side(deal, actor, "buyer")
     if deal_machine.apply(deal, "confirm_delivery", actor):
@@ -46,8 +49,20 @@ def confirm_delivery(actor: Actor, deal_id: int) -> Deal:
     return deal
 
 
+def on_shipment_delivered(shipment) -> None:
+    """Listener of ``shipping.delivered``: a delivered shipment confirms the delivery of a shipped deal
+    (a deal in any other state, e.g. disputed, is left alone)."""
+    # the shipment row is locked before its deal here; no path locks a deal and then its shipments
+    deal = deal_machine.lock(shipment.deal_id)
+    if deal.status == DealStatus.SHIPPED:
+        confirm_delivery(SYSTEM, deal.id)
+
+
 def accept_deal(actor: Actor, deal_id: int) -> Deal:
-    """The buyer accepts the goods; release is queued."""
+    """The buyer accepts the goods; release is queued.
+
+    :raises IllegalTransitionError: the deal is not delivered.
+    """
     deal = get_deal(actor, deal_id)
     _require_side(deal, actor, "buyer")
     if deal_machine.apply(deal, "accept", actor):

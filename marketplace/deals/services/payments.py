@@ -1,4 +1,9 @@
-"""Paying into escrow and getting the money out: gateways, payments, release, refund, re-drives."""
+"""Paying into escrow and getting the money out: gateways, payments, release, refund, re-drives.
+
+``deals`` provides escrow's two upward hooks here: :func:`lock_owner` (``escrow.lock_owner``) and
+:func:`record_payment` (``escrow.payment_received``), so flows that start in escrow (a bank
+statement, a Stripe webhook) lock and move the deal without escrow importing ``deals``.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +14,39 @@ from sqlalchemy import select
 
 from ...database import utcnow
 from ...errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from ...escrow import ledger
 from ...escrow import services as escrow
 from ...escrow.gateways import get_gateway, offered_gateways, payment_reference
 from ...extensions import db
+from ...http.fields import to_minor
 from ...jobs import enqueue, enqueue_after_commit
-from ...statemachine import SYSTEM, Actor
-from ..models import Deal, DealStatus, Milestone, MilestoneStatus
+from ...money import format_amount
+from ...notifications.services import notify_org
+from ...statemachine import SYSTEM, Actor, record_event
+from ..models import Deal, DealStatus, MilestoneStatus
 from ..states import deal_machine
 from .deals import _cancel_unpaid_milestones, _require_side, get_deal
 
 PAYER_ROLES = ("owner", "admin", "finance", "approver", "requester")
+BANK_TRANSFER = "bank_transfer"
 
 
 def start_payment(actor: Actor, deal_id: int, gateway: str) -> Deal:
     """The buyer picks a gateway; every milestone gets payment instructions. Repeating is harmless.
 
+    :raises InvalidInputError: the gateway is not offered.
     :raises ConflictError: the deal is not awaiting payment, or another gateway was chosen already.
     """
     offered = offered_gateways()
     if gateway not in offered:
-        raise InvalidInputError("unknown payment method", fields={"gateway": [f"one of {', '.join(offered)}"]})
+        raise InvalidInputError("unknown payment method",
+                                fields=InvalidInputError.nest(("gateway",), f"one of {', '.join(offered)}"))
     deal = get_deal(actor, deal_id)
     _require_side(deal, actor, "buyer")
     if actor.member_role not in PAYER_ROLES:
         raise ForbiddenError("your role may not pay")
     deal = deal_machine.lock(deal.id)
-    if deal.status != DealStatus.AWAITING_PAYMENT:
+    if not deal.accepts_payment():
         raise ConflictError(f"cannot pay a deal that is {deal.status}", code="illegal_transition")
     if deal.gateway and deal.gateway != gateway:
         raise ConflictError(f"this deal is being paid by {deal.gateway}", code="gateway_chosen")
@@ -47,21 +59,51 @@ def start_payment(actor: Actor, deal_id: int, gateway: str) -> Deal:
     return deal
 
 
-def payment_instructions(deal: Deal) -> list[dict]:
+def payment_instructions(deal: Deal) -> dict:
+    """The deal's gateway and, per milestone, its status and (while awaiting payment) how to pay it."""
     gateway = get_gateway(deal.gateway) if deal.gateway else None
-    out = []
+    milestones = []
     for m in deal.milestones:
         row = {"milestone_id": m.id, "seq": m.seq, "name": m.name, "due": m.due, "status": m.status}
         if gateway and m.status == MilestoneStatus.AWAITING_PAYMENT:
             row["instructions"] = gateway.instructions(m, deal.currency)
-        out.append(row)
-    return out
+        milestones.append(row)
+    return {"gateway": deal.gateway, "milestones": milestones}
+
+
+def deal_payments(actor: Actor, deal_id: int) -> dict:
+    """Payment instructions of a deal the caller may see.
+
+    :raises NotFoundError: unknown, or another organisation's deal.
+    """
+    return payment_instructions(get_deal(actor, deal_id))
+
+
+def pay_deal(actor: Actor, deal_id: int, gateway: str) -> dict:
+    """:func:`start_payment`, then the instructions per milestone.
+
+    :raises ConflictError: see :func:`start_payment`.
+    """
+    return payment_instructions(start_payment(actor, deal_id, gateway))
+
+
+def lock_owner(deal_id: int) -> Deal:
+    """Hook ``escrow.lock_owner``: lock a milestone's deal (the deal row first, as every deal verb does).
+
+    :raises ConflictError: no such deal.
+    """
+    return deal_machine.lock(deal_id)
 
 
 def record_payment(deal_id: int, milestone_id: int, amount: int, currency: str, gateway: str, meta: dict) -> Deal:
     """Money for one milestone arrived through ``gateway``: hold it; fund the deal once all are held.
 
-    :raises ConflictError: wrong amount or currency, or the milestone is not awaiting payment.
+    Hook ``escrow.payment_received``.
+
+    :raises ConflictError: wrong amount or currency (``amount_mismatch``), another gateway
+        (``wrong_gateway``), a cancelled milestone (``milestone_cancelled``), or the milestone is not
+        awaiting payment.
+    :raises NotFoundError: the milestone is not the deal's.
     """
     deal = deal_machine.lock(deal_id)
     milestone = next((m for m in deal.milestones if m.id == milestone_id), None)
@@ -69,40 +111,48 @@ def record_payment(deal_id: int, milestone_id: int, amount: int, currency: str, 
         raise NotFoundError("no such milestone")
     if currency != deal.currency or amount != milestone.amount:
         raise ConflictError("the amount received does not match the milestone", code="amount_mismatch",
-                            fields={"expected": milestone.amount, "currency": deal.currency})
+                            fields={"expected": format_amount(milestone.amount, deal.currency),
+                                    "currency": deal.currency})
     if deal.gateway != gateway:
         raise ConflictError("this milestone is not being paid through this gateway", code="wrong_gateway")
     if milestone.status == MilestoneStatus.CANCELLED:
         raise ConflictError(f"the deal is {deal.status}; this milestone takes no more money", code="milestone_cancelled")
     if escrow.fund_milestone(deal, milestone, gateway, meta):
-        from ...statemachine import record_event
-
         record_event("deal", deal.id, "milestone_funded", deal.status, deal.status, SYSTEM,
                      {"milestone": milestone.seq, "amount": amount, **meta})
-    if deal.status == DealStatus.AWAITING_PAYMENT and deal.is_fully_funded():
+    if deal.accepts_payment() and deal.is_fully_funded():
         deal_machine.apply(deal, "fund", SYSTEM)
         deal.ship_by_at = utcnow() + timedelta(days=current_app.config["SHIP_BY_DAYS"])
-        from ...notifications.services import notify_org
-
         notify_org(deal.vendor_id, "deal_funded", {"deal_id": deal.id}, key=f"deal-{deal.id}-funded")
     return deal
 
 
-def confirm_bank_transfer(actor: Actor, reference: str, amount: int, currency: str) -> Deal:
-    """An admin confirms a bank transfer by its reference.
+def confirm_bank_transfer(actor: Actor, reference: str, amount: int | str, currency: str) -> Deal:
+    """An admin confirms a bank transfer by its reference (``amount``: minor units, or a decimal string).
 
+    :raises InvalidInputError: the amount has too many decimals for ``currency``.
     :raises NotFoundError: no milestone has this reference.
+    :raises ConflictError: see :func:`record_payment`.
     """
-    milestone = db.session.execute(
-        select(Milestone).where(Milestone.payment_reference == reference.strip().upper())
-    ).scalar_one_or_none()
+    if isinstance(amount, str):
+        amount = to_minor(amount, currency, ("amount",))
+    milestone = escrow.milestone_by_reference(reference)
     if milestone is None:
         raise NotFoundError("no milestone has this payment reference")
-    return record_payment(milestone.deal_id, milestone.id, amount, currency, "bank_transfer",
+    return record_payment(milestone.deal_id, milestone.id, amount, currency, BANK_TRANSFER,
                           {"reference": milestone.payment_reference, "confirmed_by": actor.user_id})
 
 
+def deal_ledger(actor: Actor, deal_id: int) -> dict:
+    """A deal's ledger transfers and money summary (for platform admins).
+
+    :raises NotFoundError: unknown deal.
+    """
+    return ledger.deal_report(get_deal(actor, deal_id))
+
+
 def queue_release(deal: Deal) -> None:
+    """Queue the release job once the caller commits."""
     enqueue_after_commit("marketplace.deals.jobs.release_deal", deal.id, queue="money", job_id=f"release-deal-{deal.id}")
 
 
@@ -110,24 +160,29 @@ def release_deal(deal_id: int) -> bool:
     """Release every held milestone of an accepted deal to the vendor, less commission.
 
     Safe to run twice: a released deal is left alone and each ledger transfer has a fixed id.
+
+    :raises LedgerError: the ledger refuses a transfer (nothing is released then).
     """
     try:
         deal = deal_machine.lock(deal_id)
     except ConflictError:  # the deal vanished: nothing to release
         return False
-    if deal.status != DealStatus.ACCEPTED:
+    if not deal.can_release():
         return False
     for m in deal.held_milestones():
         escrow.settle_milestone(deal, m, m.amount)
     deal_machine.apply(deal, "release", SYSTEM)
-    from ...notifications.services import notify_org
-
     notify_org(deal.vendor_id, "deal_released", {"deal_id": deal.id}, key=f"deal-{deal.id}-released")
     return True
 
 
 def refund_deal(actor: Actor, deal_id: int, reason: str) -> Deal:
-    """An admin refunds a funded deal that will not ship (every held milestone back to the buyer)."""
+    """An admin refunds a funded deal that will not ship (every held milestone back to the buyer).
+
+    :raises NotFoundError: unknown deal.
+    :raises IllegalTransitionError: the deal is neither awaiting payment nor funded.
+    """
+    get_deal(actor, deal_id)
     deal = deal_machine.lock(deal_id)
     if deal_machine.apply(deal, "refund", actor, {"reason": reason}):
         for m in deal.held_milestones():
@@ -144,6 +199,4 @@ def redrive_settlements(now=None) -> int:
     ).scalars().all()
     for deal_id in ids:
         enqueue("marketplace.deals.jobs.release_deal", deal_id, queue="money", job_id=f"release-deal-{deal_id}-redrive")
-    from ...disputes.services import redrive_dispute_settlements
-
-    return len(ids) + redrive_dispute_settlements(now)
+    return len(ids)  # decided disputes: services.disputes.redrive_dispute_settlements, its own sweep step

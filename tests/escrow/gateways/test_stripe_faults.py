@@ -11,10 +11,13 @@ import time
 import pytest
 
 from marketplace.escrow import ledger
-
-from .stripe_helpers import (  # noqa: F401  (fixtures)
-    _stripe_peer, buyer_client, deliver_and_accept, funded_stripe_deal, localstripe_url, outbox, stripe_server,
-    sweep_and_work, worker_env,
+from tests.factories import (
+    buyer_client,
+    deliver_and_accept,
+    funded_stripe_deal,
+    outbox,
+    sweep_and_work,
+    worker_env,
 )
 
 NET = 18000000 - 900000  # one 100 % milestone of 18,000,000 VND at 5 % commission
@@ -97,7 +100,7 @@ def test_worker_killed_between_the_transfer_and_the_commit_recovers_with_one_tra
 
 
 def _payment_intent(db) -> str:
-    from marketplace.escrow.stripe_gateway import StripePayment
+    from marketplace.escrow.gateways.stripe.models import StripePayment
 
     db.session.expire_all()
     return db.session.query(StripePayment).one().payment_intent_id

@@ -1,16 +1,12 @@
-"""Schemas of the bank-transfer admin endpoints: statements, payouts, reconciliation (input apart from output)."""
+"""Schemas of the bank-transfer admin endpoints: statements and payouts (input apart from output)."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..money import CURRENCY_EXPONENTS, format_amount
-from .bank_models import LineState
-
-
-def _money(attr: str):
-    return fields.Function(lambda obj: format_amount(getattr(obj, attr), obj.currency) if getattr(obj, attr) is not None
-                           else None)
-
+from ....http.fields import MoneyField
+from ....http.pagination import PageQuerySchema
+from ....money import CURRENCY_EXPONENTS
+from .models import LineState, PayoutBatchStatus, PayoutKind
 
 # --- input --------------------------------------------------------------------------------------
 
@@ -25,10 +21,8 @@ class StatementQuerySchema(Schema):
                                                           "(default: BANK_ACCOUNT_NUMBER)"})
 
 
-class LineQuerySchema(Schema):
+class LineQuerySchema(PageQuerySchema):
     state = fields.String(validate=validate.OneOf([s.value for s in LineState]))
-    after = fields.Integer(validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class LineAssignSchema(Schema):
@@ -53,11 +47,6 @@ class MarkPaidSchema(Schema):
     bank_reference = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
-class PageQuerySchema(Schema):
-    after = fields.Integer(validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-
 # --- output -------------------------------------------------------------------------------------
 
 
@@ -66,16 +55,16 @@ class StatementLineSchema(Schema):
     bank_account = fields.String()
     bank_transaction_id = fields.String()
     booked_on = fields.Date()
-    amount = _money("amount")
+    amount = MoneyField()
     currency = fields.String()
     description = fields.String()
     reference = fields.String(allow_none=True)
-    state = fields.String()
+    state = fields.String(validate=validate.OneOf([s.value for s in LineState]))
     reason = fields.String(allow_none=True)
     milestone_id = fields.Integer(allow_none=True)
     deal_id = fields.Integer(allow_none=True)
-    applied_amount = _money("applied_amount")
-    excess_amount = _money("excess_amount")
+    applied_amount = MoneyField()
+    excess_amount = MoneyField()
     transfer_ids = fields.List(fields.String())
     assigned_at = fields.DateTime(allow_none=True)
 
@@ -99,42 +88,20 @@ class PayoutSchema(Schema):
     id = fields.Integer()
     batch_id = fields.Integer()
     org_id = fields.Integer()
-    kind = fields.String()
-    amount = _money("amount")
+    kind = fields.String(validate=validate.OneOf([s.value for s in PayoutKind]))
+    amount = MoneyField()
     currency = fields.String()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf([s.value for s in PayoutBatchStatus]))
     created_at = fields.DateTime()
     paid_at = fields.DateTime(allow_none=True)
-    bank_reference = fields.Function(lambda p: p.batch.bank_reference)
+    bank_reference = fields.String(allow_none=True)
 
 
 class PayoutBatchSchema(Schema):
     id = fields.Integer()
     gateway = fields.String()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf([s.value for s in PayoutBatchStatus]))
     created_at = fields.DateTime()
     paid_at = fields.DateTime(allow_none=True)
     bank_reference = fields.String(allow_none=True)
     payouts = fields.List(fields.Nested(PayoutSchema))
-
-
-class MismatchSchema(Schema):
-    id = fields.Integer()
-    source = fields.String()
-    kind = fields.String()
-    subject = fields.String()
-    currency = fields.String(allow_none=True)
-    expected = fields.Function(lambda m: format_amount(m.expected, m.currency) if m.expected is not None and m.currency
-                               else m.expected)
-    actual = fields.Function(lambda m: format_amount(m.actual, m.currency) if m.actual is not None and m.currency
-                             else m.actual)
-    message = fields.String()
-
-
-class ReconciliationReportSchema(Schema):
-    id = fields.Integer()
-    status = fields.String()
-    created_at = fields.DateTime()
-    mismatch_count = fields.Integer()
-    summary = fields.Dict()
-    mismatches = fields.List(fields.Nested(MismatchSchema))

@@ -5,10 +5,19 @@ from __future__ import annotations
 import pytest
 
 from marketplace.escrow import ledger
-from marketplace.escrow.bank import SUSPENSE, reference_candidates, unapplied_account
 from marketplace.escrow.gateways import payment_reference
-
-from .bank_helpers import TOTAL, assert_ledger_sound, awaiting_deal, balances, csv_bytes, import_rows, row, upload
+from marketplace.escrow.gateways.bank.parsing import reference_candidates
+from marketplace.escrow.ledger import SUSPENSE, unapplied_account
+from tests.factories import (
+    TOTAL,
+    assert_ledger_sound,
+    awaiting_deal,
+    balances,
+    csv_bytes,
+    import_rows,
+    row,
+    upload,
+)
 
 CLEARING = ledger.clearing_account("bank_transfer")
 
@@ -103,14 +112,14 @@ def test_unmatched_line_waits_in_suspense_until_an_admin_assigns_it(api, world, 
     (line,) = import_rows(api, world.admin, row(TOTAL, "chuyen tien hang thang 11"))["lines"]
     assert line["state"] == "unmatched" and line["reason"] == "no_reference"
     assert balances(clearing, suspense, escrow) == {clearing: TOTAL, suspense: TOTAL, escrow: 0}
-    waiting = api.get("/admin/bank-statements/lines?state=unmatched", world.admin)
+    waiting = api.get("/admin/bank-statements/lines?state=unmatched", world.admin)["items"]
     assert [l["id"] for l in waiting] == [line["id"]]
 
     assigned = api.post(f"/admin/bank-statements/lines/{line['id']}/assign", world.admin, {"reference": m["reference"]})
     assert assigned["state"] == "assigned" and assigned["milestone_id"] == m["id"]
     assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "funded"
     assert balances(clearing, suspense, escrow, refund) == {clearing: TOTAL, suspense: 0, escrow: TOTAL, refund: 0}
-    assert api.get("/admin/bank-statements/lines?state=unmatched", world.admin) == []
+    assert api.get("/admin/bank-statements/lines?state=unmatched", world.admin)["items"] == []
     # assigning again is a no-op; assigning elsewhere is refused
     again = api.post(f"/admin/bank-statements/lines/{line['id']}/assign", world.admin, {"milestone_id": m["id"]})
     assert again["state"] == "assigned"
@@ -200,7 +209,7 @@ def test_reimporting_the_same_file_adds_nothing(api, world, db):
     second = upload(api, world.admin, data)
     assert second["statement"]["lines_new"] == 0 and second["lines"] == []
     assert balances(*_accounts(world, deal)) == before
-    assert len(api.get("/admin/bank-statements/lines", world.admin)) == 2
+    assert len(api.get("/admin/bank-statements/lines", world.admin)["items"]) == 2
     # another bank account may reuse the bank's ids
     third = upload(api, world.admin, data, bank_account="999888777")
     assert third["statement"]["lines_new"] == 2
@@ -212,7 +221,7 @@ def test_reimporting_a_transaction_id_with_other_figures_is_refused(api, world, 
     import_rows(api, world.admin, row(TOTAL, m["reference"], txn="FT1"))
     err = import_rows(api, world.admin, row(TOTAL - 1, m["reference"], txn="FT1"), row(5, "new", txn="FT9"), expect=422)
     assert err["error"]["fields"]["rows"]["2"]["transaction_id"]
-    assert len(api.get("/admin/bank-statements/lines", world.admin)) == 1
+    assert len(api.get("/admin/bank-statements/lines", world.admin)["items"]) == 1
 
 
 def test_semicolons_day_first_dates_and_column_aliases_are_accepted(api, world):
@@ -242,7 +251,7 @@ def test_malformed_statements_are_refused_whole(api, world, db, data, where):
         data = data.replace(b"\n", ("\n" + good + "\n").encode(), 1).replace(b"\n\n", b"\n")
     err = upload(api, world.admin, data, expect=422)["error"]
     assert err["code"] == "invalid" and err["message"] and where in err["fields"]
-    assert api.get("/admin/bank-statements/lines", world.admin) == []
+    assert api.get("/admin/bank-statements/lines", world.admin)["items"] == []
     assert ledger.balance(CLEARING, "VND") == 0
 
 
@@ -281,3 +290,20 @@ def test_payment_for_a_cancelled_deal_goes_back_to_the_buyer(api, world, db):
     clearing, escrow, refund, _, _ = _accounts(world, deal)
     assert balances(clearing, escrow, refund) == {clearing: TOTAL, escrow: 0, refund: TOTAL}
     assert_ledger_sound(db)
+
+
+def test_the_stored_file_name_is_a_safe_base_name(api, world):
+    body = upload(api, world.admin, csv_bytes([row(1000, "no reference here")]), filename="../../etc/bank\x07.csv")
+    assert body["statement"]["filename"] == "bank.csv"
+
+
+def test_a_wrong_amount_confirmation_names_the_expected_amount_as_a_decimal_string(api, world):
+    deal, (m,) = awaiting_deal(api, world)
+    err = api.post("/admin/bank-transfers", world.admin, {"reference": m["reference"], "amount": "1000", "currency": "VND"},
+                   expect=409)["error"]
+    assert err["code"] == "amount_mismatch"
+    assert err["fields"] == {"expected": str(TOTAL), "currency": "VND"}
+    err = api.post("/admin/bank-transfers", world.admin, {"reference": m["reference"], "amount": "1.5", "currency": "VND"},
+                   expect=422)["error"]
+    assert list(err["fields"]) == ["amount"]
+    assert api.get(f"/deals/{deal['id']}", world.buyer)["milestones"][0]["status"] == "awaiting_payment"

@@ -1,7 +1,6 @@
-"""Bank-side tables: imported statement lines, payout batches and reconciliation reports.
+"""Bank-transfer tables: imported statement lines and payout batches.
 
-Kept apart from ``models.py`` (the ledger) so the bank-transfer gateway's bookkeeping reads as one
-unit; the ledger stays the source of truth for balances, these rows say *why* money moved.
+The ledger stays the source of truth for balances; these rows say *why* money moved.
 """
 
 from __future__ import annotations
@@ -9,12 +8,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import IdMixin, TimestampMixin, utcnow
-from ..extensions import db
+from ....database import IdMixin, OrgScoped, TimestampMixin, utcnow
+from ....extensions import db
+from ...ledger.accounts import payout_transfer
 
 
 class LineState(StrEnum):
@@ -50,7 +57,7 @@ class BankStatementLine(IdMixin, TimestampMixin, db.Model):
         CheckConstraint("excess_amount >= 0 AND applied_amount >= 0 AND applied_amount + excess_amount <= amount",
                         name="split_range"),
         CheckConstraint(
-            "state IN ('matched','partial','excess','duplicate','unmatched','assigned')", name="state"),
+            "state IN ({})".format(",".join(f"'{s}'" for s in LineState)), name="state"),
         Index("ix_bank_statement_lines_state", "state"),
     )
 
@@ -62,7 +69,7 @@ class BankStatementLine(IdMixin, TimestampMixin, db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(Text, default="")
     reference: Mapped[str | None] = mapped_column(String(32))  #: the valid payment reference found in the memo
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))  #: a :class:`LineState`
     reason: Mapped[str | None] = mapped_column(String(64))  #: why a line is unmatched (no_reference, bad_check_digits, ...)
     milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"), index=True)
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
@@ -85,10 +92,12 @@ class PayoutKind(StrEnum):
 
 
 class PayoutBatch(IdMixin, TimestampMixin, db.Model):
+    """Payouts reserved together and paid by one set of bank transfers."""
+
     __tablename__ = "payout_batches"
 
     gateway: Mapped[str] = mapped_column(String(32), default="bank_transfer")
-    status: Mapped[str] = mapped_column(String(16), default=PayoutBatchStatus.CREATED)
+    status: Mapped[str] = mapped_column(String(16), default=PayoutBatchStatus.CREATED)  #: a :class:`PayoutBatchStatus`
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     paid_at: Mapped[datetime | None]
@@ -97,15 +106,16 @@ class PayoutBatch(IdMixin, TimestampMixin, db.Model):
     payouts: Mapped[list["Payout"]] = relationship(order_by="Payout.id", lazy="selectin", back_populates="batch")
 
 
-class Payout(IdMixin, db.Model):
+class Payout(OrgScoped, IdMixin, db.Model):
     """What one organisation is paid in one currency by one batch."""
 
     __tablename__ = "payouts"
+    __noun__ = "payout"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batches.id"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  #: a :class:`PayoutKind`
     account: Mapped[str] = mapped_column(String(120))  #: the ledger account paid from
     amount: Mapped[int]  #: minor units
     currency: Mapped[str] = mapped_column(String(3))
@@ -116,36 +126,14 @@ class Payout(IdMixin, db.Model):
     batch: Mapped[PayoutBatch] = relationship(back_populates="payouts", lazy="joined")
 
     @property
+    def bank_reference(self) -> str | None:
+        """The bank's reference of the batch that paid this payout."""
+        return self.batch.bank_reference
+
+    @property
     def hold_id(self) -> str:
-        return f"po{self.id}.hold"
+        return payout_transfer(self.id, "hold")
 
     @property
     def paid_id(self) -> str:
-        return f"po{self.id}.paid"
-
-
-class ReconciliationReport(IdMixin, db.Model):
-    __tablename__ = "reconciliation_reports"
-
-    status: Mapped[str] = mapped_column(String(16))  #: clean | mismatches
-    summary: Mapped[dict] = mapped_column(JSONB, default=dict)  #: per source and currency totals compared
-    mismatch_count: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    mismatches: Mapped[list["ReconciliationMismatch"]] = relationship(order_by="ReconciliationMismatch.id",
-                                                                      lazy="selectin")
-
-
-class ReconciliationMismatch(IdMixin, db.Model):
-    """One disagreement between the ledger and an outside record (bank statement, Stripe, ...)."""
-
-    __tablename__ = "reconciliation_mismatches"
-
-    report_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_reports.id", ondelete="CASCADE"), index=True)
-    source: Mapped[str] = mapped_column(String(32))  #: bank_transfer | stripe | ...
-    kind: Mapped[str] = mapped_column(String(48))  #: e.g. confirmation_without_statement, line_without_ledger
-    subject: Mapped[str] = mapped_column(String(120))  #: what it is about, e.g. ``line:12``, ``transfer:m3.fund``
-    currency: Mapped[str | None] = mapped_column(String(3))
-    expected: Mapped[int | None]  #: minor units per the outside record
-    actual: Mapped[int | None]  #: minor units per the ledger
-    message: Mapped[str] = mapped_column(Text)
+        return payout_transfer(self.id, "paid")

@@ -8,10 +8,16 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.escrow import ledger
-
-from .stripe_helpers import (  # noqa: F401  (fixtures)
-    WEBHOOK_SECRET, _stripe_peer, buyer_pays, deliver, localstripe_url, onboard, sign, signed_event, stripe_deal,
-    stripe_server, sweep_and_work,
+from tests.factories import (
+    WEBHOOK_SECRET,
+    buyer_client,
+    buyer_pays,
+    deliver,
+    onboard,
+    sign,
+    signed_event,
+    stripe_deal,
+    sweep_and_work,
 )
 
 TERMS = [{"name": "deposit", "percent": 30, "due": "on_award"},
@@ -49,7 +55,7 @@ def test_valid_event_funds_the_milestone(api, client, world, run_jobs, db, paid)
     assert _events(db)[-1]["status"] == "processed"
 
 
-@pytest.mark.parametrize("case", ["tampered", "wrong_secret", "too_old", "no_signature", "garbage"])
+@pytest.mark.parametrize("case", ["tampered", "wrong_secret", "too_old", "too_new", "no_signature", "garbage"])
 def test_unverifiable_deliveries_are_refused_and_not_stored(api, client, world, run_jobs, db, paid, case):
     deal, (first, _second) = paid
     body, signature = first.body, first.signature
@@ -59,6 +65,8 @@ def test_unverifiable_deliveries_are_refused_and_not_stored(api, client, world, 
         signature = sign(body, "whsec_someone_else")
     elif case == "too_old":  # correctly signed, ten minutes ago (a replay)
         signature = sign(body, WEBHOOK_SECRET, int(time.time()) - 600)
+    elif case == "too_new":  # correctly signed, dated ten minutes ahead (kept for a later replay)
+        signature = sign(body, WEBHOOK_SECRET, int(time.time()) + 600)
     elif case == "no_signature":
         signature = None
     else:
@@ -71,6 +79,17 @@ def test_unverifiable_deliveries_are_refused_and_not_stored(api, client, world, 
     run_jobs()
     assert len(_events(db)) == before
     assert _deal(api, world, deal)["milestones"][0]["status"] == "awaiting_payment"
+
+
+def test_a_signature_dated_in_the_future_is_a_bad_signature(api, client, world, run_jobs, db, paid):
+    deal, (first, _second) = paid
+    resp = deliver(client, first.body, sign(first.body, WEBHOOK_SECRET, int(time.time()) + 600))
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_signature"
+    # within the tolerance either way is accepted: clocks drift
+    resp = deliver(client, first.body, sign(first.body, WEBHOOK_SECRET, int(time.time()) + 60))
+    assert resp.status_code == 200 and resp.get_json()["duplicate"] is False
+    run_jobs()
+    assert _deal(api, world, deal)["milestones"][0]["status"] == "funded"
 
 
 def test_an_event_delivered_three_times_funds_once(api, client, world, run_jobs, db, paid):
@@ -128,7 +147,6 @@ def test_a_signed_event_is_only_a_hint_the_object_is_refetched(api, client, worl
 
 def test_events_about_other_objects_are_ignored(api, client, world, run_jobs, db, stripe_server):
     foreign = {"id": "pi_not_ours", "object": "payment_intent", "status": "succeeded", "amount": 1, "currency": "usd"}
-    from .stripe_helpers import buyer_client
 
     real = buyer_client(stripe_server).v1.payment_intents.create(params={"amount": 5000, "currency": "usd"})
     assert deliver(client, *signed_event("payment_intent.succeeded", {**foreign, "id": real.id})).status_code == 200

@@ -1,4 +1,4 @@
-"""Payment gateways behind one interface. ``bank_transfer`` works with no external service."""
+"""Payment gateways behind one interface, and the payment references buyers quote with a transfer."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from .. import registry
-
-from ..money import format_amount
+from ... import registry
 
 
 def _check_digits(body: str) -> str:
@@ -24,17 +22,22 @@ def payment_reference(deal_id: int, seq: int) -> str:
 
 
 def reference_is_valid(reference: str) -> bool:
+    """The reference's check digits hold."""
     reference = reference.strip().upper()
     return len(reference) > 2 and reference[-2:].isdigit() and _check_digits(reference[:-2]) == reference[-2:]
 
 
 @dataclass
 class Gateway:
+    """One way of paying into escrow. Deals reach it as plain objects (``.id .currency .gateway
+    .buyer_id .vendor_id .commission_bps .milestones``): escrow never imports ``deals``."""
+
     code: str
     #: settings that must all be set for buyers to be offered this gateway
     requires: tuple[str, ...] = ()
 
     def instructions(self, milestone, currency: str) -> dict:
+        """How to pay ``milestone`` (amounts in minor units; the API formats them in ``currency``)."""
         raise NotImplementedError
 
     def start(self, deal) -> None:
@@ -42,22 +45,6 @@ class Gateway:
 
     def settled(self, deal, milestone) -> None:
         """``milestone`` was just settled in the ledger (same transaction): move the real money, if we do."""
-
-
-class BankTransferGateway(Gateway):
-    """The buyer wires the amount with the reference as memo; an admin (or a statement import) confirms."""
-
-    def instructions(self, milestone, currency: str) -> dict:
-        cfg = current_app.config
-        return {
-            "method": "bank_transfer",
-            "bank_name": cfg["BANK_NAME"],
-            "account_name": cfg["BANK_ACCOUNT_NAME"],
-            "account_number": cfg["BANK_ACCOUNT_NUMBER"],
-            "reference": milestone.payment_reference,
-            "amount": format_amount(milestone.amount, currency),
-            "currency": currency,
-        }
 
 
 def offered_gateways() -> list[str]:

@@ -12,20 +12,20 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from ..database import utcnow
-from ..errors import ConflictError, NotFoundError
-from ..extensions import db
-from ..statemachine import Actor
-from . import ledger
-from .bank_models import Payout, PayoutBatch, PayoutBatchStatus, PayoutKind
-from .models import LedgerAccount
-
-GATEWAY = "bank_transfer"
+from ....database import utcnow
+from ....errors import ConflictError, NotFoundError
+from ....extensions import db
+from ....http.pagination import paginate
+from ....statemachine import Actor
+from ... import ledger
+from ...models import LedgerAccount
+from .gateway import GATEWAY
+from .models import Payout, PayoutBatch, PayoutBatchStatus, PayoutKind
 
 
 def _owner(code: str) -> tuple[str, int]:
-    kind, org_id, _ = code.split(":", 2)
-    return (PayoutKind.VENDOR if kind == "vendor" else PayoutKind.REFUND), int(org_id)
+    side, org_id = ledger.payable_owner(code)
+    return (PayoutKind.VENDOR if side == "vendor" else PayoutKind.REFUND), org_id
 
 
 def create_payout_batch(actor: Actor, org_ids: list[int] | None = None, currency: str | None = None,
@@ -36,9 +36,9 @@ def create_payout_batch(actor: Actor, org_ids: list[int] | None = None, currency
 
     :raises ConflictError: there is nothing to pay.
     """
-    patterns = [LedgerAccount.code.like("vendor:%:payable")]
+    patterns = [LedgerAccount.code.like(ledger.VENDOR_PAYABLES)]
     if include_refunds:
-        patterns.append(LedgerAccount.code.like("buyer:%:refund_payable"))
+        patterns.append(LedgerAccount.code.like(ledger.REFUND_PAYABLES))
     stmt = select(LedgerAccount).where(or_(*patterns)).order_by(LedgerAccount.id)  # fixed lock order
     if currency:
         stmt = stmt.where(LedgerAccount.currency == currency)
@@ -71,6 +71,10 @@ def create_payout_batch(actor: Actor, org_ids: list[int] | None = None, currency
 
 
 def get_batch(batch_id: int, lock: bool = False) -> PayoutBatch:
+    """One payout batch (``lock``: FOR UPDATE).
+
+    :raises NotFoundError: no such batch.
+    """
     stmt = select(PayoutBatch).where(PayoutBatch.id == batch_id)
     if lock:
         stmt = stmt.with_for_update(of=PayoutBatch).execution_options(populate_existing=True)
@@ -102,26 +106,14 @@ def mark_batch_paid(actor: Actor, batch_id: int, bank_reference: str) -> PayoutB
     return batch
 
 
-def list_batches(after: int | None = None, limit: int = 50) -> list[PayoutBatch]:
-    stmt = select(PayoutBatch).order_by(PayoutBatch.id).limit(limit)
-    if after:
-        stmt = stmt.where(PayoutBatch.id > after)
-    return list(db.session.execute(stmt).scalars())
+def list_batches(params: dict) -> dict:
+    """One page of payout batches, oldest first."""
+    return paginate(select(PayoutBatch), params, PayoutBatch.id)
 
 
-def payouts_for(actor: Actor):
-    """Payouts ``actor`` may see: its own organisation's; platform admins see all."""
-    stmt = select(Payout)
-    if actor.role != "admin":
-        stmt = stmt.where(Payout.org_id == actor.org_id)
-    return stmt
-
-
-def list_payouts(actor: Actor, after: int | None = None, limit: int = 50) -> list[Payout]:
-    stmt = payouts_for(actor).order_by(Payout.id).limit(limit)
-    if after:
-        stmt = stmt.where(Payout.id > after)
-    return list(db.session.execute(stmt).scalars())
+def list_payouts(actor: Actor, params: dict) -> dict:
+    """One page of the payouts ``actor`` may see (its organisation's; platform admins: all), oldest first."""
+    return paginate(Payout.visible_to(actor), params, Payout.id)
 
 
 def get_payout(actor: Actor, payout_id: int) -> Payout:
@@ -129,7 +121,4 @@ def get_payout(actor: Actor, payout_id: int) -> Payout:
 
     :raises NotFoundError: unknown, or another organisation's payout.
     """
-    payout = db.session.execute(payouts_for(actor).where(Payout.id == payout_id)).scalar_one_or_none()
-    if payout is None:
-        raise NotFoundError("no such payout")
-    return payout
+    return Payout.get_visible(actor, payout_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from .stripe_helpers import _stripe_peer, buyer_client, buyer_pays, localstripe_url, stripe_server  # noqa: F401
+from tests.factories import buyer_client, buyer_pays
 
 
 @pytest.fixture

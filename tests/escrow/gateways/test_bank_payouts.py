@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from marketplace.escrow import ledger
-
-from .bank_helpers import TOTAL, assert_ledger_sound, awaiting_deal, import_rows, row
+from tests.factories import TOTAL, assert_ledger_sound, awaiting_deal, import_rows, row
 
 CLEARING = ledger.clearing_account("bank_transfer")
 COMMISSION = (TOTAL * 500 + 5000) // 10000
@@ -56,7 +55,7 @@ def test_batch_reserves_payables_and_marking_paid_twice_pays_once(api, world, ru
     assert again["status"] == "paid" and again["bank_reference"] == "VCB-BATCH-0001"
     assert ledger.balance(CLEARING, "VND") == clearing_before - (TOTAL - COMMISSION) - 700_000
     assert api.post("/admin/payouts", world.admin, {}, expect=409)["error"]["code"] == "nothing_to_pay"
-    assert [b["id"] for b in api.get("/admin/payouts", world.admin)] == [batch["id"]]
+    assert [b["id"] for b in api.get("/admin/payouts", world.admin)["items"]] == [batch["id"]]
     assert_ledger_sound(db)
 
 
@@ -91,14 +90,14 @@ def test_vendors_see_their_own_payouts_and_not_another_vendors(api, world, run_j
     _released_deal(api, world, run_jobs, 0)
     batch = api.post("/admin/payouts", world.admin, {}, expect=201)
     (payout,) = batch["payouts"]
-    mine = api.get("/payouts", v1)
+    mine = api.get("/payouts", v1)["items"]
     assert [p["id"] for p in mine] == [payout["id"]] and mine[0]["amount"] == str(TOTAL - COMMISSION)
     assert api.get(f"/payouts/{payout['id']}", v1)["status"] == "created"
-    assert api.get("/payouts", v2) == []
+    assert api.get("/payouts", v2)["items"] == []
     err = api.get(f"/payouts/{payout['id']}", v2, expect=404)
     assert err["error"]["code"] == "not_found"
     api.get(f"/payouts/{payout['id']}", world.buyer, expect=404)
-    assert [p["id"] for p in api.get("/payouts", world.admin)] == [payout["id"]]
+    assert [p["id"] for p in api.get("/payouts", world.admin)["items"]] == [payout["id"]]
     api.post(f"/admin/payouts/{batch['id']}/mark-paid", world.admin, {"bank_reference": "VCB-1"})
     seen = api.get(f"/payouts/{payout['id']}", v1)
     assert seen["status"] == "paid" and seen["bank_reference"] == "VCB-1"
@@ -110,8 +109,8 @@ def test_buyers_see_their_refund_payouts(api, world, db):
     batch = api.post("/admin/payouts", world.admin, {}, expect=201)
     (payout,) = batch["payouts"]
     assert (payout["kind"], payout["org_id"], payout["amount"]) == ("refund", world.buyer.org_id, str(TOTAL))
-    assert [p["id"] for p in api.get("/payouts", world.buyer)] == [payout["id"]]
-    assert api.get("/payouts", world.other_buyer) == []
+    assert [p["id"] for p in api.get("/payouts", world.buyer)["items"]] == [payout["id"]]
+    assert api.get("/payouts", world.other_buyer)["items"] == []
     api.get(f"/payouts/{payout['id']}", world.other_buyer, expect=404)
     assert_ledger_sound(db)
 
@@ -128,7 +127,7 @@ def test_concurrent_batches_reserve_each_payable_once(app, api, world, run_jobs,
     import threading
 
     from marketplace.errors import ConflictError
-    from marketplace.escrow import payouts
+    from marketplace.escrow.gateways.bank import payouts
     from marketplace.statemachine import Actor
 
     _released_deal(api, world, run_jobs)
@@ -156,7 +155,7 @@ def test_concurrent_batches_reserve_each_payable_once(app, api, world, run_jobs,
     for t in threads:
         t.join()
     assert sorted(outcomes)[-1] > 0 and sum(outcomes) == TOTAL - COMMISSION + 300_000
-    batches = api.get("/admin/payouts", world.admin)
+    batches = api.get("/admin/payouts", world.admin)["items"]
     assert sum(int(p["amount"]) for b in batches for p in b["payouts"]) == TOTAL - COMMISSION + 300_000
     for b in batches:
         api.post(f"/admin/payouts/{b['id']}/mark-paid", world.admin, {"bank_reference": f"B{b['id']}"})

@@ -1,0 +1,1 @@
+"""The ``bank_transfer`` gateway: statement import and matching, payout batches, reconciliation."""

@@ -1,0 +1,1 @@
+"""The ``stripe`` gateway: Connect onboarding, PaymentIntents, the webhook inbox, outbox handlers, reconciliation."""
