@@ -20,11 +20,12 @@ from .app import create_app
 from .escrow.reconciliation import run_reconciliation
 from .evaluation import evaluate_matching
 from .extensions import db
-from .jobs import make_worker, redis_connection, sweep
+from .jobs import redis_connection, sweep
 from .rfq.matching import SIGNALS
 from .seed import platform_org, seed_demo
 from .settings import load_settings
 from .vendors.services import seed_hs_categories
+from .worker import make_worker
 
 log = logging.getLogger(__name__)
 

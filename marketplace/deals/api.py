@@ -4,10 +4,9 @@ from ..accounts.auth import current_actor, login_required
 from ..escrow.schemas import BankTransferConfirmSchema, DealLedgerSchema
 from ..extensions import db
 from ..http.blueprint import Blueprint
-from ..http.pagination import PageQuerySchema, page_schema, paginate
+from ..http.pagination import PageQuerySchema, page_schema
 from ..shipping.schemas import ShipmentCreateSchema, ShipmentSchema
 from . import services
-from .models import Deal
 from .schemas import (
     DealQuerySchema,
     DealSchema,
@@ -30,10 +29,7 @@ admin_only = login_required("platform", roles=("admin",))
 @blp.response(200, page_schema(DealSchema, "DealPage"))
 def list_deals(params):
     """Deals the caller's organisation is party to (admins: all)."""
-    stmt = services.deals_for(current_actor())
-    if params.get("status"):
-        stmt = stmt.where(Deal.status == params["status"])
-    return paginate(stmt, params, Deal.id)
+    return services.list_deals(current_actor(), params)
 
 
 @blp.route("/deals/<int:deal_id>")

@@ -4,30 +4,30 @@ from datetime import timedelta
 
 from ..statemachine import StateMachine, Timer, Transition
 from .models import Deal
+from .models import DealStatus as D
 
 B, V, A, S = "buyer", "vendor", "admin", "system"
 
 deal_machine = StateMachine(
     subject="deal",
     model=Deal,
-    states=("awaiting_approval", "awaiting_payment", "funded", "shipped", "delivered", "accepted", "released",
-            "closed", "cancelled", "disputed", "resolved", "refunded"),
+    states=tuple(D),
     transitions=[
-        Transition("approve", ("awaiting_approval",), "awaiting_payment", frozenset({B})),
-        Transition("cancel", ("awaiting_approval", "awaiting_payment"), "cancelled", frozenset({B, V, A})),
-        Transition("fund", ("awaiting_payment",), "funded", frozenset({S})),
-        Transition("ship", ("funded",), "shipped", frozenset({V})),
-        Transition("confirm_delivery", ("shipped",), "delivered", frozenset({B, S})),
-        Transition("accept", ("delivered",), "accepted", frozenset({B, S})),
-        Transition("release", ("accepted",), "released", frozenset({S})),
-        Transition("open_dispute", ("shipped", "delivered"), "disputed", frozenset({B})),
-        Transition("withdraw_dispute", ("disputed",), "accepted", frozenset({S})),
-        Transition("resolve", ("disputed",), "resolved", frozenset({S})),
-        Transition("refund", ("awaiting_payment", "funded"), "refunded", frozenset({A})),
-        Transition("close", ("released", "resolved", "refunded"), "closed", frozenset({A, S})),
+        Transition("approve", (D.AWAITING_APPROVAL,), D.AWAITING_PAYMENT, frozenset({B})),
+        Transition("cancel", (D.AWAITING_APPROVAL, D.AWAITING_PAYMENT), D.CANCELLED, frozenset({B, V, A})),
+        Transition("fund", (D.AWAITING_PAYMENT,), D.FUNDED, frozenset({S})),
+        Transition("ship", (D.FUNDED,), D.SHIPPED, frozenset({V})),
+        Transition("confirm_delivery", (D.SHIPPED,), D.DELIVERED, frozenset({B, S})),
+        Transition("accept", (D.DELIVERED,), D.ACCEPTED, frozenset({B, S})),
+        Transition("release", (D.ACCEPTED,), D.RELEASED, frozenset({S})),
+        Transition("open_dispute", (D.SHIPPED, D.DELIVERED), D.DISPUTED, frozenset({B})),
+        Transition("withdraw_dispute", (D.DISPUTED,), D.ACCEPTED, frozenset({S})),
+        Transition("resolve", (D.DISPUTED,), D.RESOLVED, frozenset({S})),
+        Transition("refund", (D.AWAITING_PAYMENT, D.FUNDED), D.REFUNDED, frozenset({A})),
+        Transition("close", (D.RELEASED, D.RESOLVED, D.REFUNDED), D.CLOSED, frozenset({A, S})),
     ],
     timers=[
         # silence during the inspection window is acceptance
-        Timer("delivered", "inspection", "accept", lambda deal, config: timedelta(days=config["INSPECTION_DAYS"])),
+        Timer(D.DELIVERED, "inspection", "accept", lambda deal, config: timedelta(days=config["INSPECTION_DAYS"])),
     ],
 )

@@ -6,6 +6,7 @@ from ...accounts.models import Organization
 from ...errors import ForbiddenError
 from ...escrow.commission import rate_for as commission_rate_for
 from ...extensions import db
+from ...http.pagination import paginate
 from ...money import allocate
 from ...notifications.services import notify_org
 from ...statemachine import Actor
@@ -57,6 +58,14 @@ def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
 def deals_for(actor: Actor):
     """A SELECT of the deals ``actor`` may see: its organisation's as buyer or vendor; admins all."""
     return Deal.visible_to(actor)
+
+
+def list_deals(actor: Actor, params: dict) -> dict:
+    """One page of the deals ``actor`` may see, optionally in one status, oldest first."""
+    stmt = deals_for(actor)
+    if params.get("status"):
+        stmt = stmt.where(Deal.status == params["status"])
+    return paginate(stmt, params, Deal.id)
 
 
 def get_deal(actor: Actor, deal_id: int) -> Deal:

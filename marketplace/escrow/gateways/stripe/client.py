@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 
 import stripe
@@ -97,7 +96,7 @@ def stripe_client() -> stripe.StripeClient:
 def pause_after_call(kind: str) -> None:
     """Test hook for crash tests: ``MARKETPLACE_TEST_PAUSE_AFTER_STRIPE=stripe.transfer:60`` holds the
     worker after Stripe answered and before the result is committed. Unset in production."""
-    spec = os.environ.get("MARKETPLACE_TEST_PAUSE_AFTER_STRIPE", "")
+    spec = current_app.config.get("MARKETPLACE_TEST_PAUSE_AFTER_STRIPE") or ""
     wanted, _, seconds = spec.partition(":")
     if spec and wanted == kind:
         log.warning("test hook: pausing %ss after %s", seconds, kind)
