@@ -8,11 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from .accounts.models import Organization, User
+from .accounts.models import MemberRole, Organization, OrgKind, User
 from .accounts.services import add_membership, create_organization, create_user
 from .database import utcnow
 from .deals.services import confirm_bank_transfer, start_payment
 from .extensions import db
+from .rfq.models import MilestoneDue, RfqVisibility
 from .rfq.services import (
     award_rfq,
     create_rfq,
@@ -21,6 +22,7 @@ from .rfq.services import (
     submit_quote,
 )
 from .statemachine import Actor
+from .vendors.models import DocumentKind, ProductStatus, VerificationDecision
 from .vendors.services import (
     add_vendor_document,
     create_product,
@@ -49,9 +51,10 @@ VENDORS = [
 ]
 
 BUYERS = [
-    ("Nhà máy May Việt Tiến (demo)", [("owner", "buyer1@demo.local"), ("requester", "req1@demo.local"),
-                                       ("approver", "approver1@demo.local"), ("finance", "finance1@demo.local")]),
-    ("Vinamilk Logistics (demo)", [("owner", "buyer2@demo.local"), ("requester", "req2@demo.local")]),
+    ("Nhà máy May Việt Tiến (demo)", [(MemberRole.OWNER, "buyer1@demo.local"), (MemberRole.REQUESTER, "req1@demo.local"),
+                                       (MemberRole.APPROVER, "approver1@demo.local"),
+                                       (MemberRole.FINANCE, "finance1@demo.local")]),
+    ("Vinamilk Logistics (demo)", [(MemberRole.OWNER, "buyer2@demo.local"), (MemberRole.REQUESTER, "req2@demo.local")]),
 ]
 
 
@@ -61,27 +64,27 @@ def seed_demo() -> list[str]:
     if db.session.execute(select(User.id).where(User.email == ADMIN_EMAIL)).first():
         return logins + ["demo data already present"]
     seed_hs_categories()
-    platform = create_organization("platform", "Marketplace Operator")
+    platform = create_organization(OrgKind.PLATFORM, "Marketplace Operator")
     admin = create_user(ADMIN_EMAIL, "Platform Admin", PASSWORD, "en")
-    add_membership(admin, platform, "admin")
-    admin_actor = Actor("admin", admin.id, platform.id, "admin")
+    add_membership(admin, platform, MemberRole.ADMIN)
+    admin_actor = Actor("admin", admin.id, platform.id, MemberRole.ADMIN)
     logins.append(f"admin:  {ADMIN_EMAIL}")
 
     vendor_actors = []
     for i, (name, tax, regions, products) in enumerate(VENDORS, start=1):
-        org = create_organization("vendor", name)
+        org = create_organization(OrgKind.VENDOR, name)
         user = create_user(f"vendor{i}@demo.local", f"Vendor {i} Sales", PASSWORD)
-        add_membership(user, org, "owner")
-        actor = Actor("vendor", user.id, org.id, "owner")
+        add_membership(user, org, MemberRole.OWNER)
+        actor = Actor("vendor", user.id, org.id, MemberRole.OWNER)
         update_vendor_profile(org.id, actor, {"legal_name": name, "tax_code": tax, "regions": regions,
                                               "monthly_capacity": 100000, "certifications": ["ISO 9001"]})
-        add_vendor_document(org.id, actor, "business_registration", "dang-ky-kinh-doanh.pdf",
+        add_vendor_document(org.id, actor, DocumentKind.BUSINESS_REGISTRATION, "dang-ky-kinh-doanh.pdf",
                             io.BytesIO(b"%PDF-1.4\n% demo business registration certificate\n%%EOF\n"))
         submit_verification(org.id, actor)
-        decide_verification(org.id, admin_actor, "verify")
+        decide_verification(org.id, admin_actor, VerificationDecision.VERIFY)
         for sku, en, vi, hs, unit, moq, price in products:
             create_product(actor, {"sku": sku, "name": en, "name_vi": vi, "description": f"{en} / {vi}", "hs_code": hs,
-                                   "unit": unit, "moq": moq, "currency": "VND", "status": "active",
+                                   "unit": unit, "moq": moq, "currency": "VND", "status": ProductStatus.ACTIVE,
                                    "price_tiers": [{"min_qty": moq, "unit_price": str(int(price))},
                                                    {"min_qty": moq * 10, "unit_price": str(int(price) * 95 // 100)}]})
         vendor_actors.append(actor)
@@ -89,29 +92,30 @@ def seed_demo() -> list[str]:
 
     buyer_actors = []
     for name, members in BUYERS:
-        org = create_organization("buyer", name, approval_threshold=2_000_000_000)
+        org = create_organization(OrgKind.BUYER, name, approval_threshold=2_000_000_000)
         actor = None
         for role, email in members:
             user = create_user(email, email.split("@")[0].title(), PASSWORD)
             add_membership(user, org, role)
-            if role == "owner":
-                actor = Actor("buyer", user.id, org.id, "owner")
-                logins.append(f"buyer:  {email} ({name}, owner; also {', '.join(e for r, e in members if r != 'owner')})")
+            if role == MemberRole.OWNER:
+                actor = Actor("buyer", user.id, org.id, MemberRole.OWNER)
+                also = ", ".join(e for r, e in members if r != MemberRole.OWNER)
+                logins.append(f"buyer:  {email} ({name}, owner; also {also})")
         buyer_actors.append(actor)
 
     db.session.flush()
     buyer = buyer_actors[0]
     # an RFQ that went all the way to a funded deal
-    done = create_rfq(buyer, "VND", {
+    done = create_rfq(buyer, {
         "title": "Vòng bi 6205 cho dây chuyền may", "description": "Ball bearings 6205-2RS", "delivery_region": "VN-SG",
-        "incoterm": "DAP", "visibility": "invite_only", "quote_deadline": utcnow() + timedelta(days=5),
+        "incoterm": "DAP", "visibility": RfqVisibility.INVITE_ONLY, "quote_deadline": utcnow() + timedelta(days=5),
         "lines": [{"description": "Vòng bi 6205-2RS", "quantity": 2000, "unit": "piece", "hs_code": "848210"}]})
     invite_vendor(buyer, done.id, vendor_actors[0].org_id)
     publish_rfq(buyer, done.id)
     quote = submit_quote(vendor_actors[0], done.id, {
         "lead_time_days": 10, "freight": "1500000",
-        "payment_terms": [{"name": "deposit", "percent": 30, "due": "on_award"},
-                          {"name": "balance", "percent": 70, "due": "before_shipment"}],
+        "payment_terms": [{"name": "deposit", "percent": 30, "due": MilestoneDue.ON_AWARD.value},
+                          {"name": "balance", "percent": 70, "due": MilestoneDue.BEFORE_SHIPMENT.value}],
         "lines": [{"rfq_line_id": done.lines[0].id, "unit_price": "17500", "quantity": 2000}]})
     deal = award_rfq(buyer, done.id, {"quote_ids": [quote.id]}).deals[0]
     start_payment(buyer, deal.id, "bank_transfer")
@@ -119,9 +123,9 @@ def seed_demo() -> list[str]:
         confirm_bank_transfer(admin_actor, m.payment_reference, m.amount, "VND")
 
     # an open RFQ with competing quotes
-    open_rfq = create_rfq(buyer_actors[1], "VND", {
+    open_rfq = create_rfq(buyer_actors[1], {
         "title": "Thùng carton 5 lớp và pallet gỗ", "description": "Cartons and pallets for the Bình Dương warehouse",
-        "delivery_region": "VN-SG", "incoterm": "DAP", "visibility": "open",
+        "delivery_region": "VN-SG", "incoterm": "DAP", "visibility": RfqVisibility.OPEN,
         "quote_deadline": utcnow() + timedelta(days=7),
         "lines": [{"description": "Thùng carton 5 lớp 60x40x40", "quantity": 20000, "unit": "piece"},
                   {"description": "Pallet gỗ 1200x800", "quantity": 500, "unit": "piece"}]})
@@ -137,4 +141,5 @@ def seed_demo() -> list[str]:
 
 
 def platform_org() -> Organization | None:
-    return db.session.execute(select(Organization).where(Organization.kind == "platform")).scalars().first()
+    """The platform operator's organisation, if the demo (or anyone) created one."""
+    return db.session.execute(select(Organization).where(Organization.kind == OrgKind.PLATFORM)).scalars().first()

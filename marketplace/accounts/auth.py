@@ -11,7 +11,7 @@ from ..errors import ForbiddenError, UnauthorizedError
 from ..http import idempotency
 from ..http.auth import bearer_token
 from ..statemachine import Actor
-from .models import OrgKind
+from .models import MemberRole, OrgKind
 from .services import Session, authenticate
 
 #: organisation kind -> the role it plays in state-machine tables
@@ -54,8 +54,9 @@ def optional_session() -> Session | None:
     return authenticate(token) if token else None
 
 
-def login_required(*kinds: str, roles: tuple[str, ...] | None = None) -> Callable:
-    """Require a valid token; optionally an organisation kind (buyer/vendor/platform) and roles."""
+def login_required(*kinds: OrgKind, roles: tuple[MemberRole, ...] | None = None) -> Callable:
+    """Require a valid token; optionally one of the organisation ``kinds`` (:class:`OrgKind`) and one of the
+    membership ``roles`` (:class:`MemberRole`)."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)

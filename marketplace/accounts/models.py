@@ -8,27 +8,44 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import IdMixin, TimestampMixin, utcnow
+from ..database import IdMixin, OrgScoped, TimestampMixin, utcnow
 from ..extensions import db
 
 
 class OrgKind(StrEnum):
+    """What an organisation is on the marketplace (``login_required`` takes these)."""
+
     BUYER = "buyer"  #: buys through RFQs
     VENDOR = "vendor"  #: lists goods and quotes
     PLATFORM = "platform"  #: the operator: admins and support
 
 
+class MemberRole(StrEnum):
+    """The role a membership gives a person inside their organisation (``login_required(roles=...)``)."""
+
+    OWNER = "owner"  #: created the organisation; manages members and settings
+    ADMIN = "admin"  #: manages members and settings; on the platform, a platform admin
+    REQUESTER = "requester"  #: buyers: drafts RFQs and publishes those below the approval threshold
+    APPROVER = "approver"  #: buyers: may also approve what is above the approval threshold
+    FINANCE = "finance"  #: buyers: pays deals
+    SALES = "sales"  #: vendors: lists products and quotes
+    FULFILMENT = "fulfilment"  #: vendors: ships deals
+    SUPPORT = "support"  #: platform: reads the admin queues, decides nothing
+
+
 #: roles a membership may hold, per organisation kind
-ROLES: dict[str, tuple[str, ...]] = {
-    OrgKind.BUYER: ("owner", "admin", "requester", "approver", "finance"),
-    OrgKind.VENDOR: ("owner", "admin", "sales", "fulfilment"),
-    OrgKind.PLATFORM: ("admin", "support"),
+ROLES: dict[str, tuple[MemberRole, ...]] = {
+    OrgKind.BUYER: (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.REQUESTER, MemberRole.APPROVER, MemberRole.FINANCE),
+    OrgKind.VENDOR: (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.SALES, MemberRole.FULFILMENT),
+    OrgKind.PLATFORM: (MemberRole.ADMIN, MemberRole.SUPPORT),
 }
-#: roles that may manage members
-MANAGERS = ("owner", "admin")
+#: roles that may manage members and the organisation's settings
+MANAGERS = (MemberRole.OWNER, MemberRole.ADMIN)
 
 
 class User(IdMixin, TimestampMixin, db.Model):
+    """A person who logs in; belongs to organisations through memberships."""
+
     __tablename__ = "users"
 
     email: Mapped[str] = mapped_column(String(254), unique=True)  #: stored lower-cased
@@ -40,8 +57,12 @@ class User(IdMixin, TimestampMixin, db.Model):
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", lazy="selectin")
 
 
-class Organization(IdMixin, TimestampMixin, db.Model):
+class Organization(IdMixin, TimestampMixin, OrgScoped, db.Model):
+    """A buyer, vendor or platform organisation; it is its own owner for :class:`OrgScoped` reads."""
+
     __tablename__ = "organizations"
+    __org_columns__ = ("id",)
+    __noun__ = "organisation"
     __table_args__ = (CheckConstraint(f"kind IN ({','.join(repr(str(k)) for k in OrgKind)})", name="kind"),)
 
     kind: Mapped[str] = mapped_column(String(16))  #: an :class:`OrgKind`
@@ -56,13 +77,17 @@ class Organization(IdMixin, TimestampMixin, db.Model):
         return self.kind == kind
 
 
-class Membership(IdMixin, TimestampMixin, db.Model):
+class Membership(IdMixin, TimestampMixin, OrgScoped, db.Model):
+    """A person's role in one organisation."""
+
     __tablename__ = "memberships"
+    __org_columns__ = ("org_id",)
+    __noun__ = "member"
     __table_args__ = (UniqueConstraint("user_id", "org_id"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))  #: a :class:`MemberRole` allowed for the organisation's kind
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organization: Mapped[Organization] = relationship(lazy="joined")

@@ -24,7 +24,7 @@ from ..errors import (
 from ..extensions import db
 from ..http.fields import to_minor
 from ..http.pagination import paginate
-from .models import ROLES, ApiToken, Membership, Organization, User
+from .models import ROLES, ApiToken, MemberRole, Membership, Organization, User
 
 #: fact published, in the same transaction, once a new organisation's row is flushed: ``fn(org)``
 #: (the vendors package creates a vendor organisation's profile)
@@ -70,14 +70,17 @@ class Session:
 
     @property
     def role(self) -> str:
+        """The caller's :class:`~.models.MemberRole` in the organisation of the token."""
         return self.membership.role
 
     @property
     def kind(self) -> str:
+        """The :class:`~.models.OrgKind` of the organisation of the token."""
         return self.organization.kind
 
     @property
     def memberships(self) -> list[Membership]:
+        """Every membership of the caller (all their organisations)."""
         return self.user.memberships
 
 
@@ -147,8 +150,8 @@ def register_account(data: dict) -> Grant:
     user = create_user(data["email"], data["name"], data["password"], org_data.get("locale", "vi"))
     org = create_organization(org_data["kind"], org_data["name"], country=org_data["country"],
                               currency=org_data["currency"], locale=org_data["locale"])
-    add_membership(user, org, "owner")
-    return Grant(issue_token(user, org, "login"), user, org, "owner")
+    add_membership(user, org, MemberRole.OWNER)
+    return Grant(issue_token(user, org, "login"), user, org, MemberRole.OWNER)
 
 
 def login(email: str, password: str, organization_id: int | None = None) -> Grant:
@@ -195,24 +198,34 @@ def revoke_token(token: ApiToken) -> None:
         token.revoked_at = utcnow()
 
 
+def _own_organization(actor: Session, org_id: int) -> Organization:
+    """The organisation ``org_id`` if it is the one the actor's token is for (anything else does not exist).
+
+    :raises NotFoundError: another organisation, or no such organisation.
+    """
+    org = db.session.execute(Organization.for_org(actor.organization.id).where(Organization.id == org_id)
+                             ).scalar_one_or_none()
+    if org is None:
+        raise NotFoundError("no such organisation")
+    return org
+
+
 def add_member(actor: Session, org_id: int, data: dict) -> Membership:
     """Add a person to the actor's organisation with a role (creating their account if new).
 
     :raises NotFoundError: ``org_id`` is not the actor's organisation.
     :raises ForbiddenError: the actor may not manage members.
     """
-    if org_id != actor.organization.id:
-        raise NotFoundError("no such organisation")
+    org = _own_organization(actor, org_id)
     if not actor.membership.can_manage_members():
         raise ForbiddenError("only owners and admins manage members")
-    org = actor.organization
     if data["role"] not in ROLES[org.kind]:
         raise InvalidInputError("unknown role", fields={"role": [f"must be one of {', '.join(ROLES[org.kind])}"]})
     email = data["email"].strip().lower()
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     if user is None:
         user = create_user(email, data["name"], data["password"], org.locale)
-    elif db.session.execute(select(Membership.id).where(Membership.user_id == user.id, Membership.org_id == org.id)).first():
+    elif db.session.execute(Membership.for_org(org.id).where(Membership.user_id == user.id)).first():
         raise ConflictError("this person is already a member", code="already_member")
     return add_membership(user, org, data["role"])
 
@@ -224,11 +237,9 @@ def update_organization(actor: Session, org_id: int, data: dict) -> Organization
     :raises ForbiddenError: the actor may not manage the organisation.
     :raises InvalidInputError: the threshold does not fit the currency, or is negative.
     """
-    if org_id != actor.organization.id:
-        raise NotFoundError("no such organisation")
+    org = _own_organization(actor, org_id)
     if not actor.membership.can_manage_members():
         raise ForbiddenError("only owners and admins change the organisation")
-    org = actor.organization
     for key in ("name", "currency", "locale"):
         if key in data:
             setattr(org, key, data[key])
@@ -244,9 +255,8 @@ def list_members(actor: Session, org_id: int, params: dict) -> dict:
 
     :raises NotFoundError: not the actor's organisation.
     """
-    if org_id != actor.organization.id:
-        raise NotFoundError("no such organisation")
-    return paginate(select(Membership).where(Membership.org_id == org_id), params, Membership.id)
+    org = _own_organization(actor, org_id)
+    return paginate(Membership.for_org(org.id), params, Membership.id)
 
 
 def count_users() -> int:

@@ -6,10 +6,10 @@ from flask.views import MethodView
 from ..accounts.auth import current_actor, login_required
 from ..extensions import db
 from ..http.blueprint import Blueprint
-from ..http.pagination import page_schema
 from . import services
 from .schemas import (
     DisputeMessageCreateSchema,
+    DisputeMessagePageSchema,
     DisputeMessageQuerySchema,
     DisputeMessageSchema,
     DisputeSchema,
@@ -31,7 +31,7 @@ class Messages(MethodView):
     decorators = [login_required()]
 
     @blp.arguments(DisputeMessageQuerySchema, location="query")
-    @blp.response(200, page_schema(DisputeMessageSchema, "DisputeMessagePage"))
+    @blp.response(200, DisputeMessagePageSchema)
     def get(self, params, dispute_id):
         """The conversation, oldest first."""
         return services.list_messages(current_actor(), dispute_id, params)

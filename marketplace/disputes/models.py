@@ -67,7 +67,7 @@ class Dispute(OrgScoped, IdMixin, TimestampMixin, db.Model):
     vendor_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)  #: the deal's vendor
     currency: Mapped[str] = mapped_column(String(3))  #: the deal's currency (of every amount in ``decision``)
     opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(16), default=DisputeStatus.OPEN)
+    status: Mapped[str] = mapped_column(String(16), default=DisputeStatus.OPEN)  #: a :class:`DisputeStatus`
     reason: Mapped[str] = mapped_column(String(32))  #: a :class:`DisputeReason`
     description: Mapped[str] = mapped_column(Text)
     #: the admin's decision: {"outcome", "held", "allocations": [{"party", "amount"}], "note"}; amounts
@@ -80,6 +80,14 @@ class Dispute(OrgScoped, IdMixin, TimestampMixin, db.Model):
 
     def is_live(self) -> bool:
         return self.status not in FINISHED
+
+    def party_of(self, org_id: int | None) -> DisputeParty | None:
+        """Which side of the case the organisation ``org_id`` is on (None: neither, e.g. the platform)."""
+        if org_id is not None and org_id == self.buyer_id:
+            return DisputeParty.BUYER
+        if org_id is not None and org_id == self.vendor_id:
+            return DisputeParty.VENDOR
+        return None
 
     def vendor_share(self) -> int:
         """Minor units the decision gives the vendor (0 before a decision)."""
@@ -98,6 +106,8 @@ class Dispute(OrgScoped, IdMixin, TimestampMixin, db.Model):
 
 
 class DisputeMessage(IdMixin, db.Model):
+    """One message of a case's conversation (read through its dispute, which scopes it)."""
+
     __tablename__ = "dispute_messages"
 
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id", ondelete="CASCADE"), index=True)

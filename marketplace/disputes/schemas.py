@@ -3,17 +3,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..http.fields import MoneyField
-from ..http.pagination import PageQuerySchema
+from ..http.pagination import PageQuerySchema, page_schema
 from .models import DisputeOutcome, DisputeParty, DisputeReason, DisputeStatus
-
-
-class StrictMoneyField(MoneyField):
-    """A :class:`MoneyField` that refuses JSON numbers: a decided amount is stated as a decimal string."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise ValidationError("must be a decimal string such as \"1250000\" or \"12.50\"")
-        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class DisputeCreateSchema(Schema):
@@ -28,7 +19,7 @@ class DisputeMessageCreateSchema(Schema):
 class DecisionCreateSchema(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in DisputeOutcome]))
     #: the vendor's share of the held money, in the deal's currency (a split only)
-    vendor_amount = StrictMoneyField()
+    vendor_amount = MoneyField()  # like every MoneyField, refuses JSON numbers
     note = fields.String(validate=validate.Length(max=5000))
 
     @validates_schema
@@ -47,6 +38,9 @@ class DisputeMessageSchema(Schema):
     author_org_id = fields.Integer()
     body = fields.String()
     created_at = fields.DateTime()
+
+
+DisputeMessagePageSchema = page_schema(DisputeMessageSchema, "DisputeMessagePage")
 
 
 class AllocationSchema(Schema):

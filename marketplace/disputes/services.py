@@ -16,6 +16,7 @@ from ..database import utcnow
 from ..errors import ConflictError, NotFoundError
 from ..extensions import db
 from ..http.pagination import paginate
+from ..notifications.models import NotificationKind
 from ..notifications.services import notify_org
 from ..statemachine import SYSTEM, Actor
 from .models import (
@@ -49,7 +50,7 @@ def create_dispute(actor: Actor, deal, data: dict) -> Dispute:
                       opened_by=actor.user_id, reason=data["reason"], description=data["description"])
     db.session.add(dispute)
     dispute_machine.start(dispute, actor, {"reason": data["reason"]})
-    notify_org(dispute.vendor_id, "dispute_opened", {"deal_id": deal.id, "dispute_id": dispute.id},
+    notify_org(dispute.vendor_id, NotificationKind.DISPUTE_OPENED, {"deal_id": deal.id, "dispute_id": dispute.id},
                key=f"dispute-{dispute.id}-opened")
     return dispute
 
@@ -68,7 +69,7 @@ def get_buyers_dispute(actor: Actor, dispute_id: int) -> Dispute:
     :raises NotFoundError: unknown, or not the actor's as a buyer.
     """
     dispute = get_dispute(actor, dispute_id)
-    if actor.org_id != dispute.buyer_id:
+    if dispute.party_of(actor.org_id) != DisputeParty.BUYER:  # the vendor and admins read it, but it is not theirs
         raise NotFoundError("no such dispute")
     return dispute
 
@@ -98,7 +99,7 @@ def add_message(actor: Actor, dispute_id: int, body: str) -> DisputeMessage:
         raise ConflictError(f"the dispute is {dispute.status}")
     message = DisputeMessage(dispute_id=dispute.id, author_id=actor.user_id, author_org_id=actor.org_id, body=body)
     db.session.add(message)
-    if dispute.status == DisputeStatus.OPEN and actor.org_id == dispute.vendor_id:
+    if dispute.status == DisputeStatus.OPEN and dispute.party_of(actor.org_id) == DisputeParty.VENDOR:
         dispute_machine.apply(dispute, "respond", actor)
     db.session.flush()
     return message

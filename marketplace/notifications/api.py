@@ -2,9 +2,8 @@
 
 from ..accounts.auth import current, login_required
 from ..http.blueprint import Blueprint
-from ..http.pagination import page_schema
 from . import services
-from .schemas import FeedQuerySchema, NotificationSchema
+from .schemas import FeedQuerySchema, NotificationPageSchema
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Notifications")
 
@@ -12,7 +11,7 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="No
 @blp.route("/notifications")
 @login_required()
 @blp.arguments(FeedQuerySchema, location="query")
-@blp.response(200, page_schema(NotificationSchema, "NotificationPage"))
+@blp.response(200, NotificationPageSchema)
 def list_notifications(params):
     """The caller's organisation feed, newest first, in the caller's language."""
     session = current()

@@ -1,22 +1,25 @@
 """People-facing notification texts in Vietnamese and English."""
 
+from .models import NotificationKind as K
+
+#: notification kind -> locale -> text template (``str.format`` over the notification's data)
 MESSAGES: dict[str, dict[str, str]] = {
-    "rfq_invitation": {"vi": "Bạn được mời báo giá cho yêu cầu #{rfq_id}: {title}",
+    K.RFQ_INVITATION: {"vi": "Bạn được mời báo giá cho yêu cầu #{rfq_id}: {title}",
                        "en": "You are invited to quote on RFQ #{rfq_id}: {title}"},
-    "quote_received": {"vi": "Có báo giá mới #{quote_id} cho yêu cầu #{rfq_id}",
+    K.QUOTE_RECEIVED: {"vi": "Có báo giá mới #{quote_id} cho yêu cầu #{rfq_id}",
                        "en": "New quote #{quote_id} on RFQ #{rfq_id}"},
-    "quote_revised": {"vi": "Báo giá #{quote_id} đã được sửa (phiên bản {revision})",
+    K.QUOTE_REVISED: {"vi": "Báo giá #{quote_id} đã được sửa (phiên bản {revision})",
                       "en": "Quote #{quote_id} was revised (version {revision})"},
-    "revision_requested": {"vi": "Người mua đề nghị sửa báo giá #{quote_id}: {message}",
+    K.REVISION_REQUESTED: {"vi": "Người mua đề nghị sửa báo giá #{quote_id}: {message}",
                            "en": "The buyer asks you to revise quote #{quote_id}: {message}"},
-    "quote_not_selected": {"vi": "Báo giá #{quote_id} không được chọn cho yêu cầu #{rfq_id}",
+    K.QUOTE_NOT_SELECTED: {"vi": "Báo giá #{quote_id} không được chọn cho yêu cầu #{rfq_id}",
                            "en": "Quote #{quote_id} was not selected for RFQ #{rfq_id}"},
-    "deal_awarded": {"vi": "Bạn đã trúng thầu: giao dịch #{deal_id}", "en": "You won a deal: #{deal_id}"},
-    "deal_funded": {"vi": "Giao dịch #{deal_id} đã được ký quỹ; bạn có thể giao hàng",
+    K.DEAL_AWARDED: {"vi": "Bạn đã trúng thầu: giao dịch #{deal_id}", "en": "You won a deal: #{deal_id}"},
+    K.DEAL_FUNDED: {"vi": "Giao dịch #{deal_id} đã được ký quỹ; bạn có thể giao hàng",
                     "en": "Deal #{deal_id} is funded in escrow; you may ship"},
-    "deal_released": {"vi": "Tiền của giao dịch #{deal_id} đã được giải ngân",
+    K.DEAL_RELEASED: {"vi": "Tiền của giao dịch #{deal_id} đã được giải ngân",
                       "en": "Money for deal #{deal_id} has been released"},
-    "dispute_opened": {"vi": "Người mua mở khiếu nại #{dispute_id} cho giao dịch #{deal_id}",
+    K.DISPUTE_OPENED: {"vi": "Người mua mở khiếu nại #{dispute_id} cho giao dịch #{deal_id}",
                        "en": "The buyer opened dispute #{dispute_id} on deal #{deal_id}"},
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
@@ -10,6 +11,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import IdMixin, OrgScoped, utcnow
 from ..extensions import db
+
+
+class NotificationKind(StrEnum):
+    """What a notification tells; each kind has its texts in ``messages.MESSAGES``."""
+
+    RFQ_INVITATION = "rfq_invitation"  #: a vendor is invited to quote on an RFQ
+    QUOTE_RECEIVED = "quote_received"  #: a buyer got a first quote
+    QUOTE_REVISED = "quote_revised"  #: a buyer got a new version of a quote
+    REVISION_REQUESTED = "revision_requested"  #: a buyer asks a vendor for a better offer
+    QUOTE_NOT_SELECTED = "quote_not_selected"  #: a vendor's quote lost (rejected, or another was chosen)
+    DEAL_AWARDED = "deal_awarded"  #: a vendor won a deal
+    DEAL_FUNDED = "deal_funded"  #: the buyer's money is in escrow: the vendor may ship
+    DEAL_RELEASED = "deal_released"  #: the vendor's money was released
+    DISPUTE_OPENED = "dispute_opened"  #: the buyer opened a dispute on a vendor's deal
 
 
 class Notification(OrgScoped, IdMixin, db.Model):
@@ -21,7 +36,7 @@ class Notification(OrgScoped, IdMixin, db.Model):
     __noun__ = "notification"
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(48))  #: a key of ``messages.MESSAGES``
+    kind: Mapped[str] = mapped_column(String(48))  #: a :class:`NotificationKind`
     key: Mapped[str] = mapped_column(String(200))  #: de-duplicates repeats of the same fact
     data: Mapped[dict] = mapped_column(JSONB, default=dict)
     read_at: Mapped[datetime | None]

@@ -6,5 +6,5 @@ from . import models, services
 registration = Registration(
     name="notifications",
     models=(models,),
-    outbox_handlers={"email.send": OutboxHandler(services.deliver_email)},
+    outbox_handlers={services.EMAIL_SEND: OutboxHandler(services.deliver_email)},
 )

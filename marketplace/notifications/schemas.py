@@ -2,7 +2,8 @@
 
 from marshmallow import Schema, fields
 
-from ..http.pagination import PageQuerySchema
+from ..http.pagination import PageQuerySchema, page_schema
+from .models import NotificationKind
 
 
 class FeedQuerySchema(PageQuerySchema):
@@ -11,8 +12,11 @@ class FeedQuerySchema(PageQuerySchema):
 
 class NotificationSchema(Schema):
     id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(metadata={"enum": [k.value for k in NotificationKind]})
     data = fields.Dict()
     text = fields.String(metadata={"description": "in the caller's language"})
     read_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+
+
+NotificationPageSchema = page_schema(NotificationSchema, "NotificationPage")

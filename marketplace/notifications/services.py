@@ -9,7 +9,6 @@ from email.message import EmailMessage
 from urllib.parse import urlparse
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from ..accounts.models import Membership, Organization
@@ -17,7 +16,10 @@ from ..extensions import db
 from ..http.pagination import paginate
 from ..jobs import add_outbox_command
 from .messages import render
-from .models import Notification
+from .models import Notification, NotificationKind
+
+#: outbox kind of one e-mail to one person (handled by :func:`deliver_email`)
+EMAIL_SEND = "email.send"
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class FeedItem:
     created_at: datetime
 
 
-def notify_org(org_id: int, kind: str, data: dict, *, key: str) -> None:
+def notify_org(org_id: int, kind: NotificationKind, data: dict, *, key: str) -> None:
     """Tell an organisation something, once per ``key``: a feed item now, e-mails after commit (outbox)."""
     created = db.session.execute(
         insert(Notification).values(org_id=org_id, kind=kind, key=key, data=data)
@@ -41,10 +43,10 @@ def notify_org(org_id: int, kind: str, data: dict, *, key: str) -> None:
     if created is None:
         return
     org = db.session.get(Organization, org_id)
-    members = db.session.execute(select(Membership).where(Membership.org_id == org_id)).scalars().all()
+    members = db.session.execute(Membership.for_org(org_id)).scalars().all()
     for m in members:
         locale = m.user.locale or org.locale
-        add_outbox_command("email.send", f"email:{key}:{m.user_id}", {
+        add_outbox_command(EMAIL_SEND, f"email:{key}:{m.user_id}", {
             "to": m.user.email, "subject": render(kind, data, locale), "body": render(kind, data, locale),
         })
 

@@ -2,12 +2,12 @@
 
 from flask.views import MethodView
 
-from ..accounts.auth import current, current_actor, login_required
+from ..accounts.auth import current_actor, login_required
+from ..accounts.models import MemberRole, OrgKind
 from ..extensions import db
 from ..http.blueprint import Blueprint
-from ..http.pagination import PageQuerySchema, paginate
+from ..http.pagination import PageQuerySchema
 from . import services
-from .models import Quote, Rfq
 from .schemas import (
     AwardResultSchema,
     AwardSchema,
@@ -30,8 +30,11 @@ from .schemas import (
 
 blp = Blueprint("rfq", __name__, url_prefix="/api/v1", description="RFQs, matching, quotes and award")
 
-BUYER_WRITERS = ("owner", "admin", "requester", "approver")
-VENDOR_SELLERS = ("owner", "admin", "sales")
+BUYER, VENDOR, PLATFORM = OrgKind.BUYER, OrgKind.VENDOR, OrgKind.PLATFORM
+#: buyer members who draft, publish, cancel and award RFQs and answer quotes
+BUYER_WRITERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.REQUESTER, MemberRole.APPROVER)
+#: vendor members who quote
+VENDOR_SELLERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.SALES)
 
 
 @blp.route("/rfqs")
@@ -41,14 +44,14 @@ class Rfqs(MethodView):
     @blp.response(200, RfqPageSchema)
     def get(self, params):
         """Buyers: their RFQs. Vendors: RFQs they are invited to and open RFQs (the board)."""
-        return paginate(services.rfqs_for(current_actor(), params.get("status")), params, Rfq.id)
+        return services.list_rfqs(current_actor(), params)
 
-    @login_required("buyer", roles=BUYER_WRITERS)
+    @login_required(BUYER, roles=BUYER_WRITERS)
     @blp.arguments(RfqCreateSchema)
     @blp.response(201, RfqSchema)
     def post(self, data):
         """Draft an RFQ with its lines (prices in the RFQ's currency, by default the organisation's)."""
-        rfq = services.create_rfq(current_actor(), current().organization.currency, data)
+        rfq = services.create_rfq(current_actor(), data)
         db.session.commit()
         return rfq
 
@@ -62,7 +65,7 @@ def get_rfq(rfq_id):
 
 
 @blp.route("/rfqs/<int:rfq_id>/publish", methods=["POST"])
-@login_required("buyer", roles=BUYER_WRITERS)
+@login_required(BUYER, roles=BUYER_WRITERS)
 @blp.response(200, RfqSchema)
 def publish(rfq_id):
     """Publish the RFQ: it opens to quotes and matching invites vendors in the background."""
@@ -72,7 +75,7 @@ def publish(rfq_id):
 
 
 @blp.route("/rfqs/<int:rfq_id>/cancel", methods=["POST"])
-@login_required("buyer", roles=BUYER_WRITERS)
+@login_required(BUYER, roles=BUYER_WRITERS)
 @blp.response(200, RfqSchema)
 def cancel(rfq_id):
     """Cancel a draft, open or closed RFQ."""
@@ -83,14 +86,14 @@ def cancel(rfq_id):
 
 @blp.route("/rfqs/<int:rfq_id>/matches")
 class Matches(MethodView):
-    @login_required("buyer", "platform")
+    @login_required(BUYER, PLATFORM)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, InvitationPageSchema)
     def get(self, params, rfq_id):
         """Invited vendors, matched ones by rank, with the rationale of each match."""
         return services.invitations_page(current_actor(), rfq_id, params)
 
-    @login_required("buyer", "platform")
+    @login_required(BUYER, PLATFORM)
     @blp.arguments(InviteSchema)
     @blp.response(201, InvitationSchema)
     def post(self, data, rfq_id):
@@ -107,9 +110,9 @@ class RfqQuotes(MethodView):
     @blp.response(200, QuotePageSchema)
     def get(self, params, rfq_id):
         """Quotes on the RFQ (a vendor sees only its own)."""
-        return paginate(services.quotes_for(current_actor(), rfq_id, params.get("status")), params, Quote.id)
+        return services.list_quotes(current_actor(), rfq_id, params)
 
-    @login_required("vendor", roles=VENDOR_SELLERS)
+    @login_required(VENDOR, roles=VENDOR_SELLERS)
     @blp.arguments(QuoteCreateSchema)
     @blp.response(201, QuoteSchema)
     def post(self, data, rfq_id):
@@ -128,7 +131,7 @@ def get_quote(quote_id):
 
 
 @blp.route("/quotes/<int:quote_id>/revise", methods=["POST"])
-@login_required("vendor", roles=VENDOR_SELLERS)
+@login_required(VENDOR, roles=VENDOR_SELLERS)
 @blp.arguments(QuoteCreateSchema)
 @blp.response(200, QuoteSchema)
 def revise(data, quote_id):
@@ -139,7 +142,7 @@ def revise(data, quote_id):
 
 
 @blp.route("/quotes/<int:quote_id>/withdraw", methods=["POST"])
-@login_required("vendor", roles=VENDOR_SELLERS)
+@login_required(VENDOR, roles=VENDOR_SELLERS)
 @blp.response(200, QuoteSchema)
 def withdraw(quote_id):
     """Withdraw the quote."""
@@ -149,7 +152,7 @@ def withdraw(quote_id):
 
 
 @blp.route("/quotes/<int:quote_id>/request-revision", methods=["POST"])
-@login_required("buyer", roles=BUYER_WRITERS)
+@login_required(BUYER, roles=BUYER_WRITERS)
 @blp.arguments(RevisionRequestSchema)
 @blp.response(200, QuoteSchema)
 def request_revision(data, quote_id):
@@ -160,7 +163,7 @@ def request_revision(data, quote_id):
 
 
 @blp.route("/quotes/<int:quote_id>/reject", methods=["POST"])
-@login_required("buyer", roles=BUYER_WRITERS)
+@login_required(BUYER, roles=BUYER_WRITERS)
 @blp.arguments(QuoteRejectSchema)
 @blp.response(200, QuoteSchema)
 def reject(data, quote_id):
@@ -180,7 +183,7 @@ def quote_versions(params, quote_id):
 
 
 @blp.route("/rfqs/<int:rfq_id>/comparison")
-@login_required("buyer")
+@login_required(BUYER)
 @blp.response(200, ComparisonSchema)
 def comparison(rfq_id):
     """Quotes side by side at landed cost in the RFQ's currency, with coverage and missing fields flagged."""
@@ -188,7 +191,7 @@ def comparison(rfq_id):
 
 
 @blp.route("/rfqs/<int:rfq_id>/award", methods=["POST"])
-@login_required("buyer", roles=BUYER_WRITERS)
+@login_required(BUYER, roles=BUYER_WRITERS)
 @blp.arguments(AwardSchema)
 @blp.response(201, AwardResultSchema)
 def award(data, rfq_id):

@@ -67,6 +67,8 @@ class LineChange(StrEnum):
 
 
 class Rfq(IdMixin, TimestampMixin, OrgScoped, db.Model):
+    """A buyer's request for quotation: lines to be quoted in one currency by invited (or any verified) vendors."""
+
     __tablename__ = "rfqs"
     __org_columns__ = ("buyer_id",)
     __noun__ = "RFQ"
@@ -76,15 +78,15 @@ class Rfq(IdMixin, TimestampMixin, OrgScoped, db.Model):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
-    currency: Mapped[str] = mapped_column(String(3))
+    currency: Mapped[str] = mapped_column(String(3))  #: ISO 4217 code of every amount of the RFQ and its quotes
     delivery_region: Mapped[str | None] = mapped_column(String(8))  #: ISO 3166-2 or country code
     delivery_address: Mapped[str | None] = mapped_column(Text)
     incoterm: Mapped[str] = mapped_column(String(3), default="DAP")
     named_place: Mapped[str | None] = mapped_column(String(200))
     needed_by: Mapped[date | None]
     quote_deadline: Mapped[datetime | None]
-    visibility: Mapped[str] = mapped_column(String(16), default=RfqVisibility.INVITE_ONLY)  #: RfqVisibility
-    status: Mapped[str] = mapped_column(String(16), default=RfqStatus.DRAFT)
+    visibility: Mapped[str] = mapped_column(String(16), default=RfqVisibility.INVITE_ONLY)  #: an :class:`RfqVisibility`
+    status: Mapped[str] = mapped_column(String(16), default=RfqStatus.DRAFT)  #: an :class:`RfqStatus`
     search_text: Mapped[str] = mapped_column(Text, default="")  #: folded title, description and lines
     published_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
@@ -112,6 +114,8 @@ class Rfq(IdMixin, TimestampMixin, OrgScoped, db.Model):
 
 
 class RfqLine(IdMixin, db.Model):
+    """One item the buyer asks prices for; points at the quote line it was awarded to."""
+
     __tablename__ = "rfq_lines"
     __table_args__ = (UniqueConstraint("rfq_id", "line_no"), CheckConstraint("quantity > 0", name="quantity"))
 
@@ -129,13 +133,15 @@ class RfqLine(IdMixin, db.Model):
 
 
 class Invitation(IdMixin, db.Model):
+    """A vendor asked to quote on an RFQ, by the matcher (ranked, with its rationale) or by hand."""
+
     __tablename__ = "invitations"
     __table_args__ = (UniqueConstraint("rfq_id", "vendor_id"),
                       Index("ix_invitations_vendor_created", "vendor_id", "created_at"))  # weekly quota (0005)
 
     rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id", ondelete="CASCADE"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id"), index=True)
-    source: Mapped[str] = mapped_column(String(16))  #: InvitationSource
+    source: Mapped[str] = mapped_column(String(16))  #: an :class:`InvitationSource`
     rank: Mapped[int | None]
     score: Mapped[float | None]
     rationale: Mapped[dict] = mapped_column(JSONB, default=dict)  #: which signals scored what
@@ -145,6 +151,8 @@ class Invitation(IdMixin, db.Model):
 
 
 class Quote(IdMixin, TimestampMixin, OrgScoped, db.Model):
+    """A vendor's offer on an RFQ, in the RFQ's currency; revised in place, every version kept."""
+
     __tablename__ = "quotes"
     __org_columns__ = ("vendor_id", "buyer_id")  #: the vendor that wrote it and the buyer it was sent to
     __noun__ = "quote"
@@ -152,11 +160,11 @@ class Quote(IdMixin, TimestampMixin, OrgScoped, db.Model):
 
     rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=QuoteStatus.SUBMITTED)
+    status: Mapped[str] = mapped_column(String(16), default=QuoteStatus.SUBMITTED)  #: a :class:`QuoteStatus`
     revision: Mapped[int] = mapped_column(default=1)  #: current version number
-    currency: Mapped[str] = mapped_column(String(3))
+    currency: Mapped[str] = mapped_column(String(3))  #: the RFQ's currency
     incoterm: Mapped[str] = mapped_column(String(3))
-    freight: Mapped[int] = mapped_column(default=0)  #: minor units, whole quote
+    freight: Mapped[int] = mapped_column(default=0)  #: minor units of the quote's currency, whole quote
     lead_time_days: Mapped[int]
     valid_until: Mapped[datetime]
     #: the deal's milestone schedule: [{"name", "percent", "due": MilestoneDue}]
@@ -193,13 +201,15 @@ Quote.buyer_id = column_property(select(Rfq.buyer_id).where(Rfq.id == Quote.rfq_
 
 
 class QuoteLine(IdMixin, db.Model):
+    """The vendor's price and quantity for one RFQ line."""
+
     __tablename__ = "quote_lines"
     __table_args__ = (UniqueConstraint("quote_id", "rfq_line_id"), CheckConstraint("quantity > 0", name="quantity"),
                       CheckConstraint("unit_price >= 0", name="unit_price"))
 
     quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
     rfq_line_id: Mapped[int] = mapped_column(ForeignKey("rfq_lines.id"))
-    unit_price: Mapped[int]  #: minor units
+    unit_price: Mapped[int]  #: minor units of the quote's currency
     quantity: Mapped[int]
     lead_time_days: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")

@@ -1,11 +1,16 @@
 """Shipment endpoints (creating one is the deal's ``ship`` transition, under /deals)."""
 
 from ..accounts.auth import current_actor, login_required
+from ..accounts.models import OrgKind
 from ..extensions import db
 from ..http.blueprint import Blueprint
-from ..http.pagination import page_schema
 from . import services
-from .schemas import ShipmentQuerySchema, ShipmentSchema, TrackingEventCreateSchema
+from .schemas import (
+    ShipmentPageSchema,
+    ShipmentQuerySchema,
+    ShipmentSchema,
+    TrackingEventCreateSchema,
+)
 
 blp = Blueprint("shipping", __name__, url_prefix="/api/v1", description="Shipments and tracking")
 
@@ -13,7 +18,7 @@ blp = Blueprint("shipping", __name__, url_prefix="/api/v1", description="Shipmen
 @blp.route("/shipments")
 @login_required()
 @blp.arguments(ShipmentQuerySchema, location="query")
-@blp.response(200, page_schema(ShipmentSchema, "ShipmentPage"))
+@blp.response(200, ShipmentPageSchema)
 def list_shipments(params):
     """Shipments of the caller's organisation's deals (admins: all), oldest first."""
     return services.list_shipments(current_actor(), params)
@@ -28,7 +33,7 @@ def get_shipment(shipment_id):
 
 
 @blp.route("/shipments/<int:shipment_id>/events", methods=["POST"])
-@login_required("vendor", "platform")
+@login_required(OrgKind.VENDOR, OrgKind.PLATFORM)
 @blp.arguments(TrackingEventCreateSchema)
 @blp.response(201, ShipmentSchema)
 def add_event(data, shipment_id):

@@ -8,8 +8,13 @@ import secrets
 
 from .models import ShipmentStatus
 
+#: the carrier a shipment is booked with when the vendor names none
+MANUAL = "manual"
+
 
 class Carrier:
+    """One carrier adapter: books shipments and maps the carrier's status codes onto :class:`ShipmentStatus`."""
+
     code = ""
     name = ""
     #: the vendor reports this carrier's progress by hand (others report their own tracking)
@@ -27,7 +32,7 @@ class Carrier:
 class ManualCarrier(Carrier):
     """The vendor ships by any means and reports progress by hand."""
 
-    code = "manual"
+    code = MANUAL
     name = "Manual / self-delivery"
     manual_tracking = True
 

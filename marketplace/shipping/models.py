@@ -75,6 +75,8 @@ class Shipment(OrgScoped, IdMixin, TimestampMixin, db.Model):
 
 
 class TrackingEvent(IdMixin, db.Model):
+    """One status report of a shipment, as the carrier (or the vendor, for manual shipments) sent it."""
+
     __tablename__ = "tracking_events"
     __table_args__ = (Index("ix_tracking_events_shipment", "shipment_id", "occurred_at"),
                       UniqueConstraint("shipment_id", "dedupe_key"))

@@ -4,4 +4,4 @@ from ..registry import Registration
 from . import models
 from .carriers import ManualCarrier
 
-registration = Registration(name="shipping", models=(models,), carriers={"manual": ManualCarrier()})
+registration = Registration(name="shipping", models=(models,), carriers={ManualCarrier.code: ManualCarrier()})

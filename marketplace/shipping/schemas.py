@@ -2,14 +2,15 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..http.pagination import PageQuerySchema
+from ..http.pagination import PageQuerySchema, page_schema
+from .carriers import MANUAL
 from .models import ShipmentStatus
 
 STATUSES = [s.value for s in ShipmentStatus]
 
 
 class ShipmentCreateSchema(Schema):
-    carrier = fields.String(load_default="manual", validate=validate.Length(max=32))
+    carrier = fields.String(load_default=MANUAL, validate=validate.Length(max=32))
     tracking_number = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9-]{4,64}$"))
     note = fields.String(validate=validate.Length(max=2000))
 
@@ -47,3 +48,6 @@ class ShipmentSchema(Schema):
     last_event_at = fields.DateTime(allow_none=True)
     delivered_at = fields.DateTime(allow_none=True)
     events = fields.List(fields.Nested(TrackingEventSchema))
+
+
+ShipmentPageSchema = page_schema(ShipmentSchema, "ShipmentPage")

@@ -4,6 +4,7 @@ from flask import Response, send_file, stream_with_context
 from flask.views import MethodView
 
 from ..accounts.auth import current_actor, login_required, optional_actor
+from ..accounts.models import MemberRole, OrgKind
 from ..extensions import db
 from ..http.blueprint import Blueprint
 from ..http.pagination import PageQuerySchema
@@ -44,6 +45,16 @@ blp = Blueprint("vendors", __name__, url_prefix="/api/v1", description="Vendors,
 #: the OpenAPI schema of a response body that is a file
 _FILE = {"type": "string", "format": "binary"}
 
+VENDOR, BUYER, PLATFORM = OrgKind.VENDOR, OrgKind.BUYER, OrgKind.PLATFORM
+#: vendor members who edit the profile and handle verification
+EDITORS = (MemberRole.OWNER, MemberRole.ADMIN)
+#: vendor members who edit the catalog and price lists
+SELLERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.SALES)
+#: platform members who read the verification queue
+REVIEWERS = (MemberRole.ADMIN, MemberRole.SUPPORT)
+#: platform members who decide
+ADMINS = (MemberRole.ADMIN,)
+
 
 # --- vendors ------------------------------------------------------------------------------------
 
@@ -64,7 +75,7 @@ class VendorResource(MethodView):
         vendor itself and platform admins."""
         return services.view_vendor(vendor_id, optional_actor())
 
-    @login_required("vendor", roles=("owner", "admin"))
+    @login_required(VENDOR, roles=EDITORS)
     @blp.arguments(VendorProfileUpdateSchema)
     @blp.response(200, VendorPrivateSchema)
     def patch(self, data, vendor_id):
@@ -76,14 +87,14 @@ class VendorResource(MethodView):
 
 @blp.route("/vendors/<int:vendor_id>/documents")
 class VendorDocuments(MethodView):
-    @login_required("vendor", "platform")
+    @login_required(VENDOR, PLATFORM)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, VendorDocumentPageSchema)
     def get(self, params, vendor_id):
         """The vendor's verification documents (the vendor itself and platform admins)."""
         return services.list_vendor_documents(vendor_id, current_actor(), params)
 
-    @login_required("vendor", roles=("owner", "admin"))
+    @login_required(VENDOR, roles=EDITORS)
     @blp.arguments(DocumentUploadSchema, location="form_and_files", content_type="multipart/form-data")
     @blp.response(201, VendorDocumentSchema)
     def post(self, form, vendor_id):
@@ -95,7 +106,7 @@ class VendorDocuments(MethodView):
 
 
 @blp.route("/vendors/<int:vendor_id>/documents/<int:document_id>/file")
-@login_required("vendor", "platform")
+@login_required(VENDOR, PLATFORM)
 @blp.response(200, _FILE, content_type="application/pdf",
               description="The document's bytes, served with its sniffed type (PDF, PNG or JPEG).")
 @blp.doc(responses={200: {"content": {"image/png": {"schema": _FILE}, "image/jpeg": {"schema": _FILE}}}})
@@ -106,7 +117,7 @@ def download_document(vendor_id, document_id):
 
 
 @blp.route("/vendors/<int:vendor_id>/verification", methods=["POST"])
-@login_required("vendor", roles=("owner", "admin"))
+@login_required(VENDOR, roles=EDITORS)
 @blp.response(200, VendorPrivateSchema)
 def submit_verification(vendor_id):
     """The vendor submits its profile for verification (needs a business_registration document)."""
@@ -116,7 +127,7 @@ def submit_verification(vendor_id):
 
 
 @blp.route("/admin/vendors/verification-queue")
-@login_required("platform", roles=("admin", "support"))
+@login_required(PLATFORM, roles=REVIEWERS)
 @blp.arguments(QueueQuerySchema, location="query")
 @blp.response(200, VendorQueuePageSchema)
 def verification_queue(params):
@@ -125,7 +136,7 @@ def verification_queue(params):
 
 
 @blp.route("/admin/vendors/<int:vendor_id>/verification", methods=["POST"])
-@login_required("platform", roles=("admin",))
+@login_required(PLATFORM, roles=ADMINS)
 @blp.arguments(VerificationDecisionSchema)
 @blp.response(200, VendorPrivateSchema)
 def decide_verification(data, vendor_id):
@@ -147,7 +158,7 @@ def list_categories(params):
 
 
 @blp.route("/admin/categories", methods=["POST"])
-@login_required("platform", roles=("admin",))
+@login_required(PLATFORM, roles=ADMINS)
 @blp.arguments(CategoryCreateSchema)
 @blp.response(201, CategoryNodeSchema)
 def create_category(data):
@@ -158,7 +169,7 @@ def create_category(data):
 
 
 @blp.route("/admin/categories/<int:category_id>", methods=["PATCH"])
-@login_required("platform", roles=("admin",))
+@login_required(PLATFORM, roles=ADMINS)
 @blp.arguments(CategoryUpdateSchema)
 @blp.response(200, CategoryNodeSchema)
 def update_category(data, category_id):
@@ -179,7 +190,7 @@ class Products(MethodView):
         """Search listings (accent-insensitive), filter, sort (relevance, newest, price, -price), keyset cursor."""
         return services.search_products(params)
 
-    @login_required("vendor", roles=("owner", "admin", "sales"))
+    @login_required(VENDOR, roles=SELLERS)
     @blp.arguments(ProductCreateSchema)
     @blp.response(201, ProductSchema)
     def post(self, data):
@@ -190,7 +201,7 @@ class Products(MethodView):
 
 
 @blp.route("/products/import", methods=["POST"])
-@login_required("vendor", roles=("owner", "admin", "sales"))
+@login_required(VENDOR, roles=SELLERS)
 @blp.arguments(ImportFileSchema, location="form_and_files", content_type="multipart/form-data")
 @blp.response(202, ProductImportSchema)
 def import_products(form):
@@ -202,7 +213,7 @@ def import_products(form):
 
 
 @blp.route("/products/imports/<int:import_id>")
-@login_required("vendor")
+@login_required(VENDOR)
 @blp.response(200, ProductImportSchema)
 def get_import(import_id):
     """An import's status and progress (rows done / total)."""
@@ -210,7 +221,7 @@ def get_import(import_id):
 
 
 @blp.route("/products/imports/<int:import_id>/errors.csv")
-@login_required("vendor")
+@login_required(VENDOR)
 @blp.response(200, {"type": "string"}, content_type="text/csv",
               description="UTF-8 CSV with a BOM: row, sku, reason; cells that a spreadsheet would run are escaped.")
 def import_errors(import_id):
@@ -221,7 +232,7 @@ def import_errors(import_id):
 
 
 @blp.route("/products/export.csv")
-@login_required("vendor")
+@login_required(VENDOR)
 @blp.response(200, {"type": "string"}, content_type="text/csv",
               description="UTF-8 CSV with a BOM, in the import's columns; formula-like cells are escaped.")
 def export_products():
@@ -238,7 +249,7 @@ class ProductResource(MethodView):
         """One product (drafts only for their vendor)."""
         return services.get_visible_product(product_id, optional_actor())
 
-    @login_required("vendor", roles=("owner", "admin", "sales"))
+    @login_required(VENDOR, roles=SELLERS)
     @blp.arguments(ProductUpdateSchema)
     @blp.response(200, ProductSchema)
     def patch(self, data, product_id):
@@ -261,14 +272,14 @@ def product_price(params, product_id):
 
 @blp.route("/price-lists")
 class PriceLists(MethodView):
-    @login_required("vendor", "buyer", "platform")
+    @login_required(VENDOR, BUYER, PLATFORM)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, PriceListPageSchema)
     def get(self, params):
         """Price lists the vendor made, or that were made for the calling buyer (newest first)."""
         return services.list_price_lists(current_actor(), params)
 
-    @login_required("vendor", roles=("owner", "admin", "sales"))
+    @login_required(VENDOR, roles=SELLERS)
     @blp.arguments(PriceListCreateSchema)
     @blp.response(201, PriceListSchema)
     def post(self, data):
@@ -279,7 +290,7 @@ class PriceLists(MethodView):
 
 
 @blp.route("/price-lists/<int:price_list_id>")
-@login_required("vendor", "buyer", "platform")
+@login_required(VENDOR, BUYER, PLATFORM)
 @blp.response(200, PriceListSchema)
 def get_price_list(price_list_id):
     """One price list (its vendor and its buyer only)."""
@@ -287,7 +298,7 @@ def get_price_list(price_list_id):
 
 
 @blp.route("/price-lists/<int:price_list_id>/end", methods=["POST"])
-@login_required("vendor", roles=("owner", "admin", "sales"))
+@login_required(VENDOR, roles=SELLERS)
 @blp.response(200, PriceListSchema)
 def end_price_list(price_list_id):
     """The vendor ends a price list now."""

@@ -15,9 +15,9 @@ from .models import ImportStatus, ProductImport, VendorProfile
 from .services.imports import (
     LEASE,
     FileRefusedError,
-    _columns,
     check_file,
     claim_import,
+    header_columns,
     import_chunk,
     iter_rows,
     refuse_file,
@@ -64,7 +64,7 @@ def _run_product_import(import_id: int, max_chunks: int | None) -> str:
     vendor = db.session.get(VendorProfile, imp.vendor_id)
     chunk_rows = current_app.config["PRODUCT_IMPORT_CHUNK_ROWS"]
     rows = iter_rows(imp)
-    columns = _columns(next(rows))
+    columns = header_columns(next(rows))
     # the header is row 1; blank lines are skipped but keep their numbers
     numbered = ((number, row) for number, row in enumerate(rows, start=2) if any(row))
     done = imp.rows_done

@@ -78,6 +78,7 @@ class VendorProfile(TimestampMixin, OrgScoped, db.Model):
     regions: Mapped[list[str]] = mapped_column(ARRAY(String(8)), default=list)
     certifications: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     monthly_capacity: Mapped[int | None]  #: units per month the vendor says it can supply
+    #: a :class:`VerificationStatus`, moved only by ``states.verification_machine``
     status: Mapped[str] = mapped_column(String(16), default=VerificationStatus.UNVERIFIED, index=True)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     verified_at: Mapped[datetime | None]
@@ -142,8 +143,8 @@ class Product(IdMixin, TimestampMixin, OrgScoped, db.Model):
     moq: Mapped[int] = mapped_column(default=1)  #: minimum order quantity, in ``unit``
     stock_qty: Mapped[int | None]  #: NULL = made to order (see lead time)
     lead_time_days: Mapped[int | None]
-    currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default=ProductStatus.DRAFT)
+    currency: Mapped[str] = mapped_column(String(3))  #: ISO 4217 code of every tier price
+    status: Mapped[str] = mapped_column(String(16), default=ProductStatus.DRAFT)  #: a :class:`ProductStatus`
     #: accent-folded name + description + HS code, for core full-text search
     search_text: Mapped[str] = mapped_column(Text, default="")
     #: the bulk import that last wrote this row and its row number there (duplicate-SKU detection)
@@ -197,7 +198,7 @@ class VendorDocument(IdMixin, OrgScoped, db.Model):
     __noun__ = "document"
 
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))  #: a :class:`DocumentKind`
     filename: Mapped[str] = mapped_column(String(255))  #: the uploaded name reduced to a safe base name
     content_type: Mapped[str] = mapped_column(String(64))  #: sniffed from the bytes, not from the client
     size_bytes: Mapped[int]
@@ -246,7 +247,7 @@ class PriceList(IdMixin, TimestampMixin, OrgScoped, db.Model):
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"))
     buyer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    currency: Mapped[str] = mapped_column(String(3))
+    currency: Mapped[str] = mapped_column(String(3))  #: ISO 4217 code of every item's price
     valid_from: Mapped[datetime]
     valid_until: Mapped[datetime | None]  #: exclusive; NULL = open-ended
 
@@ -277,6 +278,13 @@ class PriceListItem(IdMixin, db.Model):
         return self.price_list.currency
 
 
+class ProductSort(StrEnum):
+    RELEVANCE = "relevance"  #: full-text rank, best first (the default when ``q`` is given)
+    NEWEST = "newest"  #: most recently listed first (the default otherwise)
+    PRICE = "price"  #: cheapest first at the asked quantity
+    PRICE_DESC = "-price"  #: dearest first at the asked quantity
+
+
 class ImportStatus(StrEnum):
     QUEUED = "queued"  #: uploaded, waiting for the bulk worker
     RUNNING = "running"  #: rows are being imported chunk by chunk
@@ -302,7 +310,7 @@ class ProductImport(IdMixin, TimestampMixin, OrgScoped, db.Model):
     file_format: Mapped[str] = mapped_column(String(8))  #: an :class:`ImportFormat`
     sha256: Mapped[str] = mapped_column(String(64))  #: the upload, stored content-addressed
     size_bytes: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16), default=ImportStatus.QUEUED)
+    status: Mapped[str] = mapped_column(String(16), default=ImportStatus.QUEUED)  #: an :class:`ImportStatus`
     total_rows: Mapped[int | None]  #: data rows in the file, known after the first pass
     rows_done: Mapped[int] = mapped_column(default=0)  #: data rows committed (imported or reported)
     created_count: Mapped[int] = mapped_column(default=0)

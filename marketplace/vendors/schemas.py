@@ -14,6 +14,7 @@ from .models import (
     ImportStatus,
     PayoutMethod,
     PriceSource,
+    ProductSort,
     ProductStatus,
     VerificationDecision,
     VerificationStatus,
@@ -265,7 +266,7 @@ class ProductQuerySchema(PageQuerySchema):
     in_stock = fields.Boolean()
     #: listings are only ever shown for verified vendors; accepted for clients that send it
     verified_only = fields.Boolean(load_default=True, validate=validate.Equal(True, error="only verified vendors are listed"))
-    sort = fields.String(validate=validate.OneOf(["relevance", "newest", "price", "-price"]))
+    sort = fields.String(validate=_one_of(ProductSort))
 
 
 ProductPageSchema = page_schema(ProductSchema, "ProductPage")

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+import marketplace.accounts
+from marketplace import registry
 from marketplace.accounts.models import ApiToken, Membership, Organization, User
+from marketplace.accounts.services import ORGANIZATION_CREATED, create_organization
+from marketplace.vendors.models import VendorProfile
 
 from ..factories import PASSWORD
 
@@ -208,11 +215,6 @@ def test_registrations_are_rate_limited_per_address(app, api):
 
 
 def test_accounts_never_imports_vendors():
-    import ast
-    from pathlib import Path
-
-    import marketplace.accounts
-
     offenders = []
     for path in Path(marketplace.accounts.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -224,10 +226,6 @@ def test_accounts_never_imports_vendors():
 
 
 def test_a_new_vendor_organisation_gets_its_profile_through_the_published_fact(app, db):
-    from marketplace import registry
-    from marketplace.accounts.services import ORGANIZATION_CREATED, create_organization
-    from marketplace.vendors.models import VendorProfile
-
     assert registry.current().listeners[ORGANIZATION_CREATED]
     vendor = create_organization("vendor", "Xưởng Cơ Khí")
     buyer = create_organization("buyer", "Người Mua")

@@ -8,6 +8,9 @@ from datetime import datetime, timedelta, timezone
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
+from marketplace.cli import main
+from marketplace.jobs import enqueue
+
 
 def _rfq(api, buyer, title, quantity=100, region="VN-SG", hs_code=None):
     line = {"description": title, "quantity": quantity, "unit": "piece"}
@@ -109,8 +112,6 @@ def test_vendor_over_its_weekly_quota_is_skipped_for_the_next(app, api, run_jobs
 
 
 def test_rerunning_matching_invites_nobody_twice(app, api, run_jobs):
-    from marketplace.jobs import enqueue
-
     admin = api.platform_admin()
     vendors = [_laser_vendor(api, admin, n) for n in range(3)]
     buyer = api.register("buyer")
@@ -160,8 +161,6 @@ def _write_dataset(folder):
 
 
 def test_eval_command_prints_the_hand_computed_metrics(app, tmp_path):
-    from marketplace.cli import main
-
     _write_dataset(tmp_path)
     result = CliRunner().invoke(main, ["eval-matching", str(tmp_path), "--k", "3"],
                                 obj=ScriptInfo(create_app=lambda: app), catch_exceptions=False)

@@ -2,12 +2,11 @@
 
 from sqlalchemy import func, select
 
+from marketplace.cli import seed_categories_command
 from marketplace.vendors.models import Category
 
 
 def _seed(app):
-    from marketplace.cli import seed_categories_command
-
     result = app.test_cli_runner().invoke(seed_categories_command)
     assert result.exit_code == 0, result.output
     return result.output

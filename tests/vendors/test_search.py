@@ -1,5 +1,7 @@
 """Catalog search: accent-insensitive full text, filters, sorting and keyset pagination; vendor directory."""
 
+from marketplace.extensions import db
+from marketplace.vendors.services import seed_hs_categories
 
 
 def _ids(page):
@@ -30,9 +32,6 @@ def test_only_active_products_of_verified_vendors_are_listed(api):
 
 
 def test_filters_category_subtree_moq_region_stock_and_price_at_quantity(api, app):
-    from marketplace.extensions import db
-    from marketplace.vendors.services import seed_hs_categories
-
     seed_hs_categories()
     db.session.commit()
     admin = api.platform_admin()

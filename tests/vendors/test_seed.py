@@ -2,12 +2,11 @@
 
 from sqlalchemy import func, select
 
+from marketplace.seed import seed_demo
 from marketplace.vendors.models import Category, VendorDocument, VendorProfile
 
 
 def test_demo_seed_loads_categories_and_verified_vendors_with_registration_documents(app, db):
-    from marketplace.seed import seed_demo
-
     seed_demo()
     db.session.commit()
     assert db.session.execute(select(func.count(Category.id)).where(Category.source == "hs")).scalar() > 1000

@@ -11,6 +11,7 @@ from .invitations import (  # noqa: F401
                      match_and_invite,
 )
 from .quotes import (  # noqa: F401
+                     list_quotes,
                      quotes_for,
                      reject_quote,
                      request_revision,
@@ -25,6 +26,7 @@ from .rfqs import (  # noqa: F401
                      buyer_rfq,
                      cancel_rfq,
                      create_rfq,
+                     list_rfqs,
                      publish_rfq,
                      rfqs_for,
                      vendor_rfq,

@@ -12,6 +12,7 @@ from ...deals.services import create_deal
 from ...errors import ConflictError, InvalidInputError
 from ...extensions import db
 from ...money import allocate
+from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
 from ...statemachine import SYSTEM, Actor
 from ..models import Quote, QuoteLine, Rfq
@@ -97,6 +98,6 @@ def award_rfq(actor: Actor, rfq_id: int, data: dict) -> Award:
         for quote in quotes.values():
             if quote.id not in by_quote and quote.is_live():
                 quote_machine.apply(quote, "reject", SYSTEM, {"reason": "another offer was chosen"})
-                notify_org(quote.vendor_id, "quote_not_selected", {"rfq_id": rfq.id, "quote_id": quote.id},
+                notify_org(quote.vendor_id, NotificationKind.QUOTE_NOT_SELECTED, {"rfq_id": rfq.id, "quote_id": quote.id},
                            key=f"quote-{quote.id}-lost")
     return award

@@ -10,6 +10,7 @@ from ...database import utcnow
 from ...errors import ConflictError, NotFoundError
 from ...extensions import db
 from ...http.pagination import paginate
+from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
 from ...statemachine import SYSTEM, Actor, record_event
 from ...vendors.models import VendorProfile
@@ -31,7 +32,7 @@ def invite_vendors(rfq: Rfq, ranked: list[dict], source: InvitationSource) -> in
         ).on_conflict_do_nothing(index_elements=["rfq_id", "vendor_id"]).returning(Invitation.id)
         if db.session.execute(stmt).scalar_one_or_none() is not None:
             added += 1
-            notify_org(row["vendor_id"], "rfq_invitation", {"rfq_id": rfq.id, "title": rfq.title},
+            notify_org(row["vendor_id"], NotificationKind.RFQ_INVITATION, {"rfq_id": rfq.id, "title": rfq.title},
                        key=f"rfq-{rfq.id}-invite-{row['vendor_id']}")
     return added
 

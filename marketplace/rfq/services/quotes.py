@@ -11,8 +11,9 @@ from ...database import utcnow
 from ...errors import ConflictError, InvalidInputError, NotFoundError
 from ...extensions import db
 from ...http.fields import to_minor
-from ...http.pagination import paginate_list
+from ...http.pagination import paginate, paginate_list
 from ...money import MAX_MINOR
+from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
 from ...statemachine import Actor, record_event
 from ...vendors.models import VendorProfile
@@ -102,7 +103,7 @@ def submit_quote(actor: Actor, rfq_id: int, data: dict) -> Quote:
     db.session.flush()
     db.session.add(QuoteVersion(quote_id=quote.id, revision=1, snapshot=_snapshot(quote)))
     quote_machine.start(quote, actor)
-    notify_org(rfq.buyer_id, "quote_received", {"rfq_id": rfq.id, "quote_id": quote.id}, key=f"quote-{quote.id}-1")
+    notify_org(rfq.buyer_id, NotificationKind.QUOTE_RECEIVED, {"rfq_id": rfq.id, "quote_id": quote.id}, key=f"quote-{quote.id}-1")
     return quote
 
 
@@ -145,7 +146,7 @@ def revise_quote(actor: Actor, quote_id: int, data: dict) -> Quote:
     db.session.add(QuoteVersion(quote_id=quote.id, revision=quote.revision, snapshot=_snapshot(quote)))
     # the new validity replaces the deadline the revise transition scheduled from the old one
     quote_machine.restart_timers(quote)
-    notify_org(rfq.buyer_id, "quote_revised", {"rfq_id": rfq.id, "quote_id": quote.id, "revision": quote.revision},
+    notify_org(rfq.buyer_id, NotificationKind.QUOTE_REVISED, {"rfq_id": rfq.id, "quote_id": quote.id, "revision": quote.revision},
                key=f"quote-{quote.id}-{quote.revision}")
     return quote
 
@@ -161,7 +162,7 @@ def request_revision(actor: Actor, quote_id: int, message: str) -> Quote:
         raise ConflictError(f"cannot ask to revise a quote that is {quote.status}")
     quote.revision_requested = message
     record_event("quote", quote.id, "revision_requested", quote.status, quote.status, actor, {"message": message})
-    notify_org(quote.vendor_id, "revision_requested", {"quote_id": quote.id, "message": message},
+    notify_org(quote.vendor_id, NotificationKind.REVISION_REQUESTED, {"quote_id": quote.id, "message": message},
                key=f"quote-{quote.id}-ask-{quote.revision}")
     return quote
 
@@ -174,7 +175,7 @@ def reject_quote(actor: Actor, quote_id: int, reason: str | None = None) -> Quot
     """
     quote = _buyers_quote(actor, quote_id)
     if quote_machine.apply(quote, "reject", actor, {"reason": reason}):
-        notify_org(quote.vendor_id, "quote_not_selected", {"rfq_id": quote.rfq_id, "quote_id": quote.id},
+        notify_org(quote.vendor_id, NotificationKind.QUOTE_NOT_SELECTED, {"rfq_id": quote.rfq_id, "quote_id": quote.id},
                    key=f"quote-{quote.id}-lost")
     return quote
 
@@ -198,6 +199,15 @@ def quotes_for(actor: Actor, rfq_id: int, status: str | None = None):
     rfq = visible_rfq(actor, rfq_id)
     stmt = Quote.visible_to(actor).where(Quote.rfq_id == rfq.id)
     return stmt.where(Quote.status == status) if status else stmt
+
+
+def list_quotes(actor: Actor, rfq_id: int, params: dict) -> dict:
+    """One page (by id) of the quotes on an RFQ the actor may read (:func:`quotes_for`), optionally of one status.
+
+    :raises NotFoundError: the actor may not see the RFQ.
+    :raises InvalidInputError: a bad cursor.
+    """
+    return paginate(quotes_for(actor, rfq_id, params.get("status")), params, Quote.id)
 
 
 def _with_currency(snapshot: dict, currency: str) -> dict:

@@ -13,6 +13,7 @@ from ...deals.services import APPROVER_ROLES
 from ...errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from ...extensions import db
 from ...http.fields import to_minor
+from ...http.pagination import paginate
 from ...jobs import enqueue_after_commit
 from ...statemachine import Actor
 from ...text import fold
@@ -21,13 +22,13 @@ from ..models import Invitation, Rfq, RfqLine, RfqStatus, RfqVisibility
 from ..states import rfq_machine
 
 
-def create_rfq(actor: Actor, default_currency: str, data: dict) -> Rfq:
-    """A buyer member drafts an RFQ.
+def create_rfq(actor: Actor, data: dict) -> Rfq:
+    """A buyer member drafts an RFQ, in ``data["currency"]`` or else its organisation's currency.
 
     :raises InvalidInputError: a price does not fit the currency, a category is unknown, or the deadline
         is in the past (the error names the field, nested like the body).
     """
-    currency = data.get("currency") or default_currency
+    currency = data.get("currency") or db.session.get(Organization, actor.org_id).currency
     if data.get("quote_deadline") and data["quote_deadline"] <= utcnow():
         raise InvalidInputError.at(("quote_deadline",), "the quote deadline must be in the future")
     for i, line in enumerate(data["lines"]):
@@ -99,6 +100,14 @@ def rfqs_for(actor: Actor, status: str | None = None):
     else:
         stmt = Rfq.visible_to(actor)
     return stmt.where(Rfq.status == status) if status else stmt
+
+
+def list_rfqs(actor: Actor, params: dict) -> dict:
+    """One page (by id) of the RFQs ``actor`` may list (:func:`rfqs_for`), optionally of one status.
+
+    :raises InvalidInputError: a bad cursor.
+    """
+    return paginate(rfqs_for(actor, params.get("status")), params, Rfq.id)
 
 
 def publish_rfq(actor: Actor, rfq_id: int) -> Rfq:

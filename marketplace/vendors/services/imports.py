@@ -185,12 +185,16 @@ def check_file(imp: ProductImport) -> tuple[dict[str, int], int]:
     header = next(rows, None)
     if header is None:
         raise FileRefusedError(1, "the file is empty")
-    columns = _columns(header)
+    columns = header_columns(header)
     total = sum(1 for row in rows if any(row))
     return columns, total
 
 
-def _columns(header: list[str]) -> dict[str, int]:
+def header_columns(header: list[str]) -> dict[str, int]:
+    """The position of each known column in the header row.
+
+    :raises FileRefusedError: a required column is missing, or a column appears twice.
+    """
     names = [re.sub(r"\s+", "_", h.strip().lower()) for h in header]
     missing = [c for c in REQUIRED if c not in names]
     if missing:

@@ -68,7 +68,7 @@ def end_price_list(actor: Actor, price_list_id: int) -> PriceList:
     :raises NotFoundError: not one of the vendor's price lists.
     """
     price_list = PriceList.get_visible(actor, price_list_id, lock=True)
-    if price_list.vendor_id != actor.org_id:
+    if price_list.vendor_id != actor.org_id:  # its buyer reads it (scoped above) but only its vendor ends it
         raise NotFoundError("no such price list")
     now = utcnow()
     if price_list.valid_until is None or price_list.valid_until > now:

@@ -59,7 +59,9 @@ def view_vendor(vendor_id: int, viewer: Actor | None) -> VendorView:
     :raises NotFoundError: no such vendor.
     """
     vendor = get_vendor(vendor_id)
-    private = viewer is not None and (viewer.role == "admin" or viewer.org_id == vendor_id)
+    private = viewer is not None and db.session.execute(
+        VendorProfile.visible_to(viewer).where(VendorProfile.id == vendor.id).with_only_columns(VendorProfile.id)
+    ).first() is not None
     return VendorView(vendor, private)
 
 

@@ -7,12 +7,18 @@ from sqlalchemy import Float, func, select
 from ...http.fields import to_minor
 from ...http.pagination import paginate
 from ...text import fold
-from ..models import Product, ProductStatus, VendorProfile, VerificationStatus
+from ..models import (
+    Product,
+    ProductSort,
+    ProductStatus,
+    VendorProfile,
+    VerificationStatus,
+)
 from .categories import category_subtree
 from .pricing import price_at_quantity
 
 #: sort name -> whether its keys run descending
-SORTS = {"relevance": True, "newest": True, "price": False, "-price": True}
+SORTS = {ProductSort.RELEVANCE: True, ProductSort.NEWEST: True, ProductSort.PRICE: False, ProductSort.PRICE_DESC: True}
 _NO_PRICE = 2**62  # products without a tier for the quantity sort after every priced one
 
 
@@ -47,12 +53,12 @@ def search_products(params: dict) -> dict:
         stmt = stmt.where(VendorProfile.serving(params["region"]))
     if params.get("in_stock"):
         stmt = stmt.where(Product.stock_qty >= func.greatest(params.get("quantity") or 1, Product.moq))
-    sort = params.get("sort") or ("relevance" if rank is not None else "newest")
-    if sort == "relevance" and rank is None:
-        sort = "newest"
+    sort = ProductSort(params.get("sort") or (ProductSort.RELEVANCE if rank is not None else ProductSort.NEWEST))
+    if sort == ProductSort.RELEVANCE and rank is None:
+        sort = ProductSort.NEWEST
     price = None
     bounds = {name: params[name] for name in ("price_min", "price_max") if params.get(name) is not None}
-    if sort in ("price", "-price") or bounds:
+    if sort in (ProductSort.PRICE, ProductSort.PRICE_DESC) or bounds:
         currency = params.get("currency") or "VND"
         price = price_at_quantity(params.get("quantity"))
         stmt = stmt.where(Product.currency == currency)
@@ -62,6 +68,6 @@ def search_products(params: dict) -> dict:
             stmt = stmt.where(price <= to_minor(bounds["price_max"], currency, ("price_max",)))
     elif params.get("currency"):
         stmt = stmt.where(Product.currency == params["currency"])
-    key = {"relevance": rank, "newest": Product.created_at,
-           "price": func.coalesce(price, _NO_PRICE), "-price": func.coalesce(price, _NO_PRICE)}[sort]
-    return paginate(stmt, params, key, Product.id, order=sort, descending=SORTS[sort])
+    key = {ProductSort.RELEVANCE: rank, ProductSort.NEWEST: Product.created_at,
+           ProductSort.PRICE: func.coalesce(price, _NO_PRICE), ProductSort.PRICE_DESC: func.coalesce(price, _NO_PRICE)}[sort]
+    return paginate(stmt, params, key, Product.id, order=sort.value, descending=SORTS[sort])
