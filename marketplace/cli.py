@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from . import embedded
+from .accounts.models import MemberRole, OrgKind
 from .accounts.services import add_membership, create_organization, create_user
 from .app import create_app
 from .escrow.reconciliation import run_reconciliation
@@ -102,9 +103,9 @@ def reconcile_command() -> None:
 @with_appcontext
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create a platform admin (and the platform organisation on first use)."""
-    org = platform_org() or create_organization("platform", "Marketplace Operator")
+    org = platform_org() or create_organization(OrgKind.PLATFORM, "Marketplace Operator")
     user = create_user(email, name, password, "en")
-    add_membership(user, org, "admin")
+    add_membership(user, org, MemberRole.ADMIN)
     db.session.commit()
     click.echo(f"admin {user.email} created in organisation {org.id}")
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, MetaData, event, func, or_, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
+from .actors import ActorRole
 from .errors import NotFoundError
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class OrgScoped:
     def visible_to(cls, actor):
         """A SELECT of the rows ``actor`` (anything with ``role`` and ``org_id``) may read: its
         organisation's; platform admins (role ``admin``) read all."""
-        return select(cls) if actor.role == "admin" else cls.for_org(actor.org_id)
+        return select(cls) if actor.role == ActorRole.ADMIN else cls.for_org(actor.org_id)
 
     @classmethod
     def get_visible(cls, actor, row_id: int, *, lock: bool = False):

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from psycopg.types.json import Jsonb
 
+from .accounts.models import OrgKind
 from .app import create_app
 from .embedded import create_database, drop_database
 from .extensions import db
@@ -166,13 +167,13 @@ def load_into_database(data: Dataset) -> tuple[dict[int, str], dict[str, int]]:
     next_id = 1
     for v in data.vendors:
         vendor_ids[v["id"]] = next_id
-        orgs.append({"id": next_id, "kind": "vendor", "name": v.get("name") or v["id"]})
+        orgs.append({"id": next_id, "kind": OrgKind.VENDOR, "name": v.get("name") or v["id"]})
         profiles.append({"id": next_id, "legal_name": v.get("name") or v["id"], "regions": list(v.get("regions") or []),
                          "monthly_capacity": v.get("monthly_capacity"),
                          "status": "verified" if v.get("verified") else "unverified"})
         next_id += 1
     buyer_id = next_id
-    orgs.append({"id": buyer_id, "kind": "buyer", "name": "Evaluation buyer"})
+    orgs.append({"id": buyer_id, "kind": OrgKind.BUYER, "name": "Evaluation buyer"})
     tier_id = 1
     for pid, p in enumerate(data.products, start=1):
         vid = vendor_ids[p["vendor_id"]]

@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from .accounts.models import MemberRole, Organization, OrgKind, User
 from .accounts.services import add_membership, create_organization, create_user
+from .actors import Actor, ActorRole
 from .database import utcnow
 from .deals.services import confirm_bank_transfer, start_payment
+from .escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
 from .extensions import db
 from .rfq.models import MilestoneDue, RfqVisibility
 from .rfq.services import (
@@ -21,7 +23,6 @@ from .rfq.services import (
     publish_rfq,
     submit_quote,
 )
-from .statemachine import Actor
 from .vendors.models import DocumentKind, ProductStatus, VerificationDecision
 from .vendors.services import (
     add_vendor_document,
@@ -67,7 +68,7 @@ def seed_demo() -> list[str]:
     platform = create_organization(OrgKind.PLATFORM, "Marketplace Operator")
     admin = create_user(ADMIN_EMAIL, "Platform Admin", PASSWORD, "en")
     add_membership(admin, platform, MemberRole.ADMIN)
-    admin_actor = Actor("admin", admin.id, platform.id, MemberRole.ADMIN)
+    admin_actor = Actor(ActorRole.ADMIN, admin.id, platform.id, MemberRole.ADMIN)
     logins.append(f"admin:  {ADMIN_EMAIL}")
 
     vendor_actors = []
@@ -75,7 +76,7 @@ def seed_demo() -> list[str]:
         org = create_organization(OrgKind.VENDOR, name)
         user = create_user(f"vendor{i}@demo.local", f"Vendor {i} Sales", PASSWORD)
         add_membership(user, org, MemberRole.OWNER)
-        actor = Actor("vendor", user.id, org.id, MemberRole.OWNER)
+        actor = Actor(ActorRole.VENDOR, user.id, org.id, MemberRole.OWNER)
         update_vendor_profile(org.id, actor, {"legal_name": name, "tax_code": tax, "regions": regions,
                                               "monthly_capacity": 100000, "certifications": ["ISO 9001"]})
         add_vendor_document(org.id, actor, DocumentKind.BUSINESS_REGISTRATION, "dang-ky-kinh-doanh.pdf",
@@ -98,7 +99,7 @@ def seed_demo() -> list[str]:
             user = create_user(email, email.split("@")[0].title(), PASSWORD)
             add_membership(user, org, role)
             if role == MemberRole.OWNER:
-                actor = Actor("buyer", user.id, org.id, MemberRole.OWNER)
+                actor = Actor(ActorRole.BUYER, user.id, org.id, MemberRole.OWNER)
                 also = ", ".join(e for r, e in members if r != MemberRole.OWNER)
                 logins.append(f"buyer:  {email} ({name}, owner; also {also})")
         buyer_actors.append(actor)
@@ -118,7 +119,7 @@ def seed_demo() -> list[str]:
                           {"name": "balance", "percent": 70, "due": MilestoneDue.BEFORE_SHIPMENT.value}],
         "lines": [{"rfq_line_id": done.lines[0].id, "unit_price": "17500", "quantity": 2000}]})
     deal = award_rfq(buyer, done.id, {"quote_ids": [quote.id]}).deals[0]
-    start_payment(buyer, deal.id, "bank_transfer")
+    start_payment(buyer, deal.id, BANK_TRANSFER)
     for m in deal.milestones:
         confirm_bank_transfer(admin_actor, m.payment_reference, m.amount, "VND")
 

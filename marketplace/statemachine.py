@@ -20,31 +20,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import registry
+from .actors import ROLES, SYSTEM, Actor, ActorRole  # noqa: F401  (the vocabulary of the tables)
 from .database import IdMixin, utcnow
 from .errors import ConflictError, ForbiddenError, IllegalTransitionError
 from .extensions import db
 
 log = logging.getLogger(__name__)
-
-ROLES = frozenset({"buyer", "vendor", "admin", "system"})
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who triggers a transition: a role in the table, and the user/organisation behind it."""
-
-    role: str  #: buyer | vendor | admin | system
-    user_id: int | None = None
-    org_id: int | None = None
-    member_role: str | None = None  #: the membership role inside the organisation (owner, approver, ...)
-
-    def __post_init__(self) -> None:
-        if self.role not in ROLES:
-            raise ValueError(f"unknown actor role {self.role!r}")
-
-
-SYSTEM = Actor("system")
-
 
 @dataclass(frozen=True)
 class Transition:
@@ -86,7 +67,7 @@ class StateMachine:
             if not t.roles <= ROLES:
                 raise ValueError(f"{self.subject}.{t.name} has unknown roles")
         for timer in self.timers:
-            if timer.transition not in self._by_name or "system" not in self._by_name[timer.transition].roles:
+            if timer.transition not in self._by_name or ActorRole.SYSTEM not in self._by_name[timer.transition].roles:
                 raise ValueError(f"timer {timer.kind} must fire a system transition")
 
     def transition(self, name: str) -> Transition:

@@ -22,7 +22,7 @@ from marketplace.settings import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "marketplace"
 DOMAINS = ("accounts", "vendors", "rfq", "orders", "deals", "escrow", "shipping", "disputes", "notifications", "web")
-LOW_LEVEL = ("registry.py", "jobs.py", "worker.py", "statemachine.py", "database.py", "extensions.py", "errors.py", "money.py",
+LOW_LEVEL = ("registry.py", "actors.py", "jobs.py", "worker.py", "statemachine.py", "database.py", "extensions.py", "errors.py", "money.py",
              "text.py", "settings.py", "embedded.py", "http")
 
 #: function-level imports that are there on purpose (an optional or heavy dependency loaded on use), with why;

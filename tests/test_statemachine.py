@@ -13,13 +13,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from marketplace.actors import ROLES, Actor
 from marketplace.app import REGISTRATIONS
 from marketplace.database import utcnow
 from marketplace.deals.models import DealStatus
 from marketplace.errors import ForbiddenError, IllegalTransitionError
 from marketplace.registry import Registry
 from marketplace.rfq.models import RfqStatus
-from marketplace.statemachine import ROLES, Actor, Event
+from marketplace.statemachine import Event
 
 MACHINES = Registry(REGISTRATIONS).machines
 deal_machine = MACHINES["deal"]

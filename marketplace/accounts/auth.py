@@ -7,15 +7,15 @@ from typing import Callable
 
 from flask import g
 
+from ..actors import Actor, ActorRole
 from ..errors import ForbiddenError, UnauthorizedError
 from ..http import idempotency
 from ..http.auth import bearer_token
-from ..statemachine import Actor
 from .models import MemberRole, OrgKind
 from .services import Session, authenticate
 
 #: organisation kind -> the role it plays in state-machine tables
-ACTOR_ROLE = {OrgKind.BUYER: "buyer", OrgKind.VENDOR: "vendor", OrgKind.PLATFORM: "admin"}
+ACTOR_ROLE = {OrgKind.BUYER: ActorRole.BUYER, OrgKind.VENDOR: ActorRole.VENDOR, OrgKind.PLATFORM: ActorRole.ADMIN}
 
 
 def current() -> Session:

@@ -1,6 +1,7 @@
 """Deal endpoints: list, read, timeline, payments, the deal's ledger, and one POST per transition."""
 
 from ..accounts.auth import current_actor, login_required
+from ..accounts.models import MemberRole, OrgKind
 from ..escrow.schemas import BankTransferConfirmSchema, DealLedgerSchema
 from ..extensions import db
 from ..http.blueprint import Blueprint
@@ -20,7 +21,7 @@ from .schemas import (
 from .services import timeline
 
 blp = Blueprint("deals", __name__, url_prefix="/api/v1", description="Deals, payments and delivery")
-admin_only = login_required("platform", roles=("admin",))
+admin_only = login_required(OrgKind.PLATFORM, roles=(MemberRole.ADMIN,))
 
 
 @blp.route("/deals")
@@ -58,7 +59,7 @@ def transitions(deal_id):
 
 
 @blp.route("/deals/<int:deal_id>/approve", methods=["POST"])
-@login_required("buyer")
+@login_required(OrgKind.BUYER)
 @blp.response(200, DealSchema)
 def approve(deal_id):
     """An approver lets a deal above the spending threshold proceed."""
@@ -87,7 +88,7 @@ def payments(deal_id):
 
 
 @blp.route("/deals/<int:deal_id>/payments", methods=["POST"])
-@login_required("buyer")
+@login_required(OrgKind.BUYER)
 @blp.arguments(PaymentStartSchema)
 @blp.response(200, PaymentsSchema)
 def start_payment(data, deal_id):
@@ -98,7 +99,7 @@ def start_payment(data, deal_id):
 
 
 @blp.route("/deals/<int:deal_id>/shipments", methods=["POST"])
-@login_required("vendor", roles=("owner", "admin", "fulfilment", "sales"))
+@login_required(OrgKind.VENDOR, roles=(MemberRole.OWNER, MemberRole.ADMIN, MemberRole.FULFILMENT, MemberRole.SALES))
 @blp.arguments(ShipmentCreateSchema)
 @blp.response(201, ShipmentSchema)
 def ship(data, deal_id):
@@ -118,7 +119,7 @@ def list_shipments(params, deal_id):
 
 
 @blp.route("/deals/<int:deal_id>/confirm-delivery", methods=["POST"])
-@login_required("buyer")
+@login_required(OrgKind.BUYER)
 @blp.response(200, DealSchema)
 def confirm_delivery(deal_id):
     """The buyer confirms the goods arrived; the inspection window starts."""
@@ -128,7 +129,7 @@ def confirm_delivery(deal_id):
 
 
 @blp.route("/deals/<int:deal_id>/accept", methods=["POST"])
-@login_required("buyer")
+@login_required(OrgKind.BUYER)
 @blp.response(200, DealSchema)
 def accept(deal_id):
     """The buyer accepts the goods; the money is released in the background."""

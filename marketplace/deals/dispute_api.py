@@ -4,6 +4,7 @@ Reading a case and its conversation is ``disputes.api``; both document under the
 """
 
 from ..accounts.auth import current_actor, login_required
+from ..accounts.models import MemberRole, OrgKind
 from ..disputes.schemas import DecisionCreateSchema, DisputeCreateSchema, DisputeSchema
 from ..extensions import db
 from ..http.blueprint import Blueprint
@@ -15,7 +16,7 @@ TAGS = ["disputes"]
 
 
 @blp.route("/deals/<int:deal_id>/disputes", methods=["POST"], tags=TAGS)
-@login_required("buyer")
+@login_required(OrgKind.BUYER)
 @blp.arguments(DisputeCreateSchema)
 @blp.response(201, DisputeSchema)
 def open_dispute(data, deal_id):
@@ -26,7 +27,7 @@ def open_dispute(data, deal_id):
 
 
 @blp.route("/disputes/<int:dispute_id>/withdraw", methods=["POST"], tags=TAGS)
-@login_required("buyer")
+@login_required(OrgKind.BUYER)
 @blp.response(200, DisputeSchema)
 def withdraw(dispute_id):
     """The buyer withdraws the dispute, which accepts the deal; release is queued."""
@@ -36,7 +37,7 @@ def withdraw(dispute_id):
 
 
 @blp.route("/admin/disputes/<int:dispute_id>/decision", methods=["POST"], tags=TAGS)
-@login_required("platform", roles=("admin",))
+@login_required(OrgKind.PLATFORM, roles=(MemberRole.ADMIN,))
 @blp.arguments(DecisionCreateSchema)
 @blp.response(200, DisputeSchema)
 def decide(data, dispute_id):

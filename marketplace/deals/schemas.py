@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, pre_dump, validate
 
+from ..escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
 from ..escrow.models import MilestoneStatus
 from ..http.fields import MoneyField
 from ..http.pagination import PageQuerySchema
@@ -15,7 +16,7 @@ class DealQuerySchema(PageQuerySchema):
 
 
 class PaymentStartSchema(Schema):
-    gateway = fields.String(load_default="bank_transfer", validate=validate.Length(max=32))
+    gateway = fields.String(load_default=BANK_TRANSFER, validate=validate.Length(max=32))
 
 
 class ReasonSchema(Schema):

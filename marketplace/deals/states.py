@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
+from ..actors import ActorRole
 from ..statemachine import StateMachine, Timer, Transition
 from .models import Deal
 from .models import DealStatus as D
 
-B, V, A, S = "buyer", "vendor", "admin", "system"
+B, V, A, S = ActorRole.BUYER, ActorRole.VENDOR, ActorRole.ADMIN, ActorRole.SYSTEM
 
 deal_machine = StateMachine(
     subject="deal",

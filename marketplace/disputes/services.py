@@ -12,13 +12,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ..actors import SYSTEM, Actor
 from ..database import utcnow
 from ..errors import ConflictError, NotFoundError
 from ..extensions import db
 from ..http.pagination import paginate
 from ..notifications.models import NotificationKind
 from ..notifications.services import notify_org
-from ..statemachine import SYSTEM, Actor
 from .models import (
     FINISHED,
     UNSETTLED,

@@ -1,10 +1,11 @@
 """The dispute lifecycle as a transition table, built from :class:`DisputeStatus`."""
 
+from ..actors import ActorRole
 from ..statemachine import StateMachine, Transition
 from .models import Dispute
 from .models import DisputeStatus as S
 
-BUYER, VENDOR, ADMIN, SYSTEM = "buyer", "vendor", "admin", "system"
+BUYER, VENDOR, ADMIN, SYSTEM = ActorRole.BUYER, ActorRole.VENDOR, ActorRole.ADMIN, ActorRole.SYSTEM
 #: a case still being argued: an admin may decide it
 LIVE = (S.OPEN, S.NEGOTIATING, S.ESCALATED, S.UNDER_REVIEW)
 

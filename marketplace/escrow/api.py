@@ -1,6 +1,7 @@
 """Escrow endpoints for platform admins: the ledger's view of the money, commission rates, reconciliation."""
 
 from ..accounts.auth import current_actor, login_required
+from ..accounts.models import MemberRole, OrgKind
 from ..extensions import db
 from ..http.blueprint import Blueprint
 from . import commission, ledger, reconciliation
@@ -14,7 +15,7 @@ from .schemas import (
 )
 
 blp = Blueprint("escrow", __name__, url_prefix="/api/v1", description="Escrow ledger, commission and reconciliation")
-admin_only = login_required("platform", roles=("admin",))
+admin_only = login_required(OrgKind.PLATFORM, roles=(MemberRole.ADMIN,))
 
 
 @blp.route("/admin/ledger/trial-balance")

@@ -5,10 +5,12 @@ owns deals."""
 from ..registry import OutboxHandler, Registration
 from . import commission, models, services
 from .gateways.bank import models as bank_models
+from .gateways.bank.gateway import GATEWAY as BANK
 from .gateways.bank.gateway import BankTransferGateway
 from .gateways.bank.reconciliation import reconcile_bank_transfer
 from .gateways.stripe import models as stripe_models
 from .gateways.stripe import outbox as stripe_outbox
+from .gateways.stripe.gateway import GATEWAY as STRIPE
 from .gateways.stripe.gateway import StripeGateway
 from .gateways.stripe.reconciliation import reconcile_stripe
 from .gateways.stripe.webhooks import redrive_webhook_events
@@ -17,8 +19,8 @@ registration = Registration(
     name="escrow",
     models=(models, bank_models, commission, stripe_models),
     gateways={
-        "bank_transfer": BankTransferGateway("bank_transfer"),
-        "stripe": StripeGateway("stripe", requires=("STRIPE_SECRET_KEY",)),
+        BANK: BankTransferGateway(BANK),
+        STRIPE: StripeGateway(STRIPE, requires=("STRIPE_SECRET_KEY",)),
     },
     outbox_handlers={
         "stripe.payment_intent": OutboxHandler(stripe_outbox.create_payment_intent, stripe_outbox.payment_intent_created),
@@ -28,8 +30,8 @@ registration = Registration(
     },
     sweep_steps=(redrive_webhook_events,),
     reconcilers={
-        "bank_transfer": reconcile_bank_transfer,
-        "stripe": reconcile_stripe,
+        BANK: reconcile_bank_transfer,
+        STRIPE: reconcile_stripe,
     },
     requires=(services.LOCK_OWNER, services.PAYMENT_RECEIVED),
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from flask import Flask, Response, g, request
 from sqlalchemy import Index, LargeBinary, String, Text, delete, select, update
@@ -27,6 +28,11 @@ HEADER = "Idempotency-Key"
 STALE = timedelta(minutes=2)
 
 
+class IdempotencyStatus(StrEnum):
+    IN_PROGRESS = "in_progress"  #: claimed by a request still running (or crashed: taken over after STALE)
+    DONE = "done"  #: finished; its response is replayed for the same key and body
+
+
 class IdempotencyKey(IdMixin, db.Model):
     __tablename__ = "idempotency_keys"
     __table_args__ = (Index("uq_idempotency_keys_user_key", "user_id", "key", unique=True),)
@@ -34,7 +40,7 @@ class IdempotencyKey(IdMixin, db.Model):
     user_id: Mapped[int]
     key: Mapped[str] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))  #: SHA-256 of method, path and body
-    status: Mapped[str] = mapped_column(String(16), default="in_progress")  #: in_progress | done
+    status: Mapped[str] = mapped_column(String(16), default=IdempotencyStatus.IN_PROGRESS)
     response_status: Mapped[int | None]
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
     response_type: Mapped[str | None] = mapped_column(Text)
@@ -62,7 +68,7 @@ def claim(user_id: int) -> Response | None:
     digest = _request_hash()
     with db.engine.begin() as conn:
         claimed = conn.execute(
-            insert(IdempotencyKey).values(user_id=user_id, key=key, request_hash=digest, status="in_progress",
+            insert(IdempotencyKey).values(user_id=user_id, key=key, request_hash=digest, status=IdempotencyStatus.IN_PROGRESS,
                                           created_at=utcnow())
             .on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(IdempotencyKey.id)
         ).scalar_one_or_none()
@@ -72,7 +78,7 @@ def claim(user_id: int) -> Response | None:
             if row.request_hash != digest:
                 raise InvalidInputError("this Idempotency-Key was used with a different request",
                                         code="idempotency_key_reused")
-            if row.status == "done":
+            if row.status == IdempotencyStatus.DONE:
                 resp = Response(row.response_body, status=row.response_status, content_type=row.response_type)
                 resp.headers["Idempotent-Replayed"] = "true"
                 return resp
@@ -94,7 +100,7 @@ def _store(response: Response) -> Response:
             conn.execute(delete(IdempotencyKey).where(IdempotencyKey.id == claim))
         else:
             conn.execute(update(IdempotencyKey).where(IdempotencyKey.id == claim).values(
-                status="done", response_status=response.status_code, response_body=response.get_data(),
+                status=IdempotencyStatus.DONE, response_status=response.status_code, response_body=response.get_data(),
                 response_type=response.content_type))
     return response
 

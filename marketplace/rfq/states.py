@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
+from ..actors import ActorRole
 from ..database import utcnow
 from ..statemachine import StateMachine, Timer, Transition
 from .models import LIVE_QUOTE_STATUSES, Quote, QuoteStatus, Rfq, RfqStatus
 
-B, V, A, S = "buyer", "vendor", "admin", "system"
+B, V, A, S = ActorRole.BUYER, ActorRole.VENDOR, ActorRole.ADMIN, ActorRole.SYSTEM
 R, Q = RfqStatus, QuoteStatus
 
 

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from .. import registry
+from ..actors import Actor
 from ..database import utcnow
 from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..extensions import db
 from ..http.pagination import paginate
-from ..statemachine import Actor
 from .carriers import MANUAL
 from .models import Shipment, ShipmentStatus, TrackingEvent
 

@@ -1,10 +1,11 @@
 """Vendor verification lifecycle: unverified -> pending -> verified | rejected; suspended by admins."""
 
+from ..actors import ActorRole
 from ..statemachine import StateMachine, Transition
 from .models import VendorProfile, VerificationDecision
 from .models import VerificationStatus as S
 
-V, A = "vendor", "admin"
+V, A = ActorRole.VENDOR, ActorRole.ADMIN
 
 verification_machine = StateMachine(
     subject="vendor",

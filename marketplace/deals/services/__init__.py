@@ -6,10 +6,41 @@ payments, release, refund), :mod:`.delivery` (ship, confirm delivery, accept), :
 (open, withdraw, decide and settle a dispute around the case ``disputes`` keeps).
 """
 
-from .deals import APPROVER_ROLES, approve_deal, cancel_deal, create_deal, deals_for, get_deal, list_deals  # noqa: F401
-from .delivery import accept_deal, confirm_delivery, deal_shipments, on_shipment_delivered, ship_deal  # noqa: F401
-from .disputes import (decide_dispute, open_dispute, redrive_dispute_settlements, settle_dispute,  # noqa: F401
-                       withdraw_dispute)
-from .payments import (PAYER_ROLES, confirm_bank_transfer, deal_ledger, deal_payments, lock_owner,  # noqa: F401
-                       pay_deal, payment_instructions, queue_release, record_payment, redrive_settlements, refund_deal,
-                       release_deal, start_payment)
+from .deals import (  # noqa: F401
+                       APPROVER_ROLES,
+                       approve_deal,
+                       cancel_deal,
+                       create_deal,
+                       deals_for,
+                       get_deal,
+                       list_deals,
+)
+from .delivery import (  # noqa: F401
+                       accept_deal,
+                       confirm_delivery,
+                       deal_shipments,
+                       on_shipment_delivered,
+                       ship_deal,
+)
+from .disputes import (  # noqa: F401
+                       decide_dispute,
+                       open_dispute,
+                       redrive_dispute_settlements,
+                       settle_dispute,
+                       withdraw_dispute,
+)
+from .payments import (  # noqa: F401
+                       PAYER_ROLES,
+                       confirm_bank_transfer,
+                       deal_ledger,
+                       deal_payments,
+                       lock_owner,
+                       pay_deal,
+                       payment_instructions,
+                       queue_release,
+                       record_payment,
+                       redrive_settlements,
+                       refund_deal,
+                       release_deal,
+                       start_payment,
+)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from ...accounts.models import Organization
+from ...accounts.models import MemberRole, Organization
+from ...actors import Actor, ActorRole
 from ...errors import ForbiddenError
 from ...escrow.commission import rate_for as commission_rate_for
 from ...extensions import db
 from ...http.pagination import paginate
 from ...money import allocate
 from ...notifications.services import notify_org
-from ...statemachine import Actor
 from ..models import Deal, DealLine, DealStatus, Milestone, MilestoneStatus
 from ..states import deal_machine
 
-APPROVER_ROLES = ("owner", "admin", "approver")
+APPROVER_ROLES = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.APPROVER)
 
 
 def _dominant_category(rfq_lines: dict, qlines) -> int | None:
@@ -77,9 +77,9 @@ def get_deal(actor: Actor, deal_id: int) -> Deal:
 
 
 def _require_side(deal: Deal, actor: Actor, side: str) -> None:
-    if actor.role == "admin":
+    if actor.role == ActorRole.ADMIN:
         return
-    org = deal.buyer_id if side == "buyer" else deal.vendor_id
+    org = deal.buyer_id if side == ActorRole.BUYER else deal.vendor_id
     if actor.org_id != org:
         raise ForbiddenError(f"only the {side} may do this")
 
@@ -87,7 +87,7 @@ def _require_side(deal: Deal, actor: Actor, side: str) -> None:
 def approve_deal(actor: Actor, deal_id: int) -> Deal:
     """An approver of the buyer organisation lets a deal above the threshold go ahead."""
     deal = get_deal(actor, deal_id)
-    _require_side(deal, actor, "buyer")
+    _require_side(deal, actor, ActorRole.BUYER)
     if actor.member_role not in APPROVER_ROLES:
         raise ForbiddenError("only approvers, admins or owners approve deals")
     deal_machine.apply(deal, "approve", actor)

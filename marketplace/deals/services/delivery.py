@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from ...actors import SYSTEM, Actor, ActorRole
 from ...database import utcnow
 from ...extensions import db
 from ...shipping import services as shipping
 from ...shipping.models import Shipment
-from ...statemachine import SYSTEM, Actor
 from ..models import Deal, DealStatus
 from ..states import deal_machine
 from .deals import _require_side, get_deal
@@ -20,7 +20,7 @@ def ship_deal(actor: Actor, deal_id: int, data: dict) -> tuple[Deal, Shipment]:
     :raises InvalidInputError: an unknown carrier.
     """
     deal = get_deal(actor, deal_id)
-    _require_side(deal, actor, "vendor")
+    _require_side(deal, actor, ActorRole.VENDOR)
     deal = deal_machine.lock(deal.id)
     if deal.status == DealStatus.SHIPPED:
         return deal, deal_shipments(deal)[-1]
@@ -41,9 +41,9 @@ def confirm_delivery(actor: Actor, deal_id: int) -> Deal:
 
     :raises IllegalTransitionError: the deal is not shipped.
     """
-    deal = get_deal(actor, deal_id) if actor.role != "system" else deal_machine.lock(deal_id)
-    if actor.role != "system":
-        _require_side(deal, actor, "buyer")
+    deal = get_deal(actor, deal_id) if actor.role != ActorRole.SYSTEM else deal_machine.lock(deal_id)
+    if actor.role != ActorRole.SYSTEM:
+        _require_side(deal, actor, ActorRole.BUYER)
     if deal_machine.apply(deal, "confirm_delivery", actor):
         deal.delivered_at = utcnow()
     return deal
@@ -64,7 +64,7 @@ def accept_deal(actor: Actor, deal_id: int) -> Deal:
     :raises IllegalTransitionError: the deal is not delivered.
     """
     deal = get_deal(actor, deal_id)
-    _require_side(deal, actor, "buyer")
+    _require_side(deal, actor, ActorRole.BUYER)
     if deal_machine.apply(deal, "accept", actor):
         queue_release(deal)
     return deal

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from ...actors import SYSTEM, Actor
 from ...database import utcnow
 from ...disputes import services as cases
 from ...disputes.models import Dispute, DisputeOutcome
@@ -18,7 +19,6 @@ from ...escrow.models import MilestoneStatus
 from ...http.fields import to_minor
 from ...jobs import enqueue, enqueue_after_commit
 from ...money import allocate, format_amount
-from ...statemachine import SYSTEM, Actor
 from ..states import deal_machine
 from .deals import get_deal
 from .payments import queue_release

@@ -12,23 +12,25 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ...accounts.models import MemberRole
+from ...actors import SYSTEM, Actor, ActorRole
 from ...database import utcnow
 from ...errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from ...escrow import ledger
 from ...escrow import services as escrow
 from ...escrow.gateways import get_gateway, offered_gateways, payment_reference
+from ...escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
 from ...extensions import db
 from ...http.fields import to_minor
 from ...jobs import enqueue, enqueue_after_commit
 from ...money import format_amount
 from ...notifications.services import notify_org
-from ...statemachine import SYSTEM, Actor, record_event
+from ...statemachine import record_event
 from ..models import Deal, DealStatus, MilestoneStatus
 from ..states import deal_machine
 from .deals import _cancel_unpaid_milestones, _require_side, get_deal
 
-PAYER_ROLES = ("owner", "admin", "finance", "approver", "requester")
-BANK_TRANSFER = "bank_transfer"
+PAYER_ROLES = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.FINANCE, MemberRole.APPROVER, MemberRole.REQUESTER)
 
 
 def start_payment(actor: Actor, deal_id: int, gateway: str) -> Deal:
@@ -42,7 +44,7 @@ def start_payment(actor: Actor, deal_id: int, gateway: str) -> Deal:
         raise InvalidInputError("unknown payment method",
                                 fields=InvalidInputError.nest(("gateway",), f"one of {', '.join(offered)}"))
     deal = get_deal(actor, deal_id)
-    _require_side(deal, actor, "buyer")
+    _require_side(deal, actor, ActorRole.BUYER)
     if actor.member_role not in PAYER_ROLES:
         raise ForbiddenError("your role may not pay")
     deal = deal_machine.lock(deal.id)

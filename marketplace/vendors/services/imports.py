@@ -22,13 +22,14 @@ from marshmallow import ValidationError
 from openpyxl import load_workbook
 from sqlalchemy import insert, select, update
 
+from ...actors import Actor
 from ...database import utcnow
 from ...errors import InvalidInputError
 from ...extensions import db
 from ...http.uploads import safe_filename
 from ...jobs import enqueue_after_commit
 from ...money import format_amount
-from ...statemachine import Actor, record_event
+from ...statemachine import record_event
 from ..models import (
     Category,
     ImportFormat,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ...accounts.models import Organization, OrgKind
+from ...actors import Actor
 from ...database import utcnow
 from ...errors import InvalidInputError, NotFoundError
 from ...extensions import db
 from ...http.fields import to_minor
 from ...http.pagination import paginate
-from ...statemachine import Actor, record_event
+from ...statemachine import record_event
 from ..models import PriceList, PriceListItem, Product
 from .profiles import get_vendor
 

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
+from ...actors import Actor
 from ...database import utcnow
 from ...errors import ConflictError
 from ...extensions import db
-from ...statemachine import Actor
 from ..models import PriceList, PriceListItem, PriceSource, PriceTier, Product
 from .catalog import get_visible_product
 

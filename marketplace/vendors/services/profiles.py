@@ -10,9 +10,10 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
 from ...accounts.models import OrgKind
+from ...actors import Actor
 from ...errors import InvalidInputError, NotFoundError
 from ...extensions import db
-from ...statemachine import Actor, record_event
+from ...statemachine import record_event
 from ..models import Category, VendorProfile
 
 #: profile fields only the vendor itself and platform staff see

@@ -8,12 +8,13 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import case, func, select
 
+from ...actors import Actor
 from ...database import utcnow
 from ...errors import ConflictError, InvalidInputError, NotFoundError
 from ...extensions import db
 from ...http.pagination import paginate
 from ...http.uploads import safe_filename
-from ...statemachine import Actor, record_event
+from ...statemachine import record_event
 from ..models import (
     DocumentKind,
     ProductImport,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ....accounts.auth import current_actor, login_required
+from ....accounts.models import MemberRole, OrgKind
 from ....extensions import db
 from ....http.blueprint import Blueprint
 from ....http.pagination import PageQuerySchema, page_schema
@@ -21,7 +22,7 @@ from .schemas import (
 )
 
 blp = Blueprint("escrow_bank", __name__, url_prefix="/api/v1", description="Bank statements and payouts")
-admin_only = login_required("platform", roles=("admin",))
+admin_only = login_required(OrgKind.PLATFORM, roles=(MemberRole.ADMIN,))
 
 
 @blp.route("/admin/bank-statements", methods=["POST"])

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
+from ....actors import Actor
 from ....database import utcnow
 from ....errors import ConflictError, NotFoundError
 from ....extensions import db
 from ....http.pagination import paginate
-from ....statemachine import Actor
 from ... import ledger
 from ...models import LedgerAccount
 from .gateway import GATEWAY

@@ -28,12 +28,12 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from ....actors import Actor
 from ....database import utcnow
 from ....errors import ConflictError, InvalidInputError, NotFoundError
 from ....extensions import db
 from ....http.pagination import paginate
 from ....http.uploads import safe_filename
-from ....statemachine import Actor
 from ... import ledger
 from ... import services as escrow
 from ...models import LedgerTransfer, Milestone, MilestoneStatus

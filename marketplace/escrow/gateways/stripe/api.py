@@ -3,6 +3,7 @@
 from flask import request, url_for
 
 from ....accounts.auth import current_actor, login_required
+from ....accounts.models import MemberRole, OrgKind
 from ....extensions import db
 from ....http.blueprint import Blueprint
 from ....jobs import run_outbox_command
@@ -22,7 +23,7 @@ def stripe_webhook():
 
 
 @blp.route("/vendors/<int:vendor_id>/payout-account/stripe", methods=["POST"])
-@login_required("vendor", roles=("owner", "admin"))
+@login_required(OrgKind.VENDOR, roles=(MemberRole.OWNER, MemberRole.ADMIN))
 @blp.arguments(StripeOnboardingSchema)
 @blp.response(200, StripeAccountSchema)
 @blp.alt_response(202, schema=StripeAccountSchema, description="The connected account is still being created")
@@ -43,7 +44,7 @@ def start_stripe_onboarding(data, vendor_id):
 
 
 @blp.route("/vendors/<int:vendor_id>/payout-account/stripe", methods=["GET"])
-@login_required("vendor", roles=("owner", "admin"))
+@login_required(OrgKind.VENDOR, roles=(MemberRole.OWNER, MemberRole.ADMIN))
 @blp.response(200, StripeAccountSchema)
 def stripe_account(vendor_id):
     """The vendor's connected account as we know it (updated by Stripe's ``account.updated`` events)."""

@@ -11,10 +11,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from ....actors import Actor, ActorRole
 from ....errors import NotFoundError
 from ....extensions import db
 from ....jobs import OutboxCommand, add_outbox_command
-from ....statemachine import Actor
 from ....vendors.models import VendorProfile
 from .client import PLATFORM_TAG, GatewayUnavailableError, require_stripe, stripe_client
 from .gateway import connected_account
@@ -28,7 +28,7 @@ def request_connected_account(actor: Actor, vendor_id: int) -> tuple[StripeAccou
 
     :raises NotFoundError: not the caller's own vendor organisation.
     """
-    if actor.role != "admin" and actor.org_id != vendor_id:
+    if actor.role != ActorRole.ADMIN and actor.org_id != vendor_id:
         raise NotFoundError("no such vendor")
     vendor = db.session.get(VendorProfile, vendor_id)
     if vendor is None:
@@ -107,7 +107,7 @@ def get_account(actor: Actor, vendor_id: int) -> StripeAccount:
 
     :raises NotFoundError: not the caller's own organisation, or no account yet.
     """
-    account = connected_account(vendor_id) if actor.role == "admin" or actor.org_id == vendor_id else None
+    account = connected_account(vendor_id) if actor.role == ActorRole.ADMIN or actor.org_id == vendor_id else None
     if account is None:
         raise NotFoundError("no Stripe payout account yet")
     return account
