@@ -88,7 +88,11 @@ class ApiClient:
 
     def platform_admin(self) -> Who:
         """Platform orgs cannot self-register; admins are created by operators (here: directly)."""
-        from marketplace.accounts.services import add_membership, create_organization, create_user
+        from marketplace.accounts.services import (
+            add_membership,
+            create_organization,
+            create_user,
+        )
         from marketplace.extensions import db
 
         n = next(_seq)

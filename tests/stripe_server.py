@@ -31,7 +31,6 @@ import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-
 #: PaymentIntent fields localstripe refuses; this server keeps them and shows them on every read
 PI_EXTRAS = ("transfer_group", "description")
 

@@ -8,8 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marketplace.money import (BPS_DENOMINATOR, MAX_MINOR, Money, MoneyError, allocate, commission_for, format_amount,
-                               format_display, parse_amount)
+from marketplace.money import (
+    BPS_DENOMINATOR,
+    MAX_MINOR,
+    Money,
+    MoneyError,
+    allocate,
+    commission_for,
+    format_amount,
+    format_display,
+    parse_amount,
+)
 
 CURRENCIES = st.sampled_from(["VND", "USD", "KWD"])
 EXPONENT = {"VND": 0, "USD": 2, "KWD": 3}

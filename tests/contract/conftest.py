@@ -1,0 +1,283 @@
+"""The world schemathesis runs against: real objects in every state an operation needs to succeed, made through
+the HTTP API as users would, and one known-good request for every operation that changes state (each on an object
+of its own: a signed webhook, a valid statement CSV, a quote for the right RFQ lines, ...), so that every success
+schema is exercised whatever random generation happens to guess."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from tests.factories import (
+    PASSWORD,
+    ApiClient,
+    Who,
+    World,
+    awaiting_deal,
+    csv_bytes,
+    import_rows,
+    row,
+    signed_event,
+    valid_tax_code,
+)
+
+PDF = b"%PDF-1.4\n% schemathesis document\n%%EOF\n"
+_n = itertools.count(1)
+
+
+@dataclass
+class Success:
+    """One request expected to answer 2xx: ``label`` as schemathesis names the operation ("POST /api/v1/...")."""
+
+    label: str
+    who: str | None  #: the e-mail to log in as (None: anonymous)
+    path_parameters: dict[str, int] = field(default_factory=dict)
+    body: Any = None  #: None: no body
+    query: dict | None = None
+    headers: dict | None = None
+
+
+@dataclass
+class Seeded:
+    identities: dict[str, str | None]  #: identity name -> e-mail (None: anonymous)
+    ids: dict[str, int]  #: path-parameter name -> id of a real object, for the generated requests
+    successes: list[Success]  #: the known-good requests, each on an object of its own, in this order
+
+
+def _iso(days: int) -> str:
+    return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat()
+
+
+def _awarded(api: ApiClient, world: World, vendor: Who | None = None, awarder: Who | None = None) -> dict:
+    vendor = vendor or world.vendors[0]
+    rfq = api.open_rfq(world.buyer, [vendor])
+    quote = api.quote(vendor, rfq)
+    return api.post(f"/rfqs/{rfq['id']}/award", awarder or world.buyer, {"quote_ids": [quote["id"]]},
+                    expect=201)["deals"][0]
+
+
+def _released(api: ApiClient, world: World, run_jobs) -> dict:
+    deal = api.funded_deal(world)
+    api.post(f"/deals/{deal['id']}/shipments", world.vendors[0], {"carrier": "manual"}, expect=201)
+    api.post(f"/deals/{deal['id']}/confirm-delivery", world.buyer)
+    api.post(f"/deals/{deal['id']}/accept", world.buyer)
+    run_jobs()
+    deal = api.get(f"/deals/{deal['id']}", world.buyer)
+    assert deal["status"] == "released", deal
+    return deal
+
+
+def seed(api: ApiClient, run_jobs) -> Seeded:
+    """Build the world, the ids the generated requests use, and the known-good requests."""
+    world = api.build_world()
+    admin, buyer, vendor, vendor2 = world.admin, world.buyer, world.vendors[0], world.vendors[1]
+    ok: list[Success] = []
+    A = "/api/v1"
+
+    # --- catalog: a category, a product of the fuzzed vendor, price lists, an import ---------------------
+    category = api.post("/admin/categories", admin, {"code": "BEARINGS", "name_en": "Bearings", "name_vi": "Vòng bi"},
+                        expect=201)
+    product = api.product(vendor, "SEAL-6205", "Phớt chặn dầu 6205 oil seal", "5000", moq=10)
+    price_list = api.post("/price-lists", vendor, {
+        "buyer_org_id": buyer.org_id, "name": "Hợp đồng khung 2026", "valid_from": _iso(-1), "valid_until": _iso(30),
+        "items": [{"product_id": product["id"], "min_qty": 10, "unit_price": "4500"}]}, expect=201)
+    to_end = api.post("/price-lists", vendor, {
+        "buyer_org_id": buyer.org_id, "name": "Khuyến mãi", "valid_from": _iso(-1), "valid_until": _iso(10),
+        "items": [{"product_id": product["id"], "min_qty": 10, "unit_price": "4800"}]}, expect=201)
+    catalog = b"sku,name,unit,unit_price\nIMP-1,Imported thing,piece,100\nIMP-2,,piece,-5\n"
+    imp = api.call("POST", "/products/import", vendor, expect=202, content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(catalog), "catalog.csv")}).get_json()
+    run_jobs()
+    ok += [
+        Success(f"PATCH {A}/admin/categories/{{category_id}}", admin.email, {"category_id": category["id"]},
+                {"name_vi": "Vòng bi, ổ lăn"}),
+        Success(f"PUT {A}/admin/commission/categories/{{category_id}}", admin.email, {"category_id": category["id"]},
+                {"bps": 300}),
+        Success(f"POST {A}/admin/categories", admin.email, body={"code": "SEALS", "name_en": "Seals",
+                                                                  "parent_id": category["id"]}),
+        Success(f"POST {A}/products", vendor.email, body={
+            "sku": "SEAL-6206", "name": "Phớt chặn dầu 6206 oil seal", "unit": "piece", "moq": 10, "status": "active",
+            "currency": "VND", "price_tiers": [{"min_qty": 10, "unit_price": "5200"}]}),
+        Success(f"PATCH {A}/products/{{product_id}}", vendor.email, {"product_id": product["id"]},
+                {"name": "Phớt chặn dầu 6205-2RS oil seal"}),
+        Success(f"POST {A}/price-lists", vendor.email, body={
+            "buyer_org_id": world.other_buyer.org_id, "name": "Giá riêng", "valid_from": _iso(0),
+            "valid_until": _iso(30), "items": [{"product_id": product["id"], "min_qty": 10, "unit_price": "4700"}]}),
+        Success(f"POST {A}/price-lists/{{price_list_id}}/end", vendor.email, {"price_list_id": to_end["id"]}),
+        Success(f"POST {A}/products/import", vendor.email, body={"file": catalog}),
+    ]
+
+    # --- vendors: a fresh vendor ready to submit, a document ------------------------------------------------
+    fresh = api.register("vendor")
+    api.call("PATCH", f"/vendors/{fresh.org_id}", fresh, json={"legal_name": "Fresh Vendor Co., Ltd",
+                                                                "tax_code": valid_tax_code(fresh.org_id), "regions": ["VN"]}, expect=200)
+    api.upload_document(fresh)
+    ok += [
+        Success(f"POST {A}/vendors/{{vendor_id}}/documents", vendor.email, {"vendor_id": vendor.org_id},
+                {"kind": "business_registration", "file": PDF}),
+        Success(f"POST {A}/vendors/{{vendor_id}}/verification", fresh.email, {"vendor_id": fresh.org_id}),
+        Success(f"POST {A}/admin/vendors/{{vendor_id}}/verification", admin.email, {"vendor_id": fresh.org_id},
+                {"decision": "verify"}),
+        Success(f"PATCH {A}/vendors/{{vendor_id}}", vendor.email, {"vendor_id": vendor.org_id},
+                {"description": "Vòng bi và phớt chặn dầu", "monthly_capacity": 120000}),
+        Success(f"PUT {A}/admin/commission/vendors/{{vendor_id}}", admin.email, {"vendor_id": vendor2.org_id},
+                {"bps": 400}),
+        Success(f"POST {A}/auth/register", None, body={
+            "email": f"newbuyer{next(_n)}@example.test", "password": PASSWORD, "name": "Người mới",
+            "organization": {"name": "Công ty Mới", "kind": "buyer"}}),
+        Success(f"POST {A}/auth/login", None, body={"email": buyer.email, "password": PASSWORD}),
+        Success(f"POST {A}/auth/logout", buyer.email),
+        Success(f"PATCH {A}/organizations/{{org_id}}", buyer.email, {"org_id": buyer.org_id}, {"locale": "vi"}),
+        Success(f"POST {A}/organizations/{{org_id}}/members", buyer.email, {"org_id": buyer.org_id},
+                {"email": f"member{next(_n)}@example.test", "name": "Người mua hàng", "password": "long-enough-pw",
+                 "role": "requester"}),
+    ]
+
+    # --- stripe: onboarding, the account, a signed webhook ---------------------------------------------------
+    body, signature = signed_event("account.updated", {"id": "acct_schemathesis", "object": "account"})
+    ok += [
+        Success(f"POST {A}/vendors/{{vendor_id}}/payout-account/stripe", vendor.email, {"vendor_id": vendor.org_id},
+                {"return_url": "https://example.test/back"}),
+        Success(f"GET {A}/vendors/{{vendor_id}}/payout-account/stripe", vendor.email, {"vendor_id": vendor.org_id}),
+        Success(f"POST {A}/webhooks/stripe", None, body=body, headers={"Stripe-Signature": signature}),
+    ]
+
+    # --- rfq: a draft to invite to, an open RFQ to quote on, quotes to revise, reject and award ----------------
+    draft = api.post("/rfqs", buyer, {"title": "Thép tấm SS400", "description": "steel plates",
+                                      "delivery_region": "VN-SG", "quote_deadline": _iso(5),
+                                      "lines": [{"description": "Thép tấm", "quantity": 10, "unit": "piece"}]},
+                     expect=201)
+    rfq = api.open_rfq(buyer, [vendor, vendor2])
+    quote = api.quote(vendor, rfq)
+    to_reject = api.quote(vendor2, rfq)
+    to_quote = api.open_rfq(buyer, [vendor2])
+    to_award = api.open_rfq(buyer, [vendor])
+    award_quote = api.quote(vendor, to_award)
+    to_publish = api.post("/rfqs", buyer, {"title": "Ổ bi đỡ chặn", "delivery_region": "VN-SG", "quote_deadline": _iso(5),
+                                           "lines": [{"description": "Ổ bi", "quantity": 50, "unit": "piece"}]},
+                          expect=201)
+    api.post(f"/rfqs/{to_publish['id']}/matches", buyer, {"vendor_id": vendor.org_id}, expect=201)
+    to_cancel_rfq = api.open_rfq(buyer, [vendor2])
+    to_withdraw = api.quote(vendor, api.open_rfq(buyer, [vendor]))
+    ok += [
+        Success(f"POST {A}/rfqs", buyer.email, body={
+            "title": "Dây curoa B-52", "description": "v-belts", "delivery_region": "VN-HN", "quote_deadline": _iso(7),
+            "lines": [{"description": "Dây curoa", "quantity": 200, "unit": "piece"}]}),
+        Success(f"POST {A}/rfqs/{{rfq_id}}/publish", buyer.email, {"rfq_id": to_publish["id"]}),
+        Success(f"POST {A}/rfqs/{{rfq_id}}/cancel", buyer.email, {"rfq_id": to_cancel_rfq["id"]}),
+        Success(f"POST {A}/quotes/{{quote_id}}/withdraw", vendor.email, {"quote_id": to_withdraw["id"]}),
+        Success(f"POST {A}/rfqs/{{rfq_id}}/matches", buyer.email, {"rfq_id": draft["id"]}, {"vendor_id": vendor.org_id}),
+        Success(f"POST {A}/rfqs/{{rfq_id}}/quotes", vendor2.email, {"rfq_id": to_quote["id"]}, {
+            "lead_time_days": 7, "freight": "300000",
+            "lines": [{"rfq_line_id": line["id"], "unit_price": "18000", "quantity": line["quantity"]}
+                      for line in to_quote["lines"]]}),
+        Success(f"POST {A}/quotes/{{quote_id}}/request-revision", buyer.email, {"quote_id": quote["id"]},
+                {"message": "17,000 và chúng tôi chốt"}),
+        Success(f"POST {A}/quotes/{{quote_id}}/revise", vendor.email, {"quote_id": quote["id"]}, {
+            "lead_time_days": 10, "freight": "500000",
+            "lines": [{"rfq_line_id": line["id"], "unit_price": "17000", "quantity": line["quantity"]}
+                      for line in rfq["lines"]]}),
+        Success(f"POST {A}/quotes/{{quote_id}}/reject", buyer.email, {"quote_id": to_reject["id"]},
+                {"reason": "too expensive"}),
+        Success(f"POST {A}/rfqs/{{rfq_id}}/award", buyer.email, {"rfq_id": to_award["id"]},
+                {"quote_ids": [award_quote["id"]]}),
+    ]
+
+    # --- deals in each state a verb needs ----------------------------------------------------------------------
+    deal = api.funded_deal(world)
+    shipped, shipment = api.shipped_deal(world)
+    dispute = api.post(f"/deals/{shipped['id']}/disputes", buyer, {"reason": "damaged", "description": "rusty bearings"},
+                       expect=201)
+    to_decide_deal, _ = api.shipped_deal(world)
+    to_decide = api.post(f"/deals/{to_decide_deal['id']}/disputes", buyer,
+                         {"reason": "damaged", "description": "cracked rings"}, expect=201)
+    to_dispute, _ = api.shipped_deal(world)
+    to_withdraw_deal, _ = api.shipped_deal(world)
+    to_withdraw_dispute = api.post(f"/deals/{to_withdraw_deal['id']}/disputes", buyer,
+                                   {"reason": "damaged", "description": "one box wet"}, expect=201)
+    to_ship = api.funded_deal(world)
+    _, to_track = api.shipped_deal(world)
+    to_confirm, _ = api.shipped_deal(world)
+    to_accept, _ = api.shipped_deal(world)
+    api.post(f"/deals/{to_accept['id']}/confirm-delivery", buyer)
+    to_refund = api.funded_deal(world)
+    to_cancel = _awarded(api, world)
+    to_pay = _awarded(api, world)
+    requester = world.buyer_members["requester"]
+    api.call("PATCH", f"/organizations/{buyer.org_id}", buyer, json={"approval_threshold": "1"}, expect=200)
+    to_approve = _awarded(api, world, awarder=requester)
+    api.call("PATCH", f"/organizations/{buyer.org_id}", buyer, json={"approval_threshold": None}, expect=200)
+    assert to_approve["status"] == "awaiting_approval", to_approve
+    _, (to_transfer,) = awaiting_deal(api, world)
+    ok += [
+        Success(f"POST {A}/deals/{{deal_id}}/shipments", vendor.email, {"deal_id": to_ship["id"]}, {"carrier": "manual"}),
+        Success(f"POST {A}/shipments/{{shipment_id}}/events", vendor.email, {"shipment_id": to_track["id"]},
+                {"status": "in_transit", "description": "Đã rời kho", "location": "Thủ Đức"}),
+        Success(f"POST {A}/deals/{{deal_id}}/confirm-delivery", buyer.email, {"deal_id": to_confirm["id"]}),
+        Success(f"POST {A}/deals/{{deal_id}}/accept", buyer.email, {"deal_id": to_accept["id"]}),
+        Success(f"POST {A}/disputes/{{dispute_id}}/messages", vendor.email, {"dispute_id": to_withdraw_dispute["id"]},
+                {"body": "Chúng tôi sẽ kiểm tra lô hàng"}),
+        Success(f"POST {A}/disputes/{{dispute_id}}/withdraw", buyer.email, {"dispute_id": to_withdraw_dispute["id"]}),
+        Success(f"POST {A}/admin/reconciliation", admin.email),
+        Success(f"POST {A}/deals/{{deal_id}}/approve", buyer.email, {"deal_id": to_approve["id"]}),
+        Success(f"POST {A}/deals/{{deal_id}}/cancel", buyer.email, {"deal_id": to_cancel["id"]},
+                {"reason": "changed our mind"}),
+        Success(f"POST {A}/deals/{{deal_id}}/payments", buyer.email, {"deal_id": to_pay["id"]},
+                {"gateway": "bank_transfer"}),
+        Success(f"POST {A}/admin/deals/{{deal_id}}/refund", admin.email, {"deal_id": to_refund["id"]},
+                {"reason": "vendor cannot deliver"}),
+        Success(f"POST {A}/deals/{{deal_id}}/disputes", buyer.email, {"deal_id": to_dispute["id"]},
+                {"reason": "damaged", "description": "bent shafts"}),
+        Success(f"POST {A}/admin/disputes/{{dispute_id}}/decision", admin.email, {"dispute_id": to_decide["id"]},
+                {"outcome": "refund"}),
+        Success(f"POST {A}/admin/bank-transfers", admin.email, body={
+            "reference": to_transfer["reference"], "amount": str(to_transfer["amount"]), "currency": "VND"}),
+    ]
+
+    # --- bank statements: a matched (over-paid) line, an unmatched one, a line to assign ---------------------------
+    _, (matched,) = awaiting_deal(api, world)
+    _, (to_assign,) = awaiting_deal(api, world)
+    imported = import_rows(api, admin, row(matched["amount"] + 700_000, matched["reference"]),
+                           row(to_assign["amount"], "chuyen khoan khong ro noi dung"),
+                           row(1_000, "no reference either"))
+    lines = api.get("/admin/bank-statements/lines?state=unmatched", admin)["items"]
+    assert len(lines) == 2, (imported, lines)
+    ok += [
+        Success(f"POST {A}/admin/bank-statements/lines/{{line_id}}/assign", admin.email, {"line_id": lines[0]["id"]},
+                {"milestone_id": to_assign["id"]}),
+        Success(f"POST {A}/admin/bank-statements", admin.email,
+                body={"file": csv_bytes([row(2_000, "another unknown memo")])}),
+    ]
+
+    # --- payouts: a released deal's payable in a batch (paid below); the over-payment is owed in a new one -------------
+    _released(api, world, run_jobs)
+    batch = api.post("/admin/payouts", admin, {"org_ids": [vendor.org_id]}, expect=201)
+    payout = batch["payouts"][0]
+    ok += [
+        Success(f"POST {A}/admin/payouts/{{batch_id}}/mark-paid", admin.email, {"batch_id": batch["id"]},
+                {"bank_reference": "VCB-BATCH-0001"}),
+        Success(f"POST {A}/admin/payouts", admin.email, body={}),
+    ]
+
+    report = api.post("/admin/reconciliation", admin, expect=201)
+    documents = api.get(f"/vendors/{vendor.org_id}/documents", vendor)["items"]
+    ids = {
+        "deal_id": deal["id"], "rfq_id": rfq["id"], "quote_id": quote["id"], "vendor_id": vendor.org_id,
+        "org_id": buyer.org_id, "organization_id": buyer.org_id, "product_id": product["id"],
+        "document_id": documents[0]["id"], "user_id": buyer.user_id, "shipment_id": shipment["id"],
+        "dispute_id": dispute["id"], "report_id": report["id"], "category_id": category["id"],
+        "price_list_id": price_list["id"], "import_id": imp["id"], "line_id": lines[1]["id"],
+        "batch_id": batch["id"], "payout_id": payout["id"],
+    }
+    identities = {"anonymous": None, "buyer": buyer.email, "vendor": vendor.email, "admin": admin.email}
+    return Seeded(identities, ids, ok)
+
+
+@pytest.fixture
+def seeded(api, run_jobs, stripe_server) -> Seeded:  # stripe_server: the app talks to the Stripe peer
+    return seed(api, run_jobs)
