@@ -241,9 +241,13 @@ def main() -> None:
         csv_path = os.path.join(instance, "import.csv")
         write_import_csv(csv_path, args.import_rows)
         with app.app_context():
-            from marketplace.accounts.services import add_membership, create_organization, create_user
+            from marketplace.accounts.services import (
+                add_membership,
+                create_organization,
+                create_user,
+            )
             from marketplace.extensions import db
-            from marketplace.statemachine import Actor
+            from marketplace.actors import Actor
             from marketplace.vendors.services.imports import start_product_import
 
             org = create_organization("vendor", "Import Bench Vendor")

@@ -31,7 +31,8 @@ def noop() -> None:
 def _book_deals(n: int) -> None:
     """N accepted deals of one funded milestone each, booked through the real escrow services."""
     from marketplace.accounts.models import Organization, User
-    from marketplace.deals.models import Deal, Milestone
+    from marketplace.deals.models import Deal
+    from marketplace.escrow.models import Milestone
     from marketplace.escrow.services import fund_milestone
     from marketplace.extensions import db
     from marketplace.rfq.models import Quote, Rfq

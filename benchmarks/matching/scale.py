@@ -65,10 +65,10 @@ def generate(n_vendors: int, per_vendor: int, n_rfqs: int, seed: int = 1) -> Dat
 def main() -> None:
     from flask_migrate import upgrade
 
+    from marketplace import embedded
     from marketplace.app import create_app
     from marketplace.extensions import db
     from marketplace.settings import load_settings
-    from marketplace import embedded
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--vendors", type=int, default=10_000)

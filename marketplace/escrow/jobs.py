@@ -1,10 +1,10 @@
 """Escrow background jobs: take ids, reload, re-check state."""
 
 from ..jobs import job
-from .gateways.stripe import webhooks
+from .reconciliation import run_reconciliation
 
 
 @job
-def process_stripe_event(event_row_id: int) -> str:
-    """Process one stored Stripe event (a no-op once it was processed, ignored or failed)."""
-    return webhooks.process_event(event_row_id)
+def reconcile_job() -> int:
+    """RQ entry point: run a reconciliation and store its report; returns the report id."""
+    return run_reconciliation().id

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from .. import registry
 from ..errors import NotFoundError
 from ..extensions import db
-from ..jobs import job
 from .models import ReconciliationMismatch, ReconciliationReport, ReconciliationStatus
 
 
@@ -79,9 +78,3 @@ def get_report(report_id: int) -> ReconciliationReport:
     if report is None:
         raise NotFoundError("no such reconciliation report")
     return report
-
-
-@job
-def reconcile_job() -> int:
-    """RQ entry point: run a reconciliation and store its report; returns the report id."""
-    return run_reconciliation().id

@@ -95,7 +95,7 @@ def test_the_reconciliation_job_stores_a_report(api, world, run_jobs):
     api.get("/admin/reconciliation", world.admin, expect=404)
     _, (m,) = awaiting_deal(api, world)
     import_rows(api, world.admin, row(TOTAL, m["reference"]))
-    enqueue("marketplace.escrow.reconciliation.reconcile_job", queue="money")
+    enqueue("marketplace.escrow.jobs.reconcile_job", queue="money")
     run_jobs()
     report = api.get("/admin/reconciliation", world.admin)
     assert report["status"] == "clean" and report["summary"]["bank_transfer"]["VND"]["statement_received"] == str(TOTAL)

@@ -40,7 +40,7 @@ TOLERANCE = 300
 #: attempts before an event that stays unprocessable is left to an admin
 MAX_ATTEMPTS = 10
 #: the job processing one stored event
-PROCESS_JOB = "marketplace.escrow.jobs.process_stripe_event"
+PROCESS_JOB = "marketplace.escrow.gateways.stripe.jobs.process_stripe_event"  # (jobs imports this module)
 #: ours, but its PaymentIntent's creation is not recorded yet: the sweeper tries again
 DEFERRED = "deferred"
 
