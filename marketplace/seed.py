@@ -14,8 +14,9 @@ from .actors import Actor, ActorRole
 from .database import utcnow
 from .deals.services import confirm_bank_transfer, start_payment
 from .escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
+from .escrow.models import MilestoneDue
 from .extensions import db
-from .rfq.models import MilestoneDue, RfqVisibility
+from .rfq.models import RfqVisibility
 from .rfq.services import (
     award_rfq,
     create_rfq,

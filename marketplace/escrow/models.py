@@ -44,6 +44,11 @@ class TransferKind(StrEnum):
     VOID_PENDING = "void_pending"  #: cancels a hold
 
 
+class MilestoneDue(StrEnum):
+    ON_AWARD = "on_award"  #: payable into escrow as soon as the deal exists
+    BEFORE_SHIPMENT = "before_shipment"  #: payable into escrow before the vendor ships
+
+
 class MilestoneStatus(StrEnum):
     PENDING = "pending"  #: not yet payable (no gateway chosen)
     AWAITING_PAYMENT = "awaiting_payment"  #: payment instructions issued
@@ -131,7 +136,7 @@ class Milestone(IdMixin, db.Model):
     seq: Mapped[int]
     name: Mapped[str] = mapped_column(String(64))
     percent: Mapped[int]
-    due: Mapped[str] = mapped_column(String(24))  #: on_award | before_shipment
+    due: Mapped[str] = mapped_column(String(24))  #: a MilestoneDue: when the buyer pays it into escrow
     amount: Mapped[int]  #: minor units the buyer pays for this milestone
     status: Mapped[str] = mapped_column(String(24), default=MilestoneStatus.PENDING)  #: a :class:`MilestoneStatus`
     payment_reference: Mapped[str | None] = mapped_column(String(32), unique=True)

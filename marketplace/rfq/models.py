@@ -55,11 +55,6 @@ class InvitationSource(StrEnum):
     MANUAL = "manual"  #: added by the buyer by hand
 
 
-class MilestoneDue(StrEnum):
-    ON_AWARD = "on_award"  #: payable into escrow as soon as the deal exists
-    BEFORE_SHIPMENT = "before_shipment"  #: payable into escrow before the vendor ships
-
-
 class LineChange(StrEnum):
     ADDED = "added"  #: the revision quotes a line the previous one did not
     REMOVED = "removed"  #: the revision no longer quotes the line

@@ -7,6 +7,7 @@ RFQ's currency) and out as decimal strings in the currency of the resource.
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..deals.schemas import DealSchema
+from ..escrow.models import MilestoneDue
 from ..http.arguments import MAX_ID
 from ..http.fields import MoneyField
 from ..http.pagination import PageQuerySchema, page_schema
@@ -16,7 +17,6 @@ from .models import (
     INCOTERMS,
     InvitationSource,
     LineChange,
-    MilestoneDue,
     QuoteStatus,
     RfqStatus,
     RfqVisibility,

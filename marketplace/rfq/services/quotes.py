@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ...actors import Actor, ActorRole
 from ...database import utcnow
 from ...errors import ConflictError, InvalidInputError, NotFoundError
+from ...escrow.models import MilestoneDue
 from ...extensions import db
 from ...http.fields import to_minor
 from ...http.pagination import paginate, paginate_list
@@ -20,7 +21,6 @@ from ...statemachine import record_event
 from ...vendors.models import VendorProfile
 from ..models import (
     LineChange,
-    MilestoneDue,
     Quote,
     QuoteLine,
     QuoteVersion,
