@@ -13,23 +13,15 @@ import pytest
 
 from marketplace.database import utcnow
 from marketplace.escrow import ledger
-from marketplace.escrow.models import LedgerAccount
 from marketplace.jobs import enqueue, redis_connection, sweep
+
+from ..factories import assert_ledger_sound
 
 SEEDS = [int(os.environ["SIM_SEED"])] if os.environ.get("SIM_SEED") else [11, 2024]
 
 
 def check_invariants(db, deals: list[dict]) -> None:
-    db.session.expire_all()
-    for currency, row in ledger.trial_balance().items():
-        assert row["debits"] == row["credits"], currency
-        assert row["debits_pending"] == row["credits_pending"], currency
-    recomputed = ledger.recomputed_balances()
-    for acct in db.session.query(LedgerAccount):
-        r = recomputed[acct.id]
-        assert (acct.debits_posted, acct.credits_posted, acct.debits_pending, acct.credits_pending) == (
-            r["dp"], r["cp"], r["dpe"], r["cpe"]), acct.code
-        assert acct.available() >= 0, acct.code
+    assert_ledger_sound(db)
     for deal in deals:
         s = ledger.deal_summary(deal["id"], "VND")
         assert s["funded"] == s["released"] + s["commission"] + s["refunded"] + s["held"], deal["id"]
