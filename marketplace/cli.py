@@ -33,12 +33,10 @@ log = logging.getLogger(__name__)
 
 def create_cli_app():
     """The app for a command: where DATABASE_URL / REDIS_URL are unset, the embedded PostgreSQL and
-    Redis under the instance folder are started (or reused) first, and their URLs exported so that
-    processes the command starts use the same ones."""
+    Redis under the instance folder are started (or reused) first."""
     settings = load_settings()
     embedded.resolve_services(settings)
-    os.environ.update(DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=settings["REDIS_URL"])
-    return create_app()
+    return create_app({"DATABASE_URL": settings["DATABASE_URL"], "REDIS_URL": settings["REDIS_URL"]})
 
 
 @click.group(cls=FlaskGroup, create_app=create_cli_app, add_version_option=False)
