@@ -19,12 +19,13 @@ class DomainError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 fields: dict[str, Any] | None = None):
+                 fields: dict[str, Any] | None = None, details: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or self.code
         self.status = status or self.status
-        self.fields = fields or {}
+        self.fields = fields or {}  #: messages per input field, nested like the request body
+        self.details = details or {}  #: facts that explain the refusal (e.g. the state and what it allows)
 
 
 class InvalidInputError(DomainError):
@@ -87,11 +88,15 @@ class ForbiddenError(DomainError):
     code = "forbidden"
 
 
-def envelope(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
-    """The one error answer: ``{"error": {"code", "message", "fields"?}}`` (documented by ``http.openapi``)."""
+def envelope(status: int, code: str, message: str, fields: dict[str, Any] | None = None,
+             details: dict[str, Any] | None = None):
+    """The one error answer: ``{"error": {"code", "message", "fields"?, "details"?}}`` (documented by
+    ``http.openapi``): ``fields`` holds messages per input field, ``details`` the facts of a refusal."""
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields
+    if details:
+        body["error"]["details"] = details
     return jsonify(body), status
 
 
@@ -107,7 +112,7 @@ def _flatten_webargs(messages: dict[str, Any]) -> dict[str, Any]:
 
 
 def handle_domain_error(exc: DomainError):
-    return envelope(exc.status, exc.code, exc.message, exc.fields)
+    return envelope(exc.status, exc.code, exc.message, exc.fields, exc.details)
 
 
 def handle_validation_error(exc: ValidationError):

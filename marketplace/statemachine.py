@@ -111,7 +111,7 @@ class StateMachine:
         if current not in t.sources:
             raise IllegalTransitionError(
                 f"cannot {name.replace('_', ' ')} a {self.subject} that is {current}",
-                fields={"state": current, "allowed": self.allowed(current, actor.role)},
+                details={"state": current, "allowed": self.allowed(current, actor.role)},
             )
         if guard is not None:
             reason = guard(obj)

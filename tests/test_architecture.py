@@ -9,6 +9,7 @@ cycles between sibling packages or modules. Function-level imports count: grimp 
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import re
 import shutil
@@ -110,3 +111,27 @@ def test_function_level_imports_are_only_the_deliberate_ones():
     unexpected = [f"{path}:{line} imports {name}" for path, name, line in _local_imports()
                   if (path, name) not in ALLOWED_LOCAL_IMPORTS]
     assert not unexpected, "move these imports to the top of their module:\n" + "\n".join(unexpected)
+
+
+_DOTTED = re.compile(r"""["'](marketplace(?:\.[a-z_]+)+)["']""")
+
+
+@pytest.mark.parametrize("root", ["marketplace", "tests"])
+def test_every_dotted_job_path_in_the_code_names_a_real_function(root):
+    """Jobs are queued by dotted path (RQ imports it in the worker): a path to nothing fails silently there."""
+    broken = []
+    for path in sorted((PROJECT_ROOT / root).rglob("*.py")):
+        for dotted in _DOTTED.findall(path.read_text()):
+            module, _, name = dotted.rpartition(".")
+            try:
+                importlib.import_module(dotted)  # a module path (e.g. ``-m marketplace.cli``) is fine
+                continue
+            except ImportError:
+                pass
+            try:
+                found = callable(getattr(importlib.import_module(module), name, None))
+            except ImportError:
+                found = False
+            if not found:
+                broken.append(f"{path.relative_to(PROJECT_ROOT)}: {dotted}")
+    assert not broken, "\n".join(broken)

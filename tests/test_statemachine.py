@@ -111,7 +111,7 @@ def test_transition_follows_its_table(db, subjects, subject, name):
             with pytest.raises(IllegalTransitionError) as info:
                 machine.apply(obj, name, _actor(allowed_role))
             assert info.value.status == 409
-            assert info.value.fields["state"] == state
+            assert info.value.details["state"] == state
             assert getattr(machine.lock(obj.id), machine.state_attr) == state
             assert len(_events(subject, obj.id)) == before
         for role in sorted(ROLES - t.roles):
@@ -160,3 +160,11 @@ def test_timer_deadline_is_scheduled_on_entry_and_cancelled_on_exit(db, subjects
     still_live = db.session.execute(select(func.count(Deadline.id)).where(
         Deadline.subject_type == "deal", Deadline.subject_id == deal.id, Deadline.cancelled_at.is_(None))).scalar_one()
     assert still_live == 0
+
+
+def test_an_illegal_transition_answers_409_with_the_state_and_what_it_allows_as_details(api, world):
+    """The envelope's ``fields`` is for input messages; the refusal's facts come as ``details``."""
+    deal = api.funded_deal(world)
+    err = api.post(f"/deals/{deal['id']}/accept", world.buyer, expect=409)["error"]
+    assert err["code"] == "illegal_transition" and "fields" not in err
+    assert err["details"] == {"state": "funded", "allowed": []}  # a buyer waits for the shipment here

@@ -52,6 +52,9 @@ class ErrorDetailSchema(Schema):
     message = fields.String(required=True, metadata={"description": "a sentence for a person"})
     fields_ = fields.Dict(keys=fields.String(), data_key="fields", metadata={
         "description": 'field messages nested like the request: ``{"lines": {"0": {"unit_price": ["..."]}}}``'})
+    details = fields.Dict(keys=fields.String(), metadata={
+        "description": 'facts that explain a refusal, e.g. ``{"state": "funded", "allowed": ["ship"]}`` on an '
+                       'illegal transition, ``{"expected": "1250000", "currency": "VND"}`` on an amount mismatch'})
 
 
 class ErrorSchema(Schema):
