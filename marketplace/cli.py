@@ -150,11 +150,11 @@ def demo_command(port: int, workers: int) -> None:
     """Start everything on embedded defaults: PostgreSQL, Redis, migrations, demo data, web and worker."""
     settings = load_settings()
     instance = settings["INSTANCE_PATH"]
-    started_here = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
+    started_here = not settings["DATABASE_URL"] or not settings["REDIS_URL"]  # so we stop them on Ctrl-C
     embedded.resolve_services(settings)
-    env = dict(os.environ, DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=settings["REDIS_URL"])
-    os.environ.update(DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=settings["REDIS_URL"])
-    app = create_app()
+    services = {"DATABASE_URL": settings["DATABASE_URL"], "REDIS_URL": settings["REDIS_URL"]}
+    env = dict(os.environ, **services)  # the web and worker processes use the same servers
+    app = create_app(services)
     with app.app_context():
         upgrade()
         logins = seed_demo()
