@@ -12,7 +12,7 @@ import os
 import pytest
 import sqlalchemy as sa
 
-from .factories import PASSWORD, ApiClient
+from ..factories import PASSWORD, ApiClient
 
 LONG = "x" * 20001
 VALID_REGISTER = {"email": "new@example.test", "password": PASSWORD, "name": "New",
