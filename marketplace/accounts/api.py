@@ -1,11 +1,11 @@
 """Accounts endpoints: register, log in/out, who am I, organisation members."""
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
-from flask_limiter.util import get_remote_address
 
 from ..extensions import db, limiter
 from ..http.blueprint import Blueprint
+from ..http.limits import address_and_field
 from ..http.pagination import PageQuerySchema
 from . import services
 from .auth import current, login_required
@@ -24,18 +24,6 @@ from .schemas import (
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, organisations and tokens")
 
 
-def _login_key() -> str:
-    """Client address and the e-mail tried: slows password guessing without locking others out."""
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # hostile nesting: the argument parser answers it with a 400
-        body = None
-    email = body.get("email", "") if isinstance(body, dict) and isinstance(body.get("email"), str) else ""
-    # a lone surrogate cannot be encoded for Redis: escape it (the parser then answers 422)
-    email = email.strip().lower()[:254].encode("utf-8", "backslashreplace").decode("utf-8")
-    return f"{get_remote_address()}:{email}"
-
-
 @blp.route("/auth/register", methods=["POST"])
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"])
 @blp.arguments(RegisterSchema)
@@ -48,7 +36,7 @@ def register(data):
 
 
 @blp.route("/auth/login", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=address_and_field("email"))
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")  # wrong e-mail or password

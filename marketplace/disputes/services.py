@@ -17,6 +17,7 @@ from ..database import utcnow
 from ..errors import ConflictError, NotFoundError
 from ..extensions import db
 from ..http.pagination import paginate
+from ..money import format_amount
 from ..notifications.models import NotificationKind
 from ..notifications.services import notify_org
 from .models import (
@@ -122,7 +123,9 @@ def record_decision(actor: Actor, dispute: Dispute, outcome: str, vendor_share: 
     """
     allocations = [{"party": DisputeParty.VENDOR.value, "amount": vendor_share},
                    {"party": DisputeParty.BUYER.value, "amount": held - vendor_share}]
-    if not dispute_machine.apply(dispute, "decide", actor, {"outcome": outcome, "allocations": allocations}):
+    shown = [{**a, "amount": format_amount(a["amount"], dispute.currency)} for a in allocations]  # as the API says money
+    if not dispute_machine.apply(dispute, "decide", actor, {"outcome": outcome, "allocations": shown,
+                                                            "currency": dispute.currency}):
         return False
     dispute = dispute_machine.lock(dispute.id)
     dispute.decision = {"outcome": outcome, "allocations": allocations, "held": held, "note": note}

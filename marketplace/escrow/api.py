@@ -4,11 +4,12 @@ from ..accounts.auth import current_actor, login_required
 from ..accounts.models import MemberRole, OrgKind
 from ..extensions import db
 from ..http.blueprint import Blueprint
+from ..http.pagination import PageQuerySchema
 from . import commission, ledger, reconciliation
 from .schemas import (
     CommissionRatesSchema,
     HeldSchema,
-    PayablesSchema,
+    PayablePageSchema,
     RateSchema,
     ReconciliationReportSchema,
     TrialBalanceSchema,
@@ -23,7 +24,7 @@ admin_only = login_required(OrgKind.PLATFORM, roles=(MemberRole.ADMIN,))
 @blp.response(200, TrialBalanceSchema)
 def trial_balance():
     """Per currency: debits and credits posted (they must be equal) and pending."""
-    return {"currencies": ledger.trial_balance_report()}
+    return ledger.trial_balance_report()
 
 
 @blp.route("/admin/ledger/held")
@@ -31,15 +32,16 @@ def trial_balance():
 @blp.response(200, HeldSchema)
 def total_held():
     """Money currently held in escrow, per currency."""
-    return {"held": ledger.held_report()}
+    return ledger.held_report()
 
 
 @blp.route("/admin/ledger/payables")
 @admin_only
-@blp.response(200, PayablesSchema)
-def payables():
-    """Each vendor's payable balance (what the platform owes them)."""
-    return {"payables": ledger.payable_balances(ledger.VENDOR_PAYABLES)}
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, PayablePageSchema)
+def payables(params):
+    """Each vendor's payable balance (what the platform owes them), one page at a time, by account code."""
+    return ledger.list_payables(params)
 
 
 @blp.route("/admin/commission")
@@ -56,9 +58,9 @@ def commission_rates():
 @blp.response(200, CommissionRatesSchema)
 def set_category_commission(data, category_id):
     """Set (or with ``null`` remove) the commission for a category and everything under it."""
-    commission.set_category_rate(category_id, data["bps"], current_actor().user_id)
+    rates = commission.set_category_rate(category_id, data["bps"], current_actor().user_id)
     db.session.commit()
-    return commission.list_rates()
+    return rates
 
 
 @blp.route("/admin/commission/vendors/<int:vendor_id>", methods=["PUT"])
@@ -67,9 +69,9 @@ def set_category_commission(data, category_id):
 @blp.response(200, CommissionRatesSchema)
 def set_vendor_commission(data, vendor_id):
     """Set (or with ``null`` remove) a vendor's own commission rate; it beats category rules."""
-    commission.set_vendor_rate(vendor_id, data["bps"])
+    rates = commission.set_vendor_rate(vendor_id, data["bps"])
     db.session.commit()
-    return commission.list_rates()
+    return rates
 
 
 @blp.route("/admin/reconciliation", methods=["GET"])

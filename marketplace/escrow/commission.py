@@ -6,28 +6,14 @@ the currency's minor unit, per milestone, on the vendor's gross share.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import current_app
-from sqlalchemy import CheckConstraint, ForeignKey, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
-from ..database import IdMixin, utcnow
+from ..database import utcnow
 from ..errors import NotFoundError
 from ..extensions import db
 from ..vendors.models import Category, VendorProfile
-
-
-class CategoryCommission(IdMixin, db.Model):
-    """A commission rate for every product category under ``category_id`` (unless a deeper rule exists)."""
-
-    __tablename__ = "category_commissions"
-    __table_args__ = (CheckConstraint("bps BETWEEN 0 AND 10000", name="bps"),)
-
-    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), unique=True)
-    bps: Mapped[int]  #: basis points of the vendor's gross share
-    updated_by: Mapped[int | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+from .models import CategoryCommission
 
 
 def category_rate(category_id: int | None) -> int | None:
@@ -55,8 +41,8 @@ def rate_for(vendor, category_id: int | None) -> int:
     return rate if rate is not None else current_app.config["PLATFORM_COMMISSION_BPS"]
 
 
-def set_category_rate(category_id: int, bps: int | None, user_id: int) -> CategoryCommission | None:
-    """Set (or with ``None`` remove) a category's commission rate.
+def set_category_rate(category_id: int, bps: int | None, user_id: int) -> dict:
+    """Set (or with ``None`` remove) a category's commission rate; returns every rate (:func:`list_rates`).
 
     :raises NotFoundError: no such category.
     """
@@ -66,17 +52,18 @@ def set_category_rate(category_id: int, bps: int | None, user_id: int) -> Catego
     if bps is None:
         if rule is not None:
             db.session.delete(rule)
-        return None
+            db.session.flush()
+        return list_rates()
     if rule is None:
         rule = CategoryCommission(category_id=category_id, bps=bps)
         db.session.add(rule)
     rule.bps, rule.updated_by, rule.updated_at = bps, user_id, utcnow()
     db.session.flush()
-    return rule
+    return list_rates()
 
 
-def set_vendor_rate(vendor_id: int, bps: int | None) -> VendorProfile:
-    """Set (or with ``None`` remove) a vendor's own commission rate.
+def set_vendor_rate(vendor_id: int, bps: int | None) -> dict:
+    """Set (or with ``None`` remove) a vendor's own commission rate; returns every rate (:func:`list_rates`).
 
     :raises NotFoundError: no such vendor.
     """
@@ -84,7 +71,8 @@ def set_vendor_rate(vendor_id: int, bps: int | None) -> VendorProfile:
     if vendor is None:
         raise NotFoundError("no such vendor")
     vendor.commission_bps = bps
-    return vendor
+    db.session.flush()
+    return list_rates()
 
 
 def list_rates() -> dict:

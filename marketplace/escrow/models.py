@@ -1,5 +1,5 @@
 """Escrow tables: the ledger (accounts with running balances, append-only transfers), the milestones
-whose money it holds, and reconciliation reports.
+whose money it holds, reconciliation reports and category commission rates.
 
 The database enforces the ledger's rules (see the migration that creates them): a trigger keeps
 account balances in step with each inserted transfer; UPDATE and DELETE of transfers are refused; a
@@ -32,12 +32,16 @@ from ..extensions import db
 
 
 class AccountKind(StrEnum):
+    """The nature of a ledger account, which fixes its normal balance direction."""
+
     ASSET = "asset"  #: debit-normal: money the platform holds at a gateway or bank
     LIABILITY = "liability"  #: credit-normal: money owed (escrow, vendor and buyer payables)
     REVENUE = "revenue"  #: credit-normal: the platform's commission
 
 
 class TransferKind(StrEnum):
+    """How a ledger transfer moves money: now, as a hold, or by resolving a hold."""
+
     POSTED = "posted"  #: moves money now
     PENDING = "pending"  #: a hold: reserved on both sides until posted or voided
     POST_PENDING = "post_pending"  #: completes a hold, for its full amount or less (the rest is freed)
@@ -45,11 +49,15 @@ class TransferKind(StrEnum):
 
 
 class MilestoneDue(StrEnum):
+    """When the buyer pays a milestone into escrow."""
+
     ON_AWARD = "on_award"  #: payable into escrow as soon as the deal exists
     BEFORE_SHIPMENT = "before_shipment"  #: payable into escrow before the vendor ships
 
 
 class MilestoneStatus(StrEnum):
+    """Where one milestone's money is: awaited, held in escrow, or settled (released, refunded, split)."""
+
     PENDING = "pending"  #: not yet payable (no gateway chosen)
     AWAITING_PAYMENT = "awaiting_payment"  #: payment instructions issued
     FUNDED = "funded"  #: held in escrow (a pending ledger transfer)
@@ -60,11 +68,32 @@ class MilestoneStatus(StrEnum):
 
 
 class ReconciliationStatus(StrEnum):
+    """The outcome of one reconciliation run."""
+
     CLEAN = "clean"  #: the ledger agrees with every outside record
     MISMATCHES = "mismatches"  #: at least one disagreement; see the report's mismatch rows
 
 
+class MismatchKind(StrEnum):
+    """What kind of disagreement a reconciler found between the ledger and an outside record."""
+
+    LINE_WITHOUT_LEDGER = "line_without_ledger"  #: a bank statement line has no (or missing) ledger transfers
+    LINE_AMOUNT_MISMATCH = "line_amount_mismatch"  #: a line's transfers move another amount than the line
+    UNASSIGNED_SUSPENSE = "unassigned_suspense"  #: an unmatched line waits in suspense for an admin
+    CONFIRMATION_WITHOUT_STATEMENT = "confirmation_without_statement"  #: an admin confirmed money no line shows
+    FUND_WITHOUT_SOURCE = "fund_without_source"  #: a bank funding with neither a line nor a confirmation
+    CLEARING_TOTAL_MISMATCH = "clearing_total_mismatch"  #: bank money per the ledger differs from the statements
+    SUSPENSE_BALANCE_MISMATCH = "suspense_balance_mismatch"  #: the suspense account differs from unmatched lines
+    STRANDED_PARTIAL_CREDIT = "stranded_partial_credit"  #: partial credits held for milestones no longer awaited
+    PAYMENT = "payment"  #: a Stripe payment differs from its ledger funding
+    TRANSFER = "transfer"  #: a Stripe transfer differs from its ledger payout
+    REFUND = "refund"  #: a Stripe refund differs from its ledger refund payout
+    COMMAND_FAILED = "command_failed"  #: an outbox command to the provider gave up
+
+
 class LedgerAccount(db.Model):
+    """One account of the ledger per code and currency, with running totals kept by a trigger."""
+
     __tablename__ = "ledger_accounts"
     __table_args__ = (
         CheckConstraint(
@@ -121,7 +150,7 @@ class LedgerTransfer(db.Model):
     pending_id: Mapped[str | None] = mapped_column(ForeignKey("ledger_transfers.id"))
     deal_id: Mapped[int | None]
     milestone_id: Mapped[int | None]
-    code: Mapped[str] = mapped_column(String(32))  #: what it is: fund, hold, release, commission, refund, payout
+    code: Mapped[str] = mapped_column(String(32))  #: what it is: a ``ledger.accounts.PostingCode``
     meta: Mapped[dict] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -154,6 +183,8 @@ class Milestone(IdMixin, db.Model):
 
 
 class ReconciliationReport(IdMixin, db.Model):
+    """One reconciliation run: its outcome, the totals compared and one row per mismatch."""
+
     __tablename__ = "reconciliation_reports"
 
     status: Mapped[str] = mapped_column(String(16))  #: a :class:`ReconciliationStatus`
@@ -172,9 +203,21 @@ class ReconciliationMismatch(IdMixin, db.Model):
 
     report_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_reports.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(32))  #: bank_transfer | stripe | ...
-    kind: Mapped[str] = mapped_column(String(48))  #: e.g. confirmation_without_statement, line_without_ledger
+    kind: Mapped[str] = mapped_column(String(48))  #: a :class:`MismatchKind`
     subject: Mapped[str] = mapped_column(String(120))  #: what it is about, e.g. ``line:12``, ``transfer:m3.fund``
     currency: Mapped[str | None] = mapped_column(String(3))
     expected: Mapped[int | None]  #: minor units per the outside record
     actual: Mapped[int | None]  #: minor units per the ledger
     message: Mapped[str] = mapped_column(Text)
+
+
+class CategoryCommission(IdMixin, db.Model):
+    """A commission rate for every product category under ``category_id`` (unless a deeper rule exists)."""
+
+    __tablename__ = "category_commissions"
+    __table_args__ = (CheckConstraint("bps BETWEEN 0 AND 10000", name="bps"),)
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), unique=True)
+    bps: Mapped[int]  #: basis points of the vendor's gross share
+    updated_by: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

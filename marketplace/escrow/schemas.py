@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..http.fields import MoneyField
+from ..http.pagination import page_schema
 from ..money import CURRENCY_EXPONENTS
 from .models import ReconciliationStatus, TransferKind
 
@@ -76,13 +77,14 @@ class HeldSchema(Schema):
 
 
 class PayableSchema(Schema):
-    account = fields.String()
+    """One vendor's payable account and its posted balance (what the platform owes it)."""
+
+    account = fields.String(metadata={"description": "the ledger account code, e.g. ``vendor:7:payable``"})
     currency = fields.String()
     balance = MoneyField()
 
 
-class PayablesSchema(Schema):
-    payables = fields.List(fields.Nested(PayableSchema))
+PayablePageSchema = page_schema(PayableSchema, "PayablePage")
 
 
 class VendorRateSchema(Schema):

@@ -21,6 +21,7 @@ from ..errors import ConflictError, NotFoundError
 from ..extensions import db
 from ..money import commission_for
 from . import ledger
+from .ledger import MilestoneStep, PostingCode
 from .models import Milestone, MilestoneStatus
 
 #: hook ``fn(deal_id) -> deal``: lock the deal owning a milestone (``SELECT ... FOR UPDATE``; the deal
@@ -69,14 +70,14 @@ def fund_milestone(deal, m: Milestone, gateway: str, meta: dict | None = None) -
     :raises ConflictError: the milestone is not awaiting payment.
     """
     ids = ledger.milestone_transfers(m.id)
-    if m.status == MilestoneStatus.FUNDED or ledger.resolution_of(ids["hold"]) is not None:
+    if m.status == MilestoneStatus.FUNDED or ledger.resolution_of(ids[MilestoneStep.HOLD]) is not None:
         return False
     if not m.takes_payment():
         raise ConflictError(f"milestone {m.seq} is {m.status}, not awaiting payment")
-    ledger.transfer(ids["fund"], ledger.clearing_account(gateway), ledger.escrow_account(deal.id), m.amount, deal.currency,
-                    code="fund", deal_id=deal.id, milestone_id=m.id, meta=meta)
-    ledger.hold(ids["hold"], ledger.escrow_account(deal.id), ledger.vendor_payable(deal.vendor_id), m.amount,
-                deal.currency, deal_id=deal.id, milestone_id=m.id)
+    ledger.transfer(ids[MilestoneStep.FUND], ledger.clearing_account(gateway), ledger.escrow_account(deal.id), m.amount,
+                    deal.currency, code=PostingCode.FUND, deal_id=deal.id, milestone_id=m.id, meta=meta)
+    ledger.hold(ids[MilestoneStep.HOLD], ledger.escrow_account(deal.id), ledger.vendor_payable(deal.vendor_id), m.amount,
+                deal.currency, code=PostingCode.HOLD, deal_id=deal.id, milestone_id=m.id)
     m.status = MilestoneStatus.FUNDED
     m.funded_at = utcnow()
     return True
@@ -100,17 +101,19 @@ def settle_milestone(deal, m: Milestone, vendor_gross: int) -> bool:
     escrow = ledger.escrow_account(deal.id)
     commission = commission_for(vendor_gross, deal.commission_bps)
     if vendor_gross > 0:
-        ledger.post_hold(ids["release"], ids["hold"], vendor_gross, deal_id=deal.id, milestone_id=m.id)
+        ledger.post_hold(ids[MilestoneStep.RELEASE], ids[MilestoneStep.HOLD], vendor_gross, code=PostingCode.RELEASE,
+                         deal_id=deal.id, milestone_id=m.id)
         if commission:
-            ledger.transfer(ids["commission"], ledger.vendor_payable(deal.vendor_id), ledger.COMMISSION, commission,
-                            deal.currency, code="commission", deal_id=deal.id, milestone_id=m.id,
+            ledger.transfer(ids[MilestoneStep.COMMISSION], ledger.vendor_payable(deal.vendor_id), ledger.COMMISSION,
+                            commission, deal.currency, code=PostingCode.COMMISSION, deal_id=deal.id, milestone_id=m.id,
                             meta={"bps": deal.commission_bps})
     else:
-        ledger.void_hold(ids["void"], ids["hold"], deal_id=deal.id, milestone_id=m.id)
+        ledger.void_hold(ids[MilestoneStep.VOID], ids[MilestoneStep.HOLD], code=PostingCode.VOID, deal_id=deal.id,
+                         milestone_id=m.id)
     refund = m.amount - vendor_gross
     if refund:
-        ledger.transfer(ids["refund"], escrow, ledger.buyer_refund_payable(deal.buyer_id), refund, deal.currency,
-                        code="refund", deal_id=deal.id, milestone_id=m.id)
+        ledger.transfer(ids[MilestoneStep.REFUND], escrow, ledger.buyer_refund_payable(deal.buyer_id), refund,
+                        deal.currency, code=PostingCode.REFUND, deal_id=deal.id, milestone_id=m.id)
     m.released_amount = vendor_gross
     m.commission_amount = commission if vendor_gross else 0
     m.refunded_amount = refund
@@ -122,7 +125,10 @@ def settle_milestone(deal, m: Milestone, vendor_gross: int) -> bool:
 
 
 def cancel_unpaid_milestones(deal) -> None:
-    """Milestones never paid stop accepting money: a late transfer is then kept for the buyer instead."""
+    """Milestones never paid stop accepting money: a late transfer is then kept for the buyer instead.
+
+    The caller holds the deal's lock; held or settled milestones are left alone.
+    """
     for m in deal.milestones:
         if m.status in (MilestoneStatus.PENDING, MilestoneStatus.AWAITING_PAYMENT):
             m.status = MilestoneStatus.CANCELLED

@@ -37,8 +37,14 @@ class ManualCarrier(Carrier):
     manual_tracking = True
 
     def create_shipment(self, deal, data: dict) -> dict:
+        """Record the vendor's own tracking number (or make one up from the deal id) and its note; nothing is booked
+        anywhere."""
         number = data.get("tracking_number") or f"MAN{deal.id:06d}{secrets.token_hex(3).upper()}"
         return {"tracking_number": number, "details": {"note": data.get("note", "")}}
 
     def normalise(self, raw_code: str) -> ShipmentStatus:
+        """The vendor posts our own status values, so the code maps to itself.
+
+        :raises ValueError: not a :class:`ShipmentStatus` value.
+        """
         return ShipmentStatus(raw_code)  # the manual carrier already speaks our statuses

@@ -1,6 +1,5 @@
 """Vendor directory, verification (documents, admin queue), categories, catalog, price lists, bulk import/export."""
 
-from flask import Response, send_file, stream_with_context
 from flask.views import MethodView
 
 from ..accounts.auth import current_actor, login_required, optional_actor
@@ -9,6 +8,7 @@ from ..extensions import db
 from ..http.blueprint import Blueprint
 from ..http.pagination import PageQuerySchema
 from . import services
+from .downloads import send_download
 from .schemas import (
     CategoryCreateSchema,
     CategoryNodeSchema,
@@ -38,7 +38,6 @@ from .schemas import (
     VendorQueuePageSchema,
     VerificationDecisionSchema,
 )
-from .storage import blob_path
 
 blp = Blueprint("vendors", __name__, url_prefix="/api/v1", description="Vendors, verification and the catalog")
 
@@ -112,8 +111,7 @@ class VendorDocuments(MethodView):
 @blp.doc(responses={200: {"content": {"image/png": {"schema": _FILE}, "image/jpeg": {"schema": _FILE}}}})
 def download_document(vendor_id, document_id):
     """The document's bytes (the vendor itself and platform admins)."""
-    doc = services.get_vendor_document(vendor_id, document_id, current_actor())
-    return send_file(blob_path(doc.sha256), mimetype=doc.content_type, as_attachment=True, download_name=doc.filename)
+    return send_download(services.download_vendor_document(vendor_id, document_id, current_actor()))
 
 
 @blp.route("/vendors/<int:vendor_id>/verification", methods=["POST"])
@@ -226,9 +224,7 @@ def get_import(import_id):
               description="UTF-8 CSV with a BOM: row, sku, reason; cells that a spreadsheet would run are escaped.")
 def import_errors(import_id):
     """The rows that were not imported, with their row number and the reason (CSV)."""
-    imp = services.get_product_import(current_actor(), import_id)
-    return Response(stream_with_context(services.csv_lines(services.error_report_rows(imp.id))), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="import-{imp.id}-errors.csv"'})
+    return send_download(services.download_import_errors(current_actor(), import_id))
 
 
 @blp.route("/products/export.csv")
@@ -237,9 +233,7 @@ def import_errors(import_id):
               description="UTF-8 CSV with a BOM, in the import's columns; formula-like cells are escaped.")
 def export_products():
     """The vendor's own catalog as CSV, in the import's columns, safe to open in a spreadsheet."""
-    rows = services.export_rows(current_actor().org_id)
-    return Response(stream_with_context(services.csv_lines(rows)), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="products.csv"'})
+    return send_download(services.download_catalog(current_actor()))
 
 
 @blp.route("/products/<int:product_id>")

@@ -199,6 +199,20 @@ def test_login_attempts_are_rate_limited_per_address_and_email(app, api):
         app.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
 
 
+def test_the_login_limit_counts_an_email_however_it_is_typed(app, api):
+    who = api.register("buyer")
+    app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    try:
+        api.call("POST", "/auth/login", json={"email": who.email, "password": "wrong-password-x"}, expect=401)
+        api.call("POST", "/auth/login", json={"email": who.email.upper(), "password": "wrong-password-x"},
+                 expect=401)
+        api.call("POST", "/auth/login", json={"email": who.email.title(), "password": "wrong-password-x"}, expect=429)
+        # a body the limiter cannot read still gets the parser's answer, not a 500
+        api.call("POST", "/auth/login", json={"email": "\udc00x", "password": "x"}, expect=422)
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
+
+
 def test_registrations_are_rate_limited_per_address(app, api):
     app.config["REGISTER_RATE_LIMIT"] = "2 per hour"
     try:

@@ -80,7 +80,7 @@ def test_random_deals_with_faults_keep_the_ledger_sound(api, world, run_jobs, db
                 redis_connection().flushdb()  # Redis loses every queued job
             elif action == "duplicate_job":
                 enqueue("marketplace.deals.jobs.release_deal", did, queue="money")
-                enqueue("marketplace.disputes.jobs.settle_dispute", disputes.get(did, 0), queue="money")
+                enqueue("marketplace.deals.jobs.settle_dispute", disputes.get(did, 0), queue="money")
             elif action == "sweep":
                 clock += timedelta(days=rng.choice([0, 1, 8]))
                 sweep(clock)

@@ -155,3 +155,18 @@ def test_unverified_vendors_do_not_see_the_open_board(api, world):
     unverified = api.register("vendor")
     assert rfq["id"] not in [r["id"] for r in api.get("/rfqs", unverified)["items"]]
     api.call("GET", f"/rfqs/{rfq['id']}", unverified, expect=404)
+
+
+def test_drafts_are_for_their_buyer_and_admins_only_even_when_open_and_invited(api, world):
+    invited = world.vendors[0]
+    draft = api.post("/rfqs", world.buyer, {
+        "title": "Bản nháp", "delivery_region": "VN-SG", "visibility": "open",
+        "lines": [{"description": "Vòng bi 6205-2RS", "quantity": 10, "unit": "piece"}]}, expect=201)
+    api.post(f"/rfqs/{draft['id']}/matches", world.buyer, {"vendor_id": invited.org_id}, expect=201)
+    for vendor in (invited, world.vendors[1]):
+        api.call("GET", f"/rfqs/{draft['id']}", vendor, expect=404)
+        assert draft["id"] not in [r["id"] for r in api.get("/rfqs?limit=100", vendor)["items"]]
+    assert api.get(f"/rfqs/{draft['id']}", world.buyer)["status"] == "draft"
+    assert draft["id"] in [r["id"] for r in api.get("/rfqs?status=draft&limit=100", world.buyer)["items"]]
+    assert api.get(f"/rfqs/{draft['id']}", world.admin)["status"] == "draft"
+    api.call("GET", f"/rfqs/{draft['id']}", world.other_buyer, expect=404)

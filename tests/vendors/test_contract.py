@@ -15,6 +15,28 @@ def test_a_document_named_with_a_path_is_stored_and_served_under_its_base_name(a
     assert "x.pdf" in disposition and ".." not in disposition and "/" not in disposition
 
 
+def test_a_document_with_a_vietnamese_name_is_served_with_an_rfc_6266_filename(api):
+    vendor = api.register("vendor")
+    doc = api.upload_document(vendor, content=PDF, filename="Giấy phép kinh doanh.pdf")
+    download = api.call("GET", f"/vendors/{vendor.org_id}/documents/{doc['id']}/file", vendor, expect=200)
+    assert download.get_data() == PDF and download.mimetype == "application/pdf"
+    disposition = download.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''Gi%E1%BA%A5y%20ph%C3%A9p%20kinh%20doanh.pdf" in disposition
+    disposition.encode("latin-1")  # a header a WSGI server can send
+
+
+def test_csv_downloads_are_named_attachments(api):
+    vendor = api.register("vendor")
+    imp = api.call("POST", "/products/import", vendor, expect=202, content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(b"sku,name,unit,unit_price\nA-1,Thing,piece,100\n"), "c.csv")}).get_json()
+    errors = api.call("GET", f"/products/imports/{imp['id']}/errors.csv", vendor, expect=200)
+    assert errors.headers["Content-Disposition"] == f"attachment; filename=import-{imp['id']}-errors.csv"
+    export = api.call("GET", "/products/export.csv", vendor, expect=200)
+    assert export.headers["Content-Disposition"] == "attachment; filename=products.csv"
+    assert export.mimetype == "text/csv" and export.get_data().startswith("\ufeffsku,".encode())
+
+
 def test_an_import_named_with_a_path_keeps_only_its_base_name(api):
     vendor = api.register("vendor")
     imp = api.call("POST", "/products/import", vendor, expect=202, content_type="multipart/form-data",

@@ -97,6 +97,19 @@ def test_sorting_by_price_and_newest_with_keyset_pages(api):
     api.get("/products?cursor=garbage", expect=422)
 
 
+def test_price_filters_without_a_currency_use_the_configured_default(api, app):
+    admin = api.platform_admin()
+    vendor = api.verified_vendor(admin)
+    api.product(vendor, "DONG-1", "Ống đồng", "1000")
+    assert _ids(api.get("/products?sort=price")) == ["DONG-1"]
+    app.config["DEFAULT_CURRENCY"] = "USD"
+    try:
+        assert _ids(api.get("/products?sort=price")) == []
+        assert _ids(api.get("/products?sort=price&currency=VND")) == ["DONG-1"]
+    finally:
+        app.config["DEFAULT_CURRENCY"] = "VND"
+
+
 def test_relevance_ranks_better_matches_first(api):
     admin = api.platform_admin()
     vendor = api.verified_vendor(admin)

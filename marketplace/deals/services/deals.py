@@ -6,9 +6,11 @@ from ...accounts.models import MemberRole, Organization
 from ...actors import Actor, ActorRole
 from ...errors import ForbiddenError
 from ...escrow.commission import rate_for as commission_rate_for
+from ...escrow.services import cancel_unpaid_milestones
 from ...extensions import db
 from ...http.pagination import paginate
-from ...money import allocate
+from ...money import allocate, format_amount
+from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
 from ..models import Deal, DealLine, DealStatus, Milestone, MilestoneStatus
 from ..states import deal_machine
@@ -48,10 +50,10 @@ def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
     deal.milestones = [Milestone(seq=i + 1, name=t["name"], percent=t["percent"], due=t["due"], amount=a)
                        for i, (t, a) in enumerate(zip(terms, amounts)) if a > 0]
     db.session.add(deal)
-    deal_machine.start(deal, actor, {"total": total, "currency": deal.currency,
+    deal_machine.start(deal, actor, {"total": format_amount(total, deal.currency), "currency": deal.currency,
                                      "approved_by": actor.user_id if not needs_approval and buyer.approval_threshold
                                      is not None and total > buyer.approval_threshold else None})
-    notify_org(deal.vendor_id, "deal_awarded", {"deal_id": deal.id, "rfq_id": rfq.id}, key=f"deal-{deal.id}-awarded")
+    notify_org(deal.vendor_id, NotificationKind.DEAL_AWARDED, {"deal_id": deal.id, "rfq_id": rfq.id}, key=f"deal-{deal.id}-awarded")
     return deal
 
 
@@ -103,12 +105,5 @@ def cancel_deal(actor: Actor, deal_id: int, reason: str | None = None) -> Deal:
     if deal_machine.apply(deal, "cancel", actor, {"reason": reason},
                           guard=lambda d: "money is already held; ask for a refund instead"
                           if any(m.status == MilestoneStatus.FUNDED for m in d.milestones) else None):
-        _cancel_unpaid_milestones(deal)
+        cancel_unpaid_milestones(deal)
     return deal
-
-
-def _cancel_unpaid_milestones(deal: Deal) -> None:
-    """Milestones never paid stop accepting money: a late transfer is then kept for the buyer instead."""
-    for m in deal.milestones:
-        if m.status in (MilestoneStatus.PENDING, MilestoneStatus.AWAITING_PAYMENT):
-            m.status = MilestoneStatus.CANCELLED

@@ -24,11 +24,12 @@ from ...extensions import db
 from ...http.fields import to_minor
 from ...jobs import enqueue, enqueue_after_commit
 from ...money import format_amount
+from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
 from ...statemachine import record_event
 from ..models import Deal, DealStatus, MilestoneStatus
 from ..states import deal_machine
-from .deals import _cancel_unpaid_milestones, _require_side, get_deal
+from .deals import _require_side, get_deal
 
 PAYER_ROLES = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.FINANCE, MemberRole.APPROVER, MemberRole.REQUESTER)
 
@@ -113,19 +114,19 @@ def record_payment(deal_id: int, milestone_id: int, amount: int, currency: str, 
         raise NotFoundError("no such milestone")
     if currency != deal.currency or amount != milestone.amount:
         raise ConflictError("the amount received does not match the milestone", code="amount_mismatch",
-                            fields={"expected": format_amount(milestone.amount, deal.currency),
-                                    "currency": deal.currency})
+                            details={"expected": format_amount(milestone.amount, deal.currency),
+                                     "currency": deal.currency})
     if deal.gateway != gateway:
         raise ConflictError("this milestone is not being paid through this gateway", code="wrong_gateway")
     if milestone.status == MilestoneStatus.CANCELLED:
         raise ConflictError(f"the deal is {deal.status}; this milestone takes no more money", code="milestone_cancelled")
     if escrow.fund_milestone(deal, milestone, gateway, meta):
         record_event("deal", deal.id, "milestone_funded", deal.status, deal.status, SYSTEM,
-                     {"milestone": milestone.seq, "amount": amount, **meta})
+                     {"milestone": milestone.seq, "amount": format_amount(amount, currency), "currency": currency, **meta})
     if deal.accepts_payment() and deal.is_fully_funded():
         deal_machine.apply(deal, "fund", SYSTEM)
         deal.ship_by_at = utcnow() + timedelta(days=current_app.config["SHIP_BY_DAYS"])
-        notify_org(deal.vendor_id, "deal_funded", {"deal_id": deal.id}, key=f"deal-{deal.id}-funded")
+        notify_org(deal.vendor_id, NotificationKind.DEAL_FUNDED, {"deal_id": deal.id}, key=f"deal-{deal.id}-funded")
     return deal
 
 
@@ -174,7 +175,7 @@ def release_deal(deal_id: int) -> bool:
     for m in deal.held_milestones():
         escrow.settle_milestone(deal, m, m.amount)
     deal_machine.apply(deal, "release", SYSTEM)
-    notify_org(deal.vendor_id, "deal_released", {"deal_id": deal.id}, key=f"deal-{deal.id}-released")
+    notify_org(deal.vendor_id, NotificationKind.DEAL_RELEASED, {"deal_id": deal.id}, key=f"deal-{deal.id}-released")
     return True
 
 
@@ -189,13 +190,13 @@ def refund_deal(actor: Actor, deal_id: int, reason: str) -> Deal:
     if deal_machine.apply(deal, "refund", actor, {"reason": reason}):
         for m in deal.held_milestones():
             escrow.settle_milestone(deal, m, 0)
-        _cancel_unpaid_milestones(deal)
+        escrow.cancel_unpaid_milestones(deal)
     return deal
 
 
 def redrive_settlements(now=None) -> int:
     """Sweeper step: accepted deals whose release job was lost get it again (the job is idempotent)."""
-    stale = (now or utcnow()) - timedelta(minutes=2)
+    stale = (now or utcnow()) - timedelta(seconds=current_app.config["REDRIVE_AFTER_SECONDS"])
     ids = db.session.execute(
         select(Deal.id).where(Deal.status == DealStatus.ACCEPTED, Deal.updated_at < stale).limit(1000)
     ).scalars().all()

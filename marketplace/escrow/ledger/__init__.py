@@ -2,12 +2,20 @@
 and reports (:mod:`.reports`). ``from marketplace.escrow import ledger`` gives all three."""
 
 from .accounts import (  # noqa: F401
+    BUYER_SIDE,
     COMMISSION,
     ESCROW_ACCOUNTS,
+    ESCROW_STEPS,
     REFUND_PAYABLES,
+    STATEMENT_LINE_CODES,
     SUSPENSE,
     UNAPPLIED_ACCOUNTS,
     VENDOR_PAYABLES,
+    VENDOR_SIDE,
+    MilestoneStep,
+    PayoutStep,
+    PostingCode,
+    StatementLineStep,
     buyer_refund_payable,
     clearing_account,
     escrow_account,
@@ -37,6 +45,7 @@ from .reports import (  # noqa: F401
     deal_report,
     deal_summary,
     held_report,
+    list_payables,
     payable_balances,
     recomputed_balances,
     total_held,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ...errors import ConflictError
 from ...extensions import db
 from ..models import LedgerAccount, LedgerTransfer, TransferKind
-from .accounts import kind_of
+from .accounts import PostingCode, kind_of
 
 
 class LedgerError(ConflictError):
@@ -79,8 +79,13 @@ def transfer(transfer_id: str, debit: str, credit: str, amount: int, currency: s
     return _insert(transfer_id, TransferKind.POSTED, debit, credit, amount, currency, code=code, **kw)
 
 
-def hold(transfer_id: str, debit: str, credit: str, amount: int, currency: str, *, code: str = "hold", **kw) -> bool:
-    """Reserve ``amount`` from ``debit`` for ``credit`` (a pending transfer)."""
+def hold(transfer_id: str, debit: str, credit: str, amount: int, currency: str, *, code: str = PostingCode.HOLD,
+         **kw) -> bool:
+    """Reserve ``amount`` from ``debit`` for ``credit`` (a pending transfer); False when it was already held.
+
+    :raises LedgerError: ``amount`` is not positive, an account would be overdrawn (counting what is
+        already reserved), or the id exists with other figures.
+    """
     if amount <= 0:
         raise LedgerError("holds reserve a positive amount")
     return _insert(transfer_id, TransferKind.PENDING, debit, credit, amount, currency, code=code, **kw)
@@ -93,7 +98,8 @@ def _pending(pending_id: str) -> LedgerTransfer:
     return pending
 
 
-def post_hold(transfer_id: str, pending_id: str, amount: int | None = None, *, code: str = "release", **kw) -> bool:
+def post_hold(transfer_id: str, pending_id: str, amount: int | None = None, *, code: str = PostingCode.RELEASE,
+              **kw) -> bool:
     """Complete a hold for ``amount`` (default: all of it); what is not posted returns to the debit side.
 
     :raises LedgerError: the hold is already resolved by another transfer, or ``amount`` exceeds it.
@@ -106,7 +112,7 @@ def post_hold(transfer_id: str, pending_id: str, amount: int | None = None, *, c
                    pending=pending, **kw)
 
 
-def void_hold(transfer_id: str, pending_id: str, *, code: str = "void", **kw) -> bool:
+def void_hold(transfer_id: str, pending_id: str, *, code: str = PostingCode.VOID, **kw) -> bool:
     """Cancel a hold; its amount is available again on the debit side."""
     pending = _pending(pending_id)
     return _insert(transfer_id, TransferKind.VOID_PENDING, None, None, pending.amount, pending.currency, code=code,

@@ -8,19 +8,20 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
+from ...http.pagination import paginate
 from ..models import LedgerAccount, LedgerTransfer, TransferKind
-from .accounts import ESCROW_ACCOUNTS, VENDOR_PAYABLES, escrow_account
+from .accounts import ESCROW_ACCOUNTS, VENDOR_PAYABLES, PostingCode, escrow_account
 
 
-def trial_balance_report() -> dict[str, dict]:
-    """The trial balance per currency, each row with its ``currency`` and whether it is ``balanced``."""
-    return {cur: {**row, "currency": cur, "balanced": row["debits"] == row["credits"]}
-            for cur, row in trial_balance().items()}
+def trial_balance_report() -> dict[str, dict[str, dict]]:
+    """``{"currencies": {code: row}}``: the trial balance, each row with its ``currency`` and ``balanced``."""
+    return {"currencies": {cur: {**row, "currency": cur, "balanced": row["debits"] == row["credits"]}
+                           for cur, row in trial_balance().items()}}
 
 
-def held_report() -> list[dict]:
-    """Money held in escrow as ``{"currency", "amount"}`` rows."""
-    return [{"currency": c, "amount": v} for c, v in total_held().items()]
+def held_report() -> dict[str, list[dict]]:
+    """``{"held": rows}``: money held in escrow, one ``{"currency", "amount"}`` row per currency."""
+    return {"held": [{"currency": c, "amount": v} for c, v in total_held().items()]}
 
 
 def deal_report(deal) -> dict:
@@ -91,12 +92,12 @@ def deal_summary(deal_id: int, currency: str) -> dict[str, int]:
     for t in deal_ledger(deal_id):
         if t.kind != TransferKind.VOID_PENDING and t.kind != TransferKind.PENDING:
             sums[t.code] += t.amount
-    released_gross = sums["release"]
+    released_gross = sums[PostingCode.RELEASE]
     return {
-        "funded": sums["fund"],
-        "released": released_gross - sums["commission"],
-        "commission": sums["commission"],
-        "refunded": sums["refund"],
+        "funded": sums[PostingCode.FUND],
+        "released": released_gross - sums[PostingCode.COMMISSION],
+        "commission": sums[PostingCode.COMMISSION],
+        "refunded": sums[PostingCode.REFUND],
         "held": escrow.balance() if escrow else 0,
     }
 
@@ -110,12 +111,26 @@ def total_held(currency: str | None = None) -> dict[str, int]:
     return {c: int(v) for c, v in db.session.execute(stmt).all()}
 
 
+def _payable(account: LedgerAccount) -> dict:
+    return {"account": account.code, "currency": account.currency, "balance": account.balance()}
+
+
 def payable_balances(pattern: str = VENDOR_PAYABLES) -> list[dict]:
     """Accounts whose code matches the LIKE ``pattern`` (default: vendor payables) with their balances."""
     rows = db.session.execute(
         select(LedgerAccount).where(LedgerAccount.code.like(pattern)).order_by(LedgerAccount.code)
     ).scalars()
-    return [{"account": a.code, "currency": a.currency, "balance": a.balance()} for a in rows]
+    return [_payable(a) for a in rows]
+
+
+def list_payables(params: dict) -> dict:
+    """One page of the vendors' payable balances (what the platform owes them), by account code.
+
+    :raises InvalidInputError: a bad cursor.
+    """
+    stmt = select(LedgerAccount).where(LedgerAccount.code.like(VENDOR_PAYABLES))
+    page = paginate(stmt, params, LedgerAccount.code, LedgerAccount.id, order="code")
+    return {**page, "items": [_payable(a) for a in page["items"]]}
 
 
 def accounts_matching(*codes: str) -> list[LedgerAccount]:

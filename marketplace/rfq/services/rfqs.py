@@ -60,46 +60,53 @@ def buyer_rfq(actor: Actor, rfq_id: int, *, lock: bool = False) -> Rfq:
 
 
 def _vendor_sees_board(vendor_id: int) -> bool:
+    """Whether the vendor is verified, and so reads the board of open RFQs."""
     vendor = db.session.get(VendorProfile, vendor_id)
     return vendor is not None and vendor.is_verified()
 
 
-def vendor_rfq(vendor_id: int, rfq_id: int) -> Rfq:
-    """An RFQ as a vendor may see it: invited, or open to all verified vendors.
+def _vendor_rfqs(vendor_id: int):
+    """A SELECT of the RFQs a vendor may see: never drafts; those it is invited to and, once verified, the open
+    board."""
+    visible = Rfq.id.in_(select(Invitation.rfq_id).where(Invitation.vendor_id == vendor_id))
+    if _vendor_sees_board(vendor_id):
+        visible = or_(visible, Rfq.visibility == RfqVisibility.OPEN)
+    return select(Rfq).where(Rfq.status != RfqStatus.DRAFT, visible)
 
-    :raises NotFoundError: drafts, other buyers' invite-only RFQs, unknown ids.
+
+def _one_rfq(stmt, rfq_id: int) -> Rfq:
+    """The RFQ ``rfq_id`` if the SELECT ``stmt`` yields it.
+
+    :raises NotFoundError: it does not.
     """
-    rfq = db.session.get(Rfq, rfq_id)
-    if rfq is None or rfq.status == RfqStatus.DRAFT:
-        raise NotFoundError("no such RFQ")
-    invited = db.session.execute(
-        select(Invitation.id).where(Invitation.rfq_id == rfq.id, Invitation.vendor_id == vendor_id)).first()
-    if invited is not None or (rfq.visibility == RfqVisibility.OPEN and _vendor_sees_board(vendor_id)):
-        return rfq
-    raise NotFoundError("no such RFQ")
-
-
-def visible_rfq(actor: Actor, rfq_id: int) -> Rfq:
-    """One RFQ the actor may read: a buyer its own, a vendor as :func:`vendor_rfq`, admins any.
-
-    :raises NotFoundError: anything else.
-    """
-    if actor.role == ActorRole.VENDOR:
-        return vendor_rfq(actor.org_id, rfq_id)
-    return Rfq.get_visible(actor, rfq_id)
+    rfq = db.session.execute(stmt.where(Rfq.id == rfq_id)).scalar_one_or_none()
+    if rfq is None:
+        raise NotFoundError(f"no such {Rfq.__noun__}")
+    return rfq
 
 
 def rfqs_for(actor: Actor, status: str | None = None):
-    """A SELECT of the RFQs ``actor`` may list: a buyer its own; a vendor those it is invited to and, once
-    verified, the open board; admins all."""
-    if actor.role == ActorRole.VENDOR:
-        invited = select(Invitation.rfq_id).where(Invitation.vendor_id == actor.org_id)
-        visible = or_(Rfq.id.in_(invited), Rfq.visibility == RfqVisibility.OPEN) \
-            if _vendor_sees_board(actor.org_id) else Rfq.id.in_(invited)
-        stmt = select(Rfq).where(Rfq.status != RfqStatus.DRAFT, visible)
-    else:
-        stmt = Rfq.visible_to(actor)
+    """A SELECT of the RFQs ``actor`` may list: a buyer its own (drafts too); a vendor those it is invited to and,
+    once verified, the open board (never drafts); admins all."""
+    stmt = _vendor_rfqs(actor.org_id) if actor.role == ActorRole.VENDOR else Rfq.visible_to(actor)
     return stmt.where(Rfq.status == status) if status else stmt
+
+
+def vendor_rfq(vendor_id: int, rfq_id: int) -> Rfq:
+    """An RFQ as the vendor ``vendor_id`` may see it (the rule of :func:`rfqs_for`).
+
+    :raises NotFoundError: drafts, other buyers' invite-only RFQs, the board for unverified vendors, unknown ids.
+    """
+    return _one_rfq(_vendor_rfqs(vendor_id), rfq_id)
+
+
+def visible_rfq(actor: Actor, rfq_id: int) -> Rfq:
+    """One RFQ the actor may read, by the rule of :func:`rfqs_for`: a buyer its own, a vendor as
+    :func:`vendor_rfq`, admins any.
+
+    :raises NotFoundError: anything else.
+    """
+    return _one_rfq(rfqs_for(actor), rfq_id)
 
 
 def list_rfqs(actor: Actor, params: dict) -> dict:

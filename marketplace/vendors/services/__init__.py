@@ -21,6 +21,8 @@ from .categories import (
 from .directory import list_vendors
 from .imports import (
                          csv_lines,
+                         download_catalog,
+                         download_import_errors,
                          error_report_rows,
                          export_rows,
                          get_product_import,
@@ -45,6 +47,7 @@ from .search import search_products
 from .verification import (
                          add_vendor_document,
                          decide_verification,
+                         download_vendor_document,
                          get_vendor_document,
                          list_vendor_documents,
                          submit_verification,
@@ -52,12 +55,13 @@ from .verification import (
 )
 
 __all__ = [
-    "VendorView", "add_vendor_document", "category_children", "category_subtree", "create_category", "create_price_list",
-    "create_product", "create_vendor_profile", "csv_lines", "decide_verification", "end_price_list", "error_report_rows",
+    "VendorView", "add_vendor_document", "category_children", "category_subtree", "create_category",
+    "create_price_list", "create_product", "create_vendor_profile", "csv_lines", "decide_verification",
+    "download_catalog", "download_import_errors", "download_vendor_document", "end_price_list", "error_report_rows",
     "export_rows", "get_category", "get_price_list", "get_product_import", "get_vendor", "get_vendor_document",
     "get_visible_product", "list_categories", "list_price_lists", "list_vendor_documents", "list_vendors",
     "negotiated_price", "price_at_quantity", "price_for", "quote_price", "refresh_category_paths", "replace_tiers",
     "search_products", "search_text", "seed_hs_categories", "start_product_import", "submit_verification",
-    "tier_prices", "update_category", "update_product", "update_vendor_profile", "validate_tax_code", "verification_queue",
-    "view_vendor",
+    "tier_prices", "update_category", "update_product", "update_vendor_profile", "validate_tax_code",
+    "verification_queue", "view_vendor",
 ]

@@ -30,6 +30,7 @@ from ...http.uploads import safe_filename
 from ...jobs import enqueue_after_commit
 from ...money import format_amount
 from ...statemachine import record_event
+from ..downloads import Download
 from ..models import (
     Category,
     ImportFormat,
@@ -383,6 +384,20 @@ def csv_lines(rows: Iterator[list[Any]]) -> Iterator[str]:
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
+
+
+def download_import_errors(actor: Actor, import_id: int) -> Download:
+    """The CSV of the rows one of the vendor's imports did not take (row, sku, reason), streamed.
+
+    :raises NotFoundError: another organisation's import, or no such import.
+    """
+    imp = get_product_import(actor, import_id)
+    return Download(csv_lines(error_report_rows(imp.id)), "text/csv", f"import-{imp.id}-errors.csv")
+
+
+def download_catalog(actor: Actor) -> Download:
+    """The calling vendor's own catalog as CSV in the import's columns, streamed."""
+    return Download(csv_lines(export_rows(actor.org_id)), "text/csv", "products.csv")
 
 
 def error_report_rows(import_id: int) -> Iterator[list[Any]]:

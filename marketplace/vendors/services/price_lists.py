@@ -20,7 +20,8 @@ def create_price_list(actor: Actor, data: dict) -> PriceList:
     """A vendor records prices negotiated with one buyer organisation for a period.
 
     :raises InvalidInputError: unknown buyer organisation, a product not in the vendor's catalog / currency,
-        or a price that does not fit the currency (nested at ``items.<i>.unit_price``).
+        or a price that does not fit the currency; field errors nest like the body
+        (``{"items": {"<i>": {"unit_price": [...]}}}``, also ``product_id``).
     """
     vendor = get_vendor(actor.org_id)
     buyer = db.session.get(Organization, data["buyer_org_id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import Float, func, select
 
 from ...http.fields import to_minor
@@ -59,7 +60,7 @@ def search_products(params: dict) -> dict:
     price = None
     bounds = {name: params[name] for name in ("price_min", "price_max") if params.get(name) is not None}
     if sort in (ProductSort.PRICE, ProductSort.PRICE_DESC) or bounds:
-        currency = params.get("currency") or "VND"
+        currency = params.get("currency") or current_app.config["DEFAULT_CURRENCY"]
         price = price_at_quantity(params.get("quantity"))
         stmt = stmt.where(Product.currency == currency)
         if "price_min" in bounds:

@@ -14,6 +14,7 @@ class BankTransferGateway(Gateway):
     """The buyer wires the amount with the reference as memo; an admin (or a statement import) confirms."""
 
     def instructions(self, milestone, currency: str) -> dict:
+        """The platform's bank account and the milestone's reference to quote as the transfer memo."""
         cfg = current_app.config
         return {
             "method": GATEWAY,

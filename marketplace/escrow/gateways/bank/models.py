@@ -21,16 +21,33 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ....database import IdMixin, OrgScoped, TimestampMixin, utcnow
 from ....extensions import db
-from ...ledger.accounts import payout_transfer
+from ...ledger.accounts import PayoutStep, payout_transfer
+from .gateway import GATEWAY
 
 
 class LineState(StrEnum):
+    """What the platform did with one incoming bank credit."""
+
     MATCHED = "matched"  #: exactly funded a milestone (or completed its partial credits exactly)
     PARTIAL = "partial"  #: credited to a milestone that is still short; waits for a top-up
     EXCESS = "excess"  #: funded a milestone; the overpaid part went to the buyer's refund payable
     DUPLICATE = "duplicate"  #: the milestone was already paid (or its deal cancelled): all of it to refund payable
     UNMATCHED = "unmatched"  #: no usable reference: the money waits in the bank suspense account
     ASSIGNED = "assigned"  #: was unmatched; an admin assigned it to a milestone
+
+
+class UnmatchedReason(StrEnum):
+    """Why a statement line funded no milestone (``BankStatementLine.reason``); also the code of an
+    admin's refused assignment."""
+
+    NO_REFERENCE = "no_reference"  #: the memo names no payment reference
+    BAD_CHECK_DIGITS = "bad_check_digits"  #: something like a reference, but its check digits fail
+    AMBIGUOUS_REFERENCE = "ambiguous_reference"  #: the memo could be more than one milestone's reference
+    UNKNOWN_REFERENCE = "unknown_reference"  #: a valid reference no milestone has
+    CURRENCY_MISMATCH = "currency_mismatch"  #: the credit is in another currency than the deal
+    WRONG_GATEWAY = "wrong_gateway"  #: the deal is paid through another gateway
+    DEAL_NOT_PAYABLE = "deal_not_payable"  #: the deal was cancelled or refunded: the milestone takes no money
+    MILESTONE_NOT_PAYABLE = "milestone_not_payable"  #: the milestone is already paid (or not yet payable)
 
 
 class BankStatementImport(IdMixin, db.Model):
@@ -70,7 +87,7 @@ class BankStatementLine(IdMixin, TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     reference: Mapped[str | None] = mapped_column(String(32))  #: the valid payment reference found in the memo
     state: Mapped[str] = mapped_column(String(16))  #: a :class:`LineState`
-    reason: Mapped[str | None] = mapped_column(String(64))  #: why a line is unmatched (no_reference, bad_check_digits, ...)
+    reason: Mapped[str | None] = mapped_column(String(64))  #: an :class:`UnmatchedReason`, when it funded nothing
     milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"), index=True)
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
     buyer_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
@@ -82,11 +99,22 @@ class BankStatementLine(IdMixin, TimestampMixin, db.Model):
 
 
 class PayoutBatchStatus(StrEnum):
+    """Where a payout batch is: reserved, or paid by the bank transfers."""
+
     CREATED = "created"  #: amounts reserved (ledger holds); the admin now sends the bank transfers
     PAID = "paid"  #: the admin marked it paid; the holds are posted
 
 
+class PayoutStatus(StrEnum):
+    """Where one payout is: the same two steps as its batch."""
+
+    CREATED = "created"  #: its amount is reserved (a ledger hold ``po<id>.hold``)
+    PAID = "paid"  #: its batch was marked paid; the hold is posted (``po<id>.paid``)
+
+
 class PayoutKind(StrEnum):
+    """Whose payable a payout pays."""
+
     VENDOR = "vendor"  #: a vendor's payable (released escrow less commission)
     REFUND = "refund"  #: a buyer's refund payable (refunds, overpayments, duplicates)
 
@@ -96,7 +124,7 @@ class PayoutBatch(IdMixin, TimestampMixin, db.Model):
 
     __tablename__ = "payout_batches"
 
-    gateway: Mapped[str] = mapped_column(String(32), default="bank_transfer")
+    gateway: Mapped[str] = mapped_column(String(32), default=GATEWAY)  #: the gateway paying it: ``bank_transfer``
     status: Mapped[str] = mapped_column(String(16), default=PayoutBatchStatus.CREATED)  #: a :class:`PayoutBatchStatus`
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -119,7 +147,7 @@ class Payout(OrgScoped, IdMixin, db.Model):
     account: Mapped[str] = mapped_column(String(120))  #: the ledger account paid from
     amount: Mapped[int]  #: minor units
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default=PayoutBatchStatus.CREATED)
+    status: Mapped[str] = mapped_column(String(16), default=PayoutStatus.CREATED)  #: a :class:`PayoutStatus`
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None]
 
@@ -132,8 +160,10 @@ class Payout(OrgScoped, IdMixin, db.Model):
 
     @property
     def hold_id(self) -> str:
-        return payout_transfer(self.id, "hold")
+        """The ledger hold reserving this payout."""
+        return payout_transfer(self.id, PayoutStep.HOLD)
 
     @property
     def paid_id(self) -> str:
-        return payout_transfer(self.id, "paid")
+        """The ledger transfer posting the hold once paid."""
+        return payout_transfer(self.id, PayoutStep.PAID)

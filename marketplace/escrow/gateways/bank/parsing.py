@@ -26,6 +26,7 @@ from datetime import date, datetime
 from ....errors import InvalidInputError
 from ....money import MoneyError, exponent, parse_amount
 from ..base import reference_is_valid
+from .models import UnmatchedReason
 
 MAX_ROWS = 20_000
 
@@ -148,7 +149,7 @@ def reference_candidates(memo: str) -> tuple[list[str], str | None]:
     """
     compact = re.sub(r"[^A-Z0-9]", "", (memo or "").upper())
     if "MKP" not in compact:
-        return [], "no_reference"
+        return [], UnmatchedReason.NO_REFERENCE
     found: list[str] = []
     for match in re.finditer(r"MKP(\d+)M(\d+)", compact):
         deal, tail = match.group(1), match.group(2)
@@ -159,5 +160,5 @@ def reference_candidates(memo: str) -> tuple[list[str], str | None]:
             candidate = f"MKP{deal}M{seq}{tail[i:i + 2]}"
             if not seq.startswith("0") and reference_is_valid(candidate) and candidate not in found:
                 found.append(candidate)
-    return found, (None if found else "bad_check_digits")
+    return found, (None if found else UnmatchedReason.BAD_CHECK_DIGITS)
 

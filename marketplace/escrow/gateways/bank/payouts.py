@@ -20,12 +20,13 @@ from ....http.pagination import paginate
 from ... import ledger
 from ...models import LedgerAccount
 from .gateway import GATEWAY
-from .models import Payout, PayoutBatch, PayoutBatchStatus, PayoutKind
+from .models import Payout, PayoutBatch, PayoutBatchStatus, PayoutKind, PayoutStatus
 
 
-def _owner(code: str) -> tuple[str, int]:
+def _owner(code: str) -> tuple[PayoutKind, int]:
+    """(the kind of payout, the organisation paid) for a payable's account code."""
     side, org_id = ledger.payable_owner(code)
-    return (PayoutKind.VENDOR if side == "vendor" else PayoutKind.REFUND), org_id
+    return (PayoutKind.VENDOR if side == ledger.VENDOR_SIDE else PayoutKind.REFUND), org_id
 
 
 def create_payout_batch(actor: Actor, org_ids: list[int] | None = None, currency: str | None = None,
@@ -56,10 +57,10 @@ def create_payout_batch(actor: Actor, org_ids: list[int] | None = None, currency
         try:
             with db.session.begin_nested():
                 payout = Payout(batch_id=batch.id, org_id=org_id, kind=kind, account=acct.code, amount=acct.available(),
-                                currency=acct.currency, status=PayoutBatchStatus.CREATED)
+                                currency=acct.currency, status=PayoutStatus.CREATED)
                 db.session.add(payout)
                 db.session.flush()
-                ledger.hold(payout.hold_id, acct.code, clearing, payout.amount, acct.currency, code="payout_hold",
+                ledger.hold(payout.hold_id, acct.code, clearing, payout.amount, acct.currency, code=ledger.PostingCode.PAYOUT_HOLD,
                             meta={"batch_id": batch.id, "payout_id": payout.id})
         except ledger.LedgerError:  # reserved by a concurrent batch, or the bank cash is short: leave it
             continue
@@ -94,9 +95,9 @@ def mark_batch_paid(actor: Actor, batch_id: int, bank_reference: str) -> PayoutB
         return batch
     now = utcnow()
     for payout in batch.payouts:
-        ledger.post_hold(payout.paid_id, payout.hold_id, code="payout",
+        ledger.post_hold(payout.paid_id, payout.hold_id, code=ledger.PostingCode.PAYOUT,
                          meta={"batch_id": batch.id, "payout_id": payout.id, "bank_reference": bank_reference})
-        payout.status = PayoutBatchStatus.PAID
+        payout.status = PayoutStatus.PAID
         payout.paid_at = now
     batch.status = PayoutBatchStatus.PAID
     batch.paid_at = now

@@ -9,11 +9,13 @@ from sqlalchemy import or_, select
 from ....extensions import db
 from ....money import format_amount
 from ... import ledger
+from ...ledger import PostingCode
 from ...models import (
     LedgerAccount,
     LedgerTransfer,
     Milestone,
     MilestoneStatus,
+    MismatchKind,
     TransferKind,
 )
 from ...reconciliation import Mismatch
@@ -44,7 +46,7 @@ def reconcile_bank_transfer() -> tuple[dict, list[Mismatch]]:
     received = defaultdict(int)  # ledger: money in through the bank (payouts excluded)
     paid_out = defaultdict(int)
     for t in transfers.values():
-        if t.code == "payout":
+        if t.code == PostingCode.PAYOUT:
             paid_out[t.currency] += t.amount
         else:
             received[t.currency] += into_clearing(t)
@@ -57,32 +59,32 @@ def reconcile_bank_transfer() -> tuple[dict, list[Mismatch]]:
         claimed.update(line.transfer_ids)
         booked = [transfers.get(tid) for tid in line.transfer_ids]
         if not line.transfer_ids or any(t is None for t in booked):
-            out.append(Mismatch(src, "line_without_ledger", f"line:{line.id}",
+            out.append(Mismatch(src, MismatchKind.LINE_WITHOUT_LEDGER, f"line:{line.id}",
                                 f"statement line {line.bank_transaction_id} has no (or missing) ledger transfers",
                                 line.currency, line.amount, sum(into_clearing(t) for t in booked if t)))
             continue
         net = sum(into_clearing(t) for t in booked)
         if net != line.amount:
-            out.append(Mismatch(src, "line_amount_mismatch", f"line:{line.id}",
+            out.append(Mismatch(src, MismatchKind.LINE_AMOUNT_MISMATCH, f"line:{line.id}",
                                 f"statement line {line.bank_transaction_id} moved {net} into the bank account, not {line.amount}",
                                 line.currency, line.amount, net))
         if line.state == LineState.UNMATCHED:
-            out.append(Mismatch(src, "unassigned_suspense", f"line:{line.id}",
+            out.append(Mismatch(src, MismatchKind.UNASSIGNED_SUSPENSE, f"line:{line.id}",
                                 f"statement line {line.bank_transaction_id} ({line.reason}) waits in suspense for an admin",
                                 line.currency, line.amount, None))
 
     unbacked = defaultdict(int)
     for t in transfers.values():
-        if t.code != "fund" or t.debit_account_id not in clearing or t.id in claimed:
+        if t.code != PostingCode.FUND or t.debit_account_id not in clearing or t.id in claimed:
             continue
         if "confirmed_by" in (t.meta or {}):
             unbacked[t.currency] += t.amount
-            out.append(Mismatch(src, "confirmation_without_statement", f"transfer:{t.id}",
+            out.append(Mismatch(src, MismatchKind.CONFIRMATION_WITHOUT_STATEMENT, f"transfer:{t.id}",
                                 f"an admin confirmed {t.meta.get('reference')} but no statement line shows the money",
                                 t.currency, None, t.amount))
         else:
             unbacked[t.currency] += t.amount
-            out.append(Mismatch(src, "fund_without_source", f"transfer:{t.id}",
+            out.append(Mismatch(src, MismatchKind.FUND_WITHOUT_SOURCE, f"transfer:{t.id}",
                                 "a bank-transfer funding has neither a statement line nor an admin confirmation",
                                 t.currency, None, t.amount))
 
@@ -91,7 +93,7 @@ def reconcile_bank_transfer() -> tuple[dict, list[Mismatch]]:
     for cur in currencies:
         explained = received[cur] - unbacked[cur]
         if explained != statement[cur]:
-            out.append(Mismatch(src, "clearing_total_mismatch", f"account:{ledger.clearing_account(GATEWAY)}",
+            out.append(Mismatch(src, MismatchKind.CLEARING_TOTAL_MISMATCH, f"account:{ledger.clearing_account(GATEWAY)}",
                                 "money received per the ledger (less unbacked confirmations) differs from the statements",
                                 cur, statement[cur], explained))
         figures = {"statement_received": statement[cur], "ledger_received": received[cur],
@@ -113,7 +115,7 @@ def reconcile_bank_transfer() -> tuple[dict, list[Mismatch]]:
             waiting_unapplied[(line.buyer_id, line.currency)] += line.applied_amount
     for cur in sorted(set(waiting_suspense) | set(currencies)):
         if ledger.balance(SUSPENSE, cur) != waiting_suspense[cur]:
-            out.append(Mismatch(src, "suspense_balance_mismatch", f"account:{SUSPENSE}",
+            out.append(Mismatch(src, MismatchKind.SUSPENSE_BALANCE_MISMATCH, f"account:{SUSPENSE}",
                                 "the suspense account does not equal the unmatched lines", cur,
                                 waiting_suspense[cur], ledger.balance(SUSPENSE, cur)))
     unapplied = db.session.execute(
@@ -124,11 +126,11 @@ def reconcile_bank_transfer() -> tuple[dict, list[Mismatch]]:
         buyer_id = ledger.payable_owner(acct.code)[1]
         seen.add((buyer_id, acct.currency))
         if acct.balance() != waiting_unapplied[(buyer_id, acct.currency)]:
-            out.append(Mismatch(src, "stranded_partial_credit", f"account:{acct.code}",
+            out.append(Mismatch(src, MismatchKind.STRANDED_PARTIAL_CREDIT, f"account:{acct.code}",
                                 "partial payments are held for milestones that are no longer awaiting payment",
                                 acct.currency, waiting_unapplied[(buyer_id, acct.currency)], acct.balance()))
     for (buyer_id, cur), amount in waiting_unapplied.items():
         if (buyer_id, cur) not in seen and amount:
-            out.append(Mismatch(src, "stranded_partial_credit", f"account:{ledger.unapplied_account(buyer_id)}",
+            out.append(Mismatch(src, MismatchKind.STRANDED_PARTIAL_CREDIT, f"account:{ledger.unapplied_account(buyer_id)}",
                                 "partial payments recorded on statement lines are missing from the ledger", cur, amount, 0))
     return summary, out

@@ -6,7 +6,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ....http.fields import MoneyField
 from ....http.pagination import PageQuerySchema
 from ....money import CURRENCY_EXPONENTS
-from .models import LineState, PayoutBatchStatus, PayoutKind
+from .models import (
+    LineState,
+    PayoutBatchStatus,
+    PayoutKind,
+    PayoutStatus,
+    UnmatchedReason,
+)
 
 # --- input --------------------------------------------------------------------------------------
 
@@ -60,7 +66,7 @@ class StatementLineSchema(Schema):
     description = fields.String()
     reference = fields.String(allow_none=True)
     state = fields.String(validate=validate.OneOf([s.value for s in LineState]))
-    reason = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, validate=validate.OneOf([r.value for r in UnmatchedReason]))
     milestone_id = fields.Integer(allow_none=True)
     deal_id = fields.Integer(allow_none=True)
     applied_amount = MoneyField()
@@ -91,7 +97,7 @@ class PayoutSchema(Schema):
     kind = fields.String(validate=validate.OneOf([s.value for s in PayoutKind]))
     amount = MoneyField()
     currency = fields.String()
-    status = fields.String(validate=validate.OneOf([s.value for s in PayoutBatchStatus]))
+    status = fields.String(validate=validate.OneOf([s.value for s in PayoutStatus]))
     created_at = fields.DateTime()
     paid_at = fields.DateTime(allow_none=True)
     bank_reference = fields.String(allow_none=True)

@@ -36,9 +36,10 @@ from ....http.pagination import paginate
 from ....http.uploads import safe_filename
 from ... import ledger
 from ... import services as escrow
+from ...ledger import MilestoneStep, StatementLineStep
 from ...models import LedgerTransfer, Milestone, MilestoneStatus
 from .gateway import GATEWAY
-from .models import BankStatementImport, BankStatementLine, LineState
+from .models import BankStatementImport, BankStatementLine, LineState, UnmatchedReason
 from .parsing import parse_statement, reference_candidates
 
 
@@ -49,9 +50,9 @@ def _find_milestone(memo: str) -> tuple[Milestone | None, str | None, str | None
         return None, None, reason
     rows = list(db.session.execute(select(Milestone).where(Milestone.payment_reference.in_(candidates))).scalars())
     if len(rows) > 1:
-        return None, None, "ambiguous_reference"
+        return None, None, UnmatchedReason.AMBIGUOUS_REFERENCE
     if not rows:
-        return None, None, "unknown_reference"
+        return None, None, UnmatchedReason.UNKNOWN_REFERENCE
     return rows[0], rows[0].payment_reference, None
 
 
@@ -66,7 +67,7 @@ def _claimed_by(transfer_id: str) -> BankStatementLine | None:
 
 def _unclaimed_confirmation(m: Milestone, amount: int) -> str | None:
     """The id of ``m``'s fund transfer when an admin confirmed it by hand and no line backs it yet."""
-    fund_id = ledger.milestone_transfer(m.id, "fund")
+    fund_id = ledger.milestone_transfer(m.id, MilestoneStep.FUND)
     fund = db.session.get(LedgerTransfer, fund_id)
     if fund is None or "confirmed_by" not in (fund.meta or {}) or fund.amount != amount:
         return None
@@ -79,24 +80,24 @@ def _prior_credits(m: Milestone) -> int:
     ).scalar_one())
 
 
-def _post(line: BankStatementLine, name: str, debit: str, credit: str, amount: int, code: str, deal) -> None:
-    transfer_id = ledger.statement_line_transfer(line.id, name)
-    ledger.transfer(transfer_id, debit, credit, amount, line.currency, code=code,
+def _post(line: BankStatementLine, step: StatementLineStep, debit: str, credit: str, amount: int, deal) -> None:
+    transfer_id = ledger.statement_line_transfer(line.id, step)
+    ledger.transfer(transfer_id, debit, credit, amount, line.currency, code=ledger.STATEMENT_LINE_CODES[step],
                     deal_id=deal.id if deal else None, milestone_id=line.milestone_id,
                     meta={"statement_line_id": line.id, "bank_transaction_id": line.bank_transaction_id})
     line.transfer_ids = [*line.transfer_ids, transfer_id]
 
 
-def _why_not_payable(deal, m: Milestone, currency: str) -> str | None:
+def _why_not_payable(deal, m: Milestone, currency: str) -> UnmatchedReason | None:
     if currency != deal.currency:
-        return "currency_mismatch"
+        return UnmatchedReason.CURRENCY_MISMATCH
     if deal.gateway != GATEWAY:
-        return "wrong_gateway"
+        return UnmatchedReason.WRONG_GATEWAY
     if m.takes_payment() and deal.accepts_payment():
         return None
     if m.status in (MilestoneStatus.AWAITING_PAYMENT, MilestoneStatus.CANCELLED):
-        return "deal_not_payable"  # cancelled or refunded: this milestone will never take money
-    return "milestone_not_payable"
+        return UnmatchedReason.DEAL_NOT_PAYABLE  # cancelled or refunded: this milestone will never take money
+    return UnmatchedReason.MILESTONE_NOT_PAYABLE
 
 
 def _allocate(line: BankStatementLine, deal, m: Milestone) -> str:
@@ -107,19 +108,19 @@ def _allocate(line: BankStatementLine, deal, m: Milestone) -> str:
     total = prior + line.amount
     line.milestone_id, line.deal_id, line.buyer_id = m.id, deal.id, deal.buyer_id
     if total < m.amount:
-        _post(line, "partial", clearing, unapplied, line.amount, "bank_partial", deal)
+        _post(line, StatementLineStep.PARTIAL, clearing, unapplied, line.amount, deal)
         line.applied_amount = line.amount
         return LineState.PARTIAL
     # fund first: it debits the clearing asset, so the credits below never dip it
     escrow.report_payment(deal.id, m.id, m.amount, line.currency, GATEWAY,
                           {"reference": m.payment_reference, "statement_line_id": line.id})
-    line.transfer_ids = [*line.transfer_ids, ledger.milestone_transfer(m.id, "fund")]
+    line.transfer_ids = [*line.transfer_ids, ledger.milestone_transfer(m.id, MilestoneStep.FUND)]
     if prior:
-        _post(line, "apply", unapplied, clearing, prior, "bank_apply", deal)
+        _post(line, StatementLineStep.APPLY, unapplied, clearing, prior, deal)
     excess = total - m.amount
     line.applied_amount = line.amount - excess
     if excess:
-        _post(line, "excess", clearing, ledger.buyer_refund_payable(deal.buyer_id), excess, "bank_excess", deal)
+        _post(line, StatementLineStep.EXCESS, clearing, ledger.buyer_refund_payable(deal.buyer_id), excess, deal)
         line.excess_amount = excess
         return LineState.EXCESS
     return LineState.MATCHED
@@ -131,9 +132,11 @@ def _book(line: BankStatementLine, m: Milestone | None, reason: str | None, deal
     if m is not None:
         db.session.refresh(m)  # its deal is locked now: read the status no one else can change
         reason = _why_not_payable(deal, m, line.currency)
-        if reason in ("milestone_not_payable", "deal_not_payable") and m.status != MilestoneStatus.PENDING:
+        if (reason in (UnmatchedReason.MILESTONE_NOT_PAYABLE, UnmatchedReason.DEAL_NOT_PAYABLE)
+                and m.status != MilestoneStatus.PENDING):
             # the buyer is known and owes nothing more here: the money is theirs to get back
-            confirmation = _unclaimed_confirmation(m, line.amount) if reason == "milestone_not_payable" else None
+            confirmation = (_unclaimed_confirmation(m, line.amount)
+                            if reason == UnmatchedReason.MILESTONE_NOT_PAYABLE else None)
             line.milestone_id, line.deal_id, line.buyer_id = m.id, deal.id, deal.buyer_id
             if confirmation:  # the admin confirmed this very payment by hand: back it, move nothing
                 line.transfer_ids = [confirmation]
@@ -141,8 +144,8 @@ def _book(line: BankStatementLine, m: Milestone | None, reason: str | None, deal
                 line.state = LineState.MATCHED
                 return
             line.reason = reason
-            _post(line, "duplicate", clearing, ledger.buyer_refund_payable(deal.buyer_id), line.amount,
-                  "bank_duplicate", deal)
+            _post(line, StatementLineStep.DUPLICATE, clearing, ledger.buyer_refund_payable(deal.buyer_id), line.amount,
+                  deal)
             line.excess_amount = line.amount
             line.state = LineState.DUPLICATE
             return
@@ -150,7 +153,7 @@ def _book(line: BankStatementLine, m: Milestone | None, reason: str | None, deal
             line.state = _allocate(line, deal, m)
             return
     line.reason = reason
-    _post(line, "suspense", clearing, ledger.SUSPENSE, line.amount, "bank_suspense", None)
+    _post(line, StatementLineStep.SUSPENSE, clearing, ledger.SUSPENSE, line.amount, None)
     line.state = LineState.UNMATCHED
 
 
@@ -252,7 +255,7 @@ def assign_line(actor: Actor, line_id: int, milestone_id: int | None = None,
         raise ConflictError(f"the line is {line.state}; only unmatched lines can be assigned", code="line_not_unmatched")
     clearing = ledger.clearing_account(GATEWAY)
     reason = _why_not_payable(deal, m, line.currency)
-    confirmation = _unclaimed_confirmation(m, line.amount) if reason == "milestone_not_payable" else None
+    confirmation = _unclaimed_confirmation(m, line.amount) if reason == UnmatchedReason.MILESTONE_NOT_PAYABLE else None
     if reason and not confirmation:
         raise ConflictError(f"this milestone cannot take the payment ({reason})", code=reason)
     if confirmation:
@@ -262,7 +265,7 @@ def assign_line(actor: Actor, line_id: int, milestone_id: int | None = None,
     else:
         _allocate(line, deal, m)
     # the suspense is emptied last, after the allocation debited the clearing asset
-    _post(line, "unsuspense", ledger.SUSPENSE, clearing, line.amount, "bank_unsuspense", deal)
+    _post(line, StatementLineStep.UNSUSPENSE, ledger.SUSPENSE, clearing, line.amount, deal)
     line.reference = m.payment_reference
     line.state = LineState.ASSIGNED
     line.assigned_by = actor.user_id

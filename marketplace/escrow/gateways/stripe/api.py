@@ -39,8 +39,8 @@ def start_stripe_onboarding(data, vendor_id):
         # sweeper re-drives it with the same key, and the vendor's next try finds the account made
         run_outbox_command(command_id)
     here = url_for("stripe.start_stripe_onboarding", vendor_id=vendor_id, _external=True)
-    return onboarding.onboarding_state(actor, vendor_id, data.get("return_url", here),
-                                       data.get("refresh_url", here))
+    state = onboarding.onboarding_state(actor, vendor_id, data.get("return_url", here), data.get("refresh_url", here))
+    return state, (202 if state.creating else 200)
 
 
 @blp.route("/vendors/<int:vendor_id>/payout-account/stripe", methods=["GET"])
@@ -48,4 +48,4 @@ def start_stripe_onboarding(data, vendor_id):
 @blp.response(200, StripeAccountSchema)
 def stripe_account(vendor_id):
     """The vendor's connected account as we know it (updated by Stripe's ``account.updated`` events)."""
-    return {"account": onboarding.get_account(current_actor(), vendor_id)}
+    return onboarding.account_state(current_actor(), vendor_id)

@@ -20,10 +20,11 @@ from ....errors import ConflictError
 from ....extensions import db
 from ....jobs import add_outbox_command
 from ... import ledger
+from ...ledger import MilestoneStep, PostingCode
 from ...models import MilestoneStatus
 from ..base import Gateway
 from .client import PLATFORM_TAG, THREE_DECIMAL, to_stripe_amount
-from .models import TERMINAL, StripeAccount, StripePayment
+from .models import TERMINAL, StripeAccount, StripeCommand, StripePayment
 
 GATEWAY = "stripe"
 
@@ -42,6 +43,7 @@ class StripeGateway(Gateway):
     """PaymentIntents in, Transfers and Refunds out; see the module docstring."""
 
     def instructions(self, milestone, currency: str) -> dict:
+        """The milestone's PaymentIntent and its client secret, or ``preparing`` until the outbox made it."""
         out = {"method": GATEWAY, "amount": milestone.amount, "currency": currency}
         payment = payment_for(milestone.id)
         if payment is None:  # the outbox has not created the PaymentIntent yet: ask again shortly
@@ -72,7 +74,7 @@ class StripeGateway(Gateway):
                 "metadata": {"platform": PLATFORM_TAG, "deal_id": str(deal.id), "milestone_id": str(m.id),
                              "milestone_seq": str(m.seq)},
             }
-            add_outbox_command("stripe.payment_intent", f"pi-m{m.id}",
+            add_outbox_command(StripeCommand.PAYMENT_INTENT, f"pi-m{m.id}",
                                {"params": params, "deal_id": deal.id, "milestone_id": m.id, "amount": m.amount,
                                 "currency": currency})
 
@@ -99,15 +101,16 @@ class StripeGateway(Gateway):
                       "destination": account.account_id, "transfer_group": f"deal_{deal.id}", "metadata": metadata}
             if payment.charge_id:  # ties the transfer to the charge's funds (and their availability)
                 params["source_transaction"] = payment.charge_id
-            ledger.hold(ledger.milestone_transfer(m.id, "payout_hold"), ledger.vendor_payable(deal.vendor_id), ledger.clearing_account(GATEWAY),
-                        net, currency, code="payout_hold", deal_id=deal.id, milestone_id=m.id)
-            add_outbox_command("stripe.transfer", f"tr-m{m.id}",
+            ledger.hold(ledger.milestone_transfer(m.id, MilestoneStep.PAYOUT_HOLD), ledger.vendor_payable(deal.vendor_id),
+                        ledger.clearing_account(GATEWAY), net, currency, code=PostingCode.PAYOUT_HOLD, deal_id=deal.id,
+                        milestone_id=m.id)
+            add_outbox_command(StripeCommand.TRANSFER, f"tr-m{m.id}",
                                {**common, "params": params, "amount": net, "vendor_id": deal.vendor_id})
         if m.refunded_amount > 0:
             params = {"payment_intent": payment.payment_intent_id,
                       "amount": to_stripe_amount(m.refunded_amount, currency), "metadata": metadata}
-            ledger.hold(ledger.milestone_transfer(m.id, "refund_payout_hold"), ledger.buyer_refund_payable(deal.buyer_id),
-                        ledger.clearing_account(GATEWAY), m.refunded_amount, currency, code="refund_payout_hold",
-                        deal_id=deal.id, milestone_id=m.id)
-            add_outbox_command("stripe.refund", f"re-m{m.id}",
+            ledger.hold(ledger.milestone_transfer(m.id, MilestoneStep.REFUND_PAYOUT_HOLD),
+                        ledger.buyer_refund_payable(deal.buyer_id), ledger.clearing_account(GATEWAY), m.refunded_amount,
+                        currency, code=PostingCode.REFUND_PAYOUT_HOLD, deal_id=deal.id, milestone_id=m.id)
+            add_outbox_command(StripeCommand.REFUND, f"re-m{m.id}",
                                {**common, "params": params, "amount": m.refunded_amount, "buyer_id": deal.buyer_id})

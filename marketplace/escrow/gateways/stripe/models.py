@@ -13,7 +13,18 @@ from ....database import IdMixin, TimestampMixin, utcnow
 from ....extensions import db
 
 
+class StripeCommand(StrEnum):
+    """The kinds of outbox command that call Stripe (``OutboxCommand.kind``); each names its call in logs."""
+
+    PAYMENT_INTENT = "stripe.payment_intent"  #: create a milestone's PaymentIntent (key ``pi-m<id>``)
+    TRANSFER = "stripe.transfer"  #: transfer a vendor's net to its connected account (key ``tr-m<id>``)
+    REFUND = "stripe.refund"  #: refund the buyer's part against its PaymentIntent (key ``re-m<id>``)
+    ACCOUNT = "stripe.account"  #: create a vendor's Express connected account (key ``acct-v<id>``)
+
+
 class StripeAccountStatus(StrEnum):
+    """How far a vendor's connected account is from receiving transfers."""
+
     CREATING = "creating"  #: the outbox has not created the connected account yet
     ONBOARDING = "onboarding"  #: created; the vendor has not finished Stripe's forms
     ENABLED = "enabled"  #: details submitted and payouts enabled: transfers may go there
@@ -41,6 +52,8 @@ class StripeAccount(TimestampMixin, db.Model):
 
 
 class PaymentIntentStatus(StrEnum):
+    """A PaymentIntent's status, as Stripe names it."""
+
     REQUIRES_PAYMENT_METHOD = "requires_payment_method"  #: created; the buyer has not paid (or a try failed)
     REQUIRES_CONFIRMATION = "requires_confirmation"  #: a card is attached, not confirmed
     REQUIRES_ACTION = "requires_action"  #: 3-D Secure or similar in the buyer's browser
@@ -70,10 +83,21 @@ class StripePayment(IdMixin, TimestampMixin, db.Model):
 
 
 class WebhookEventStatus(StrEnum):
+    """Where one stored provider event is in its processing."""
+
     RECEIVED = "received"  #: stored, waiting for (or re-driven to) the processing job
     PROCESSED = "processed"  #: our records reflect what Stripe said when we re-fetched the object
     IGNORED = "ignored"  #: not a type we act on, or about an object that is not ours
     FAILED = "failed"  #: our rules refused it (e.g. amount mismatch) or it kept failing: an admin must look
+
+
+class WebhookOutcome(StrEnum):
+    """What acting on one event came to; every outcome but :attr:`DEFERRED` is also the event's new status."""
+
+    PROCESSED = WebhookEventStatus.PROCESSED.value  #: our records now reflect what Stripe says
+    IGNORED = WebhookEventStatus.IGNORED.value  #: not a type we act on, or not our object
+    FAILED = WebhookEventStatus.FAILED.value  #: our rules refused it, or it kept failing
+    DEFERRED = "deferred"  #: ours, but its PaymentIntent's creation is not recorded yet: the sweeper tries again
 
 
 class WebhookEvent(IdMixin, db.Model):

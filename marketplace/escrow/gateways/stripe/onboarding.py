@@ -5,20 +5,34 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 
 import stripe
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from ....actors import Actor, ActorRole
+from ....actors import Actor
 from ....errors import NotFoundError
 from ....extensions import db
 from ....jobs import OutboxCommand, add_outbox_command
 from ....vendors.models import VendorProfile
 from .client import PLATFORM_TAG, GatewayUnavailableError, require_stripe, stripe_client
 from .gateway import connected_account
-from .models import StripeAccount, StripeAccountStatus, WebhookEventStatus
+from .models import StripeAccount, StripeAccountStatus, StripeCommand, WebhookOutcome
+
+
+@dataclass(frozen=True)
+class OnboardingState:
+    """A vendor's connected account and, once the account exists, a fresh onboarding link."""
+
+    account: StripeAccount
+    link: dict | None = None  #: ``{"url", "expires_at"}`` from Stripe
+
+    @property
+    def creating(self) -> bool:
+        """The outbox has not created the account yet (no link can be made)."""
+        return self.account.status == StripeAccountStatus.CREATING
 
 
 def request_connected_account(actor: Actor, vendor_id: int) -> tuple[StripeAccount, OutboxCommand | None]:
@@ -28,11 +42,7 @@ def request_connected_account(actor: Actor, vendor_id: int) -> tuple[StripeAccou
 
     :raises NotFoundError: not the caller's own vendor organisation.
     """
-    if actor.role != ActorRole.ADMIN and actor.org_id != vendor_id:
-        raise NotFoundError("no such vendor")
-    vendor = db.session.get(VendorProfile, vendor_id)
-    if vendor is None:
-        raise NotFoundError("no such vendor")
+    vendor = VendorProfile.get_visible(actor, vendor_id)
     require_stripe()
     db.session.execute(insert(StripeAccount).values(vendor_id=vendor_id).on_conflict_do_nothing())
     account = db.session.execute(
@@ -45,7 +55,7 @@ def request_connected_account(actor: Actor, vendor_id: int) -> tuple[StripeAccou
               "metadata": {"platform": PLATFORM_TAG, "vendor_id": str(vendor_id)}}
     if current_app.config.get("STRIPE_CONNECT_COUNTRY"):
         params["country"] = current_app.config["STRIPE_CONNECT_COUNTRY"]
-    return account, add_outbox_command("stripe.account", f"acct-v{vendor_id}", {"params": params, "vendor_id": vendor_id})
+    return account, add_outbox_command(StripeCommand.ACCOUNT, f"acct-v{vendor_id}", {"params": params, "vendor_id": vendor_id})
 
 
 def create_account_link(vendor_id: int, return_url: str, refresh_url: str) -> dict:
@@ -68,7 +78,7 @@ def create_account_link(vendor_id: int, return_url: str, refresh_url: str) -> di
     return {"url": link["url"], "expires_at": link["expires_at"]}
 
 
-def sync_account(account_id: str) -> str:
+def sync_account(account_id: str) -> WebhookOutcome:
     """Re-read a connected account from Stripe and store its flags (from ``account.updated``).
 
     :raises stripe.StripeError: Stripe could not be asked; nothing was changed.
@@ -77,29 +87,27 @@ def sync_account(account_id: str) -> str:
         select(StripeAccount).where(StripeAccount.account_id == account_id).with_for_update()
     ).scalar_one_or_none()
     if account is None:
-        return WebhookEventStatus.IGNORED
+        return WebhookOutcome.IGNORED
     remote = stripe_client().v1.accounts.retrieve(account_id).to_dict()
     account.details_submitted = bool(remote.get("details_submitted"))
     account.charges_enabled = bool(remote.get("charges_enabled"))
     account.payouts_enabled = bool(remote.get("payouts_enabled"))
-    return WebhookEventStatus.PROCESSED
+    return WebhookOutcome.PROCESSED
 
 
 
 
-def onboarding_state(actor: Actor, vendor_id: int, return_url: str, refresh_url: str) -> tuple[dict, int]:
-    """The vendor's account as the API shows it, with a fresh onboarding link once the account exists.
-
-    Returns (body, HTTP status): 202 while the account is still being created.
+def onboarding_state(actor: Actor, vendor_id: int, return_url: str, refresh_url: str) -> OnboardingState:
+    """The vendor's account as the API shows it, with a fresh onboarding link once the account exists
+    (none while it is still being created: :attr:`OnboardingState.creating`).
 
     :raises NotFoundError: not the caller's own vendor organisation, or no account requested.
     :raises GatewayUnavailableError: Stripe failed to make the link.
     """
-    account = get_account(actor, vendor_id)
-    if account.status == StripeAccountStatus.CREATING:
-        return {"account": account}, 202
-    link = create_account_link(vendor_id, return_url, refresh_url)
-    return {"account": account, "link": link}, 200
+    state = account_state(actor, vendor_id)
+    if state.creating:
+        return state
+    return OnboardingState(state.account, create_account_link(vendor_id, return_url, refresh_url))
 
 
 def get_account(actor: Actor, vendor_id: int) -> StripeAccount:
@@ -107,7 +115,16 @@ def get_account(actor: Actor, vendor_id: int) -> StripeAccount:
 
     :raises NotFoundError: not the caller's own organisation, or no account yet.
     """
-    account = connected_account(vendor_id) if actor.role == ActorRole.ADMIN or actor.org_id == vendor_id else None
+    VendorProfile.get_visible(actor, vendor_id)
+    account = connected_account(vendor_id)
     if account is None:
         raise NotFoundError("no Stripe payout account yet")
     return account
+
+
+def account_state(actor: Actor, vendor_id: int) -> OnboardingState:
+    """The vendor's connected account as we know it, without a link.
+
+    :raises NotFoundError: not the caller's own organisation, or no account yet.
+    """
+    return OnboardingState(get_account(actor, vendor_id))

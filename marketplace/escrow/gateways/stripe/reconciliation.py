@@ -9,10 +9,12 @@ from ....extensions import db
 from ....jobs import OutboxStatus
 from ....money import format_amount
 from ... import ledger
-from ...models import LedgerTransfer
+from ...ledger import MilestoneStep
+from ...models import LedgerTransfer, MismatchKind
 from ...reconciliation import Mismatch
 from .client import from_stripe_amount, stripe_client
-from .models import PaymentIntentStatus, StripePayment
+from .gateway import GATEWAY
+from .models import PaymentIntentStatus, StripeCommand, StripePayment
 from .outbox import stripe_commands
 
 
@@ -32,11 +34,11 @@ def reconcile_stripe() -> tuple[dict, list]:
         row = summary.setdefault(currency, {"payments": 0, "transfers": 0, "refunds": 0})
         row[what] += amount
 
-    def compare(kind: str, subject: str, currency: str, remote: int | None, ledger_id: str) -> None:
+    def compare(kind: MismatchKind, subject: str, currency: str, remote: int | None, ledger_id: str) -> None:
         booked = db.session.get(LedgerTransfer, ledger_id)
         actual = booked.amount if booked is not None else None
         if remote != actual:
-            out.append(Mismatch("stripe", kind, subject, f"Stripe has {remote}, the ledger {actual} ({ledger_id})",
+            out.append(Mismatch(GATEWAY, kind, subject, f"Stripe has {remote}, the ledger {actual} ({ledger_id})",
                                 currency, remote, actual))
 
     payments = db.session.execute(select(StripePayment).where(StripePayment.status == PaymentIntentStatus.SUCCEEDED)
@@ -45,23 +47,26 @@ def reconcile_stripe() -> tuple[dict, list]:
         pi = client.v1.payment_intents.retrieve(p.payment_intent_id).to_dict()
         remote = from_stripe_amount(pi["amount"], pi["currency"]) if pi["status"] == PaymentIntentStatus.SUCCEEDED else None
         tally(p.currency, "payments", remote or 0)
-        compare("payment", p.payment_intent_id, p.currency, remote, ledger.milestone_transfer(p.milestone_id, "fund"))
-    retrieve = {"stripe.transfer": (client.v1.transfers.retrieve, "transfers", "payout"),
-                "stripe.refund": (client.v1.refunds.retrieve, "refunds", "refund_payout")}
+        compare(MismatchKind.PAYMENT, p.payment_intent_id, p.currency, remote,
+                ledger.milestone_transfer(p.milestone_id, MilestoneStep.FUND))
+    retrieve = {
+        StripeCommand.TRANSFER: (client.v1.transfers.retrieve, "transfers", MismatchKind.TRANSFER, MilestoneStep.PAYOUT),
+        StripeCommand.REFUND: (client.v1.refunds.retrieve, "refunds", MismatchKind.REFUND, MilestoneStep.REFUND_PAYOUT),
+    }
     for command in stripe_commands():
         if command.kind not in retrieve:
             continue
         p = command.payload
         if command.status == OutboxStatus.FAILED:
-            out.append(Mismatch("stripe", "command_failed", command.key, command.last_error or "gave up",
+            out.append(Mismatch(GATEWAY, MismatchKind.COMMAND_FAILED, command.key, command.last_error or "gave up",
                                 p["currency"], p["amount"], None))
         if command.status != OutboxStatus.DONE:
             continue
-        fetch, what, suffix = retrieve[command.kind]
+        fetch, what, kind, step = retrieve[command.kind]
         obj = fetch(command.result["id"]).to_dict()
         remote = from_stripe_amount(obj["amount"] - obj.get("amount_reversed", 0), obj["currency"])
         if obj.get("status") in ("failed", "canceled"):
             remote = 0
         tally(p["currency"], what, remote)
-        compare(what[:-1], obj["id"], p["currency"], remote, ledger.milestone_transfer(p["milestone_id"], suffix))
+        compare(kind, obj["id"], p["currency"], remote, ledger.milestone_transfer(p["milestone_id"], step))
     return {cur: {k: format_amount(v, cur) for k, v in row.items()} for cur, row in summary.items()}, out
