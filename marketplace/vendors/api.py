@@ -6,9 +6,9 @@ from ..accounts.auth import current_actor, login_required, optional_actor
 from ..accounts.models import MemberRole, OrgKind
 from ..extensions import db
 from ..http.blueprint import Blueprint
+from ..http.downloads import send_download
 from ..http.pagination import PageQuerySchema
 from . import services
-from .downloads import send_download
 from .schemas import (
     CategoryCreateSchema,
     CategoryNodeSchema,

@@ -26,11 +26,11 @@ from ...actors import Actor
 from ...database import utcnow
 from ...errors import InvalidInputError
 from ...extensions import db
+from ...http.downloads import Download
 from ...http.uploads import safe_filename
 from ...jobs import enqueue_after_commit
 from ...money import format_amount
 from ...statemachine import record_event
-from ..downloads import Download
 from ..models import (
     Category,
     ImportFormat,

@@ -12,10 +12,10 @@ from ...actors import Actor
 from ...database import utcnow
 from ...errors import ConflictError, InvalidInputError, NotFoundError
 from ...extensions import db
+from ...http.downloads import Download
 from ...http.pagination import paginate
 from ...http.uploads import safe_filename
 from ...statemachine import record_event
-from ..downloads import Download
 from ..models import (
     DocumentKind,
     ProductImport,

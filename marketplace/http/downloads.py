@@ -1,4 +1,4 @@
-"""Files the vendor endpoints hand out: what a service returns (``Download``) and how a view sends it."""
+"""Files the API hands out: what a service returns (``Download``) and how a view sends it."""
 
 from __future__ import annotations
 
