@@ -45,16 +45,19 @@ def redis_connection() -> redis.Redis:
 
 
 def queue_name(name: str) -> str:
+    """The Redis name of queue ``name``: prefixed with ``QUEUE_PREFIX`` so apps sharing a Redis stay apart."""
     return f"{current_app.config.get('QUEUE_PREFIX', '')}{name}"
 
 
 def get_queue(name: str = "default") -> Queue:
+    """The RQ queue ``name`` (one of :data:`QUEUES`) on the app's Redis; ``ValueError`` for an unknown name."""
     if name not in QUEUES:
         raise ValueError(f"unknown queue {name!r}")
     return Queue(queue_name(name), connection=redis_connection(), is_async=current_app.config.get("RQ_ASYNC", True))
 
 
 def all_queues() -> list[Queue]:
+    """Every queue of :data:`QUEUES` in priority order (what the worker listens to)."""
     return [get_queue(name) for name in QUEUES]
 
 
@@ -111,6 +114,7 @@ class OutboxCommand(IdMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(64))  #: the handler's name in the registry
     key: Mapped[str] = mapped_column(String(200), unique=True)  #: idempotency key, also sent to the provider
     payload: Mapped[dict] = mapped_column(JSONB)
+    #: an :class:`OutboxStatus`: pending -> leased -> done, or back to pending, or failed
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=8)
@@ -127,6 +131,8 @@ def add_outbox_command(kind: str, key: str, payload: dict) -> OutboxCommand:
 
     Handlers come from the registry (``Registration.outbox_handlers``); a handler gets (payload, key)
     and must be safe to call twice with the same key (the provider de-duplicates on it).
+
+    :raises ValueError: no registered outbox handler for ``kind``.
     """
     if kind not in registry.current().outbox_handlers:
         raise ValueError(f"no outbox handler for {kind!r}")

@@ -226,6 +226,7 @@ class Deadline(IdMixin, db.Model):
 
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int]
+    #: the :attr:`Timer.kind` that started it; passed to the transition it fires as ``{"deadline": kind}``
     kind: Mapped[str] = mapped_column(String(32))
     expected_state: Mapped[str] = mapped_column(String(32))
     transition: Mapped[str] = mapped_column(String(64))

@@ -8,7 +8,7 @@ from ..http.blueprint import Blueprint
 from ..http.limits import address_and_field
 from ..http.pagination import PageQuerySchema
 from . import services
-from .auth import current, login_required
+from .auth import current, current_actor, login_required
 from .schemas import (
     LoginSchema,
     MemberCreateSchema,
@@ -52,7 +52,7 @@ def login(data):
 @blp.response(204)
 def logout():
     """Revoke the token used for this request."""
-    services.revoke_token(current().token)
+    services.revoke_token(current().token.id)
     db.session.commit()
 
 
@@ -70,7 +70,7 @@ def me():
 @blp.response(200, OrganizationSchema)
 def update_organization(data, org_id):
     """Change the organisation's settings, e.g. the spending threshold above which an approver must agree."""
-    org = services.update_organization(current(), org_id, data)
+    org = services.update_organization(current_actor(), org_id, data)
     db.session.commit()
     return org
 
@@ -83,12 +83,12 @@ class Members(MethodView):
     @blp.response(200, MemberPageSchema)
     def get(self, params, org_id):
         """Members of the caller's organisation, one page at a time."""
-        return services.list_members(current(), org_id, params)
+        return services.list_members(current_actor(), org_id, params)
 
     @blp.arguments(MemberCreateSchema)
     @blp.response(201, MemberSchema)
     def post(self, data, org_id):
         """Add a member with a role (owners and admins)."""
-        membership = services.add_member(current(), org_id, data)
+        membership = services.add_member(current_actor(), org_id, data)
         db.session.commit()
         return membership

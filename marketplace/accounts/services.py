@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .. import registry
+from ..actors import Actor
 from ..database import utcnow
 from ..errors import (
     ConflictError,
@@ -24,7 +25,15 @@ from ..errors import (
 from ..extensions import db
 from ..http.fields import to_minor
 from ..http.pagination import paginate
-from .models import ROLES, ApiToken, MemberRole, Membership, Organization, User
+from .models import (
+    MANAGERS,
+    ROLES,
+    ApiToken,
+    MemberRole,
+    Membership,
+    Organization,
+    User,
+)
 
 #: fact published, in the same transaction, once a new organisation's row is flushed: ``fn(org)``
 #: (the vendors package creates a vendor organisation's profile)
@@ -192,33 +201,40 @@ def authenticate(token: str) -> Session | None:
     return Session(user=membership.user, organization=membership.organization, membership=membership, token=row)
 
 
-def revoke_token(token: ApiToken) -> None:
-    """Revoke a token (idempotent)."""
-    if token.revoked_at is None:
+def revoke_token(token_id: int) -> None:
+    """Revoke the token ``token_id`` (idempotent; an unknown id is a no-op)."""
+    token = db.session.get(ApiToken, token_id)
+    if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
 
 
-def _own_organization(actor: Session, org_id: int) -> Organization:
-    """The organisation ``org_id`` if it is the one the actor's token is for (anything else does not exist).
+def _own_organization(actor: Actor, org_id: int) -> Organization:
+    """The organisation ``org_id`` if it is the actor's own (anything else does not exist for the caller).
 
     :raises NotFoundError: another organisation, or no such organisation.
     """
-    org = db.session.execute(Organization.for_org(actor.organization.id).where(Organization.id == org_id)
+    org = db.session.execute(Organization.for_org(actor.org_id).where(Organization.id == org_id)
                              ).scalar_one_or_none()
     if org is None:
         raise NotFoundError("no such organisation")
     return org
 
 
-def add_member(actor: Session, org_id: int, data: dict) -> Membership:
+def _require_manager(actor: Actor, message: str) -> None:
+    """:raises ForbiddenError: the actor's membership role may not manage members or settings."""
+    if actor.member_role not in MANAGERS:
+        raise ForbiddenError(message)
+
+
+def add_member(actor: Actor, org_id: int, data: dict) -> Membership:
     """Add a person to the actor's organisation with a role (creating their account if new).
 
     :raises NotFoundError: ``org_id`` is not the actor's organisation.
     :raises ForbiddenError: the actor may not manage members.
+    :raises ConflictError: the person is already a member.
     """
     org = _own_organization(actor, org_id)
-    if not actor.membership.can_manage_members():
-        raise ForbiddenError("only owners and admins manage members")
+    _require_manager(actor, "only owners and admins manage members")
     if data["role"] not in ROLES[org.kind]:
         raise InvalidInputError("unknown role", fields={"role": [f"must be one of {', '.join(ROLES[org.kind])}"]})
     email = data["email"].strip().lower()
@@ -230,7 +246,7 @@ def add_member(actor: Session, org_id: int, data: dict) -> Membership:
     return add_membership(user, org, data["role"])
 
 
-def update_organization(actor: Session, org_id: int, data: dict) -> Organization:
+def update_organization(actor: Actor, org_id: int, data: dict) -> Organization:
     """Owners and admins change their organisation's name, currency, language and approval threshold.
 
     :raises NotFoundError: not the actor's organisation.
@@ -238,8 +254,7 @@ def update_organization(actor: Session, org_id: int, data: dict) -> Organization
     :raises InvalidInputError: the threshold does not fit the currency, or is negative.
     """
     org = _own_organization(actor, org_id)
-    if not actor.membership.can_manage_members():
-        raise ForbiddenError("only owners and admins change the organisation")
+    _require_manager(actor, "only owners and admins change the organisation")
     for key in ("name", "currency", "locale"):
         if key in data:
             setattr(org, key, data[key])
@@ -250,7 +265,7 @@ def update_organization(actor: Session, org_id: int, data: dict) -> Organization
     return org
 
 
-def list_members(actor: Session, org_id: int, params: dict) -> dict:
+def list_members(actor: Actor, org_id: int, params: dict) -> dict:
     """One page of the members of the actor's organisation, by membership id.
 
     :raises NotFoundError: not the actor's organisation.

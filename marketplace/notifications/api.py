@@ -1,6 +1,6 @@
 """The notification feed endpoint."""
 
-from ..accounts.auth import current, login_required
+from ..accounts.auth import current_actor, login_required
 from ..http.blueprint import Blueprint
 from . import services
 from .schemas import FeedQuerySchema, NotificationPageSchema
@@ -14,5 +14,4 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="No
 @blp.response(200, NotificationPageSchema)
 def list_notifications(params):
     """The caller's organisation feed, newest first, in the caller's language."""
-    session = current()
-    return services.feed(session.organization.id, session.user.locale, params)
+    return services.feed(current_actor(), params)

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import insert
 
 from ..accounts.models import Membership, Organization
+from ..actors import Actor
 from ..extensions import db
 from ..http.pagination import paginate
 from ..jobs import add_outbox_command
@@ -68,12 +69,16 @@ def deliver_email(payload: dict, key: str) -> dict:
     return {"delivered": True}
 
 
-def feed(org_id: int, locale: str | None, params: dict) -> dict:
-    """One page of an organisation's feed, newest first, each item's text in ``locale``.
+def feed(actor: Actor, params: dict) -> dict:
+    """One page of the actor's organisation feed, newest first, each item's text in the actor's language.
 
     :raises InvalidInputError: a bad cursor.
     """
-    page = paginate(Notification.for_org(org_id), params, Notification.id, descending=True)
+    membership = db.session.execute(
+        Membership.for_org(actor.org_id).where(Membership.user_id == actor.user_id)
+    ).scalar_one_or_none()
+    locale = membership.user.locale if membership is not None else None
+    page = paginate(Notification.for_org(actor.org_id), params, Notification.id, descending=True)
     page["items"] = [FeedItem(n.id, n.kind, n.data, render(n.kind, n.data, locale or "en"), n.read_at, n.created_at)
                      for n in page["items"]]
     return page
