@@ -17,15 +17,20 @@ from sqlalchemy import select
 from .. import registry
 from ..errors import NotFoundError
 from ..extensions import db
-from .models import ReconciliationMismatch, ReconciliationReport, ReconciliationStatus
+from .models import (
+    MismatchKind,
+    ReconciliationMismatch,
+    ReconciliationReport,
+    ReconciliationStatus,
+)
 
 
 @dataclass
 class Mismatch:
     """One disagreement a reconciler found (amounts in minor units of ``currency``)."""
 
-    source: str  #: bank_transfer | stripe | ...
-    kind: str
+    source: str  #: the reconciler's key: a gateway code (``bank_transfer``, ``stripe``, ...)
+    kind: MismatchKind
     subject: str
     message: str
     currency: str | None = None

@@ -5,7 +5,8 @@ from marshmallow import Schema, fields, validate
 from ..http.fields import MoneyField
 from ..http.pagination import page_schema
 from ..money import CURRENCY_EXPONENTS
-from .models import ReconciliationStatus, TransferKind
+from .ledger.accounts import PostingCode
+from .models import MismatchKind, ReconciliationStatus, TransferKind
 
 # --- input --------------------------------------------------------------------------------------
 
@@ -28,7 +29,7 @@ class TransferSchema(Schema):
 
     id = fields.String()
     kind = fields.String(validate=validate.OneOf([k.value for k in TransferKind]))
-    code = fields.String()
+    code = fields.String(validate=validate.OneOf([c.value for c in PostingCode]))
     amount = MoneyField()
     currency = fields.String()
     debit = fields.String()
@@ -106,7 +107,7 @@ class CommissionRatesSchema(Schema):
 class MismatchSchema(Schema):
     id = fields.Integer()
     source = fields.String()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf([k.value for k in MismatchKind]))
     subject = fields.String()
     currency = fields.String(allow_none=True)
     expected = MoneyField(allow_none=True,

@@ -35,7 +35,7 @@ def test_error_envelope_is_documented_as_it_is(document):
     envelope = schemas["Error"]
     assert envelope["required"] == ["error"]
     detail = schemas[envelope["properties"]["error"]["$ref"].rsplit("/", 1)[-1]]
-    assert set(detail["properties"]) == {"code", "message", "fields"}
+    assert set(detail["properties"]) == {"code", "message", "fields", "details"}
     assert set(detail["required"]) == {"code", "message"}
     for name, response in document["components"]["responses"].items():
         if name.startswith(("4", "5")) or name.isupper():

@@ -34,3 +34,16 @@ def test_dispute_settlement_lost_with_redis_is_redriven(api, world, run_jobs):
     run_jobs()
     assert api.get(f"/disputes/{dispute['id']}", world.buyer)["status"] == "resolved"
     assert ledger.balance(ledger.buyer_refund_payable(world.buyer.org_id), "VND") == int(deal["total"])
+
+
+def test_release_redrive_waits_for_the_configured_delay(api, world, run_jobs, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDRIVE_AFTER_SECONDS", 600)
+    deal = api.funded_deal(world)
+    api.post(f"/deals/{deal['id']}/shipments", world.vendors[0], {}, expect=201)
+    api.post(f"/deals/{deal['id']}/confirm-delivery", world.buyer)
+    api.post(f"/deals/{deal['id']}/accept", world.buyer)
+    redis_connection().flushdb()
+    assert sweep(utcnow() + timedelta(minutes=5))["redrive_settlements"] == 0  # within REDRIVE_AFTER_SECONDS
+    assert sweep(utcnow() + timedelta(minutes=11))["redrive_settlements"] == 1
+    run_jobs()
+    assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "released"

@@ -84,3 +84,8 @@ def test_a_safe_name_is_unchanged_and_stable():
     for name in ("quote-2026_05.v2.pdf", "Báo giá.xlsx"):
         assert safe_filename(name) == name
         assert safe_filename(safe_filename(name)) == name
+
+
+def test_a_long_name_is_cut_before_its_extension():
+    name = safe_filename("đ" * 200 + ".pdf")
+    assert name.endswith(".pdf") and len(name.encode()) <= 255 and name.startswith("đ")
