@@ -29,10 +29,5 @@ class Actor:
         if self.role not in ROLES:
             raise ValueError(f"unknown actor role {self.role!r}")
 
-    @property
-    def is_platform(self) -> bool:
-        """A platform admin: reads every organisation's rows."""
-        return self.role == ActorRole.ADMIN
-
 
 SYSTEM = Actor(ActorRole.SYSTEM)

@@ -72,7 +72,6 @@ def login_required(*kinds: OrgKind, roles: tuple[MemberRole, ...] | None = None)
             return view(*args, **kwargs)
 
         wrapper._login_required = True  # read by the OpenAPI security marker
-        wrapper._login_kinds, wrapper._login_roles = kinds, roles
         return wrapper
 
     return decorator

@@ -92,10 +92,6 @@ class Membership(IdMixin, TimestampMixin, OrgScoped, db.Model):
     user: Mapped[User] = relationship(back_populates="memberships")
     organization: Mapped[Organization] = relationship(lazy="joined")
 
-    def can_manage_members(self) -> bool:
-        return self.role in MANAGERS
-
-
 class ApiToken(IdMixin, db.Model):
     """A bearer token; only its SHA-256 is stored. Bound to one membership's organisation."""
 
