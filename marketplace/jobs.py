@@ -257,9 +257,10 @@ def claim_statement(name: str, interval: timedelta, claimed_by: str | None = Non
 
     Of several workers running it at once exactly one wins a tick (the row lock orders them and the
     losers see the new ``due_at``); for a new name it creates the row and wins. Times come from the
-    database clock, so workers whose own clocks disagree still tick once per interval.
+    database clock, so workers whose own clocks disagree still tick once per interval; one reading of it
+    per statement (``statement_timestamp()``), so the next tick is exactly one interval after the claim.
     """
-    clock = func.clock_timestamp()
+    clock = func.statement_timestamp()
     stmt = insert(PeriodicTask).values(name=name, due_at=clock + interval, claimed_at=clock, claimed_by=claimed_by)
     return stmt.on_conflict_do_update(
         index_elements=[PeriodicTask.name],
