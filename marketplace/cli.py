@@ -31,12 +31,18 @@ from .worker import make_worker
 log = logging.getLogger(__name__)
 
 
-def create_cli_app():
-    """The app for a command: where DATABASE_URL / REDIS_URL are unset, the embedded PostgreSQL and
-    Redis under the instance folder are started (or reused) first."""
+def _services() -> tuple[dict, bool]:
+    """``DATABASE_URL`` and ``REDIS_URL`` for a command, starting (or reusing) the embedded PostgreSQL
+    and Redis under the instance folder where they are unset; and whether one of them was unset."""
     settings = load_settings()
+    embedded_wanted = not settings["DATABASE_URL"] or not settings["REDIS_URL"]
     embedded.resolve_services(settings)
-    return create_app({"DATABASE_URL": settings["DATABASE_URL"], "REDIS_URL": settings["REDIS_URL"]})
+    return {"DATABASE_URL": settings["DATABASE_URL"], "REDIS_URL": settings["REDIS_URL"]}, embedded_wanted
+
+
+def create_cli_app():
+    """The app for a command, on the configured services or the embedded ones."""
+    return create_app(_services()[0])
 
 
 @click.group(cls=FlaskGroup, create_app=create_cli_app, add_version_option=False)
@@ -148,11 +154,8 @@ def eval_matching_command(path: str, k: int | None, signals: str | None, keep_db
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn web workers")
 def demo_command(port: int, workers: int) -> None:
     """Start everything on embedded defaults: PostgreSQL, Redis, migrations, demo data, web and worker."""
-    settings = load_settings()
-    instance = settings["INSTANCE_PATH"]
-    started_here = not settings["DATABASE_URL"] or not settings["REDIS_URL"]  # so we stop them on Ctrl-C
-    embedded.resolve_services(settings)
-    services = {"DATABASE_URL": settings["DATABASE_URL"], "REDIS_URL": settings["REDIS_URL"]}
+    instance = load_settings()["INSTANCE_PATH"]
+    services, started_here = _services()  # embedded ones started here are stopped on Ctrl-C
     env = dict(os.environ, **services)  # the web and worker processes use the same servers
     app = create_app(services)
     with app.app_context():

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import registry
-from .actors import ROLES, SYSTEM, Actor, ActorRole  # noqa: F401  (the vocabulary of the tables)
+from .actors import ROLES, SYSTEM, Actor, ActorRole
 from .database import IdMixin, utcnow
 from .errors import ConflictError, ForbiddenError, IllegalTransitionError
 from .extensions import db

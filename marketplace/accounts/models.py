@@ -41,6 +41,8 @@ ROLES: dict[str, tuple[MemberRole, ...]] = {
 }
 #: roles that may manage members and the organisation's settings
 MANAGERS = (MemberRole.OWNER, MemberRole.ADMIN)
+#: vendor roles that may list goods and quote
+SELLERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.SALES)
 
 
 class User(IdMixin, TimestampMixin, db.Model):

@@ -60,9 +60,6 @@ class Deal(OrgScoped, IdMixin, TimestampMixin, db.Model):
     milestones: Mapped[list[Milestone]] = relationship(order_by=Milestone.seq, cascade="all, delete-orphan",
                                                        lazy="selectin")
 
-    def is_party(self, org_id: int) -> bool:
-        return org_id in (self.buyer_id, self.vendor_id)
-
     def is_fully_funded(self) -> bool:
         return all(m.status == MilestoneStatus.FUNDED for m in self.milestones)
 

@@ -21,8 +21,6 @@ class MoneyField(fields.Field):
 
     In: the string is checked for its shape only and returned as it is; services turn it into minor
     units with :func:`to_minor` once they know the currency (the RFQ's, the product's, the deal's).
-    A field whose schema carries the currency itself may instead say ``currency_field="currency"``
-    and gets minor units at load (see :meth:`load_minor`).
     """
 
     def __init__(self, *, currency: str | Any = "currency", **kwargs: Any) -> None:

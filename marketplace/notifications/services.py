@@ -10,8 +10,9 @@ from urllib.parse import urlparse
 
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import selectinload
 
-from ..accounts.models import Membership, Organization
+from ..accounts.models import Membership, Organization, User
 from ..actors import Actor
 from ..extensions import db
 from ..http.pagination import paginate
@@ -35,6 +36,11 @@ class FeedItem:
     created_at: datetime
 
 
+def reader_locale(user, org) -> str:
+    """The language a person reads the platform in: their own, else their organisation's."""
+    return user.locale or org.locale
+
+
 def notify_org(org_id: int, kind: NotificationKind, data: dict, *, key: str) -> None:
     """Tell an organisation something, once per ``key``: a feed item now, e-mails after commit (outbox)."""
     created = db.session.execute(
@@ -44,9 +50,9 @@ def notify_org(org_id: int, kind: NotificationKind, data: dict, *, key: str) -> 
     if created is None:
         return
     org = db.session.get(Organization, org_id)
-    members = db.session.execute(Membership.for_org(org_id)).scalars().all()
+    members = db.session.execute(Membership.for_org(org_id).options(selectinload(Membership.user))).scalars().all()
     for m in members:
-        locale = m.user.locale or org.locale
+        locale = reader_locale(m.user, org)
         add_outbox_command(EMAIL_SEND, f"email:{key}:{m.user_id}", {
             "to": m.user.email, "subject": render(kind, data, locale), "body": render(kind, data, locale),
         })
@@ -74,11 +80,8 @@ def feed(actor: Actor, params: dict) -> dict:
 
     :raises InvalidInputError: a bad cursor.
     """
-    membership = db.session.execute(
-        Membership.for_org(actor.org_id).where(Membership.user_id == actor.user_id)
-    ).scalar_one_or_none()
-    locale = membership.user.locale if membership is not None else None
+    locale = reader_locale(db.session.get(User, actor.user_id), db.session.get(Organization, actor.org_id))
     page = paginate(Notification.for_org(actor.org_id), params, Notification.id, descending=True)
-    page["items"] = [FeedItem(n.id, n.kind, n.data, render(n.kind, n.data, locale or "en"), n.read_at, n.created_at)
+    page["items"] = [FeedItem(n.id, n.kind, n.data, render(n.kind, n.data, locale), n.read_at, n.created_at)
                      for n in page["items"]]
     return page

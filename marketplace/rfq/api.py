@@ -3,7 +3,7 @@
 from flask.views import MethodView
 
 from ..accounts.auth import current_actor, login_required
-from ..accounts.models import MemberRole, OrgKind
+from ..accounts.models import SELLERS, MemberRole, OrgKind
 from ..extensions import db
 from ..http.blueprint import Blueprint
 from ..http.pagination import PageQuerySchema
@@ -34,7 +34,6 @@ BUYER, VENDOR, PLATFORM = OrgKind.BUYER, OrgKind.VENDOR, OrgKind.PLATFORM
 #: buyer members who draft, publish, cancel and award RFQs and answer quotes
 BUYER_WRITERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.REQUESTER, MemberRole.APPROVER)
 #: vendor members who quote
-VENDOR_SELLERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.SALES)
 
 
 @blp.route("/rfqs")
@@ -93,7 +92,7 @@ class Matches(MethodView):
         """Invited vendors, matched ones by rank, with the rationale of each match."""
         return services.invitations_page(current_actor(), rfq_id, params)
 
-    @login_required(BUYER, PLATFORM)
+    @login_required(BUYER)  # the RFQ's buyer invites; admins only read the matches
     @blp.arguments(InviteSchema)
     @blp.response(201, InvitationSchema)
     def post(self, data, rfq_id):
@@ -112,7 +111,7 @@ class RfqQuotes(MethodView):
         """Quotes on the RFQ (a vendor sees only its own)."""
         return services.list_quotes(current_actor(), rfq_id, params)
 
-    @login_required(VENDOR, roles=VENDOR_SELLERS)
+    @login_required(VENDOR, roles=SELLERS)
     @blp.arguments(QuoteCreateSchema)
     @blp.response(201, QuoteSchema)
     def post(self, data, rfq_id):
@@ -131,7 +130,7 @@ def get_quote(quote_id):
 
 
 @blp.route("/quotes/<int:quote_id>/revise", methods=["POST"])
-@login_required(VENDOR, roles=VENDOR_SELLERS)
+@login_required(VENDOR, roles=SELLERS)
 @blp.arguments(QuoteCreateSchema)
 @blp.response(200, QuoteSchema)
 def revise(data, quote_id):
@@ -142,7 +141,7 @@ def revise(data, quote_id):
 
 
 @blp.route("/quotes/<int:quote_id>/withdraw", methods=["POST"])
-@login_required(VENDOR, roles=VENDOR_SELLERS)
+@login_required(VENDOR, roles=SELLERS)
 @blp.response(200, QuoteSchema)
 def withdraw(quote_id):
     """Withdraw the quote."""

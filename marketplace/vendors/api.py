@@ -3,7 +3,7 @@
 from flask.views import MethodView
 
 from ..accounts.auth import current_actor, login_required, optional_actor
-from ..accounts.models import MemberRole, OrgKind
+from ..accounts.models import MANAGERS, SELLERS, MemberRole, OrgKind
 from ..extensions import db
 from ..http.blueprint import Blueprint
 from ..http.downloads import send_download
@@ -46,9 +46,7 @@ _FILE = {"type": "string", "format": "binary"}
 
 VENDOR, BUYER, PLATFORM = OrgKind.VENDOR, OrgKind.BUYER, OrgKind.PLATFORM
 #: vendor members who edit the profile and handle verification
-EDITORS = (MemberRole.OWNER, MemberRole.ADMIN)
 #: vendor members who edit the catalog and price lists
-SELLERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.SALES)
 #: platform members who read the verification queue
 REVIEWERS = (MemberRole.ADMIN, MemberRole.SUPPORT)
 #: platform members who decide
@@ -74,7 +72,7 @@ class VendorResource(MethodView):
         vendor itself and platform admins."""
         return services.view_vendor(vendor_id, optional_actor())
 
-    @login_required(VENDOR, roles=EDITORS)
+    @login_required(VENDOR, roles=MANAGERS)
     @blp.arguments(VendorProfileUpdateSchema)
     @blp.response(200, VendorPrivateSchema)
     def patch(self, data, vendor_id):
@@ -93,7 +91,7 @@ class VendorDocuments(MethodView):
         """The vendor's verification documents (the vendor itself and platform admins)."""
         return services.list_vendor_documents(vendor_id, current_actor(), params)
 
-    @login_required(VENDOR, roles=EDITORS)
+    @login_required(VENDOR, roles=MANAGERS)
     @blp.arguments(DocumentUploadSchema, location="form_and_files", content_type="multipart/form-data")
     @blp.response(201, VendorDocumentSchema)
     def post(self, form, vendor_id):
@@ -115,7 +113,7 @@ def download_document(vendor_id, document_id):
 
 
 @blp.route("/vendors/<int:vendor_id>/verification", methods=["POST"])
-@login_required(VENDOR, roles=EDITORS)
+@login_required(VENDOR, roles=MANAGERS)
 @blp.response(200, VendorPrivateSchema)
 def submit_verification(vendor_id):
     """The vendor submits its profile for verification (needs a business_registration document)."""

@@ -39,14 +39,12 @@ from .postings import (  # noqa: F401
     void_hold,
 )
 from .reports import (  # noqa: F401
-    accounts_matching,
     deal_ledger,
     deal_ledger_with_accounts,
     deal_report,
     deal_summary,
     held_report,
     list_payables,
-    payable_balances,
     recomputed_balances,
     total_held,
     trial_balance,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
@@ -115,14 +115,6 @@ def _payable(account: LedgerAccount) -> dict:
     return {"account": account.code, "currency": account.currency, "balance": account.balance()}
 
 
-def payable_balances(pattern: str = VENDOR_PAYABLES) -> list[dict]:
-    """Accounts whose code matches the LIKE ``pattern`` (default: vendor payables) with their balances."""
-    rows = db.session.execute(
-        select(LedgerAccount).where(LedgerAccount.code.like(pattern)).order_by(LedgerAccount.code)
-    ).scalars()
-    return [_payable(a) for a in rows]
-
-
 def list_payables(params: dict) -> dict:
     """One page of the vendors' payable balances (what the platform owes them), by account code.
 
@@ -131,8 +123,3 @@ def list_payables(params: dict) -> dict:
     stmt = select(LedgerAccount).where(LedgerAccount.code.like(VENDOR_PAYABLES))
     page = paginate(stmt, params, LedgerAccount.code, LedgerAccount.id, order="code")
     return {**page, "items": [_payable(a) for a in page["items"]]}
-
-
-def accounts_matching(*codes: str) -> list[LedgerAccount]:
-    """The accounts (any currency) with one of these codes."""
-    return list(db.session.execute(select(LedgerAccount).where(or_(*(LedgerAccount.code == c for c in codes)))).scalars())

@@ -31,8 +31,10 @@ def create_rfq(actor: Actor, data: dict) -> Rfq:
     currency = data.get("currency") or db.session.get(Organization, actor.org_id).currency
     if data.get("quote_deadline") and data["quote_deadline"] <= utcnow():
         raise InvalidInputError.at(("quote_deadline",), "the quote deadline must be in the future")
+    asked = {line["category_id"] for line in data["lines"] if line.get("category_id") is not None}
+    known = set(db.session.execute(select(Category.id).where(Category.id.in_(asked))).scalars()) if asked else set()
     for i, line in enumerate(data["lines"]):
-        if line.get("category_id") is not None and db.session.get(Category, line["category_id"]) is None:
+        if line.get("category_id") is not None and line["category_id"] not in known:
             raise InvalidInputError.at(("lines", i, "category_id"), "no such category")
     rfq = Rfq(buyer_id=actor.org_id, created_by=actor.user_id, currency=currency,
               **{k: v for k, v in data.items() if k not in ("lines", "currency")})

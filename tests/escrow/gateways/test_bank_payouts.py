@@ -128,7 +128,7 @@ def test_concurrent_batches_reserve_each_payable_once(app, api, world, run_jobs,
 
     from marketplace.errors import ConflictError
     from marketplace.escrow.gateways.bank import payouts
-    from marketplace.statemachine import Actor
+    from marketplace.actors import Actor
 
     _released_deal(api, world, run_jobs)
     _, (m,) = awaiting_deal(api, world)
