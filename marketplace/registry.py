@@ -49,8 +49,9 @@ class Registration:
     outbox_handlers: Mapping[str, OutboxHandler] = field(default_factory=dict)
     #: ``fn(now)`` run by every sweep, each committed on its own
     sweep_steps: tuple[Callable, ...] = ()
-    #: (subject, transition) -> ``fn(subject)`` run after a deadline fired that transition
-    after_transition: Mapping[tuple[str, str], Callable] = field(default_factory=dict)
+    #: (subject, state) -> ``fn(subject)`` run, in the same transaction, whenever a transition moves a
+    #: subject into that state (by anyone: a person, a job or a deadline)
+    on_enter: Mapping[tuple[str, str], Callable] = field(default_factory=dict)
     #: reconciliation source -> ``fn() -> (summary, mismatches)``
     reconcilers: Mapping[str, Callable] = field(default_factory=dict)
     #: payment gateway code -> gateway object
@@ -73,7 +74,7 @@ class Registry:
         self.machines: dict[str, Any] = {}
         self.outbox_handlers: dict[str, OutboxHandler] = {}
         self.sweep_steps: list[Callable] = []
-        self.after_transition: dict[tuple[str, str], Callable] = {}
+        self.on_enter: dict[tuple[str, str], Callable] = {}
         self.reconcilers: dict[str, Callable] = {}
         self.gateways: dict[str, Any] = {}
         self.carriers: dict[str, Any] = {}
@@ -84,7 +85,7 @@ class Registry:
             self.packages += (reg.name,)
             for machine in reg.machines:
                 self._put(self.machines, machine.subject, machine, reg.name, "state machine")
-            for table, items in ((self.outbox_handlers, reg.outbox_handlers), (self.after_transition, reg.after_transition),
+            for table, items in ((self.outbox_handlers, reg.outbox_handlers), (self.on_enter, reg.on_enter),
                                  (self.reconcilers, reg.reconcilers), (self.gateways, reg.gateways),
                                  (self.carriers, reg.carriers), (self.hooks, reg.hooks)):
                 for key, value in items.items():

@@ -135,6 +135,9 @@ class StateMachine:
             set_committed_value(obj, "updated_at", now)
         record_event(self.subject, obj.id, name, current, t.target, actor, payload)
         self._reschedule(obj, current, t.target)
+        on_enter = registry.current().on_enter.get((self.subject, t.target))
+        if on_enter is not None:  # e.g. entering ``accepted`` queues the release, whoever accepted
+            on_enter(obj)
         return True
 
     def start(self, obj, actor: Actor, payload: dict | None = None) -> None:
@@ -238,8 +241,8 @@ class Deadline(IdMixin, db.Model):
 def fire_due_deadlines(now: datetime | None = None, limit: int = 500) -> int:
     """Fire every due deadline whose subject is still in the expected state; each in its own savepoint.
 
-    ``SKIP LOCKED`` lets two sweepers run at once without firing a deadline twice. The machines and
-    the hooks run after a fired transition come from the registry.
+    ``SKIP LOCKED`` lets two sweepers run at once without firing a deadline twice. The machines come
+    from the registry.
     """
     registered = registry.current()
     now = now or utcnow()
@@ -262,9 +265,6 @@ def fire_due_deadlines(now: datetime | None = None, limit: int = 500) -> int:
         try:
             with db.session.begin_nested():
                 machine.apply(subject, deadline.transition, SYSTEM, {"deadline": deadline.kind})
-                hook = registered.after_transition.get((deadline.subject_type, deadline.transition))
-                if hook:
-                    hook(subject)
             fired += 1
         except ConflictError:
             log.info("deadline %s no longer applies", deadline.id)

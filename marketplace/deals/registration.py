@@ -4,13 +4,14 @@ from ..escrow.services import LOCK_OWNER, PAYMENT_RECEIVED
 from ..registry import Registration
 from ..shipping.services import SHIPMENT_DELIVERED
 from . import models, services
+from .models import DealStatus
 from .states import deal_machine
 
 registration = Registration(
     name="deals",
     models=(models,),
     machines=(deal_machine,),
-    after_transition={("deal", "accept"): services.queue_release},  # silence in the inspection window
+    on_enter={("deal", DealStatus.ACCEPTED): services.queue_release},  # accepted, by anyone: release the money
     sweep_steps=(services.redrive_settlements, services.redrive_dispute_settlements),
     listeners={SHIPMENT_DELIVERED: services.on_shipment_delivered},  # a delivered shipment confirms delivery
     # escrow's flows (statement import, Stripe webhooks) lock and pay the deal through these

@@ -6,7 +6,6 @@ from pathlib import PureWindowsPath
 
 from pathvalidate import sanitize_filename
 
-
 MAX_BYTES = 255  #: the longest name most file systems take
 
 

@@ -10,7 +10,6 @@ from ...shipping.models import Shipment
 from ..models import Deal, DealStatus
 from ..states import deal_machine
 from .deals import _require_side, get_deal
-from .payments import queue_release
 
 
 def ship_deal(actor: Actor, deal_id: int, data: dict) -> tuple[Deal, Shipment]:
@@ -65,6 +64,5 @@ def accept_deal(actor: Actor, deal_id: int) -> Deal:
     """
     deal = get_deal(actor, deal_id)
     _require_side(deal, actor, ActorRole.BUYER)
-    if deal_machine.apply(deal, "accept", actor):
-        queue_release(deal)
+    deal_machine.apply(deal, "accept", actor)  # entering ``accepted`` queues the release (registration.on_enter)
     return deal

