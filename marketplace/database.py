@@ -73,7 +73,15 @@ class OrgScoped:
 
         :raises NotFoundError: unknown, or another organisation's.
         """
-        stmt = cls.visible_to(actor).where(cls.id == row_id)
+        return cls.one(cls.visible_to(actor), row_id, lock=lock)
+
+    @classmethod
+    def one(cls, stmt, row_id: int, *, lock: bool = False):
+        """Row ``row_id`` if the scoped SELECT ``stmt`` (of this model) yields it.
+
+        :raises NotFoundError: it does not.
+        """
+        stmt = stmt.where(cls.id == row_id)
         if lock:
             stmt = stmt.with_for_update(of=cls).execution_options(populate_existing=True)
         row = cls.__fsa__.session.execute(stmt).scalar_one_or_none()  # Flask-SQLAlchemy's session

@@ -213,11 +213,7 @@ def _own_organization(actor: Actor, org_id: int) -> Organization:
 
     :raises NotFoundError: another organisation, or no such organisation.
     """
-    org = db.session.execute(Organization.for_org(actor.org_id).where(Organization.id == org_id)
-                             ).scalar_one_or_none()
-    if org is None:
-        raise NotFoundError("no such organisation")
-    return org
+    return Organization.one(Organization.for_org(actor.org_id), org_id)
 
 
 def _require_manager(actor: Actor, message: str) -> None:

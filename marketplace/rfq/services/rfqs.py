@@ -76,17 +76,6 @@ def _vendor_rfqs(vendor_id: int):
     return select(Rfq).where(Rfq.status != RfqStatus.DRAFT, visible)
 
 
-def _one_rfq(stmt, rfq_id: int) -> Rfq:
-    """The RFQ ``rfq_id`` if the SELECT ``stmt`` yields it.
-
-    :raises NotFoundError: it does not.
-    """
-    rfq = db.session.execute(stmt.where(Rfq.id == rfq_id)).scalar_one_or_none()
-    if rfq is None:
-        raise NotFoundError(f"no such {Rfq.__noun__}")
-    return rfq
-
-
 def rfqs_for(actor: Actor, status: str | None = None):
     """A SELECT of the RFQs ``actor`` may list: a buyer its own (drafts too); a vendor those it is invited to and,
     once verified, the open board (never drafts); admins all."""
@@ -99,7 +88,7 @@ def vendor_rfq(vendor_id: int, rfq_id: int) -> Rfq:
 
     :raises NotFoundError: drafts, other buyers' invite-only RFQs, the board for unverified vendors, unknown ids.
     """
-    return _one_rfq(_vendor_rfqs(vendor_id), rfq_id)
+    return Rfq.one(_vendor_rfqs(vendor_id), rfq_id)
 
 
 def visible_rfq(actor: Actor, rfq_id: int) -> Rfq:
@@ -108,7 +97,7 @@ def visible_rfq(actor: Actor, rfq_id: int) -> Rfq:
 
     :raises NotFoundError: anything else.
     """
-    return _one_rfq(rfqs_for(actor), rfq_id)
+    return Rfq.one(rfqs_for(actor), rfq_id)
 
 
 def list_rfqs(actor: Actor, params: dict) -> dict:

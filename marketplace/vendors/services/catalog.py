@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from ...actors import Actor
-from ...errors import ConflictError, InvalidInputError, NotFoundError
+from ...errors import ConflictError, InvalidInputError
 from ...extensions import db
 from ...http.fields import to_minor
 from ...text import fold
@@ -110,13 +110,8 @@ def get_visible_product(product_id: int, viewer: Actor | None) -> Product:
 
     :raises NotFoundError: no such product, or another vendor's unlisted one.
     """
-    stmt = select(Product).where(Product.id == product_id)
-    if viewer is None:
-        stmt = stmt.where(Product.status == ProductStatus.ACTIVE)
-    else:
-        stmt = stmt.where(or_(Product.status == ProductStatus.ACTIVE, Product.id.in_(
+    stmt = select(Product).where(Product.status == ProductStatus.ACTIVE)
+    if viewer is not None:
+        stmt = select(Product).where(or_(Product.status == ProductStatus.ACTIVE, Product.id.in_(
             Product.visible_to(viewer).with_only_columns(Product.id))))
-    product = db.session.execute(stmt).scalar_one_or_none()
-    if product is None:
-        raise NotFoundError("no such product")
-    return product
+    return Product.one(stmt, product_id)
