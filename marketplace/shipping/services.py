@@ -53,9 +53,11 @@ def create_shipment(deal, data: dict) -> Shipment:
     return shipment
 
 
-def shipments_for_deal(deal_id: int):
-    """A SELECT of a deal's shipments (the caller has checked who may see the deal)."""
-    return select(Shipment).where(Shipment.deal_id == deal_id)
+def latest_shipment(deal_id: int) -> Shipment | None:
+    """A deal's newest shipment (the caller has checked who may see the deal)."""
+    return db.session.execute(
+        select(Shipment).where(Shipment.deal_id == deal_id).order_by(Shipment.id.desc()).limit(1)
+    ).scalar_one_or_none()
 
 
 def list_shipments(actor: Actor, params: dict, deal_id: int | None = None) -> dict:

@@ -18,7 +18,6 @@ from .deals import (  # noqa: F401
 from .delivery import (  # noqa: F401
                        accept_deal,
                        confirm_delivery,
-                       deal_shipments,
                        on_shipment_delivered,
                        ship_deal,
 )

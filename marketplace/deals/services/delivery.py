@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ...actors import SYSTEM, Actor, ActorRole
 from ...database import utcnow
-from ...extensions import db
 from ...shipping import services as shipping
 from ...shipping.models import Shipment
 from ..models import Deal, DealStatus
@@ -22,17 +21,12 @@ def ship_deal(actor: Actor, deal_id: int, data: dict) -> tuple[Deal, Shipment]:
     _require_side(deal, actor, ActorRole.VENDOR)
     deal = deal_machine.lock(deal.id)
     if deal.status == DealStatus.SHIPPED:
-        return deal, deal_shipments(deal)[-1]
+        return deal, shipping.latest_shipment(deal.id)
     if deal.status != DealStatus.FUNDED:
         deal_machine.apply(deal, "ship", actor)  # raises the 409 with the allowed transitions
     shipment = shipping.create_shipment(deal, data)
     deal_machine.apply(deal, "ship", actor, {"shipment_id": shipment.id, "tracking_number": shipment.tracking_number})
     return deal, shipment
-
-
-def deal_shipments(deal: Deal) -> list[Shipment]:
-    """The deal's shipments, oldest first (the caller has checked who may see the deal)."""
-    return list(db.session.execute(shipping.shipments_for_deal(deal.id).order_by(Shipment.id)).scalars())
 
 
 def confirm_delivery(actor: Actor, deal_id: int) -> Deal:

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from ...actors import Actor
 from ...http.pagination import paginate
-from ...shipping.models import Shipment
-from ...shipping.services import shipments_for_deal
+from ...shipping import services as shipping
 from ...statemachine import Event
 from ..states import deal_machine
 from .deals import get_deal
@@ -38,4 +37,4 @@ def deal_shipment_page(actor: Actor, deal_id: int, params: dict) -> dict:
     :raises NotFoundError: unknown, or another organisation's deal.
     """
     deal = get_deal(actor, deal_id)
-    return paginate(shipments_for_deal(deal.id), params, Shipment.id)
+    return shipping.list_shipments(actor, params, deal_id=deal.id)
