@@ -2,8 +2,9 @@
 
 The parser refuses, as bad input (422, never a 500), values that PostgreSQL cannot store: integers
 outside BIGINT, text with NUL characters or lone surrogates, times before year 1. It answers a body
-that is not valid JSON with a 400 and a body in the wrong content type with a 415, refuses unknown
-query parameters, and reads an upload and its fields together (location ``form_and_files``).
+that is not valid JSON with a 400 and a body in the wrong content type with a 415, and reads an upload
+and its fields together (location ``form_and_files``). Unknown query parameters are refused before
+parsing, against the documented ones (:func:`marketplace.http.openapi.init_request_checks`).
 """
 
 from __future__ import annotations
@@ -77,15 +78,10 @@ def _has_body(req) -> bool:
 
 
 class ApiParser(FlaskParser):
-    """webargs' Flask parser with the contract's rules: storable values, 400/415 for the body, 422 for
-    unknown query parameters, and ``form_and_files`` (one ``multipart/form-data`` body: fields and files)."""
+    """webargs' Flask parser with the contract's rules: storable values, 400/415 for the body, and
+    ``form_and_files`` (one ``multipart/form-data`` body: fields and files, unknown ones refused)."""
 
-    DEFAULT_UNKNOWN_BY_LOCATION = {
-        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
-        "query": ma.RAISE,
-        "querystring": ma.RAISE,
-        "form_and_files": ma.RAISE,
-    }
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "form_and_files": ma.RAISE}
     __location_map__ = {**FlaskParser.__location_map__, "form_and_files": "load_form_and_files"}
 
     def _raw_load_json(self, req):
