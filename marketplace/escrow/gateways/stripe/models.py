@@ -91,14 +91,6 @@ class WebhookEventStatus(StrEnum):
     FAILED = "failed"  #: our rules refused it (e.g. amount mismatch) or it kept failing: an admin must look
 
 
-class WebhookOutcome(StrEnum):
-    """What acting on one event came to; every outcome but :attr:`DEFERRED` is also the event's new status."""
-
-    PROCESSED = WebhookEventStatus.PROCESSED.value  #: our records now reflect what Stripe says
-    IGNORED = WebhookEventStatus.IGNORED.value  #: not a type we act on, or not our object
-    FAILED = WebhookEventStatus.FAILED.value  #: our rules refused it, or it kept failing
-    DEFERRED = "deferred"  #: ours, but its PaymentIntent's creation is not recorded yet: the sweeper tries again
-
 
 class WebhookEvent(IdMixin, db.Model):
     """One delivered provider event; the unique (provider, event_id) makes re-deliveries no-ops."""

@@ -19,7 +19,12 @@ from ....jobs import OutboxCommand, add_outbox_command
 from ....vendors.models import VendorProfile
 from .client import PLATFORM_TAG, GatewayUnavailableError, require_stripe, stripe_client
 from .gateway import connected_account
-from .models import StripeAccount, StripeAccountStatus, StripeCommand, WebhookOutcome
+from .models import (
+    StripeAccount,
+    StripeAccountStatus,
+    StripeCommand,
+    WebhookEventStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def create_account_link(vendor_id: int, return_url: str, refresh_url: str) -> di
     return {"url": link["url"], "expires_at": link["expires_at"]}
 
 
-def sync_account(account_id: str) -> WebhookOutcome:
+def sync_account(account_id: str) -> WebhookEventStatus:
     """Re-read a connected account from Stripe and store its flags (from ``account.updated``).
 
     :raises stripe.StripeError: Stripe could not be asked; nothing was changed.
@@ -87,12 +92,12 @@ def sync_account(account_id: str) -> WebhookOutcome:
         select(StripeAccount).where(StripeAccount.account_id == account_id).with_for_update()
     ).scalar_one_or_none()
     if account is None:
-        return WebhookOutcome.IGNORED
+        return WebhookEventStatus.IGNORED
     remote = stripe_client().v1.accounts.retrieve(account_id).to_dict()
     account.details_submitted = bool(remote.get("details_submitted"))
     account.charges_enabled = bool(remote.get("charges_enabled"))
     account.payouts_enabled = bool(remote.get("payouts_enabled"))
-    return WebhookOutcome.PROCESSED
+    return WebhookEventStatus.PROCESSED
 
 
 

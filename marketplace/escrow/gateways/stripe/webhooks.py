@@ -30,7 +30,6 @@ from .models import (
     StripePayment,
     WebhookEvent,
     WebhookEventStatus,
-    WebhookOutcome,
 )
 from .onboarding import sync_account
 
@@ -98,11 +97,11 @@ def receive_stripe_event(raw: bytes, signature: str | None) -> dict:
     return {"received": True, "id": stored.event_id, "duplicate": new_id is None}
 
 
-def sync_payment_intent(payment_intent_id: str, event_id: str) -> WebhookOutcome:
+def sync_payment_intent(payment_intent_id: str, event_id: str) -> WebhookEventStatus:
     """Re-fetch a PaymentIntent and move our records forward; never backward.
 
-    Returns a :class:`WebhookOutcome`: processed, ignored (not ours) or deferred (ours, but its
-    creation is not recorded yet: the sweeper tries again).
+    Returns the event's new :class:`WebhookEventStatus`: processed, ignored (not ours) or still
+    received (ours, but its creation is not recorded yet: the sweeper tries again).
 
     :raises ConflictError: Stripe says succeeded but the amount disagrees (``amount_mismatch``), the
         milestone was cancelled before the money came (``paid_after_cancel``: an admin refunds), or the
@@ -110,12 +109,12 @@ def sync_payment_intent(payment_intent_id: str, event_id: str) -> WebhookOutcome
     """
     pi = stripe_client().v1.payment_intents.retrieve(payment_intent_id).to_dict()
     if (pi.get("metadata") or {}).get("platform") != PLATFORM_TAG:
-        return WebhookOutcome.IGNORED
+        return WebhookEventStatus.IGNORED
     payment = db.session.execute(
         select(StripePayment).where(StripePayment.payment_intent_id == payment_intent_id).with_for_update()
     ).scalar_one_or_none()
     if payment is None:
-        return WebhookOutcome.DEFERRED
+        return WebhookEventStatus.RECEIVED
     status = pi["status"]
     if payment.status not in TERMINAL and status != payment.status:
         payment.status = status
@@ -129,15 +128,15 @@ def sync_payment_intent(payment_intent_id: str, event_id: str) -> WebhookOutcome
         payment.charge_id = payment.charge_id or id_of(pi.get("latest_charge"))
         escrow.report_payment(payment.deal_id, payment.milestone_id, payment.amount, payment.currency, GATEWAY,
                               {"payment_intent": payment_intent_id, "charge": payment.charge_id, "event": event_id})
-    return WebhookOutcome.PROCESSED
+    return WebhookEventStatus.PROCESSED
 
 
-def _handle(event: WebhookEvent) -> WebhookOutcome:
+def _handle(event: WebhookEvent) -> WebhookEventStatus:
     if event.type.startswith("payment_intent.") and event.object_id:
         return sync_payment_intent(event.object_id, event.event_id)
     if event.type == "account.updated" and event.object_id:
         return sync_account(event.object_id)
-    return WebhookOutcome.IGNORED
+    return WebhookEventStatus.IGNORED
 
 
 def process_event(event_row_id: int) -> str:
@@ -161,11 +160,11 @@ def process_event(event_row_id: int) -> str:
         log.warning("stripe event %s refused: %s", event.event_id, exc.message)
         event.status, event.last_error = WebhookEventStatus.FAILED, f"{exc.code}: {exc.message}"
         return event.status
-    if outcome == WebhookOutcome.DEFERRED:  # ours, but the PaymentIntent's creation is not recorded yet
+    if outcome == WebhookEventStatus.RECEIVED:  # deferred: ours, but the PaymentIntent's creation is not recorded yet
         if event.attempts >= MAX_ATTEMPTS:
             event.status, event.last_error = WebhookEventStatus.FAILED, "the object is unknown to our records"
         return outcome
-    event.status, event.processed_at = WebhookEventStatus(outcome), utcnow()
+    event.status, event.processed_at = outcome, utcnow()
     return outcome
 
 
