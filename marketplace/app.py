@@ -37,6 +37,7 @@ from .shipping import api as shipping_api
 from .shipping import registration as shipping
 from .vendors import api as vendors_api
 from .vendors import registration as vendors
+from .web.site import init_web, render_error_page
 
 #: every domain package's declarations, lowest first (the order listeners are told in)
 REGISTRATIONS = (accounts.registration, notifications.registration, vendors.registration, escrow.registration,
@@ -53,7 +54,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     :raises SettingsError: a setting is malformed, or ``DATABASE_URL`` / ``REDIS_URL`` is missing.
     """
     settings = load_settings(config, require_services=True)
-    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], template_folder="web/templates",
+                static_folder="web/static")
     app.url_map.converters["int"] = IdConverter  # ids beyond BIGINT match no route: 404, not a 500
     app.config.update(settings)
     app.config.update(
@@ -88,7 +90,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
     complete_document(app, api, limiter)  # security and every error status, derived from each route
     init_request_checks(app, api)  # documented query parameters are the only accepted ones
-    register_error_handlers(app)  # after api.init_app: our envelope replaces flask-smorest's
+    init_web(app)  # the pages people use: Babel, CSRF, cookies, security headers, blueprints
+    register_error_handlers(app, page=render_error_page)  # after api.init_app: our envelope replaces flask-smorest's
     init_idempotency(app)
     app.register_blueprint(FlaskBlueprint("swagger_assets", __name__, static_folder=swagger_ui_bundle.swagger_ui_path,
                                           static_url_path="/api/v1/docs/assets"))

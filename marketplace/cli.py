@@ -24,8 +24,9 @@ from .extensions import db
 from .jobs import redis_connection, sweep
 from .rfq.matching import SIGNALS
 from .seed import platform_org, seed_demo
-from .settings import load_settings
+from .settings import LOCALES, load_settings
 from .vendors.services import seed_hs_categories
+from .web.catalogue import build as build_catalogue
 from .worker import make_worker
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,16 @@ def eval_matching_command(path: str, k: int | None, signals: str | None, keep_db
                                current_app.config.get("REDIS_URL"), signals=chosen, keep=keep_db, echo=click.echo)
     click.echo(f"signals={','.join(sorted(chosen))}")
     click.echo(result.report())
+
+
+@main.command("translations", with_appcontext=False)
+def translations_command() -> None:
+    """Extract the interface's strings, merge the vi/en translations and compile the catalogues."""
+    for locale in LOCALES:
+        left = build_catalogue(locale)
+        click.echo(f"{locale}: {len(left)} untranslated")
+        for msgid in left[:50]:
+            click.echo(f"  {msgid!r}")
 
 
 @main.command("demo")

@@ -5,11 +5,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
+
+
+#: where the JSON API lives; everything else is pages for people
+API_PREFIX = "/api/"
 
 
 class DomainError(Exception):
@@ -149,9 +153,29 @@ def handle_unexpected(exc: Exception):
     return envelope(500, "server_error", "Something went wrong on our side.")
 
 
-def register_error_handlers(app: Flask) -> None:
-    """One handler each for DomainError, ValidationError and HTTPException (and a last resort)."""
-    app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(ValidationError, handle_validation_error)
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(Exception, handle_unexpected)
+#: renders an error page for people: ``page(status, code, message) -> response`` (None: JSON everywhere)
+PageRenderer = Callable[[int, str, str], Any]
+
+
+def _for_people(handler: Callable, page: PageRenderer | None) -> Callable:
+    """The same error as a page outside the API (``/api/``), as the envelope inside it."""
+    if page is None:
+        return handler
+
+    def handle(exc):
+        response, status = handler(exc)
+        if request.path.startswith(API_PREFIX) or request.path == "/healthz":
+            return response, status
+        error = response.get_json()["error"]
+        return page(status, error["code"], error["message"])
+
+    return handle
+
+
+def register_error_handlers(app: Flask, page: PageRenderer | None = None) -> None:
+    """One handler each for DomainError, ValidationError and HTTPException (and a last resort); with
+    ``page``, requests outside the API get an error page instead of the JSON envelope."""
+    app.register_error_handler(DomainError, _for_people(handle_domain_error, page))
+    app.register_error_handler(ValidationError, _for_people(handle_validation_error, page))
+    app.register_error_handler(HTTPException, _for_people(handle_http_exception, page))
+    app.register_error_handler(Exception, _for_people(handle_unexpected, page))

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .money import CURRENCY_EXPONENTS
 
@@ -15,6 +16,8 @@ class SettingsError(RuntimeError):
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: the languages people can use the product in (every one has a complete catalogue)
+LOCALES = ("vi", "en")
 
 #: name -> (type, default). Every key may be given in the environment or in the mapping
 #: passed to ``create_app``; the mapping wins.
@@ -29,6 +32,10 @@ SPEC: dict[str, tuple[type, Any]] = {
     "INSTANCE_PATH": (str, str(PROJECT_ROOT / "instance")),
     "DEFAULT_CURRENCY": (str, "VND"),
     "DEFAULT_LOCALE": (str, "vi"),
+    "DEFAULT_TIMEZONE": (str, "Asia/Ho_Chi_Minh"),  # times on pages, unless the user chose another zone
+    "SESSION_COOKIE_SECURE": (bool, False),  # true behind HTTPS: the web session cookie is sent over HTTPS only
+    "DEMO_MODE": (bool, False),  # demo only: the login page lists the demo accounts, the mailbox page is served
+    "DEMO_MAILBOX_PATH": (str, None),  # demo only: the mbox file the local mail sink writes
     "PLATFORM_COMMISSION_BPS": (int, 500),  # 5.00 %
     "INSPECTION_DAYS": (int, 7),
     "SHIP_BY_DAYS": (int, 14),
@@ -108,6 +115,12 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
         if raw == "" and kind is not bool:
             raw = default
         settings[name] = _coerce(name, kind, raw)
+    if settings["DEFAULT_LOCALE"] not in LOCALES:
+        raise SettingsError(f"DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+    try:
+        ZoneInfo(settings["DEFAULT_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"DEFAULT_TIMEZONE {settings['DEFAULT_TIMEZONE']!r} is not an IANA time zone") from None
     if settings["DEFAULT_CURRENCY"] not in CURRENCY_EXPONENTS:
         raise SettingsError(f"DEFAULT_CURRENCY {settings['DEFAULT_CURRENCY']!r} is not a known ISO 4217 code")
     if not 0 <= settings["PLATFORM_COMMISSION_BPS"] <= 10_000:

@@ -28,6 +28,20 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
+class NextStep:
+    """What one viewer of a subject should do next, by when, and what happens if they do not.
+
+    Services answer with codes (``"pay"``, ``"auto_accept"``); pages word them in the reader's language.
+    ``action`` None means nothing is asked of this viewer now (``waiting_for`` says on whom it waits).
+    """
+
+    action: str | None
+    deadline: datetime | None = None
+    lapse: str | None = None  #: code of what happens at the deadline
+    waiting_for: str | None = None  #: the role the subject waits on when the viewer has nothing to do
+
+
+@dataclass(frozen=True)
 class Transition:
     """One row of a table: ``name`` moves a subject from any of ``sources`` to ``target``, by ``roles``."""
 

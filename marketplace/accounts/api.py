@@ -41,8 +41,8 @@ def register(data):
 @blp.response(200, TokenSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")  # wrong e-mail or password
 def login(data):
-    """Exchange e-mail and password for a bearer token (optionally for a given organisation)."""
-    grant = services.login(data["email"], data["password"], data["organization_id"])
+    """Exchange e-mail and password (and the second-factor code, when the user has one) for a bearer token."""
+    grant = services.login(data["email"], data["password"], data["organization_id"], data["otp"])
     db.session.commit()
     return grant
 

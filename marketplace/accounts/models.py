@@ -54,9 +54,19 @@ class User(IdMixin, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(8), default="vi")
+    #: IANA zone for times on pages; NULL = the platform's DEFAULT_TIMEZONE
+    timezone: Mapped[str | None] = mapped_column(String(64))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: base32 TOTP secret (RFC 6238); set while being confirmed, enabled once ``totp_enabled_at`` is set
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", lazy="selectin")
+
+    @property
+    def has_second_factor(self) -> bool:
+        """Whether logging in needs a TOTP code (or a recovery code) after the password."""
+        return self.totp_enabled_at is not None
 
 
 class Organization(IdMixin, TimestampMixin, OrgScoped, db.Model):
@@ -93,6 +103,17 @@ class Membership(IdMixin, TimestampMixin, OrgScoped, db.Model):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organization: Mapped[Organization] = relationship(lazy="joined")
+
+class RecoveryCode(IdMixin, db.Model):
+    """A one-time code that replaces the TOTP code once (when the phone is lost); only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]  #: set when the code was spent; a spent code never works again
+
 
 class ApiToken(IdMixin, db.Model):
     """A bearer token; only its SHA-256 is stored. Bound to one membership's organisation."""

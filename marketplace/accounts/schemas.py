@@ -29,6 +29,8 @@ class LoginSchema(Schema):
     email = fields.Email(required=True)
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
     organization_id = fields.Integer(load_default=None, strict=True)
+    #: the authenticator app's 6-digit code (or a recovery code) when the user has a second factor
+    otp = fields.String(load_default=None, validate=validate.Length(max=32))
 
 
 class MemberCreateSchema(Schema):

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+import pyotp
+from sqlalchemy import delete, func, select, update
 
 from .. import registry
 from ..actors import Actor
@@ -32,6 +33,8 @@ from .models import (
     MemberRole,
     Membership,
     Organization,
+    OrgKind,
+    RecoveryCode,
     User,
 )
 
@@ -163,8 +166,8 @@ def register_account(data: dict) -> Grant:
     return Grant(issue_token(user, org, "login"), user, org, MemberRole.OWNER)
 
 
-def login(email: str, password: str, organization_id: int | None = None) -> Grant:
-    """Check credentials and issue a token for one of the user's organisations.
+def check_password(email: str, password: str) -> User:
+    """The first factor: the user whose e-mail and password these are.
 
     :raises UnauthorizedError: wrong e-mail or password (we do not say which).
     """
@@ -176,6 +179,15 @@ def login(email: str, password: str, organization_id: int | None = None) -> Gran
         raise UnauthorizedError("wrong e-mail or password", code="bad_credentials")
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return user
+
+
+def grant_session(user: User, organization_id: int | None = None, name: str = "login") -> Grant:
+    """A token for one of the user's organisations (the first one unless ``organization_id`` says).
+
+    :raises ForbiddenError: the user belongs to no organisation.
+    :raises NotFoundError: ``organization_id`` is not one of the user's organisations.
+    """
     memberships = sorted(user.memberships, key=lambda m: m.id)
     if not memberships:
         raise ForbiddenError("this account belongs to no organisation")
@@ -184,7 +196,107 @@ def login(email: str, password: str, organization_id: int | None = None) -> Gran
         membership = next((m for m in memberships if m.org_id == organization_id), None)
         if membership is None:
             raise NotFoundError("no such organisation")
-    return Grant(issue_token(user, membership.organization, "login"), user, membership.organization, membership.role)
+    return Grant(issue_token(user, membership.organization, name), user, membership.organization, membership.role)
+
+
+def login(email: str, password: str, organization_id: int | None = None, otp: str | None = None,
+          name: str = "login") -> Grant:
+    """Check credentials (and the second factor when the user has one) and issue a token.
+
+    :raises UnauthorizedError: wrong e-mail or password, or a missing or wrong second-factor code.
+    """
+    user = check_password(email, password)
+    if user.has_second_factor:
+        if not otp:
+            raise UnauthorizedError("enter the code from your authenticator app", code="second_factor_required")
+        if not verify_second_factor(user, otp):
+            raise UnauthorizedError("the code is wrong or has expired", code="bad_second_factor")
+    return grant_session(user, organization_id, name)
+
+
+#: how many one-time recovery codes a user gets when turning the second factor on
+RECOVERY_CODES = 10
+#: the issuer shown in authenticator apps
+TOTP_ISSUER = "Marketplace"
+
+
+def begin_second_factor(user: User) -> str:
+    """Start turning on TOTP: a new secret kept unconfirmed until :func:`enable_second_factor` (an
+    otpauth:// URI for the authenticator app is :func:`second_factor_uri`).
+
+    :raises ConflictError: the second factor is already on.
+    """
+    if user.has_second_factor:
+        raise ConflictError("the second factor is already on", code="second_factor_on")
+    user.totp_secret = pyotp.random_base32()
+    db.session.flush()
+    return user.totp_secret
+
+
+def second_factor_uri(user: User) -> str:
+    """The otpauth:// URI of the user's (pending or active) TOTP secret, for a QR code."""
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+
+
+def enable_second_factor(user: User, code: str) -> list[str]:
+    """Confirm the pending secret with a code from the app; returns the recovery codes (shown once).
+
+    :raises ConflictError: no setup was started, or the second factor is already on.
+    :raises InvalidInputError: the code does not match the secret.
+    """
+    if user.has_second_factor or not user.totp_secret:
+        raise ConflictError("start the setup first", code="no_pending_second_factor")
+    if not pyotp.TOTP(user.totp_secret).verify(_digits(code), valid_window=1):
+        raise InvalidInputError.at(("code",), "the code is wrong or has expired")
+    user.totp_enabled_at = utcnow()
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_token_digest(c)) for c in codes)
+    db.session.flush()
+    return codes
+
+
+def disable_second_factor(user: User, code: str) -> None:
+    """Turn TOTP off after proving it once more (platform staff may not).
+
+    :raises ForbiddenError: platform staff must keep a second factor.
+    :raises InvalidInputError: the code is wrong.
+    """
+    if any(m.organization.kind == OrgKind.PLATFORM for m in user.memberships):
+        raise ForbiddenError("platform staff must keep a second factor")
+    if not verify_second_factor(user, code):
+        raise InvalidInputError.at(("code",), "the code is wrong or has expired")
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.flush()
+
+
+def verify_second_factor(user: User, code: str) -> bool:
+    """Whether ``code`` is the current TOTP code or an unspent recovery code (which is spent now)."""
+    if not user.has_second_factor:
+        return False
+    text = (code or "").strip().lower()
+    if pyotp.TOTP(user.totp_secret).verify(_digits(text), valid_window=1):
+        return True
+    spent = db.session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _token_digest(text),
+               RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .returning(RecoveryCode.id)
+    ).first()
+    return spent is not None
+
+
+def recovery_codes_left(user: User) -> int:
+    """How many unspent recovery codes the user has."""
+    return db.session.execute(select(func.count(RecoveryCode.id)).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).scalar_one()
+
+
+def _digits(code: str) -> str:
+    return "".join(ch for ch in (code or "") if ch.isdigit())
 
 
 def authenticate(token: str) -> Session | None:
