@@ -11,7 +11,6 @@ from flask import Flask, current_app, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-
 #: where the JSON API lives; everything else is pages for people
 API_PREFIX = "/api/"
 

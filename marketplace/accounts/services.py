@@ -7,10 +7,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-import pyotp
 from sqlalchemy import delete, func, select, update
 
 from .. import registry

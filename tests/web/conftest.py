@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import threading
-from pathlib import Path
 
 import pyotp
 import pytest
