@@ -10,6 +10,9 @@ and, while an area is being written, in ``translations/vi/parts/*.po``, merged h
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -28,6 +31,7 @@ KEYWORDS = {
                                "ValidationError", "GatewayUnavailableError", "StripeNotConfiguredError")},
     "at": (2,),
 }
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 METHODS = [("marketplace/**.py", "python"), ("marketplace/web/templates/**.html", "jinja2")]
 OPTIONS = {"marketplace/web/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 
@@ -35,10 +39,12 @@ OPTIONS = {"marketplace/web/templates/**.html": {"extensions": "jinja2.ext.i18n"
 def extract() -> Catalog:
     """Every people-facing message id in the code and templates."""
     catalog = Catalog(project="marketplace", charset="utf-8")
-    for filename, lineno, message, comments, context in extract_from_dir(
-            str(PROJECT_ROOT), method_map=METHODS, options_map=OPTIONS, keywords=KEYWORDS, strip_comment_tags=True):
-        if not message:
-            continue
+    with contextlib.redirect_stderr(io.StringIO()):  # Babel warns of every f-string: those stay in English
+        found = list(extract_from_dir(str(PROJECT_ROOT), method_map=METHODS, options_map=OPTIONS, keywords=KEYWORDS,
+                                      strip_comment_tags=True))
+    for filename, lineno, message, comments, context in found:
+        if not message or (isinstance(message, str) and IDENTIFIER.match(message)):
+            continue  # a field name passed beside a message, not a message
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_wtf.csrf import generate_csrf
 
 from ..accounts.models import MemberRole, OrgKind
@@ -40,6 +41,15 @@ ERROR_PAGES = {
 }
 #: the CSRF refusal gets its own words (an expired page is the usual cause)
 CSRF_MESSAGE = _l("The form has expired or was not sent from this site. Reload the page and try again.")
+
+
+#: people-facing words for roles and organisation kinds (shown with the ``|status`` filter)
+i18n.register_labels({
+    MemberRole.OWNER: _l("owner"), MemberRole.ADMIN: _l("admin"), MemberRole.REQUESTER: _l("requester"),
+    MemberRole.APPROVER: _l("approver"), MemberRole.FINANCE: _l("finance"), MemberRole.SALES: _l("sales"),
+    MemberRole.FULFILMENT: _l("fulfilment"), MemberRole.SUPPORT: _l("support"),
+    OrgKind.BUYER: _l("buyer"), OrgKind.VENDOR: _l("vendor"), OrgKind.PLATFORM: _l("platform"),
+})
 
 
 def render_error_page(status: int, code: str, message: str):
@@ -96,6 +106,13 @@ def init_web(app: Flask) -> None:
         return response
 
     names = {blueprint.name for blueprint in BLUEPRINTS}
+
+    @app.before_request
+    def _fresh_request() -> None:
+        # the app context (and ``g``) can outlive a request (tests, CLI): who is asking and in which
+        # language is decided anew for every request
+        g.pop("session", None)
+        refresh()
 
     @app.before_request
     def _protect() -> None:
