@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import email
 import logging
+import mailbox
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from email import policy
+from email.utils import formatdate
+from pathlib import Path
 
 import click
+from aiosmtpd.controller import Controller
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
@@ -160,6 +168,47 @@ def translations_command() -> None:
             click.echo(f"  {msgid!r}")
 
 
+class MboxSink:
+    """The demo's local mail sink: an aiosmtpd handler that appends every message it receives to an mbox file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        if "Date" not in message:
+            message["Date"] = formatdate(usegmt=True)
+        if "To" not in message:
+            message["To"] = ", ".join(envelope.rcpt_tos)
+        with self.lock:
+            box = mailbox.mbox(str(self.path))
+            try:
+                box.lock()
+                box.add(message)
+                box.flush()
+            finally:
+                box.unlock()
+                box.close()
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_mail_sink(path: Path, port: int | None = None) -> tuple[Controller, str]:
+    """Start the local SMTP sink (a thread of this process) writing to the mbox at ``path``; returns it and
+    the ``SMTP_URL`` that reaches it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    port = port or _free_port()
+    controller = Controller(MboxSink(path), hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, f"smtp://127.0.0.1:{port}"
+
+
 @main.command("demo")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn web workers")
@@ -167,7 +216,10 @@ def demo_command(port: int, workers: int) -> None:
     """Start everything on embedded defaults: PostgreSQL, Redis, migrations, demo data, web and worker."""
     instance = load_settings()["INSTANCE_PATH"]
     services, started_here = _services()  # embedded ones started here are stopped on Ctrl-C
-    env = dict(os.environ, **services)  # the web and worker processes use the same servers
+    mbox = Path(instance) / "demo-mail.mbox"
+    sink, smtp_url = start_mail_sink(mbox)  # the product's e-mails land in the demo mailbox page
+    demo = {"DEMO_MODE": "true", "SMTP_URL": smtp_url, "DEMO_MAILBOX_PATH": str(mbox)}
+    env = dict(os.environ, **services, **demo)  # the web and worker processes use the same servers
     app = create_app(services)
     with app.app_context():
         upgrade()
@@ -177,7 +229,9 @@ def demo_command(port: int, workers: int) -> None:
                           "--access-logfile", "-", "marketplace.app:create_app()"], env=env),
         subprocess.Popen([sys.executable, "-m", "marketplace.cli", "worker"], env=env),
     ]
-    click.echo(f"\nMarketplace is running: http://127.0.0.1:{port}/api/v1/docs  (API: /api/v1, OpenAPI: /api/v1/openapi.json)")
+    click.echo(f"\nMarketplace is running: http://127.0.0.1:{port}/  (demo mailbox: /demo/mailbox; API: /api/v1, "
+               f"docs: /api/v1/docs)")
+    click.echo(f"  e-mails go to the local sink at {smtp_url} and are kept in {mbox}")
     for line in logins:
         click.echo(f"  {line}")
     click.echo("Press Ctrl-C to stop.\n")
@@ -201,6 +255,7 @@ def demo_command(port: int, workers: int) -> None:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+        sink.stop()
         if started_here:
             embedded.stop_services(instance)
         click.echo("Stopped.")

@@ -36,6 +36,9 @@ from .vendors.services import (
 
 PASSWORD = "demo-password-1"
 ADMIN_EMAIL = "admin@demo.local"
+#: the demo admin's fixed TOTP secret (platform admins need a second factor; in demo mode the login page
+#: shows its current code). Public on purpose: the demo's accounts are public.
+ADMIN_TOTP_SECRET = "DEMOADMINTOTPSECRETJBSWY3DPEHPK3"
 
 VENDORS = [
     ("Công ty TNHH Cơ khí Sài Gòn", "0301234562", ["VN-SG", "VN-DN"], [
@@ -63,14 +66,19 @@ BUYERS = [
 def seed_demo() -> list[str]:
     """Create the demo data set and return the login lines to print."""
     logins = [f"password for every demo account: {PASSWORD}"]
-    if db.session.execute(select(User.id).where(User.email == ADMIN_EMAIL)).first():
-        return logins + ["demo data already present"]
+    existing = db.session.execute(select(User).where(User.email == ADMIN_EMAIL)).scalar_one_or_none()
+    if existing is not None:
+        if not existing.has_second_factor:
+            _demo_second_factor(existing)
+            db.session.commit()
+        return logins + ["demo data already present", ADMIN_CODE_LINE]
     seed_hs_categories()
     platform = create_organization(OrgKind.PLATFORM, "Marketplace Operator")
     admin = create_user(ADMIN_EMAIL, "Platform Admin", PASSWORD, "en")
     add_membership(admin, platform, MemberRole.ADMIN)
+    _demo_second_factor(admin)
     admin_actor = Actor(ActorRole.ADMIN, admin.id, platform.id, MemberRole.ADMIN)
-    logins.append(f"admin:  {ADMIN_EMAIL}")
+    logins.append(f"admin:  {ADMIN_EMAIL} ({ADMIN_CODE_LINE})")
 
     vendor_actors = []
     for i, (name, tax, regions, products) in enumerate(VENDORS, start=1):
@@ -140,6 +148,16 @@ def seed_demo() -> list[str]:
     db.session.commit()
     logins.append(f"deal #{deal.id} is funded and waiting for vendor1 to ship; RFQ #{open_rfq.id} is open with two quotes")
     return logins
+
+
+ADMIN_CODE_LINE = "second-factor code: shown on the login page in demo mode"
+
+
+def _demo_second_factor(admin: User) -> None:
+    """Turn on the demo admin's second factor with the fixed secret (no recovery codes)."""
+    admin.totp_secret = ADMIN_TOTP_SECRET
+    admin.totp_enabled_at = utcnow()
+    db.session.flush()
 
 
 def platform_org() -> Organization | None:

@@ -45,6 +45,8 @@ SPEC: dict[str, tuple[type, Any]] = {
     "BANK_ACCOUNT_NAME": (str, "CONG TY MARKETPLACE ESCROW"),
     "BANK_ACCOUNT_NUMBER": (str, "0000000000"),
     "BANK_NAME": (str, "Demo Bank"),
+    "BANK_BIN": (str, "970436"),  # the bank's 6-digit NAPAS BIN, for VietQR transfer codes
+    "PUBLIC_URL": (str, None),  # where people reach the web interface (links in e-mails); empty: the request's host
     "SMTP_URL": (str, None),  # e.g. smtp://127.0.0.1:1025; empty: e-mails are recorded, not sent
     "MAIL_FROM": (str, "no-reply@marketplace.local"),
     "STRIPE_SECRET_KEY": (str, None),

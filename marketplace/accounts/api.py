@@ -13,12 +13,16 @@ from .schemas import (
     LoginSchema,
     MemberCreateSchema,
     MemberPageSchema,
+    MemberRoleSchema,
     MemberSchema,
     MeSchema,
     OrganizationSchema,
     OrganizationUpdateSchema,
+    PasswordChangeSchema,
+    ProfileUpdateSchema,
     RegisterSchema,
     TokenSchema,
+    UserSchema,
 )
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts, organisations and tokens")
@@ -64,6 +68,28 @@ def me():
     return current()
 
 
+@blp.route("/me", methods=["PATCH"])
+@login_required()
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, UserSchema)
+def update_me(data):
+    """Change the caller's name, language or time zone."""
+    user = services.update_profile(current().user.id, data)
+    db.session.commit()
+    return user
+
+
+@blp.route("/me/password", methods=["POST"])
+@login_required()
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(data):
+    """Change the caller's password (the current one is needed); the caller's other tokens are revoked."""
+    services.change_password(current().user.id, data["current_password"], data["new_password"],
+                             keep_token_id=current().token.id)
+    db.session.commit()
+
+
 @blp.route("/organizations/<int:org_id>", methods=["PATCH"])
 @login_required()
 @blp.arguments(OrganizationUpdateSchema)
@@ -92,3 +118,14 @@ class Members(MethodView):
         membership = services.add_member(current_actor(), org_id, data)
         db.session.commit()
         return membership
+
+
+@blp.route("/organizations/<int:org_id>/members/<int:membership_id>", methods=["PATCH"])
+@login_required()
+@blp.arguments(MemberRoleSchema)
+@blp.response(200, MemberSchema)
+def change_member_role(data, org_id, membership_id):
+    """Give a member another role (owners and admins; the last owner stays an owner)."""
+    membership = services.change_member_role(current_actor(), org_id, membership_id, data["role"])
+    db.session.commit()
+    return membership

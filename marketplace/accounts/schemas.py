@@ -40,6 +40,22 @@ class MemberCreateSchema(Schema):
     role = fields.String(required=True, validate=validate.Length(max=16))
 
 
+class MemberRoleSchema(Schema):
+    role = fields.String(required=True, validate=validate.Length(max=16))
+
+
+class ProfileUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    locale = fields.String(validate=validate.OneOf(LOCALES))
+    #: IANA time zone for times on pages; null or empty: the platform's default
+    timezone = fields.String(allow_none=True, validate=validate.Length(max=64))
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+
+
 class OrganizationUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=2, max=200))
     currency = fields.String(validate=validate.OneOf(sorted(CURRENCY_EXPONENTS)))
@@ -66,6 +82,7 @@ class MembershipSchema(Schema):
 
 
 class MemberSchema(Schema):
+    id = fields.Integer(metadata={"description": "the membership's id"})
     user_id = fields.Integer(attribute="user.id")
     email = fields.String(attribute="user.email")
     name = fields.String(attribute="user.name")
@@ -77,6 +94,8 @@ class UserSchema(Schema):
     email = fields.String()
     name = fields.String()
     locale = fields.String()
+    timezone = fields.String(allow_none=True)
+    has_second_factor = fields.Boolean()
 
 
 MemberPageSchema = page_schema(MemberSchema, "MemberPage")

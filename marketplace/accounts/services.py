@@ -6,6 +6,7 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyotp
 from argon2 import PasswordHasher
@@ -334,6 +335,21 @@ def _require_manager(actor: Actor, message: str) -> None:
         raise ForbiddenError(message)
 
 
+def can_manage(actor: Actor) -> bool:
+    """Whether the actor's role manages members and the organisation's settings (owners and admins)."""
+    return actor.member_role in MANAGERS
+
+
+def is_manager_role(role: str) -> bool:
+    """Whether ``role`` manages members and settings."""
+    return role in MANAGERS
+
+
+def roles_for(kind: str) -> tuple[MemberRole, ...]:
+    """The roles a membership may hold in an organisation of ``kind``."""
+    return ROLES[kind]
+
+
 def add_member(actor: Actor, org_id: int, data: dict) -> Membership:
     """Add a person to the actor's organisation with a role (creating their account if new).
 
@@ -380,6 +396,101 @@ def list_members(actor: Actor, org_id: int, params: dict) -> dict:
     """
     org = _own_organization(actor, org_id)
     return paginate(Membership.for_org(org.id), params, Membership.id)
+
+
+def change_member_role(actor: Actor, org_id: int, membership_id: int, role: str) -> Membership:
+    """Owners and admins give a member of their organisation another role.
+
+    :raises NotFoundError: not the actor's organisation, or no such member in it.
+    :raises ForbiddenError: the actor may not manage members.
+    :raises InvalidInputError: the role does not exist for the organisation's kind.
+    :raises ConflictError: the change would leave the organisation without an owner.
+    """
+    org = _own_organization(actor, org_id)
+    _require_manager(actor, "only owners and admins manage members")
+    if role not in ROLES[org.kind]:
+        raise InvalidInputError.at(("role",), "unknown role")
+    # one role change per organisation at a time: two owners cannot demote each other at once
+    db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
+    membership = db.session.execute(
+        Membership.for_org(org.id).where(Membership.id == membership_id).with_for_update(of=Membership)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if membership is None:
+        raise NotFoundError("no such member")
+    if membership.role == role:
+        return membership  # nothing changes
+    if membership.role == MemberRole.OWNER and role != MemberRole.OWNER and org.kind != OrgKind.PLATFORM:
+        owners = db.session.execute(select(func.count(Membership.id)).where(
+            Membership.org_id == org.id, Membership.role == MemberRole.OWNER)).scalar_one()
+        if owners <= 1:
+            raise ConflictError("the organisation must keep at least one owner", code="last_owner")
+    if membership.role == MemberRole.OWNER and actor.member_role != MemberRole.OWNER:
+        raise ForbiddenError("only owners change an owner's role")
+    if role == MemberRole.OWNER and actor.member_role != MemberRole.OWNER:
+        raise ForbiddenError("only owners make someone an owner")
+    membership.role = role
+    db.session.flush()
+    return membership
+
+
+def update_profile(user_id: int, data: dict) -> User:
+    """A person changes their own name, language or time zone (an IANA name; empty: the platform's default).
+
+    :raises InvalidInputError: an unknown time zone or language.
+    """
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFoundError("no such user")
+    if "name" in data:
+        name = (data["name"] or "").strip()
+        if not name:
+            raise InvalidInputError.at(("name",), "enter your name")
+        user.name = name
+    if "locale" in data:
+        if data["locale"] not in ("vi", "en"):
+            raise InvalidInputError.at(("locale",), "unknown language")
+        user.locale = data["locale"]
+    if "timezone" in data:
+        zone = (data["timezone"] or "").strip() or None
+        if zone is not None and not valid_timezone(zone):
+            raise InvalidInputError.at(("timezone",), "unknown time zone, use a name such as Asia/Ho_Chi_Minh")
+        user.timezone = zone
+    db.session.flush()
+    return user
+
+
+def valid_timezone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone (``Asia/Ho_Chi_Minh``)."""
+    if "/" not in name and name not in ("UTC",):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+#: the shortest password accepted anywhere (sign-up, new members, password changes)
+MIN_PASSWORD_LENGTH = 10
+
+
+def change_password(user_id: int, current_password: str, new_password: str, keep_token_id: int | None = None) -> None:
+    """A person changes their password after proving the current one; their other sessions are logged out.
+
+    :raises InvalidInputError: the current password is wrong, or the new one is too short.
+    """
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFoundError("no such user")
+    if not verify_password(user.password_hash, current_password or ""):
+        raise InvalidInputError.at(("current_password",), "the current password is wrong")
+    if len(new_password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInputError.at(("new_password",), "use at least 10 characters")
+    user.password_hash = hash_password(new_password)
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+                                              ApiToken.id != (keep_token_id or 0)).values(revoked_at=utcnow()))
+    db.session.flush()
 
 
 def count_users() -> int:

@@ -12,12 +12,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ..accounts.models import Organization, User
 from ..actors import SYSTEM, Actor
 from ..database import utcnow
-from ..errors import ConflictError, NotFoundError
+from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..extensions import db
+from ..http.fields import to_minor
 from ..http.pagination import paginate
-from ..money import format_amount
+from ..money import allocate, commission_for, format_amount
 from ..notifications.models import NotificationKind
 from ..notifications.services import notify_org
 from .models import (
@@ -25,10 +27,11 @@ from .models import (
     UNSETTLED,
     Dispute,
     DisputeMessage,
+    DisputeOutcome,
     DisputeParty,
     DisputeStatus,
 )
-from .states import dispute_machine
+from .states import LIVE, dispute_machine
 
 
 def live_dispute(deal_id: int) -> Dispute | None:
@@ -159,3 +162,72 @@ def unsettled_dispute_ids(before: datetime, limit: int = 1000) -> list[int]:
         select(Dispute.id).where(Dispute.status.in_(UNSETTLED), Dispute.updated_at < before)
         .order_by(Dispute.id).limit(limit)
     ).scalars())
+
+
+# --- the admins' dispute desk ---------------------------------------------------------------------
+
+
+def live_disputes(params: dict) -> dict:
+    """The desk: one page of every live case (not resolved, not withdrawn), oldest first (platform staff).
+
+    :raises InvalidInputError: a bad cursor.
+    """
+    stmt = select(Dispute).where(Dispute.status.notin_(FINISHED))
+    return paginate(stmt, params, Dispute.created_at, Dispute.id, order="desk")
+
+
+def decidable(dispute: Dispute) -> bool:
+    """Whether an admin may still decide this case (it is being argued, not decided or over)."""
+    return dispute.status in LIVE
+
+
+def organization_names(org_ids) -> dict[int, str]:
+    """Names of organisations by id (the parties a page shows)."""
+    ids = {i for i in org_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
+
+
+def user_names(user_ids) -> dict[int, str]:
+    """Names of people by id (the authors of a conversation)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def allocation_preview(deal, outcome: str, vendor_amount: str | None = None) -> dict:
+    """Exactly what a decision would move, before it is made: of the money held for ``deal`` (a plain
+    object with ``.currency``, ``.commission_bps`` and ``.held_milestones()``), the vendor's gross
+    share, the platform's commission on it, what the vendor nets and what goes back to the buyer.
+
+    Mirrors the decision and its settlement: the vendor's share is spread over the held milestones
+    pro rata (largest remainder) and the commission is taken per milestone, rounded as the ledger does.
+    All amounts are minor units of ``currency``.
+
+    :raises InvalidInputError: an unknown outcome, or a split amount that is malformed or does not fit
+        the held money (the decision's own messages).
+    """
+    if outcome not in set(DisputeOutcome):
+        raise InvalidInputError("unknown outcome", fields={"outcome": ["release, refund or split"]})
+    amounts = [m.amount for m in deal.held_milestones()]
+    held = sum(amounts)
+    if outcome == DisputeOutcome.RELEASE:
+        vendor_share = held
+    elif outcome == DisputeOutcome.REFUND:
+        vendor_share = 0
+    else:
+        if not vendor_amount:
+            raise InvalidInputError("a split needs the vendor's amount",
+                                    fields={"vendor_amount": ["a split needs the vendor's amount"]})
+        vendor_share = to_minor(vendor_amount, deal.currency, ("vendor_amount",))
+        if vendor_share > held:
+            raise InvalidInputError("the vendor's share must be between 0 and the held amount",
+                                    fields=InvalidInputError.nest(("vendor_amount",),
+                                                                  f"between 0 and {format_amount(held, deal.currency)}"))
+    shares = allocate(vendor_share, amounts) if held else []
+    commission = sum(commission_for(share, deal.commission_bps) for share in shares if share)
+    return {"outcome": outcome, "currency": deal.currency, "held": held, "vendor_gross": vendor_share,
+            "commission": commission, "to_vendor": vendor_share - commission, "to_buyer": held - vendor_share,
+            "vendor_amount": format_amount(vendor_share, deal.currency)}

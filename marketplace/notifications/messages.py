@@ -34,3 +34,17 @@ def render(kind: str, data: dict, locale: str = "vi") -> str:
         return template.format(**data)
     except (KeyError, IndexError):
         return template
+
+
+#: the e-mail around a notification's text, per locale (``str.format`` over name, text, link)
+EMAIL_BODY: dict[str, str] = {
+    "vi": "Xin chào {name},\n\n{text}\n\nXem chi tiết trong trung tâm thông báo: {link}\n\n"
+          "-- \nMarketplace: sàn giao dịch B2B giữ tiền ký quỹ cho đến khi hàng được nghiệm thu.",
+    "en": "Hello {name},\n\n{text}\n\nSee the details in your notification centre: {link}\n\n"
+          "-- \nMarketplace: the B2B marketplace that holds the money in escrow until the goods are accepted.",
+}
+
+
+def email_body(text: str, name: str, link: str, locale: str = "vi") -> str:
+    """The plain-text body of a notification e-mail in ``locale``."""
+    return (EMAIL_BODY.get(locale) or EMAIL_BODY["en"]).format(name=name, text=text, link=link)

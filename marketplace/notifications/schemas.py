@@ -20,3 +20,11 @@ class NotificationSchema(Schema):
 
 
 NotificationPageSchema = page_schema(NotificationSchema, "NotificationPage")
+
+
+class UnreadSchema(Schema):
+    unread = fields.Integer(metadata={"description": "unread notifications of the caller's organisation"})
+
+
+class MarkedReadSchema(Schema):
+    marked = fields.Integer(metadata={"description": "how many notifications were unread and are read now"})

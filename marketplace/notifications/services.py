@@ -6,18 +6,21 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import formatdate
 from urllib.parse import urlparse
 
-from flask import current_app
+from flask import current_app, has_request_context, request
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Membership, Organization, User
 from ..actors import Actor
+from ..database import utcnow
 from ..extensions import db
 from ..http.pagination import paginate
 from ..jobs import add_outbox_command
-from .messages import render
+from .messages import email_body, render
 from .models import Notification, NotificationKind
 
 #: outbox kind of one e-mail to one person (handled by :func:`deliver_email`)
@@ -51,11 +54,23 @@ def notify_org(org_id: int, kind: NotificationKind, data: dict, *, key: str) -> 
         return
     org = db.session.get(Organization, org_id)
     members = db.session.execute(Membership.for_org(org_id).options(selectinload(Membership.user))).scalars().all()
+    link = notification_centre_url()
     for m in members:
         locale = reader_locale(m.user, org)
+        text = render(kind, data, locale)
         add_outbox_command(EMAIL_SEND, f"email:{key}:{m.user_id}", {
-            "to": m.user.email, "subject": render(kind, data, locale), "body": render(kind, data, locale),
+            "to": m.user.email, "subject": text, "body": email_body(text, m.user.name, link, locale),
         })
+
+
+#: where the notification centre page lives (e-mails link to it)
+NOTIFICATION_CENTRE_PATH = "/account/notifications"
+
+
+def notification_centre_url() -> str:
+    """The notification centre's address: absolute when known (``PUBLIC_URL``, or the current request's host)."""
+    base = current_app.config.get("PUBLIC_URL") or (request.host_url if has_request_context() else "")
+    return (base or "").rstrip("/") + NOTIFICATION_CENTRE_PATH
 
 
 def deliver_email(payload: dict, key: str) -> dict:
@@ -68,6 +83,7 @@ def deliver_email(payload: dict, key: str) -> dict:
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = payload["to"]
     msg["Subject"] = payload["subject"]
+    msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = f"<{key.replace(':', '.')}@marketplace>"  # lets receivers drop a resend
     msg.set_content(payload["body"])
     with smtplib.SMTP(parsed.hostname, parsed.port or 25, timeout=10) as smtp:
@@ -85,3 +101,35 @@ def feed(actor: Actor, params: dict) -> dict:
     page["items"] = [FeedItem(n.id, n.kind, n.data, render(n.kind, n.data, locale), n.read_at, n.created_at)
                      for n in page["items"]]
     return page
+
+
+def _own(actor: Actor):
+    return Notification.for_org(actor.org_id)
+
+
+def mark_read(actor: Actor, notification_id: int) -> FeedItem:
+    """Mark one notification of the actor's organisation read (idempotent).
+
+    :raises NotFoundError: no such notification in the actor's organisation.
+    """
+    notification = Notification.one(_own(actor), notification_id)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+    locale = reader_locale(db.session.get(User, actor.user_id), db.session.get(Organization, actor.org_id))
+    n = notification
+    return FeedItem(n.id, n.kind, n.data, render(n.kind, n.data, locale), n.read_at, n.created_at)
+
+
+def mark_all_read(actor: Actor) -> int:
+    """Mark every unread notification of the actor's organisation read; returns how many were unread."""
+    result = db.session.execute(update(Notification).where(
+        Notification.org_id == actor.org_id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.flush()
+    return result.rowcount or 0
+
+
+def unread_count(actor: Actor) -> int:
+    """How many notifications of the actor's organisation are unread."""
+    return db.session.execute(select(func.count(Notification.id)).where(
+        Notification.org_id == actor.org_id, Notification.read_at.is_(None))).scalar_one()

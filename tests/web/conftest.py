@@ -18,6 +18,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from marketplace.settings import PROJECT_ROOT
+from marketplace.web.catalogue import translations
 
 #: where screenshots go when SCREENSHOTS=1 (the README shows them)
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -128,3 +129,27 @@ def login(page, email: str, password: str, totp_secret: str | None = None) -> No
         page.fill("input[name=code]", pyotp.TOTP(totp_secret).now())
         page.click("form button[type=submit].primary")
     page.wait_for_load_state("networkidle")
+
+
+#: English words that give away an untranslated sentence (user data in the vi journeys is Vietnamese)
+ENGLISH_WORDS = frozenset("the and your you with this that from will has have been are not for what when "
+                          "which there their please must may can".split())
+
+
+def _english_catalogue() -> dict[str, str]:
+    """msgid -> Vietnamese of every message whose translation differs from its English id."""
+    return {k: v for k, v in translations("vi").items() if isinstance(k, str) and isinstance(v, str) and k != v}
+
+
+def untranslated(page) -> list[str]:
+    """What on a ``vi`` page is still English: message ids shown as they are, or lines of English words."""
+    text = page.inner_text("body")
+    found = []
+    for msgid in _english_catalogue():
+        if len(msgid) >= 6 and (" " in msgid) and "%(" not in msgid and msgid in text:
+            found.append(f"message id: {msgid!r}")
+    for line in text.splitlines():
+        words = [w.strip(".,:;!?()").lower() for w in line.split()]
+        if sum(w in ENGLISH_WORDS for w in words) >= 2:
+            found.append(f"English line: {line.strip()!r}")
+    return found

@@ -5,18 +5,27 @@ reject, request a revision), :mod:`.comparison` (quotes side by side) and :mod:`
 from .award import Award, award_rfq  # noqa: F401
 from .comparison import SELLER_PAYS_CARRIAGE, compare_quotes  # noqa: F401
 from .invitations import (  # noqa: F401
+                     board_page,
+                     invitation_for,
                      invitations_page,
                      invite_vendor,
                      invite_vendors,
+                     known_buyers,
                      match_and_invite,
+                     rfq_next_step,
+                     vendor_invitations,
 )
 from .quotes import (  # noqa: F401
                      list_quotes,
+                     own_quote_on,
+                     quote_actions,
+                     quote_next_step,
                      quotes_for,
                      reject_quote,
                      request_revision,
                      revise_quote,
                      submit_quote,
+                     vendor_quotes,
                      version_diffs,
                      versions_page,
                      visible_quote,

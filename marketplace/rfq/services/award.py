@@ -101,3 +101,43 @@ def award_rfq(actor: Actor, rfq_id: int, data: dict) -> Award:
                 notify_org(quote.vendor_id, NotificationKind.QUOTE_NOT_SELECTED, {"rfq_id": rfq.id, "quote_id": quote.id},
                            key=f"quote-{quote.id}-lost")
     return award
+
+
+def preview_award(actor: Actor, rfq_id: int, data: dict) -> list[dict]:
+    """What :func:`award_rfq` would create for ``data``, changing nothing: one entry per winning vendor with
+    its lines, goods, share of the quote's freight and total (minor units of the RFQ's currency).
+
+    :raises NotFoundError: not the buyer's RFQ.
+    :raises ConflictError: a line is already awarded, a quote is not live, or the RFQ is not open/closed.
+    :raises InvalidInputError: a quote or line does not belong to this RFQ (the field is named).
+    """
+    rfq = buyer_rfq(actor, rfq_id)
+    if not rfq.is_awardable():
+        raise ConflictError(f"cannot award an RFQ that is {rfq.status}", code="illegal_transition")
+    quotes = {q.id: q for q in db.session.execute(select(Quote).where(Quote.rfq_id == rfq.id)).scalars()}
+    by_quote = _winning_lines(rfq, quotes, _choice(data, quotes))
+    rfq_lines = {line.id: line for line in rfq.lines}
+    out = []
+    for qid, qlines in by_quote.items():
+        quote = quotes[qid]
+        share = sum(l.unit_price * l.quantity for l in qlines)
+        whole = quote.subtotal()
+        freight = allocate(quote.freight, [share, whole - share])[0] if whole else quote.freight
+        out.append({"quote_id": qid, "vendor_id": quote.vendor_id, "vendor_name": quote.vendor.organization.name,
+                    "currency": rfq.currency, "goods": share, "freight": freight, "total": share + freight,
+                    "incoterm": quote.incoterm, "lead_time_days": quote.lead_time_days,
+                    "payment_terms": quote.payment_terms,
+                    "lines": [{"rfq_line_id": l.rfq_line_id, "line_no": rfq_lines[l.rfq_line_id].line_no,
+                               "description": rfq_lines[l.rfq_line_id].description, "quantity": l.quantity,
+                               "unit": rfq_lines[l.rfq_line_id].unit, "unit_price": l.unit_price,
+                               "amount": l.unit_price * l.quantity} for l in qlines]})
+    return out
+
+
+def rfq_deals(actor: Actor, rfq_id: int) -> list[Deal]:
+    """The deals awarded on the buyer's RFQ, oldest first.
+
+    :raises NotFoundError: not the buyer's RFQ.
+    """
+    rfq = buyer_rfq(actor, rfq_id)
+    return list(db.session.execute(select(Deal).where(Deal.rfq_id == rfq.id).order_by(Deal.id)).scalars())

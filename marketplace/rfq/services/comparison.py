@@ -69,3 +69,36 @@ def compare_quotes(actor: Actor, rfq_id: int) -> dict:
     return {"rfq_id": rfq.id, "currency": rfq.currency, "delivery_region": rfq.delivery_region,
             "incoterm": rfq.incoterm, "quotes": rows, "cheapest_quote_id": cheapest["quote_id"] if cheapest else None,
             "best_quote_per_line": best_per_line}
+
+
+def gap_codes(rfq, quote: Quote, now=None) -> list[dict]:
+    """The gaps :func:`_flags` words in English, as codes with their values (pages word them in the reader's
+    language): ``line_not_quoted``, ``short_quantity``, ``carriage_excluded``, ``validity_lapsed``, ``not_live``."""
+    now = now or utcnow()
+    lines = {l.rfq_line_id: l for l in quote.lines}
+    gaps = []
+    for line in rfq.lines:
+        offered = lines.get(line.id)
+        if offered is None:
+            gaps.append({"code": "line_not_quoted", "line_no": line.line_no})
+        elif offered.quantity < line.quantity:
+            gaps.append({"code": "short_quantity", "line_no": line.line_no, "offered": offered.quantity,
+                         "wanted": line.quantity, "unit": line.unit})
+    if quote.incoterm not in SELLER_PAYS_CARRIAGE:
+        gaps.append({"code": "carriage_excluded", "incoterm": quote.incoterm})
+    if quote.valid_until <= now:
+        gaps.append({"code": "validity_lapsed"})
+    if not quote.is_live(now):
+        gaps.append({"code": "not_live", "status": quote.status})
+    return gaps
+
+
+def comparison_gaps(actor: Actor, rfq_id: int) -> dict[int, list[dict]]:
+    """Quote id -> :func:`gap_codes` for every quote on the buyer's RFQ.
+
+    :raises NotFoundError: not the buyer's RFQ.
+    """
+    rfq = buyer_rfq(actor, rfq_id)
+    now = utcnow()
+    quotes = db.session.execute(select(Quote).where(Quote.rfq_id == rfq.id)).scalars()
+    return {quote.id: gap_codes(rfq, quote, now) for quote in quotes}

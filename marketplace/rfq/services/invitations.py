@@ -6,18 +6,20 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from ...actors import SYSTEM, Actor
+from ...accounts.models import Organization, OrgKind
+from ...actors import SYSTEM, Actor, ActorRole
 from ...database import utcnow
 from ...errors import ConflictError, NotFoundError
 from ...extensions import db
 from ...http.pagination import paginate
 from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
-from ...statemachine import record_event
-from ...vendors.models import VendorProfile
+from ...statemachine import NextStep, record_event
+from ...vendors.models import PriceList, VendorProfile
 from ..matching import match_vendors
-from ..models import Invitation, InvitationSource, Rfq, RfqStatus
-from .rfqs import buyer_rfq, visible_rfq
+from ..models import Invitation, InvitationSource, Rfq, RfqStatus, RfqVisibility
+from .quotes import quote_next_step
+from .rfqs import buyer_rfq, rfqs_for, visible_rfq
 
 #: where unranked (manual) invitations sort: after every ranked one
 _UNRANKED = 2**62
@@ -75,3 +77,63 @@ def invitations_page(actor: Actor, rfq_id: int, params: dict) -> dict:
     rfq = visible_rfq(actor, rfq_id)
     return paginate(select(Invitation).where(Invitation.rfq_id == rfq.id), params,
                     func.coalesce(Invitation.rank, _UNRANKED), Invitation.id, order="rank")
+
+
+# --- the vendor's side: its invitations, the open board, what to do next --------------------------
+
+
+def vendor_invitations(actor: Actor, params: dict) -> dict:
+    """One page of the invitations of the calling vendor (never to drafts), newest first, each with its RFQ
+    and the matching rationale stored with it.
+
+    :raises InvalidInputError: a bad cursor.
+    """
+    stmt = (select(Invitation).join(Rfq, Rfq.id == Invitation.rfq_id)
+            .where(Invitation.vendor_id == actor.org_id, Rfq.status != RfqStatus.DRAFT))
+    return paginate(stmt, params, Invitation.id, descending=True)
+
+
+def invitation_for(actor: Actor, rfq_id: int) -> Invitation | None:
+    """The calling vendor's invitation to ``rfq_id`` (None when it sees the RFQ on the open board only)."""
+    return db.session.execute(
+        select(Invitation).where(Invitation.rfq_id == rfq_id, Invitation.vendor_id == actor.org_id)).scalar_one_or_none()
+
+
+def board_page(actor: Actor, params: dict) -> dict:
+    """One page of the open board: RFQs open to every verified vendor and still taking quotes, newest first.
+    Unverified vendors see an empty board.
+
+    :raises InvalidInputError: a bad cursor.
+    """
+    stmt = rfqs_for(actor, RfqStatus.OPEN).where(Rfq.visibility == RfqVisibility.OPEN)
+    if actor.role == ActorRole.VENDOR:
+        vendor = db.session.get(VendorProfile, actor.org_id)
+        if vendor is None or not vendor.is_verified():
+            return {"items": [], "next_cursor": None}
+    return paginate(stmt, params, Rfq.id, descending=True)
+
+
+def known_buyers(actor: Actor) -> list[Organization]:
+    """Buyer organisations the calling vendor has met: those of RFQs it may see and of its price lists
+    (the buyers it may make a negotiated price list for), by name."""
+    rfq_buyers = rfqs_for(actor).with_only_columns(Rfq.buyer_id)
+    listed = select(PriceList.buyer_org_id).where(PriceList.vendor_id == actor.org_id)
+    return list(db.session.execute(
+        select(Organization).where(Organization.kind == OrgKind.BUYER,
+                                   Organization.id.in_(rfq_buyers.union(listed).scalar_subquery()))
+        .order_by(Organization.name, Organization.id)).scalars())
+
+
+#: what the vendor is asked to do next on an RFQ, as a code
+QUOTE = "submit_quote"
+
+
+def rfq_next_step(actor: Actor, rfq: Rfq, quote) -> NextStep:
+    """The vendor's next step on an RFQ it sees: quote before the deadline (the RFQ then closes to quotes),
+    or, once quoted, what its quote asks (see :func:`.quotes.quote_next_step`); nothing when it no longer
+    takes quotes."""
+    if quote is not None:
+        return quote_next_step(actor, quote)
+    if rfq.accepts_quotes():
+        return NextStep(QUOTE, rfq.quote_deadline, "rfq_closes")
+    return NextStep(None, waiting_for="buyer" if rfq.is_awardable() else None)

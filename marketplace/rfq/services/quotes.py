@@ -17,12 +17,13 @@ from ...http.pagination import paginate, paginate_list
 from ...money import MAX_MINOR
 from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
-from ...statemachine import record_event
+from ...statemachine import NextStep, record_event
 from ...vendors.models import VendorProfile
 from ..models import (
     LineChange,
     Quote,
     QuoteLine,
+    QuoteStatus,
     QuoteVersion,
     Rfq,
 )
@@ -257,3 +258,50 @@ def versions_page(actor: Actor, quote_id: int, params: dict) -> dict:
     """
     quote = visible_quote(actor, quote_id)
     return paginate_list(version_diffs(quote), params, lambda v: v["revision"], order="revision")
+
+
+# --- the vendor's side: its quotes, what it may do with one, what comes next --------------------------
+
+
+def vendor_quotes(actor: Actor, params: dict) -> dict:
+    """One page of the calling vendor's own quotes on every RFQ, newest first; ``status`` filters.
+
+    :raises InvalidInputError: a bad cursor.
+    """
+    stmt = select(Quote).where(Quote.vendor_id == actor.org_id)
+    if params.get("status"):
+        stmt = stmt.where(Quote.status == params["status"])
+    return paginate(stmt, params, Quote.id, descending=True)
+
+
+def own_quote_on(actor: Actor, rfq_id: int) -> Quote | None:
+    """The calling vendor's quote on ``rfq_id``, if it quoted."""
+    return db.session.execute(
+        select(Quote).where(Quote.rfq_id == rfq_id, Quote.vendor_id == actor.org_id)).scalar_one_or_none()
+
+
+def quote_actions(actor: Actor, quote: Quote) -> list[str]:
+    """What ``actor`` may do with the quote now (``revise``, ``withdraw``): its vendor's sales side, while the
+    quote is live; revising also needs the RFQ to take quotes."""
+    if actor.role != ActorRole.VENDOR or quote.vendor_id != actor.org_id or not quote.is_live():
+        return []
+    allowed = quote_machine.allowed(quote.status, actor.role)
+    rfq = db.session.get(Rfq, quote.rfq_id)
+    return [name for name in ("revise", "withdraw") if name in allowed and (name != "revise" or rfq.accepts_quotes())]
+
+
+def quote_next_step(actor: Actor, quote: Quote) -> NextStep:
+    """The vendor's next step on its quote.
+
+    A counter-offer from the buyer asks for a revision before the quote deadline; a live quote waits for the
+    buyer's award until its validity ends (then it expires); an accepted quote goes on as a deal; anything
+    else asks nothing.
+    """
+    rfq = db.session.get(Rfq, quote.rfq_id)
+    if quote.is_live():
+        if quote.revision_requested and rfq.accepts_quotes():
+            return NextStep("revise_requested", rfq.quote_deadline, "rfq_closes")
+        return NextStep(None, quote.valid_until, "quote_expires", waiting_for="buyer")
+    if quote.status == QuoteStatus.ACCEPTED:
+        return NextStep("fulfil_deal")
+    return NextStep(None)

@@ -3,6 +3,8 @@
 from .catalog import (
                          create_product,
                          get_visible_product,
+                         own_product,
+                         own_products,
                          replace_tiers,
                          search_text,
                          tier_prices,
@@ -45,17 +47,21 @@ from .profiles import (
 )
 from .search import search_products
 from .verification import (
+                         ONBOARDING_STEPS,
                          add_vendor_document,
+                         can_submit_verification,
                          decide_verification,
                          download_vendor_document,
                          get_vendor_document,
                          list_vendor_documents,
+                         onboarding_checklist,
                          submit_verification,
                          verification_queue,
 )
 
 __all__ = [
-    "VendorView", "add_vendor_document", "category_children", "category_subtree", "create_category",
+    "ONBOARDING_STEPS", "VendorView", "add_vendor_document", "can_submit_verification", "onboarding_checklist",
+    "own_product", "own_products", "category_children", "category_subtree", "create_category",
     "create_price_list", "create_product", "create_vendor_profile", "csv_lines", "decide_verification",
     "download_catalog", "download_import_errors", "download_vendor_document", "end_price_list", "error_report_rows",
     "export_rows", "get_category", "get_price_list", "get_product_import", "get_vendor", "get_vendor_document",

@@ -10,6 +10,7 @@ from ...actors import Actor
 from ...errors import ConflictError, InvalidInputError
 from ...extensions import db
 from ...http.fields import to_minor
+from ...http.pagination import paginate
 from ...text import fold
 from ..models import Category, PriceTier, Product, ProductStatus, VendorProfile
 from .profiles import get_vendor
@@ -115,3 +116,19 @@ def get_visible_product(product_id: int, viewer: Actor | None) -> Product:
         stmt = select(Product).where(or_(Product.status == ProductStatus.ACTIVE, Product.id.in_(
             Product.visible_to(viewer).with_only_columns(Product.id))))
     return Product.one(stmt, product_id)
+
+
+def own_products(actor: Actor, params: dict) -> dict:
+    """One page of the calling vendor's own products (every status), newest first; ``status`` filters."""
+    stmt = Product.for_org(actor.org_id)
+    if params.get("status"):
+        stmt = stmt.where(Product.status == params["status"])
+    return paginate(stmt, params, Product.id, descending=True)
+
+
+def own_product(actor: Actor, product_id: int) -> Product:
+    """One of the calling vendor's own products (any status), for its edit page.
+
+    :raises NotFoundError: another organisation's product, or no such product.
+    """
+    return Product.one(Product.for_org(actor.org_id), product_id)

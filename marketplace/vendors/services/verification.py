@@ -8,7 +8,7 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import case, func, select
 
-from ...actors import Actor
+from ...actors import Actor, ActorRole
 from ...database import utcnow
 from ...errors import ConflictError, InvalidInputError, NotFoundError
 from ...extensions import db
@@ -146,3 +146,36 @@ def verification_queue(params: dict) -> dict:
     if params.get("status"):
         stmt = stmt.where(VendorProfile.status == params["status"])
     return paginate(stmt, params, rank, since, VendorProfile.id, order="queue")
+
+
+#: the onboarding steps, in order, as codes the pages word
+ONBOARDING_STEPS = ("profile", "regions", "capacity", "documents", "submitted", "verified")
+
+
+def onboarding_checklist(vendor_id: int, actor: Actor) -> list[tuple[str, bool]]:
+    """What the vendor has done towards verification and what remains: ``[(step code, done)]`` in order.
+
+    ``profile``: legal name and tax code; ``regions``: at least one region served; ``capacity``: monthly
+    capacity stated; ``documents``: a business registration uploaded; ``submitted``: sent for review (or
+    already decided favourably); ``verified``: the platform verified it.
+
+    :raises NotFoundError: not the actor's own vendor organisation.
+    """
+    vendor = VendorProfile.get_visible(actor, vendor_id)
+    has_registration = db.session.execute(
+        VendorDocument.for_org(vendor.id).where(VendorDocument.kind == DocumentKind.BUSINESS_REGISTRATION).limit(1)
+    ).first() is not None
+    done = {
+        "profile": bool(vendor.legal_name and vendor.tax_code),
+        "regions": bool(vendor.regions),
+        "capacity": vendor.monthly_capacity is not None,
+        "documents": has_registration,
+        "submitted": vendor.status in (VerificationStatus.PENDING, VerificationStatus.VERIFIED),
+        "verified": vendor.status == VerificationStatus.VERIFIED,
+    }
+    return [(step, done[step]) for step in ONBOARDING_STEPS]
+
+
+def can_submit_verification(vendor: VendorProfile) -> bool:
+    """Whether the vendor's state lets it (re)submit for verification (unverified or rejected)."""
+    return "submit" in verification_machine.allowed(vendor.status, ActorRole.VENDOR)

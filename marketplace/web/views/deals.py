@@ -1,5 +1,421 @@
-"""Pages: deals."""
+"""Pages: deals. The list with search (every kind of organisation), and the deal page: parties, lines,
+milestones, paying by bank transfer with a VietQR code, shipping and tracking, delivery, acceptance,
+disputes and their messages, the money's outcome, the timeline and the viewer's next step."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from ... import registry
+from ...accounts.auth import current_actor
+from ...deals import services
+from ...deals.models import DealStatus
+from ...deals.schemas import DealQuerySchema
+from ...deals.services import overview
+from ...disputes import services as cases
+from ...disputes.models import DisputeOutcome, DisputeReason, DisputeStatus
+from ...disputes.schemas import DisputeCreateSchema, DisputeMessageCreateSchema
+from ...errors import DomainError
+from ...escrow.gateways.bank import vietqr
+from ...escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
+from ...escrow.models import MilestoneStatus
+from ...shipping import services as shipping
+from ...shipping.carriers import MANUAL
+from ...shipping.models import ShipmentStatus
+from ...shipping.schemas import ShipmentCreateSchema, TrackingEventCreateSchema
+from ..forms import Form, attempt, load, page
+from ..i18n import register_labels, status_label
+from ..session import page_login_required
 
 bp = Blueprint("web_deals", __name__, url_prefix="/deals")
+
+register_labels({
+    DealStatus.AWAITING_APPROVAL: _l("Awaiting approval"), DealStatus.AWAITING_PAYMENT: _l("Awaiting payment"),
+    DealStatus.FUNDED: _l("Funded"), DealStatus.SHIPPED: _l("Shipped"), DealStatus.DELIVERED: _l("Delivered"),
+    DealStatus.ACCEPTED: _l("Accepted"), DealStatus.RELEASED: _l("Released"), DealStatus.CLOSED: _l("Closed"),
+    DealStatus.CANCELLED: _l("Cancelled"), DealStatus.DISPUTED: _l("Disputed"), DealStatus.RESOLVED: _l("Resolved"),
+    DealStatus.REFUNDED: _l("Refunded"),
+    MilestoneStatus.PENDING: _l("Pending"), MilestoneStatus.SPLIT: _l("Split"),
+    ShipmentStatus.PRE_TRANSIT: _l("Booked"), ShipmentStatus.PICKED_UP: _l("Picked up"),
+    ShipmentStatus.IN_TRANSIT: _l("In transit"), ShipmentStatus.OUT_FOR_DELIVERY: _l("Out for delivery"),
+    ShipmentStatus.DELIVERY_FAILED: _l("Delivery failed"), ShipmentStatus.EXCEPTION: _l("Held up"),
+    ShipmentStatus.RETURN_IN_TRANSIT: _l("Returning to the vendor"), ShipmentStatus.RETURNED: _l("Returned"),
+    ShipmentStatus.LOST: _l("Lost"),
+    DisputeStatus.OPEN: _l("Open"), DisputeStatus.NEGOTIATING: _l("Negotiating"), DisputeStatus.ESCALATED: _l("Escalated"),
+    DisputeStatus.UNDER_REVIEW: _l("Under review"), DisputeStatus.DECIDED: _l("Decided"),
+    DisputeStatus.SETTLING: _l("Settling"), DisputeStatus.WITHDRAWN: _l("Withdrawn"),
+    DisputeReason.NOT_RECEIVED: _l("Goods not received"), DisputeReason.NOT_AS_DESCRIBED: _l("Not as described"),
+    DisputeReason.DAMAGED: _l("Damaged goods"), DisputeReason.OTHER: _l("Other reason"),
+    DisputeOutcome.RELEASE: _l("Released to the vendor"), DisputeOutcome.REFUND: _l("Refunded to the buyer"),
+    "on_award": _l("On award"), "before_shipment": _l("Before shipment"),
+    "bank_transfer": _l("Bank transfer"), "stripe": _l("Card (Stripe)"),
+})
+
+#: the viewer's next step (``NextStep.action`` codes of ``overview.next_step``), worded
+ACTIONS = {
+    "approve": _l("Approve this deal so that it can be paid."),
+    "pay": _l("Pay the deal into escrow: start the bank transfer."),
+    "transfer": _l("Transfer each milestone's amount with its reference; the deal is funded when the platform "
+                   "confirms the money."),
+    "ship": _l("Ship the goods and enter the carrier's tracking number."),
+    "confirm_delivery": _l("Confirm delivery when the goods arrive, or open a dispute if something is wrong."),
+    "accept": _l("Inspect the goods, then accept them or open a dispute."),
+    "reply_dispute": _l("Answer in the dispute conversation."),
+    "confirm_transfer": _l("Confirm the buyer's bank transfer when the money arrives."),
+    "decide": _l("Decide the dispute on the dispute desk."),
+}
+#: ``NextStep.waiting_for`` codes, worded (when nothing is asked of the viewer)
+WAITING = {
+    "buyer": _l("Nothing to do now: waiting for the buyer."),
+    "approver": _l("Nothing to do now: waiting for an approver of the buyer."),
+    "vendor": _l("Nothing to do now: waiting for the vendor."),
+    "admin": _l("Nothing to do now: waiting for the platform's decision."),
+    "platform": _l("Nothing to do now: the platform is moving the money."),
+    None: _l("Nothing more to do on this deal."),
+}
+#: ``NextStep.lapse`` codes, worded
+LAPSES = {
+    "auto_accept": _l("the inspection window ends: the goods are accepted automatically and the money is "
+                      "released to the vendor."),
+    "late_shipment": _l("the shipment counts as late in the vendor's delivery record."),
+}
+#: timeline events by (subject, name)
+EVENTS = {
+    ("deal", "create"): _l("Deal created from the award"),
+    ("deal", "approve"): _l("Deal approved"),
+    ("deal", "cancel"): _l("Deal cancelled"),
+    ("deal", "milestone_funded"): _l("Milestone %(milestone)s paid into escrow"),
+    ("deal", "fund"): _l("Deal fully paid into escrow"),
+    ("deal", "ship"): _l("Goods shipped (tracking %(tracking_number)s)"),
+    ("deal", "confirm_delivery"): _l("Delivery confirmed; the inspection window started"),
+    ("deal", "accept"): _l("Goods accepted"),
+    ("deal", "release"): _l("Money released to the vendor"),
+    ("deal", "open_dispute"): _l("Dispute opened"),
+    ("deal", "withdraw_dispute"): _l("Dispute withdrawn: the deal is accepted"),
+    ("deal", "resolve"): _l("Dispute decision settled"),
+    ("deal", "refund"): _l("Deal refunded to the buyer"),
+    ("deal", "close"): _l("Deal closed"),
+    ("dispute", "create"): _l("Dispute case opened"),
+    ("dispute", "respond"): _l("The vendor answered the dispute"),
+    ("dispute", "escalate"): _l("Dispute escalated to the platform"),
+    ("dispute", "review"): _l("The platform is reviewing the dispute"),
+    ("dispute", "decide"): _l("The platform decided the dispute"),
+    ("dispute", "settle"): _l("Settlement of the decision started"),
+    ("dispute", "resolve"): _l("Dispute resolved"),
+    ("dispute", "withdraw"): _l("Dispute withdrawn by the buyer"),
+}
+#: a dispute's own events that repeat one of the deal's on the same page (opened, settled, resolved)
+REPEATED = {("dispute", "create"), ("dispute", "settle"), ("dispute", "resolve")}
+#: who acted, by the event's actor role, when no person is named
+ROLES = {"system": _l("Platform (automatic)"), "admin": _l("Platform"), "buyer": _l("Buyer"), "vendor": _l("Vendor")}
+#: texts the platform writes on tracking events itself, worded
+TRACKING_TEXT = {"Shipment created": _l("Shipment created")}
+#: statuses a vendor may report for a manual shipment (booking is automatic)
+TRACKING_CHOICES = [
+    (ShipmentStatus.PICKED_UP.value, _l("Picked up")), (ShipmentStatus.IN_TRANSIT.value, _l("In transit")),
+    (ShipmentStatus.OUT_FOR_DELIVERY.value, _l("Out for delivery")),
+    (ShipmentStatus.DELIVERY_FAILED.value, _l("Delivery failed")), (ShipmentStatus.EXCEPTION.value, _l("Held up")),
+    (ShipmentStatus.DELIVERED.value, _l("Delivered")),
+    (ShipmentStatus.RETURN_IN_TRANSIT.value, _l("Returning to the vendor")),
+    (ShipmentStatus.RETURNED.value, _l("Returned")), (ShipmentStatus.LOST.value, _l("Lost")),
+]
+
+
+# --- forms -----------------------------------------------------------------------------------------
+
+
+class ActionForm(Form):
+    """A button that changes the deal (its CSRF token is all it carries)."""
+
+
+class SearchForm(Form):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)],
+                    render_kw={"placeholder": _l("Deal number, goods or company")})
+    status = SelectField(_l("Status"), validators=[Optional()])
+
+
+class ShipForm(Form):
+    carrier = SelectField(_l("Carrier"), default=MANUAL)
+    tracking_number = StringField(_l("Tracking number"), validators=[
+        DataRequired(message=_l("Enter the tracking number.")),
+        Regexp(r"^[A-Za-z0-9-]{4,64}$", message=_l("Use 4 to 64 letters, digits or dashes."))])
+    note = TextAreaField(_l("Note for the buyer"), validators=[Optional(), Length(max=2000)])
+
+
+class TrackingForm(Form):
+    status = SelectField(_l("What happened"), choices=TRACKING_CHOICES, validators=[DataRequired()])
+    location = StringField(_l("Where"), validators=[Optional(), Length(max=200)])
+    description = StringField(_l("Details"), validators=[Optional(), Length(max=2000)])
+
+
+class DisputeForm(Form):
+    reason = SelectField(_l("Reason"), validators=[DataRequired(message=_l("Choose a reason."))])
+    description = TextAreaField(_l("What is wrong"), validators=[
+        DataRequired(message=_l("Describe the problem.")), Length(min=5, max=10000)])
+
+
+class MessageForm(Form):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(message=_l("Write a message.")), Length(max=10000)])
+
+
+CARRIER_NAMES = {MANUAL: _l("Own delivery or any carrier (tracking entered by hand)")}
+
+
+def _ship_form(formdata=None) -> ShipForm:
+    form = ShipForm(formdata=formdata) if formdata is not None else ShipForm()
+    form.carrier.choices = [(code, CARRIER_NAMES.get(code, c.name)) for code, c in
+                            sorted(registry.current().carriers.items())]
+    return form
+
+
+def _dispute_form() -> DisputeForm:
+    form = DisputeForm()
+    form.reason.choices = [("", _("Choose a reason"))] + [(r.value, str(r_label)) for r, r_label in (
+        (DisputeReason.NOT_RECEIVED, _l("Goods not received")),
+        (DisputeReason.NOT_AS_DESCRIBED, _l("Not as described")),
+        (DisputeReason.DAMAGED, _l("Damaged goods")),
+        (DisputeReason.OTHER, _l("Other reason")))]
+    return form
+
+
+# --- the list --------------------------------------------------------------------------------------
+
+
+@bp.get("/", endpoint="deals")
+@page_login_required()
+def deals_page():
+    """The viewer's deals (a platform admin: every deal), newest first, by status and a search."""
+    actor = current_actor()
+    form = SearchForm(request.args)
+    form.status.choices = [("", _("Every status"))] + [(s.value, status_label(s.value)) for s in DealStatus]
+    raw = {"status": request.args.get("status") or None, "cursor": request.args.get("cursor") or None}
+    try:
+        params = load(DealQuerySchema(), {k: v for k, v in raw.items() if v is not None})
+        params["q"] = (request.args.get("q") or "").strip()[:200]
+        result = overview.search_deals(actor, params)
+    except (ValidationError, DomainError):
+        result = {"items": [], "next_cursor": None}
+        form.page_errors.append(_("The filter is not valid; start a new search."))
+    ids = [i for d in result["items"] for i in (d.buyer_id, d.vendor_id)]
+    return render_template("deals/list.html", search=form, result=result, names=overview.org_names(ids), actor=actor)
+
+
+# --- the deal page ---------------------------------------------------------------------------------
+
+
+def _actor_text(event: dict) -> str:
+    if event["user"]:
+        who = event["user"]
+        if event["organization"]:
+            who += " · " + event["organization"]
+        return who
+    return str(ROLES.get(event["role"], event["role"]))
+
+
+def _event_text(event: dict) -> str:
+    label = EVENTS.get((event["subject"], event["name"]))
+    if label is None:
+        return event["name"].replace("_", " ")
+    payload = event["payload"]
+    return str(label) % {"milestone": payload.get("milestone", ""), "tracking_number": payload.get("tracking_number", "")}
+
+
+def _payments(actor, deal, actions) -> list[dict]:
+    """Each milestone's bank-transfer instructions with its VietQR code (buyers and admins only)."""
+    if actor.org_id == deal.vendor_id or deal.gateway != BANK_TRANSFER:
+        return []
+    rows = []
+    for m in services.payment_instructions(deal)["milestones"]:
+        ins = m.get("instructions")
+        if not ins:
+            continue
+        row = {**m, "instructions": ins, "qr": None}
+        try:
+            text = vietqr.for_instructions(ins)
+            row["qr"], row["qr_text"] = vietqr.svg_data_uri(text), text
+        except vietqr.VietQRError:
+            pass  # another currency or an account VietQR cannot carry: the details are still shown
+        rows.append(row)
+    return rows
+
+
+def render_deal(deal_id: int, **forms):
+    """The deal page for the viewer, with any form that failed (422) in place of a fresh one."""
+    actor = current_actor()
+    deal = services.get_deal(actor, deal_id)
+    dispute = overview.latest_dispute(actor, deal)
+    actions = overview.allowed_actions(actor, deal, dispute)
+    step = overview.next_step(actor, deal, dispute)
+    shipments = shipping.list_shipments(actor, {"limit": 100}, deal_id=deal.id)["items"]
+    events = overview.deal_timeline(actor, deal.id)
+    timeline = [{"at": e["at"], "actor": _actor_text(e), "text": _event_text(e)} for e in events
+                if (e["subject"], e["name"]) not in REPEATED]
+    messages, authors = [], {}
+    if dispute is not None:
+        messages = cases.list_messages(actor, dispute.id, {"limit": 100})["items"]
+        authors = overview.user_names(m.author_id for m in messages)
+    names = overview.org_names([deal.buyer_id, deal.vendor_id])
+    what = ACTIONS.get(step.action) if step.action else WAITING.get(step.waiting_for, WAITING[None])
+    failed = next((f for f in forms.values() if f is not None and f.has_errors), None)
+    context = dict(
+        deal=deal, dispute=dispute, actions=actions, step=step, what=what,
+        lapse=LAPSES.get(step.lapse) if step.deadline else None, shipments=shipments, timeline=timeline,
+        messages=messages, authors=authors, names=names, money=overview.money_summary(deal),
+        decision=dispute.decision_summary if dispute is not None else None,
+        payments=_payments(actor, deal, actions), tracking_text=TRACKING_TEXT, side=overview.side_of(actor, deal),
+        pay_form=forms.get("pay_form") or ActionForm(), ship_form=forms.get("ship_form") or _ship_form(),
+        tracking_form=forms.get("tracking_form") or TrackingForm(),
+        dispute_form=forms.get("dispute_form") or _dispute_form(),
+        message_form=forms.get("message_form") or MessageForm(), action_form=forms.get("action_form") or ActionForm(),
+    )
+    return page("deals/deal.html", failed, **{k: v for k, v in context.items()})
+
+
+@bp.get("/<int:deal_id>", endpoint="deal")
+@page_login_required()
+def deal_page(deal_id):
+    """One deal as its buyer, its vendor or a platform admin sees it (another organisation's: the 404 page)."""
+    return render_deal(deal_id)
+
+
+def _done(deal_id: int, message: str, anchor: str = ""):
+    flash(message, "success")
+    return redirect(url_for("web_deals.deal", deal_id=deal_id) + anchor)
+
+
+@bp.post("/<int:deal_id>/pay")
+@page_login_required()
+def pay(deal_id):
+    """The buyer starts paying by bank transfer: a reference per milestone, the bank details, a VietQR code."""
+    form = ActionForm()
+    if form.validate_on_submit() and attempt(
+            form, lambda: services.pay_deal(current_actor(), deal_id, BANK_TRANSFER)) is not None:
+        return _done(deal_id, _("Transfer the amount with the reference shown; the deal is funded once the money "
+                                "arrives."), "#payment")
+    return render_deal(deal_id, pay_form=form)
+
+
+@bp.post("/<int:deal_id>/approve")
+@page_login_required()
+def approve(deal_id):
+    """An approver of the buyer lets the deal go ahead."""
+    form = ActionForm()
+    if form.validate_on_submit() and attempt(form, lambda: services.approve_deal(current_actor(), deal_id)):
+        return _done(deal_id, _("The deal is approved and can be paid."))
+    return render_deal(deal_id, action_form=form)
+
+
+@bp.post("/<int:deal_id>/cancel")
+@page_login_required()
+def cancel(deal_id):
+    """Either party cancels before any money is held."""
+    form = ActionForm()
+    if form.validate_on_submit() and attempt(form, lambda: services.cancel_deal(current_actor(), deal_id, None)):
+        return _done(deal_id, _("The deal is cancelled."))
+    return render_deal(deal_id, action_form=form)
+
+
+@bp.post("/<int:deal_id>/ship")
+@page_login_required()
+def ship(deal_id):
+    """The vendor ships a funded deal with a carrier and tracking number."""
+    form = _ship_form(request.form)
+    if form.validate_on_submit():
+        data = {"carrier": form.carrier.data, "tracking_number": form.tracking_number.data.strip()}
+        if form.note.data:
+            data["note"] = form.note.data
+        if attempt(form, lambda: services.ship_deal(current_actor(), deal_id,
+                                                    load(ShipmentCreateSchema(), data))) is not None:
+            return _done(deal_id, _("The deal is shipped; the buyer is told."), "#shipments")
+    return render_deal(deal_id, ship_form=form)
+
+
+@bp.post("/<int:deal_id>/shipments/<int:shipment_id>/events")
+@page_login_required()
+def tracking(deal_id, shipment_id):
+    """The vendor reports progress of a shipment it delivers itself."""
+    form = TrackingForm()
+    if shipping.get_shipment(current_actor(), shipment_id).deal_id != services.get_deal(current_actor(), deal_id).id:
+        abort(404)  # another organisation's shipment or deal is a 404 already; so is another deal's shipment
+    if form.validate_on_submit():
+        data = {"status": form.status.data, "description": form.description.data or ""}
+        if form.location.data:
+            data["location"] = form.location.data
+        if attempt(form, lambda: shipping.add_manual_event(current_actor(), shipment_id,
+                                                           load(TrackingEventCreateSchema(), data))) is not None:
+            return _done(deal_id, _("The tracking event is recorded."), "#shipments")
+    return render_deal(deal_id, tracking_form=form)
+
+
+@bp.post("/<int:deal_id>/confirm-delivery")
+@page_login_required()
+def confirm_delivery(deal_id):
+    """The buyer confirms the goods arrived; the inspection window starts."""
+    form = ActionForm()
+    if form.validate_on_submit() and attempt(form, lambda: services.confirm_delivery(current_actor(), deal_id)):
+        return _done(deal_id, _("Delivery confirmed. Inspect the goods, then accept them or open a dispute."))
+    return render_deal(deal_id, action_form=form)
+
+
+@bp.post("/<int:deal_id>/accept")
+@page_login_required()
+def accept(deal_id):
+    """The buyer accepts the goods; the money is released to the vendor."""
+    form = ActionForm()
+    if form.validate_on_submit() and attempt(form, lambda: services.accept_deal(current_actor(), deal_id)):
+        return _done(deal_id, _("Goods accepted; the money is being released to the vendor."))
+    return render_deal(deal_id, action_form=form)
+
+
+@bp.post("/<int:deal_id>/dispute")
+@page_login_required()
+def open_dispute(deal_id):
+    """The buyer opens a dispute: the release of the money is frozen until it is resolved."""
+    form = _dispute_form()
+    if form.validate_on_submit():
+        data = {"reason": form.reason.data, "description": form.description.data.strip()}
+        if attempt(form, lambda: services.open_dispute(current_actor(), deal_id,
+                                                       load(DisputeCreateSchema(), data))) is not None:
+            return _done(deal_id, _("The dispute is open; the money stays in escrow until it is resolved."),
+                         "#dispute")
+    return render_deal(deal_id, dispute_form=form)
+
+
+def _check_dispute(deal_id: int, dispute_id: int) -> None:
+    """The dispute is the deal's and the viewer may see both (else the 404 page)."""
+    if cases.get_dispute(current_actor(), dispute_id).deal_id != services.get_deal(current_actor(), deal_id).id:
+        abort(404)
+
+
+@bp.post("/<int:deal_id>/dispute/<int:dispute_id>/withdraw")
+@page_login_required()
+def withdraw_dispute(deal_id, dispute_id):
+    """The buyer withdraws the dispute, which accepts the deal."""
+    form = ActionForm()
+    _check_dispute(deal_id, dispute_id)
+    if form.validate_on_submit() and attempt(form, lambda: services.withdraw_dispute(current_actor(), dispute_id)):
+        return _done(deal_id, _("The dispute is withdrawn and the deal accepted."))
+    return render_deal(deal_id, action_form=form)
+
+
+@bp.post("/<int:deal_id>/dispute/<int:dispute_id>/messages")
+@page_login_required()
+def message(deal_id, dispute_id):
+    """A party (or an admin) writes in the dispute conversation."""
+    form = MessageForm()
+    _check_dispute(deal_id, dispute_id)
+    if form.validate_on_submit():
+        data = load(DisputeMessageCreateSchema(), {"body": form.body.data.strip()}) if form.body.data.strip() else None
+        if data is None:
+            form.body.errors = [*form.body.errors, _("Write a message.")]
+        elif attempt(form, lambda: cases.add_message(current_actor(), dispute_id, data["body"])) is not None:
+            return _done(deal_id, _("Your message is sent."), "#dispute")
+    return render_deal(deal_id, message_form=form)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyotp
 from flask import Blueprint, current_app, redirect, request, url_for
 from flask import session as cookie
 from flask_babel import lazy_gettext as _l
@@ -71,7 +72,8 @@ def login():
                 session.start(grant)
                 return redirect(target or url_for("web_public.index"))
     demo_logins = current_app.config["DEMO_MODE"] and demo_accounts()
-    return page("public/login.html", form, demo_logins=demo_logins)
+    return page("public/login.html", form, demo_logins=demo_logins, demo_code=demo_code,
+                demo_password=DEMO_PASSWORD)
 
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
@@ -92,7 +94,7 @@ def second_factor():
         else:
             db.session.rollback()
             form.code.errors = [*form.code.errors, str(_l("The code is wrong or has expired."))]
-    return page("public/second_factor.html", form)
+    return page("public/second_factor.html", form, demo_code=demo_code(user))
 
 
 @bp.post("/logout")
@@ -119,8 +121,17 @@ def language():
     return redirect(session.safe_next(request.form.get("next"), url_for("web_public.index")))
 
 
-#: the demo data set's e-mail domain (``marketplace demo`` seeds these accounts)
+#: the demo data set's e-mail domain and password (``marketplace demo`` seeds these accounts)
 DEMO_DOMAIN = "@demo.local"
+DEMO_PASSWORD = "demo-password-1"
+
+
+def demo_code(user: User) -> str | None:
+    """Demo mode only: the current second-factor code of a demo account that has one (so visitors can log in)."""
+    if (not current_app.config["DEMO_MODE"] or not user.email.endswith(DEMO_DOMAIN)
+            or not user.has_second_factor):
+        return None
+    return pyotp.TOTP(user.totp_secret).now()
 
 
 def demo_accounts() -> list[User]:
