@@ -221,6 +221,7 @@ def demo_command(port: int, workers: int) -> None:
     demo = {"DEMO_MODE": "true", "SMTP_URL": smtp_url, "DEMO_MAILBOX_PATH": str(mbox)}
     env = dict(os.environ, **services, **demo)  # the web and worker processes use the same servers
     app = create_app(services)
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{port}"  # links in the e-mails the seed sends
     with app.app_context():
         upgrade()
         logins = seed_demo()

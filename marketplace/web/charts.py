@@ -39,10 +39,11 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], fmt:
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(labels), 1)
     peak = _nice_max(max((v for s in series for v in s.values), default=0))
-    step = plot_w / max(n - 1, 1)
+    pad = 14  # room for the first and last bars inside the plot
+    step = (plot_w - 2 * pad) / max(n - 1, 1)
 
     def x(i: int) -> float:
-        return left + (i * step if n > 1 else plot_w / 2)
+        return left + pad + (i * step if n > 1 else (plot_w - 2 * pad) / 2)
 
     def y(v: int) -> float:
         return top + plot_h - (v / peak) * plot_h
@@ -58,10 +59,11 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], fmt:
         parts.append(f'<text x="{left - 6}" y="{gy + 4:.1f}" text-anchor="end" font-size="11" fill="#555">'
                      f'{escape(fmt(v))}</text>')
     every = max(1, n // 8)
-    for i, label in enumerate(labels):  # x labels, thinned out
-        if i % every == 0 or i == n - 1:
-            parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle" font-size="11" '
-                         f'fill="#555">{escape(label)}</text>')
+    for i, label in enumerate(labels):  # x labels, thinned out; the last one (today) always shown
+        if i == n - 1 or (i % every == 0 and n - 1 - i >= every):
+            anchor = "end" if i == n - 1 and n > 1 else "middle"
+            parts.append(f'<text x="{x(i) + (pad if anchor == "end" else 0):.1f}" y="{top + plot_h + 18}" '
+                         f'text-anchor="{anchor}" font-size="11" fill="#555">{escape(label)}</text>')
     bar_w = max(2.0, min(18.0, step * 0.5))
     for s in series:
         if s.kind == "bars":

@@ -165,8 +165,11 @@ def test_a_requester_sees_members_but_cannot_change_them(page, api, db):
     page.goto("/account/members")
     assert page.locator("select[name=role]").count() == 0 and page.locator("#invite").count() == 0
     row_id = db.session.execute(select(Membership.id).where(Membership.user_id == requester.user_id)).scalar_one()
-    response = page.request.post(f"/account/members/{row_id}/role", form={"role": "owner"})
-    assert response.status == 400  # no CSRF token; and with one the service refuses (see the unit tests)
+    assert page.request.post(f"/account/members/{row_id}/role", form={"role": "owner"}).status == 400  # no CSRF
+    token = page.get_attribute("meta[name=csrf-token]", "content")
+    response = page.request.post(f"/account/members/{row_id}/role", form={"role": "owner", "csrf_token": token})
+    assert response.status == 422 and "chủ sở hữu và quản trị viên" in response.text()  # the service refuses
+    assert api.get("/me", requester)["role"] == "requester"
 
 
 def test_the_unread_count_in_the_header_and_mark_all_read(page, api, db):
@@ -179,6 +182,7 @@ def test_the_unread_count_in_the_header_and_mark_all_read(page, api, db):
     page.click("a.bell")
     assert page.locator("li.notification.unread").count() == 3
     assert "Có báo giá mới #42 cho yêu cầu #9" in page.inner_text("ul.feed")
+    assert page.locator("ul.feed a").first.get_attribute("href") == "/buyer/rfqs/9"  # the RFQ it is about
     screenshot(page, "account-notifications")
     page.locator("li.notification.unread").first.locator("button").click()
     assert page.locator("li.notification.unread").count() == 2
@@ -187,6 +191,15 @@ def test_the_unread_count_in_the_header_and_mark_all_read(page, api, db):
     assert page.locator("li.notification.unread").count() == 0
     assert page.inner_text("#unread").strip() == ""
     assert api.get("/notifications/unread", buyer) == {"unread": 0}
+    # another organisation's notification is the 404 page
+    other = api.register("buyer")
+    notify_org(other.org_id, "quote_received", {"quote_id": 1, "rfq_id": 1}, key="web-other")
+    db.session.commit()
+    theirs = api.get("/notifications", other)["items"][0]["id"]
+    token = page.get_attribute("meta[name=csrf-token]", "content")
+    response = page.request.post(f"/account/notifications/{theirs}/read", form={"csrf_token": token})
+    assert response.status == 404 and "Không tìm thấy" in response.text()
+    assert api.get("/notifications/unread", other) == {"unread": 1}
 
 
 def test_the_profile_changes_language_time_zone_and_password(new_page, api, db):

@@ -43,6 +43,25 @@ def tiny_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
+def tiny_pdf(text: str = "Giay chung nhan dang ky doanh nghiep") -> bytes:
+    """A valid one-page PDF showing ``text`` (ASCII), with a correct cross-reference table."""
+    stream = f"BT /F1 18 Tf 40 760 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
 def submitted_vendor(api, name: str, filename: str = "registration.pdf", content: bytes | None = None):
     """A vendor that completed its profile, uploaded its registration and submitted it for review."""
     vendor = api.register("vendor", name)
@@ -76,7 +95,7 @@ def admin(api, db):
 
 def test_verification_queue_shows_documents_verifies_and_rejects_with_a_reason(page, api, db, admin):
     who, secret = admin
-    good = submitted_vendor(api, "Cơ khí Bình Dương")
+    good = submitted_vendor(api, "Cơ khí Bình Dương", content=tiny_pdf())
     other = submitted_vendor(api, "Nhựa Long An", filename="registration.png", content=tiny_png())
     admin_login(page, who, secret)
     accept_dialogs(page)
@@ -212,7 +231,7 @@ def test_dispute_desk_split_with_the_exact_allocation(page, api, db, world, admi
     assert "Có" in trial.inner_text()
     chart = page.locator(".chart-box[data-currency=VND] svg.chart")
     assert chart.locator("polyline").count() == 1 and chart.locator("rect.bar").count() >= 1
-    assert "Đang ký quỹ" in chart.text_content() and "Đã giải ngân cho nhà cung cấp" in chart.text_content()
+    assert "ký quỹ" in chart.text_content() and "Đã giải ngân cho nhà cung cấp" in chart.text_content()
     assert "Tiền ký quỹ và tiền đã giải ngân theo thời gian" in page.inner_text(".chart-box h2")
     screenshot(page, "admin-money")
 
@@ -264,4 +283,7 @@ def test_english_pages(new_page, api, db, admin):
                         ("/admin/disputes", "Dispute desk"), ("/admin/money", "Money")):
         page.goto(path)
         assert page.locator("h1").inner_text() == title
+    for path in ("/admin/disputes/999999", "/admin/verifications/999999/documents/1"):
+        assert page.goto(path).status == 404
+        assert page.locator("h1").inner_text().startswith("Page not found")
 

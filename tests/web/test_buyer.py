@@ -22,9 +22,9 @@ def set_threshold(api, world, amount: str = "10000000") -> None:
              expect=200)
 
 
-def quote_lines(api, vendor, rfq: dict, prices: list[str], freight: str = "300000") -> dict:
+def quote_lines(api, vendor, rfq: dict, prices: list[str], freight: str = "300000", incoterm: str = "DAP") -> dict:
     """A vendor quotes every line of the RFQ through the API, at its own price per line."""
-    body = {"lead_time_days": 12, "freight": freight, "incoterm": "DAP",
+    body = {"lead_time_days": 12, "freight": freight, "incoterm": incoterm,
             "lines": [{"rfq_line_id": line["id"], "unit_price": price, "quantity": line["quantity"]}
                       for line, price in zip(rfq["lines"], prices)]}
     return api.post(f"/rfqs/{rfq['id']}/quotes", vendor, body, expect=201)
@@ -61,9 +61,23 @@ def test_requester_to_split_award_through_pages(new_page, api, world, run_jobs):
     assert any("Vòng bi 6205-2RS" in n for n in names), names
     assert "Tìm kiếm" in page.inner_text("h1")  # the Vietnamese page
     screenshot(page, "buyer-search")
+    # keyset paging: one result per page, the next page link carries the cursor
+    page.goto("/buyer/search?q=vong+bi&quantity=500&limit=1")
+    first = page.inner_text(".result .product-name")
+    page.click("nav.pager a[rel=next]")
+    assert "cursor=" in page.url and page.inner_text(".result .product-name") != first
+
+    # the product page: tiers, the vendor, and the price the vendor negotiated with this buyer
+    product = api.get("/products?q=6205", world.buyer)["items"][0]
+    api.post("/price-lists", v1, {"buyer_org_id": world.buyer.org_id, "name": "Hợp đồng 2027", "items": [
+        {"product_id": product["id"], "min_qty": 100, "unit_price": "16000"}]}, expect=201)
+    page.goto("/buyer/search?q=vong+bi&quantity=500")
     page.click(".product-name:has-text('Vòng bi 6205-2RS')")
     assert "Giá theo số lượng" in page.inner_text("main")  # volume tiers
+    screenshot(page, "buyer-product")
     assert "Cơ khí Sài Gòn" in page.inner_text("section.vendor")
+    price = page.inner_text("section.your-price")
+    assert "16.000" in price and "Giá thoả thuận của bạn" in price and "18.000" in price
 
     # builds an RFQ above the threshold (31.000.000 ₫ > 10.000.000 ₫) with an extra line and submits it
     fill_builder(page, "Vòng bi cho dây chuyền 3",
@@ -94,9 +108,13 @@ def test_requester_to_split_award_through_pages(new_page, api, world, run_jobs):
     notes = api.get("/notifications", world.buyer)["items"]
     assert {"rfq_approval_requested", "rfq_approved"} <= {n["kind"] for n in notes}
 
-    # matching runs in the background; the page shows why each vendor was matched
-    run_jobs()
+    # matching runs in the background: the page shows its progress and updates itself (htmx), then why
+    # each vendor was matched
     page.goto(f"/buyer/rfqs/{rfq_id}")
+    assert page.locator(".matching").is_visible()
+    run_jobs()
+    page.wait_for_selector("tr.invitation")
+    assert page.locator(".matching").count() == 0
     invited = page.locator("tr.invitation").all_inner_texts()
     assert len(invited) == 2, invited
     assert "HS" in page.inner_text("section.invitations")
@@ -104,7 +122,7 @@ def test_requester_to_split_award_through_pages(new_page, api, world, run_jobs):
     # two vendors quote (API); each is cheaper on one line
     rfq = api.get(f"/rfqs/{rfq_id}", world.buyer)
     q1 = quote_lines(api, v1, rfq, ["17500", "23000"])
-    q2 = quote_lines(api, v2, rfq, ["19000", "20500"], freight="0")
+    q2 = quote_lines(api, v2, rfq, ["19000", "20500"], freight="0", incoterm="FCA")
 
     # the buyer compares and splits the award by lines
     page.goto(f"/buyer/rfqs/{rfq_id}")
@@ -112,6 +130,7 @@ def test_requester_to_split_award_through_pages(new_page, api, world, run_jobs):
     page.click("a.compare")
     assert page.locator("th.quote-col").count() == 2
     assert "Chi phí về kho" in page.inner_text("table.side-by-side")
+    assert "FCA: chưa gồm cước vận chuyển chính" in page.inner_text("tr.gaps")  # the flagged gap
     screenshot(page, "buyer-compare")
     line1, line2 = rfq["lines"]
     page.check(f"input[name='line-{line1['id']}'][value='{q1['id']}']")
@@ -130,6 +149,29 @@ def test_requester_to_split_award_through_pages(new_page, api, world, run_jobs):
     timeline = page.inner_text("section.timeline")
     assert "Đã phê duyệt" in timeline and "Đã trao thầu" in timeline
     screenshot(page, "buyer-rfq")
+
+
+def test_the_approver_refuses_with_a_reason_and_the_requester_sees_it(new_page, api, world):
+    set_threshold(api, world)
+    requester = new_page("vi")
+    login(requester, world.buyer_members["requester"].email, PASSWORD)
+    fill_builder(requester, "Vòng bi dự phòng", [("Vòng bi 6205-2RS", "1000", "piece", "20.000")], local_input(4))
+    requester.click("button[name=action][value=publish]")
+    rfq_url = requester.url
+
+    boss = new_page("vi")
+    login(boss, world.buyer_members["approver"].email, PASSWORD)
+    boss.goto("/buyer/approvals")
+    boss.once("dialog", lambda dialog: dialog.accept())
+    boss.fill("form.reject input[name=reason]", "Hãy chia nhỏ đơn hàng")
+    boss.click("form.reject button")
+    assert "bị từ chối" in boss.inner_text(".flash")
+    assert boss.locator("article.approval").count() == 0
+
+    requester.goto(rfq_url)
+    assert "Bị từ chối phê duyệt: Hãy chia nhỏ đơn hàng" in requester.inner_text("section.timeline")
+    assert requester.locator("button.publish").inner_text() == "Gửi phê duyệt"  # it may be submitted again
+    assert api.get("/rfqs", world.buyer)["items"][0]["status"] == "draft"
 
 
 def test_bad_input_on_the_rfq_builder_shows_messages_and_saves_nothing(page, api, world):
@@ -173,3 +215,21 @@ def test_a_requester_has_no_approvals_queue(page, world):
     login(page, world.buyer_members["requester"].email, PASSWORD)
     assert page.locator("nav.menu a:has-text('Phê duyệt')").count() == 0
     assert page.goto("/buyer/approvals").status == 403
+
+
+def test_key_pages_in_english(new_page, api, world):
+    rfq = api.open_rfq(world.buyer, [world.vendors[0]])
+    api.quote(world.vendors[0], rfq, freight="0")
+    page = new_page("en")
+    login(page, world.buyer.email, PASSWORD)
+    page.goto(f"/buyer/rfqs/{rfq['id']}")
+    page.click("button[name=lang][value=en]")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Quotes received" in page.inner_text("section.quotes") and "Your next step" in page.inner_text("main")
+    assert "Compare the quotes" in page.inner_text(".next-action")
+    page.click("a.compare")
+    assert "Landed cost" in page.inner_text("table.side-by-side")
+    page.goto("/buyer/rfqs")
+    assert "Open" in page.inner_text("tr.rfq-row")
+    page.goto("/buyer/search?q=vong+bi")
+    assert page.locator(".result").count() == 2 and "Catalog search" in page.inner_text("h1")

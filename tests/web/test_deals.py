@@ -64,6 +64,9 @@ def test_the_deal_journey_through_the_pages(new_page, api, world, run_jobs):
         api.post("/admin/bank-transfers", world.admin,
                  {"reference": ins["reference"], "amount": ins["amount"], "currency": ins["currency"]})
 
+    buyer.wait_for_selector(".deal-live a", timeout=15_000)  # the page notices the money arrived (htmx)
+    assert "Đã ký quỹ" in buyer.inner_text(".deal-head") or "tải lại" in buyer.inner_text(".deal-live")
+
     # the vendor sees the deal funded, ships it with a tracking number and reports progress
     vendor = accept_dialogs(new_page("vi"))
     login(vendor, world.vendors[0].email, PASSWORD)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from tests.factories import PASSWORD, valid_tax_code
+from marketplace.money import format_display
+from marketplace.vendors.models import ProductImport
+from tests.factories import PASSWORD, deliver_and_accept, valid_tax_code
 
 from .conftest import login, screenshot
 
@@ -28,8 +30,6 @@ def vendor_page(new_page, who, locale="vi"):
 
 
 def test_vendor_journey_onboarding_catalog_import_quote_and_revision(new_page, api, worker_process, db):
-    from marketplace.vendors.models import ProductImport
-
     worker_process(PRODUCT_IMPORT_CHUNK_ROWS=50)
     admin = api.platform_admin()
     vendor = api.register("vendor", "Cơ khí Bình Dương")
@@ -213,8 +213,6 @@ def test_bad_product_input_is_shown_on_the_form_and_saves_nothing(page, api, wor
 
 
 def test_wrong_file_type_and_too_large_import_are_refused_on_the_form(page, api, world, db, tmp_path):
-    from marketplace.vendors.models import ProductImport
-
     login(page, world.vendors[0].email, PASSWORD)
     page.goto("/vendor/products/import")
     page.set_input_files("#file", files=[{"name": "catalog.pdf", "mimeType": "application/pdf", "buffer": PDF}])
@@ -275,6 +273,17 @@ def test_price_list_board_and_payouts_pages(page, api, world):
     assert "19.500" in page.inner_text("main")
     lists = api.get("/price-lists", world.buyer)["items"]
     assert lists[0]["items"][0]["unit_price"] == "19500"
+    page.click("a[href$='/edit']")
+    assert page.input_value("#items-0-unit_price") == "19.500"
+    page.fill("#items-0-unit_price", "19.000")
+    page.fill("#items-0-min_qty", "-1")
+    page.click("#price-list-form button[type=submit]")
+    assert page.locator("td.invalid #items-0-min_qty").count() == 1
+    page.fill("#items-0-min_qty", "100")
+    page.click("#price-list-form button[type=submit]")
+    assert re.search(r"/vendor/price-lists/\d+$", page.url)
+    item = api.get("/price-lists", world.buyer)["items"][0]["items"][0]
+    assert (item["min_qty"], item["unit_price"]) == (100, "19000")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("form[action$='/end'] button")
     page.goto("/vendor/price-lists")
@@ -292,3 +301,20 @@ def test_the_english_pages_are_in_english(new_page, api, world):
     assert page.locator(".onboarding-status .badge").inner_text() == "Verified"
     page.goto("/vendor/products")
     assert page.locator("h1").inner_text() == "Catalog"
+
+
+def test_payouts_page_shows_the_vendors_payouts_and_batches(page, api, world, run_jobs):
+    vendor = world.vendors[0]
+    deal = api.funded_deal(world)
+    deliver_and_accept(api, world, deal)
+    run_jobs()
+    batch = api.post("/admin/payouts", world.admin, {"org_ids": [vendor.org_id]}, expect=201)
+    api.post(f"/admin/payouts/{batch['id']}/mark-paid", world.admin, {"bank_reference": "VCB-2026-001"})
+    payouts = api.get("/payouts", vendor)["items"]
+    assert payouts
+    login(page, vendor.email, PASSWORD)
+    page.click("nav.menu a[href='/vendor/payouts']")
+    text = page.inner_text("main table")
+    assert "VCB-2026-001" in text and f"#{batch['id']}" in text
+    assert format_display(int(payouts[0]["amount"]), "VND", "vi") in text
+    screenshot(page, "vendor-payouts")

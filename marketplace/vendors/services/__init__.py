@@ -35,6 +35,7 @@ from .price_lists import (
                          end_price_list,
                          get_price_list,
                          list_price_lists,
+                         update_price_list,
 )
 from .pricing import negotiated_price, price_at_quantity, price_for, quote_price
 from .profiles import (
@@ -68,6 +69,6 @@ __all__ = [
     "get_visible_product", "list_categories", "list_price_lists", "list_vendor_documents", "list_vendors",
     "negotiated_price", "price_at_quantity", "price_for", "quote_price", "refresh_category_paths", "replace_tiers",
     "search_products", "search_text", "seed_hs_categories", "start_product_import", "submit_verification",
-    "tier_prices", "update_category", "update_product", "update_vendor_profile", "validate_tax_code",
+    "tier_prices", "update_category", "update_price_list", "update_product", "update_vendor_profile", "validate_tax_code",
     "verification_queue", "view_vendor",
 ]

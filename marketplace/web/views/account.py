@@ -15,6 +15,7 @@ from flask import (
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -305,13 +306,35 @@ def member_role(membership_id: int):
 
 # --- notifications --------------------------------------------------------------------------------
 
+#: where a notification leads, by the data it carries and the reader's kind of organisation (first match wins)
+LINKS: dict[str, tuple[tuple[str, str], ...]] = {
+    OrgKind.BUYER: (("deal_id", "web_deals.deal"), ("rfq_id", "web_buyer.rfq")),
+    OrgKind.VENDOR: (("deal_id", "web_deals.deal"), ("quote_id", "web_vendor.quote"), ("rfq_id", "web_vendor.rfq_page")),
+    OrgKind.PLATFORM: (("deal_id", "web_deals.deal"),),
+}
+ARGUMENTS = {"web_vendor.rfq_page": "rfq_id"}
+
+
+def notification_link(kind: str, data: dict) -> str | None:
+    """The page a notification is about, for a reader in an organisation of ``kind`` (None: no such page)."""
+    for key, endpoint in LINKS.get(kind, ()):
+        if key in data and endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, **{ARGUMENTS.get(endpoint, key): int(data[key])})
+            except (TypeError, ValueError, BuildError):
+                return None
+    return None
+
+
 @bp.get("/notifications", endpoint="notifications")
 @session.page_login_required()
 def notifications_page():
     """The notification centre: the organisation's feed in the reader's language, unread ones marked."""
     params = {"limit": 30, "cursor": request.args.get("cursor")}
     actor = current_actor()
-    return render_template("account/notifications.html", feed=notifications.feed(actor, params),
+    feed = notifications.feed(actor, params)
+    links = {n.id: notification_link(current().kind, n.data) for n in feed["items"]}
+    return render_template("account/notifications.html", feed=feed, links=links,
                            unread=notifications.unread_count(actor))
 
 

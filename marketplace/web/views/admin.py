@@ -51,7 +51,7 @@ LABELS = {
     "verify": _l("Verify"), "reject": _l("Reject"), "suspend": _l("Suspend"), "reinstate": _l("Reinstate"),
     "business_registration": _l("Business registration"), "tax_certificate": _l("Tax certificate"),
     "certification": _l("Certification"), "other": _l("Other"),
-    "matched": _l("Matched"), "partial": _l("Partly paid"), "excess": _l("Overpaid"), "duplicate": _l("Duplicate"),
+    "matched": _l("Matched to its payment"), "partial": _l("Partly paid"), "excess": _l("Overpaid"), "duplicate": _l("Duplicate"),
     "unmatched": _l("Unmatched"), "assigned": _l("Assigned"),
     "no_reference": _l("No payment reference"), "bad_check_digits": _l("Reference with wrong check digits"),
     "ambiguous_reference": _l("Ambiguous reference"), "unknown_reference": _l("Unknown reference"),

@@ -166,7 +166,7 @@ def search():
             if (form.category_id.data or "").isdigit() else None, "region": form.region.data or None,
             "max_moq": form.max_moq.data, "price_min": form.price_min.data, "price_max": form.price_max.data,
             "in_stock": True if form.in_stock.data else None, "sort": form.sort.data or None,
-            "cursor": request.args.get("cursor"),
+            "cursor": request.args.get("cursor"), "limit": request.args.get("limit", type=int),
         }.items() if value not in (None, "")}
         try:
             found = vendors.search_products(load(ProductQuerySchema(), params))
@@ -201,7 +201,8 @@ def product(product_id: int):
     except ConflictError:
         price = None
     public = item.unit_price_for(max(quantity, item.moq))
-    return render_template("buyer/product.html", product=item, price=price, quantity=quantity, public=public)
+    return render_template("buyer/product.html", product=item, price=price, quantity=quantity, public=public,
+                           can_write=current().role in WRITERS)
 
 
 # --- the RFQ builder --------------------------------------------------------------------------------------

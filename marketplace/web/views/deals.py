@@ -69,6 +69,8 @@ ACTIONS = {
     "confirm_transfer": _l("Confirm the buyer's bank transfer when the money arrives."),
     "decide": _l("Decide the dispute on the dispute desk."),
 }
+#: steps after which the viewer waits on someone else: the page watches the deal's status meanwhile
+LIVE_ACTIONS = {"transfer"}
 #: ``NextStep.waiting_for`` codes, worded (when nothing is asked of the viewer)
 WAITING = {
     "buyer": _l("Nothing to do now: waiting for the buyer."),
@@ -270,7 +272,8 @@ def render_deal(deal_id: int, **forms):
         lapse=LAPSES.get(step.lapse) if step.deadline else None, shipments=shipments, timeline=timeline,
         messages=messages, authors=authors, names=names, money=overview.money_summary(deal),
         decision=dispute.decision_summary if dispute is not None else None,
-        payments=_payments(actor, deal, actions), tracking_text=TRACKING_TEXT, side=overview.side_of(actor, deal),
+        payments=_payments(actor, deal, actions), tracking_text=TRACKING_TEXT,
+        live=step.waiting_for is not None or step.action in LIVE_ACTIONS, side=overview.side_of(actor, deal),
         pay_form=forms.get("pay_form") or ActionForm(), ship_form=forms.get("ship_form") or _ship_form(),
         tracking_form=forms.get("tracking_form") or TrackingForm(),
         dispute_form=forms.get("dispute_form") or _dispute_form(),
@@ -284,6 +287,14 @@ def render_deal(deal_id: int, **forms):
 def deal_page(deal_id):
     """One deal as its buyer, its vendor or a platform admin sees it (another organisation's: the 404 page)."""
     return render_deal(deal_id)
+
+
+@bp.get("/<int:deal_id>/status")
+@page_login_required()
+def status(deal_id):
+    """The live part of the deal page (htmx): a reload link once the deal's status is no longer ``shown``."""
+    deal = services.get_deal(current_actor(), deal_id)
+    return render_template("deals/_fragment.html", deal=deal, shown=request.args.get("shown", deal.status))
 
 
 def _done(deal_id: int, message: str, anchor: str = ""):

@@ -79,7 +79,7 @@ register_labels({
     RfqStatus.DRAFT: _l("Draft"), RfqStatus.OPEN: _l("Open"), RfqStatus.CLOSED: _l("Closed"),
     RfqStatus.AWARDED: _l("Awarded"), RfqStatus.CANCELLED: _l("Cancelled"),
     MilestoneDue.ON_AWARD: _l("On award"), MilestoneDue.BEFORE_SHIPMENT: _l("Before shipment"),
-    "created": _l("Created"), "paid": _l("Paid"), "failed": _l("Failed"),
+    "created": _l("Created"), "paid": _l("Paid"),
 })
 
 #: who may quote on an RFQ, in words ("open" is also a status, so these are not status labels)
@@ -128,7 +128,15 @@ HS_LEVELS = {"subheading": _l("HS subheading"), "heading": _l("HS heading"), "ch
 
 #: marshmallow's own messages that these pages can show (extracted here so the catalogue translates them)
 SCHEMA_MESSAGES = (_l("Missing data for required field."), _l("Not a valid integer."), _l("Not a valid number."),
-                   _l("Field may not be null."), _l("Not a valid datetime."), _l("Unknown field."))
+                   _l("Field may not be null."), _l("Not a valid datetime."), _l("Unknown field."),
+                   _l("String does not match expected pattern."), _l("use an ISO 3166 code such as VN or VN-SG"),
+                   _l("Shorter than minimum length 2."),
+                   # python-stdnum's words for a bad tax code (MST)
+                   _l("The number's checksum or check digit is invalid."), _l("The number has an invalid length."),
+                   _l("The number has an invalid format."), _l("One of the parts of the number are invalid or unknown."),
+                   # the upload limits' refusals (formatted by the storage with the configured sizes)
+                   _l("the file is larger than the limit of 50 MB"), _l("the file is larger than the limit of 10 MB"),
+                   _l("at most 52428800 bytes"), _l("at most 10485760 bytes"))
 
 
 def _actor():
@@ -487,45 +495,98 @@ def price_lists():
                 can_edit=actor.member_role in SELLERS)
 
 
+def price_list_form(actor, current=None):
+    """The price list form with the buyers and products to choose from (prefilled from ``current`` on GET)."""
+    form = PriceListForm(formdata=None, obj=current) if current is not None and request.method == "GET" \
+        else PriceListForm()
+    buyers = rfq.known_buyers(actor)
+    if current is not None:
+        buyers = [b for b in buyers if b.id == current.buyer_org_id]
+        form.buyer_org_id.choices = [(b.id, b.name) for b in buyers] or [(current.buyer_org_id, f"#{current.buyer_org_id}")]
+    else:
+        form.buyer_org_id.choices = [(0, _("Choose a buyer"))] + [(b.id, b.name) for b in buyers]
+    if current is not None and request.method == "GET":
+        tz = get_timezone()
+        form.valid_from.data = current.valid_from.astimezone(tz).date()
+        form.valid_until.data = current.valid_until.astimezone(tz).date() if current.valid_until else None
+        while len(form.items.entries) < len(current.items) + 2:
+            form.items.append_entry()
+        for entry, item in zip(form.items.entries, current.items):
+            entry.form.product_id.data, entry.form.min_qty.data = item.product_id, item.min_qty
+            entry.form.unit_price.data = typed(item.unit_price, current.currency)
+    own = vendors.own_products(actor, {"limit": 500})["items"]
+    choices = [(0, "—")] + [(p.id, f"{p.sku} · {p.name}") for p in own if p.status != ProductStatus.ARCHIVED]
+    for entry in form.items.entries:
+        entry.form.product_id.choices = choices
+    return form, bool(buyers)
+
+
+def price_list_data(form: PriceListForm) -> tuple[dict, dict]:
+    """The API's price list body from the form (empty rows left out) and the field aliases."""
+    data = {"buyer_org_id": form.buyer_org_id.data, "name": form.name.data.strip(), "currency": form.currency.data,
+            "items": []}
+    if form.valid_from.data:
+        data["valid_from"] = _day(form.valid_from.data).isoformat()
+    if form.valid_until.data:
+        data["valid_until"] = _day(form.valid_until.data, end=True).isoformat()
+    aliases = {}
+    for i, entry in enumerate(form.items.entries):
+        row = entry.form
+        if not row.product_id.data and not row.unit_price.data:
+            continue
+        item = {"product_id": row.product_id.data or 0, "min_qty": row.min_qty.data or 1}
+        if row.unit_price.data:
+            item["unit_price"] = row.unit_price.data
+        for field in ("product_id", "min_qty", "unit_price"):
+            aliases[f"items-{len(data['items'])}-{field}"] = f"items-{i}-{field}"
+        data["items"].append(item)
+    return data, aliases
+
+
+def _check_price_list(form: PriceListForm, data: dict) -> bool:
+    if not data["buyer_org_id"]:
+        form.buyer_org_id.errors = [_("Choose a buyer")]
+    elif not data["items"]:
+        form.items.entries[0].form.product_id.errors = [_("Add at least one product with its price.")]
+    else:
+        return True
+    return False
+
+
 @bp.route("/price-lists/new", methods=["GET", "POST"])
 @page_login_required(VENDOR, roles=SELLERS)
 def new_price_list():
     """Record prices negotiated with one buyer organisation for a period."""
     actor = _actor()
-    form = PriceListForm()
-    buyers = rfq.known_buyers(actor)
-    form.buyer_org_id.choices = [(0, _("Choose a buyer"))] + [(b.id, b.name) for b in buyers]
-    own = vendors.own_products(actor, {"limit": 500})["items"]
-    choices = [(0, "—")] + [(p.id, f"{p.sku} · {p.name}") for p in own if p.status != ProductStatus.ARCHIVED]
-    for entry in form.items.entries:
-        entry.form.product_id.choices = choices
+    form, has_buyers = price_list_form(actor)
     if form.validate_on_submit():
-        data = {"buyer_org_id": form.buyer_org_id.data, "name": form.name.data.strip(), "currency": form.currency.data,
-                "items": []}
-        if form.valid_from.data:
-            data["valid_from"] = _day(form.valid_from.data).isoformat()
-        if form.valid_until.data:
-            data["valid_until"] = _day(form.valid_until.data, end=True).isoformat()
-        aliases = {}
-        for i, entry in enumerate(form.items.entries):
-            row = entry.form
-            if not row.product_id.data and not row.unit_price.data:
-                continue
-            item = {"product_id": row.product_id.data or 0, "min_qty": row.min_qty.data or 1}
-            if row.unit_price.data:
-                item["unit_price"] = row.unit_price.data
-            for field in ("product_id", "min_qty", "unit_price"):
-                aliases[f"items-{len(data['items'])}-{field}"] = f"items-{i}-{field}"
-            data["items"].append(item)
-        if not data["buyer_org_id"]:
-            form.buyer_org_id.errors = [_("Choose a buyer")]
-        elif not data["items"]:
-            form.items.entries[0].form.product_id.errors = [_("Add at least one product with its price.")]
-        else:
+        data, aliases = price_list_data(form)
+        if _check_price_list(form, data):
             done = attempt(form, lambda: vendors.create_price_list(actor, load(PriceListCreateSchema(), data)), aliases)
             if done is not None:
                 return redirect(url_for(".price_list", price_list_id=done.id))
-    return page("vendor/price_list_form.html", form, has_buyers=bool(buyers))
+    return page("vendor/price_list_form.html", form, has_buyers=has_buyers, pl=None)
+
+
+@bp.route("/price-lists/<int:price_list_id>/edit", methods=["GET", "POST"])
+@page_login_required(VENDOR, roles=SELLERS)
+def edit_price_list(price_list_id: int):
+    """Change a price list's name, validity and items (the buyer stays)."""
+    actor = _actor()
+    current = vendors.get_price_list(actor, price_list_id)
+    if current.vendor_id != actor.org_id:
+        abort(404)
+    form, has_buyers = price_list_form(actor, current)
+    if form.validate_on_submit():
+        data, aliases = price_list_data(form)
+        if form.valid_from.data == current.valid_from.astimezone(get_timezone()).date():
+            data.pop("valid_from", None)  # the same day: keep the exact start
+        if _check_price_list(form, data):
+            done = attempt(form, lambda: vendors.update_price_list(actor, price_list_id,
+                                                                   load(PriceListCreateSchema(), data)), aliases)
+            if done is not None:
+                return redirect(url_for(".price_list", price_list_id=price_list_id))
+    return page("vendor/price_list_form.html", form, has_buyers=True, pl=current)
 
 
 @bp.get("/price-lists/<int:price_list_id>")
@@ -710,6 +771,11 @@ def rfq_page(rfq_id: int):
                 may_quote=the_rfq.accepts_quotes() and vendor.is_verified() and actor.member_role in SELLERS)
 
 
+def _instant(value):
+    """A snapshot's ISO time as a datetime (the page shows it in the viewer's zone)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def version_rows(quote, the_rfq) -> list[dict]:
     """The quote's revisions, newest first, each line with what changed since the revision before."""
     lines = {line.id: line for line in the_rfq.lines}
@@ -722,7 +788,8 @@ def version_rows(quote, the_rfq) -> list[dict]:
             rows.append({"line": lines.get(line["rfq_line_id"]), "values": line, "change": change.get("change"),
                          "fields": change.get("fields", {})})
         removed = [lines.get(c["rfq_line_id"]) for c in version["changes"] if c.get("change") == "removed"]
-        terms = [c for c in version["changes"] if "field" in c]
+        terms = [{**c, "from": _instant(c["from"]), "to": _instant(c["to"])} if c["field"] == "valid_until" else c
+                 for c in version["changes"] if "field" in c]
         out.append({"revision": version["revision"], "at": version["created_at"], "rows": rows, "removed": removed,
                     "terms": terms, "snapshot": version["snapshot"]})
     return list(reversed(out))
