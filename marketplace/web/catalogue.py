@@ -31,7 +31,7 @@ KEYWORDS = {
                                "ValidationError", "GatewayUnavailableError", "StripeNotConfiguredError")},
     "at": (2,),
 }
-IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*_[a-z0-9_]*$")  # field names like min_qty
 METHODS = [("marketplace/**.py", "python"), ("marketplace/web/templates/**.html", "jinja2")]
 OPTIONS = {"marketplace/web/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 
