@@ -21,6 +21,12 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "en": "Money for deal #{deal_id} has been released"},
     K.DISPUTE_OPENED: {"vi": "Người mua mở khiếu nại #{dispute_id} cho giao dịch #{deal_id}",
                        "en": "The buyer opened dispute #{dispute_id} on deal #{deal_id}"},
+    K.RFQ_APPROVAL_REQUESTED: {"vi": "Yêu cầu báo giá #{rfq_id} ({title}) đang chờ phê duyệt",
+                               "en": "RFQ #{rfq_id} ({title}) is waiting for approval"},
+    K.RFQ_APPROVED: {"vi": "Yêu cầu báo giá #{rfq_id} ({title}) đã được phê duyệt và công bố",
+                     "en": "RFQ #{rfq_id} ({title}) was approved and published"},
+    K.RFQ_APPROVAL_REJECTED: {"vi": "Yêu cầu báo giá #{rfq_id} ({title}) bị trả lại: {reason}",
+                              "en": "RFQ #{rfq_id} ({title}) was sent back: {reason}"},
 }
 
 

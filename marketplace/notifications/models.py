@@ -25,6 +25,9 @@ class NotificationKind(StrEnum):
     DEAL_FUNDED = "deal_funded"  #: the buyer's money is in escrow: the vendor may ship
     DEAL_RELEASED = "deal_released"  #: the vendor's money was released
     DISPUTE_OPENED = "dispute_opened"  #: the buyer opened a dispute on a vendor's deal
+    RFQ_APPROVAL_REQUESTED = "rfq_approval_requested"  #: a requester asks the approvers to publish an RFQ
+    RFQ_APPROVED = "rfq_approved"  #: an approver published the RFQ
+    RFQ_APPROVAL_REJECTED = "rfq_approval_rejected"  #: an approver sent the RFQ back with a reason
 
 
 class Notification(OrgScoped, IdMixin, db.Model):

@@ -188,6 +188,19 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
                 {"quote_ids": [award_quote["id"]]}),
     ]
 
+    # --- people: roles, profile, password, read marks (the RFQs above notified the vendor) ------------------
+    pw_user = api.register("buyer")
+    finance_row = next(m["id"] for m in api.get(f"/organizations/{buyer.org_id}/members", buyer)["items"]
+                       if m["user_id"] == world.buyer_members["finance"].user_id)
+    note_id = api.get("/notifications", vendor)["items"][0]["id"]
+    ok += [
+        Success(f"PATCH {A}/organizations/{{org_id}}/members/{{membership_id}}", buyer.email,
+                {"org_id": buyer.org_id, "membership_id": finance_row}, {"role": "finance"}),
+        # a fresh user: changing the password revokes that user's other tokens
+        Success(f"POST {A}/me/password", pw_user.email, body={"current_password": PASSWORD, "new_password": PASSWORD}),
+        Success(f"POST {A}/notifications/{{notification_id}}/read", vendor.email, {"notification_id": note_id}),
+    ]
+
     # --- deals in each state a verb needs ----------------------------------------------------------------------
     deal = api.funded_deal(world)
     shipped, shipment = api.shipped_deal(world)

@@ -157,6 +157,7 @@ def test_vendor_journey_onboarding_catalog_import_quote_and_revision(new_page, a
     invitation.locator("a.button").click()
     assert page.locator(".why-matched li").count() >= 1
     assert page.locator(".next-action .countdown").count() == 1
+    screenshot(page, "vendor-quote-form")
     page.fill("#lines-0-unit_price", "17.500")
     page.fill("#lead_time_days", "10")
     page.fill("#freight", "500.000")

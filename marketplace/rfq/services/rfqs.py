@@ -16,6 +16,7 @@ from ...extensions import db
 from ...http.fields import to_minor
 from ...http.pagination import paginate
 from ...jobs import enqueue_after_commit
+from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
 from ...statemachine import Deadline, Event, NextStep, events_for, record_event
 from ...text import fold
@@ -160,8 +161,9 @@ def cancel_rfq(actor: Actor, rfq_id: int) -> Rfq:
 #: RFQ events of the approval path (on the RFQ's timeline; the RFQ stays a draft until approved)
 APPROVAL_REQUESTED, APPROVED, APPROVAL_REJECTED = "approval_requested", "approved", "approval_rejected"
 #: notification kinds told to the buyer organisation (its requester and its approvers read the same feed)
-RFQ_APPROVAL_REQUESTED, RFQ_APPROVED, RFQ_APPROVAL_REJECTED = (
-    "rfq_approval_requested", "rfq_approved", "rfq_approval_rejected")
+RFQ_APPROVAL_REQUESTED = NotificationKind.RFQ_APPROVAL_REQUESTED
+RFQ_APPROVED = NotificationKind.RFQ_APPROVED
+RFQ_APPROVAL_REJECTED = NotificationKind.RFQ_APPROVAL_REJECTED
 
 
 def needs_approval(actor: Actor, rfq: Rfq) -> bool:
