@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from babel.numbers import format_decimal
 from flask import current_app, g, request, session
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 
 from ..money import format_display
 from ..settings import LOCALES
@@ -88,3 +89,20 @@ STATUS_LABELS: dict[str, object] = {}
 def register_labels(labels: dict[str, object]) -> None:
     """Add people-facing labels (``lazy_gettext`` strings) for enum values."""
     STATUS_LABELS.update(labels)
+
+
+#: common unit codes people type in English, worded in the page's language; other units show as typed
+UNIT_LABELS: dict[str, object] = {
+    "piece": _l("piece"), "pcs": _l("piece"), "set": _l("set"), "pair": _l("pair"), "box": _l("box"),
+    "carton": _l("carton"), "pallet": _l("pallet"), "bag": _l("bag"), "roll": _l("roll"), "sheet": _l("sheet"),
+    "pack": _l("pack"), "ton": _l("tonne"), "tonne": _l("tonne"), "litre": _l("litre"), "liter": _l("litre"),
+    "metre": _l("metre"), "meter": _l("metre"),
+}
+
+
+def unit_label(value: str | None) -> str:
+    """A unit of measure in the page's language when it is one of the common codes (``piece`` -> ``cái``)."""
+    if not value:
+        return ""
+    label = UNIT_LABELS.get(value.strip().lower())
+    return str(label) if label is not None else value

@@ -39,14 +39,17 @@ def test_invitations_board_and_known_buyers(api, world):
 def test_quote_next_step_and_actions_follow_the_quote(api, world):
     v1 = world.vendors[0]
     actor = vendor_actor(v1)
+    newcomer = api.register("vendor")
     rfq_id = api.open_rfq(world.buyer, [v1])["id"]
     rfq = db.session.get(Rfq, rfq_id)
+    assert services.may_quote(actor, rfq) and not services.may_quote(vendor_actor(v1, "fulfilment"), rfq)
+    assert not services.may_quote(vendor_actor(newcomer), rfq)  # not verified
     step = services.rfq_next_step(actor, rfq, None)
     assert step.action == "submit_quote" and step.deadline == rfq.quote_deadline and step.lapse == "rfq_closes"
 
     quote_id = api.quote(v1, {"id": rfq_id, "lines": [{"id": l.id, "quantity": l.quantity} for l in rfq.lines]})["id"]
     quote, rfq = services.own_quote_on(actor, rfq_id), db.session.get(Rfq, rfq_id)
-    assert quote.id == quote_id
+    assert quote.id == quote_id and not services.may_quote(actor, rfq)
     assert [q.id for q in services.vendor_quotes(actor, {"limit": 50})["items"]] == [quote_id]
     assert services.vendor_quotes(actor, {"limit": 50, "status": "withdrawn"})["items"] == []
     assert services.quote_actions(actor, quote) == ["revise", "withdraw"]

@@ -17,6 +17,7 @@ from .invitations import (  # noqa: F401
 )
 from .quotes import (  # noqa: F401
                      list_quotes,
+                     may_quote,
                      own_quote_on,
                      quote_actions,
                      quote_next_step,

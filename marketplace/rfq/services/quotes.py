@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from ...accounts.models import SELLERS
 from ...actors import Actor, ActorRole
 from ...database import utcnow
 from ...errors import ConflictError, InvalidInputError, NotFoundError
@@ -305,3 +306,12 @@ def quote_next_step(actor: Actor, quote: Quote) -> NextStep:
     if quote.status == QuoteStatus.ACCEPTED:
         return NextStep("fulfil_deal")
     return NextStep(None)
+
+
+def may_quote(actor: Actor, rfq: Rfq) -> bool:
+    """Whether ``actor`` may send a first quote on ``rfq`` now: a sales member of a verified vendor that has not
+    quoted yet, while the RFQ takes quotes (the rule :func:`submit_quote` enforces)."""
+    if actor.role != ActorRole.VENDOR or actor.member_role not in SELLERS or not rfq.accepts_quotes():
+        return False
+    vendor = db.session.get(VendorProfile, actor.org_id)
+    return vendor is not None and vendor.is_verified() and own_quote_on(actor, rfq.id) is None

@@ -765,10 +765,9 @@ def rfq_page(rfq_id: int):
                 if made is not None:
                     return redirect(url_for(".quote", quote_id=made.id))
     step = next_step_words(rfq.rfq_next_step(actor, the_rfq, quote))
-    vendor = vendors.get_vendor(actor.org_id)
     return page("vendor/rfq.html", form, rfq=the_rfq, invitation=rfq.invitation_for(actor, rfq_id), step=step,
                 hs_levels=HS_LEVELS, timeline=timeline("rfq", rfq_id), visibility=VISIBILITY,
-                may_quote=the_rfq.accepts_quotes() and vendor.is_verified() and actor.member_role in SELLERS)
+                may_quote=rfq.may_quote(actor, the_rfq))
 
 
 def _instant(value):
