@@ -9,7 +9,7 @@ from marketplace.money import format_display
 from marketplace.vendors.models import ProductImport
 from tests.factories import PASSWORD, deliver_and_accept, valid_tax_code
 
-from .conftest import login, screenshot
+from .conftest import login, screenshot, untranslated
 
 PDF = b"%PDF-1.4\n% giay chung nhan dang ky doanh nghiep\n%%EOF\n"
 
@@ -39,6 +39,7 @@ def test_vendor_journey_onboarding_catalog_import_quote_and_revision(new_page, a
     page.goto("/vendor/")
     assert page.locator("h1").inner_text() == "Hồ sơ gia nhập"
     assert page.locator(".checklist li.todo").count() == 6
+    assert untranslated(page) == []
     screenshot(page, "vendor-onboarding")
 
     # the profile form: a wrong tax code is refused on the form, nothing is saved
@@ -99,7 +100,7 @@ def test_vendor_journey_onboarding_catalog_import_quote_and_revision(new_page, a
     page.fill("#unit", "piece")
     page.fill("#moq", "100")
     page.fill("#pack_size", "10")
-    page.fill("#stock_qty", "50000")
+    page.fill("#stock_qty", "50.000")
     page.fill("#lead_time_days", "7")
     page.fill("#hs_code", "848210")
     page.select_option("#status", "active")
@@ -116,6 +117,7 @@ def test_vendor_journey_onboarding_catalog_import_quote_and_revision(new_page, a
     page.goto("/vendor/products")
     row = page.locator("tr[data-sku='BEAR-6205']")
     assert "18.000" in row.inner_text() and "50.000" in row.inner_text()
+    assert untranslated(page) == []
     screenshot(page, "vendor-catalog")
 
     # a 1,000-row import with a real worker: the bar moves to 100 % and the counts and error report appear
@@ -132,6 +134,7 @@ def test_vendor_journey_onboarding_catalog_import_quote_and_revision(new_page, a
         page.wait_for_timeout(500)
     assert page.locator("#import-progress").get_attribute("data-status") == "done", seen
     assert max(seen) == 100
+    assert untranslated(page) == []
     screenshot(page, "vendor-import")
     assert page.inner_text("#import-progress .created") == "997"
     assert page.inner_text("#import-progress .errors-count") == "3"
@@ -153,10 +156,12 @@ def test_vendor_journey_onboarding_catalog_import_quote_and_revision(new_page, a
         page.reload()
     invitation = page.locator(f"section.invitation[data-rfq='{rfq['id']}']")
     assert "HS" in invitation.inner_text() or "Vòng bi" in invitation.inner_text()
+    assert untranslated(page) == []
     screenshot(page, "vendor-invitations")
     invitation.locator("a.button").click()
     assert page.locator(".why-matched li").count() >= 1
     assert page.locator(".next-action .countdown").count() == 1
+    assert untranslated(page) == []
     screenshot(page, "vendor-quote-form")
     page.fill("#lines-0-unit_price", "17.500")
     page.fill("#lead_time_days", "10")
@@ -170,13 +175,14 @@ def test_vendor_journey_onboarding_catalog_import_quote_and_revision(new_page, a
     page.click(f"a[href='/vendor/quotes/{quote_id}/revise']")
     assert page.input_value("#lines-0-unit_price") == "17.500"
     page.fill("#lines-0-unit_price", "16.900")
-    page.fill("#lines-0-quantity", "1800")
+    page.fill("#lines-0-quantity", "1.800")
     page.click("#quote-form button[type=submit]")
     latest = page.locator("article.version[data-revision='2']")
     assert latest.locator("ins.changed[data-field=unit_price]").inner_text().startswith("16.900")
     assert latest.locator("del.diff-old").first.inner_text().startswith("17.500")
     assert latest.locator("ins.changed[data-field=quantity]").inner_text() == "1.800"
     assert page.locator(".timeline li").count() >= 2
+    assert untranslated(page) == []
     screenshot(page, "vendor-quote")
     quote = api.get(f"/quotes/{quote_id}", buyer)
     assert quote["revision"] == 2 and quote["lines"][0]["unit_price"] == "16900"

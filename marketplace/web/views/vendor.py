@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from decimal import Decimal
 
+from babel.numbers import NumberFormatError, parse_decimal
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -56,7 +57,7 @@ from ...vendors.schemas import (
     VendorProfileUpdateSchema,
 )
 from ..forms import AmountField, Form, attempt, load, page
-from ..i18n import number, register_labels, status_label
+from ..i18n import locale_code, number, register_labels, status_label
 from ..session import page_login_required
 
 bp = Blueprint("web_vendor", __name__, url_prefix="/vendor")
@@ -155,6 +156,25 @@ def next_step_words(step) -> dict:
     return {"what": what or step.action, "deadline": step.deadline, "lapse": LAPSE.get(step.lapse)}
 
 
+class CountField(IntegerField):
+    """A whole number typed by a person in their language (``1.800`` in vi, ``1,800`` in en)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = (valuelist[0] if valuelist else "").strip().replace(" ", "").replace("\u00a0", "")
+        self.raw_data = valuelist
+        if not text:
+            self.data = None
+            return
+        try:
+            value = parse_decimal(text, locale=locale_code(), strict=False)
+        except NumberFormatError:
+            value = None
+        if value is None or value != value.to_integral_value():
+            self.data = None
+            raise ValueError(_l("Enter a whole number."))
+        self.data = int(value)
+
+
 def typed(minor: int, currency: str) -> str:
     """An amount as a person would type it in the page's language (``17.500`` in vi), to prefill a form."""
     return number(Decimal(format_amount(minor, currency)))
@@ -173,7 +193,7 @@ class ProfileForm(Form):
     description = TextAreaField(_l("About the company"), validators=[Length(max=5000)])
     regions = StringField(_l("Regions you deliver to"), validators=[Length(max=1000)])
     certifications = StringField(_l("Certifications"), validators=[Length(max=3000)])
-    monthly_capacity = IntegerField(_l("Monthly capacity (units)"), validators=[
+    monthly_capacity = CountField(_l("Monthly capacity (units)"), validators=[
         Optional(), NumberRange(min=0, message=_l("Enter a number of at least %(min)s."))])
 
 
@@ -197,7 +217,7 @@ def _onboarding(profile_form: ProfileForm | None = None, document_form: Document
         profile_form.certifications.data = ", ".join(vendor.certifications or [])
     documents = vendors.list_vendor_documents(actor.org_id, actor, {"limit": 100})["items"]
     checklist = [(code, STEPS[code], done) for code, done in vendors.onboarding_checklist(actor.org_id, actor)]
-    form = profile_form if profile_form.is_submitted() else (document_form or profile_form)
+    form = document_form if document_form is not None and document_form.has_errors else profile_form
     status = 422 if (profile_form.has_errors or (document_form is not None and document_form.has_errors)
                      or submit_errors) else 200
     body, _status = page("vendor/onboarding.html", form, profile_form=profile_form,
@@ -248,8 +268,7 @@ def upload_document():
                                                                  upload.filename, upload.stream))
         if done is not None:
             return redirect(url_for(".onboarding"))
-    return _onboarding(profile_form=ProfileForm(formdata=None, obj=vendors.get_vendor(_actor().org_id)),
-                       document_form=form)
+    return _onboarding(document_form=form)
 
 
 @bp.get("/documents/<int:document_id>")
@@ -275,7 +294,7 @@ def submit_verification():
 
 
 class TierForm(PlainForm):
-    min_qty = IntegerField(_l("From quantity"), validators=[
+    min_qty = CountField(_l("From quantity"), validators=[
         Optional(), NumberRange(min=1, message=_l("Enter a number of at least %(min)s."))])
     unit_price = AmountField(_l("Unit price"))
 
@@ -287,14 +306,14 @@ class ProductForm(Form):
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
     unit = StringField(_l("Unit (piece, kg, box...)"), validators=[DataRequired(message=_l("Enter the unit.")),
                                                                     Length(max=16)])
-    moq = IntegerField(_l("Minimum order quantity (MOQ)"), default=1, validators=[
+    moq = CountField(_l("Minimum order quantity (MOQ)"), default=1, validators=[
         InputRequired(message=_l("Enter the minimum order quantity.")),
         NumberRange(min=1, message=_l("Enter a number of at least %(min)s."))])
-    pack_size = IntegerField(_l("Pack size"), default=1, validators=[
+    pack_size = CountField(_l("Pack size"), default=1, validators=[
         Optional(), NumberRange(min=1, message=_l("Enter a number of at least %(min)s."))])
-    stock_qty = IntegerField(_l("Stock"), validators=[
+    stock_qty = CountField(_l("Stock"), validators=[
         Optional(), NumberRange(min=0, message=_l("Enter a number of at least %(min)s."))])
-    lead_time_days = IntegerField(_l("Lead time (days)"), validators=[
+    lead_time_days = CountField(_l("Lead time (days)"), validators=[
         Optional(), NumberRange(min=0, max=3650, message=_l("Enter a number from %(min)s to %(max)s."))])
     hs_code = StringField(_l("HS code"), validators=[Length(max=10)])
     currency = SelectField(_l("Currency"), default="VND", choices=[(c, c) for c in sorted(CURRENCY_EXPONENTS)])
@@ -463,7 +482,7 @@ def import_errors(import_id: int):
 
 class PriceItemForm(PlainForm):
     product_id = SelectField(_l("Product"), coerce=int, validate_choice=False)
-    min_qty = IntegerField(_l("From quantity"), validators=[
+    min_qty = CountField(_l("From quantity"), validators=[
         Optional(), NumberRange(min=1, message=_l("Enter a number of at least %(min)s."))])
     unit_price = AmountField(_l("Unit price"))
 
@@ -641,22 +660,22 @@ def board():
 class QuoteLineForm(PlainForm):
     rfq_line_id = HiddenField()
     unit_price = AmountField(_l("Unit price"))
-    quantity = IntegerField(_l("Quantity"), validators=[
+    quantity = CountField(_l("Quantity"), validators=[
         Optional(), NumberRange(min=1, message=_l("Enter a number of at least %(min)s."))])
-    lead_time_days = IntegerField(_l("Lead time (days)"), validators=[
+    lead_time_days = CountField(_l("Lead time (days)"), validators=[
         Optional(), NumberRange(min=0, max=3650, message=_l("Enter a number from %(min)s to %(max)s."))])
     notes = StringField(_l("Notes"), validators=[Length(max=2000)])
 
 
 class TermForm(PlainForm):
     name = StringField(_l("Milestone"), validators=[Length(max=64)])
-    percent = IntegerField(_l("Percent"), validators=[
+    percent = CountField(_l("Percent"), validators=[
         Optional(), NumberRange(min=1, max=100, message=_l("Enter a number from %(min)s to %(max)s."))])
     due = SelectField(_l("Paid into escrow"), choices=[(d.value, d.value) for d in MilestoneDue])
 
 
 class QuoteForm(Form):
-    lead_time_days = IntegerField(_l("Lead time (days)"), validators=[
+    lead_time_days = CountField(_l("Lead time (days)"), validators=[
         DataRequired(message=_l("Enter the lead time in days.")),
         NumberRange(min=0, max=3650, message=_l("Enter a number from %(min)s to %(max)s."))])
     incoterm = SelectField(_l("Incoterm"), choices=[(t, t) for t in INCOTERMS])
