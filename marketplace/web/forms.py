@@ -15,7 +15,7 @@ from flask import render_template
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_wtf import FlaskForm
 from marshmallow import Schema, ValidationError
-from wtforms import StringField
+from wtforms import IntegerField, StringField
 
 from ..errors import DomainError
 from ..extensions import db
@@ -132,19 +132,44 @@ def page(template: str, form: Form | None = None, **context: Any):
     return render_template(template, form=form, **context), status
 
 
+def parse_localised(text: str | None) -> Decimal | None:
+    """A number as a person types it in the page's language (``1.250.000`` in vi, ``1,250,000`` in en);
+    None when empty.
+
+    :raises NumberFormatError: not a number.
+    """
+    text = (text or "").strip().replace(" ", "").replace("\u00a0", "").replace("₫", "")
+    if not text:
+        return None
+    return parse_decimal(text, locale=locale_code(), strict=False)
+
+
 class AmountField(StringField):
     """Money typed by a person in their language (``1.250.000`` in vi, ``1,250,000`` or ``12.50`` in en),
     handed on as the API's plain decimal string; the service checks it against the currency."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         super().process_formdata(valuelist)
-        text = (self.data or "").strip().replace(" ", "").replace("\u00a0", "").replace("₫", "")
-        if not text:
+        try:
+            value = parse_localised(self.data)
+        except NumberFormatError:
+            raise ValueError(lazy_gettext("Enter an amount such as 1.250.000")) from None
+        self.data = None if value is None else format(value.normalize(), "f")
+
+
+class CountField(IntegerField):
+    """A whole number typed by a person in their language (``1.800`` in vi, ``1,800`` in en)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw_data = valuelist
+        try:
+            value = parse_localised(valuelist[0] if valuelist else None)
+        except NumberFormatError:
+            value = Decimal("0.5")  # refused below, like any fraction
+        if value is None:
             self.data = None
             return
-        try:
-            value = parse_decimal(text, locale=locale_code(), strict=False)
-        except NumberFormatError:
-            self.data = text  # the service refuses it with its own message
-            raise ValueError(lazy_gettext("Enter an amount such as 1.250.000")) from None
-        self.data = format(Decimal(value).normalize(), "f") if value == value.to_integral() else format(value, "f")
+        if value != value.to_integral_value():
+            self.data = None
+            raise ValueError(lazy_gettext("Enter a whole number."))
+        self.data = int(value)

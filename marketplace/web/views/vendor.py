@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, time
 from decimal import Decimal
 
-from babel.numbers import NumberFormatError, parse_decimal
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -18,7 +17,6 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -56,8 +54,8 @@ from ...vendors.schemas import (
     ProductUpdateSchema,
     VendorProfileUpdateSchema,
 )
-from ..forms import AmountField, Form, attempt, load, page
-from ..i18n import locale_code, number, register_labels, status_label
+from ..forms import AmountField, CountField, Form, attempt, load, page
+from ..i18n import number, register_labels, status_label
 from ..session import page_login_required
 
 bp = Blueprint("web_vendor", __name__, url_prefix="/vendor")
@@ -154,25 +152,6 @@ def next_step_words(step) -> dict:
     """A service's :class:`NextStep` as the words of the ``next_action`` macro."""
     what = NEXT.get(step.action) if step.action else WAITING.get(step.waiting_for, WAITING[None])
     return {"what": what or step.action, "deadline": step.deadline, "lapse": LAPSE.get(step.lapse)}
-
-
-class CountField(IntegerField):
-    """A whole number typed by a person in their language (``1.800`` in vi, ``1,800`` in en)."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        text = (valuelist[0] if valuelist else "").strip().replace(" ", "").replace("\u00a0", "")
-        self.raw_data = valuelist
-        if not text:
-            self.data = None
-            return
-        try:
-            value = parse_decimal(text, locale=locale_code(), strict=False)
-        except NumberFormatError:
-            value = None
-        if value is None or value != value.to_integral_value():
-            self.data = None
-            raise ValueError(_l("Enter a whole number."))
-        self.data = int(value)
 
 
 def typed(minor: int, currency: str) -> str:
