@@ -695,6 +695,8 @@ def quote_form(the_rfq, quote=None) -> QuoteForm:
             row.name.data, row.percent.data, row.due.data = term["name"], term["percent"], term["due"]
         form.incoterm.data = quote.incoterm if quote else the_rfq.incoterm
         if quote:
+            if quote.valid_until is not None:
+                form.valid_until.data = quote.valid_until.astimezone(get_timezone()).date()
             form.lead_time_days.data = quote.lead_time_days
             form.freight.data = typed(quote.freight, quote.currency)
             form.notes.data = quote.notes
@@ -703,13 +705,18 @@ def quote_form(the_rfq, quote=None) -> QuoteForm:
     return form
 
 
-def quote_data(form: QuoteForm) -> tuple[dict, dict]:
-    """The API's quote body from the form (lines left without a price are not quoted) and the field aliases."""
+def quote_data(form: QuoteForm, current=None) -> tuple[dict, dict]:
+    """The API's quote body from the form (lines left without a price are not quoted) and the field aliases;
+    a revision that keeps the current validity date keeps its exact instant."""
     data: dict = {"lead_time_days": form.lead_time_days.data, "incoterm": form.incoterm.data,
                   "notes": (form.notes.data or "").strip(), "lines": []}
     if form.freight.data:
         data["freight"] = form.freight.data
-    if form.valid_until.data:
+    kept = current is not None and current.valid_until is not None and (
+        not form.valid_until.data or form.valid_until.data == current.valid_until.astimezone(get_timezone()).date())
+    if kept:
+        data["valid_until"] = current.valid_until.isoformat()
+    elif form.valid_until.data:
         data["valid_until"] = _day(form.valid_until.data, end=True).isoformat()
     aliases: dict[str, str] = {}
     for i, entry in enumerate(form.lines.entries):
@@ -830,7 +837,7 @@ def revise_quote(quote_id: int):
     the_rfq = rfq.visible_rfq(actor, item.rfq_id)
     form = quote_form(the_rfq, item)
     if request.method == "POST" and form.validate_on_submit():
-        data, aliases = quote_data(form)
+        data, aliases = quote_data(form, item)
         if not data["lines"]:
             form.page_errors.append(_("Enter a unit price for at least one line."))
         else:
