@@ -89,9 +89,12 @@ def add_vendor_document(vendor_id: int, actor: Actor, kind: str, filename: str |
     ext = os.path.splitext(name)[1].lower()
     if sniffed is None or (ext and ext not in sniffed[1]):
         discard_unreferenced(blob.sha256)
-        why = "only PDF, PNG or JPEG files are accepted" if sniffed is None else \
-            f"the file's content is {sniffed[0]} but its name ends in {ext}"
-        raise InvalidInputError(why, code="unsupported_file_type", fields={"file": [why]})
+        if sniffed is None:
+            raise InvalidInputError.at(("file",), "only PDF, PNG or JPEG files are accepted",
+                                       code="unsupported_file_type")
+        why = "the file's content does not match the extension of its name"
+        raise InvalidInputError(why, code="unsupported_file_type", fields={"file": [why]},
+                                details={"content_type": sniffed[0], "extension": ext})
     doc = VendorDocument(vendor_id=vendor.id, kind=DocumentKind(kind), filename=name, content_type=sniffed[0],
                          size_bytes=blob.size, sha256=blob.sha256, uploaded_by=actor.user_id)
     db.session.add(doc)
