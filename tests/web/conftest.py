@@ -85,7 +85,8 @@ class PageProblems(list):
 @pytest.fixture
 def new_page(browser, live_server):
     """``new_page(locale="vi")``: a fresh browser context (own cookies) on the live server; at the end of
-    the test, no page may have logged a console error (a CSP violation is one) or an uncaught exception."""
+    the test, no page may have logged a console error (a CSP violation is one) or an uncaught exception, and
+    every page document must have carried the strict Content-Security-Policy."""
     contexts = []
     problems = PageProblems()
 
@@ -98,12 +99,26 @@ def new_page(browser, live_server):
         page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
                 if msg.type == "error" and "status of 4" not in msg.text else None)
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.on("response", lambda response: _check_headers(response, live_server.url, problems))
         return page
 
     yield make
     for context in contexts:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def _check_headers(response, base_url: str, problems: list) -> None:
+    """Every page of ours (an HTML document, error pages included) carries the strict CSP."""
+    if response.request.resource_type != "document" or not response.url.startswith(base_url):
+        return
+    if response.status in (301, 302, 303, 307, 308) or "text/html" not in response.headers.get("content-type", ""):
+        return  # files shown inline (a PDF in the verification queue) carry their own, narrower policy
+    policy = response.headers.get("content-security-policy", "")
+    if "script-src 'self'" not in policy or "unsafe-inline" in policy or "frame-ancestors" not in policy:
+        problems.append(f"no strict Content-Security-Policy on {response.url}: {policy!r}")
+    if response.headers.get("x-content-type-options") != "nosniff":
+        problems.append(f"no X-Content-Type-Options on {response.url}")
 
 
 @pytest.fixture
