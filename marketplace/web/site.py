@@ -114,6 +114,10 @@ def init_web(app: Flask) -> None:
         g.pop("session", None)
         refresh()
 
+    @app.teardown_request
+    def _forget_caller(exc) -> None:
+        g.pop("session", None)  # nothing of this request's caller survives into the next one
+
     @app.before_request
     def _protect() -> None:
         # every state-changing page request carries the form's CSRF token (a refusal is the 400 page)

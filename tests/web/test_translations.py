@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from babel.messages.mofile import read_mo
+from flask import g
 from flask_babel import refresh
 
 from marketplace.web import catalogue, i18n
@@ -24,6 +25,7 @@ def test_the_compiled_catalogues_hold_every_message():
 
 
 def test_money_follows_the_page_language_and_vnd_has_no_decimals(app):
+    g.pop("session", None)  # no caller: the language comes from the request alone
     with app.test_request_context(headers={"Accept-Language": "vi"}):
         refresh()
         assert i18n.money(1_250_000, "VND") == "1.250.000\xa0₫"
@@ -35,6 +37,7 @@ def test_money_follows_the_page_language_and_vnd_has_no_decimals(app):
 
 
 def test_times_are_shown_in_ho_chi_minh_city_by_default(app):
+    g.pop("session", None)  # no caller: the platform's default zone
     with app.test_request_context(headers={"Accept-Language": "en"}):
         refresh()
         shown = i18n.when(datetime(2026, 11, 29, 17, 30, tzinfo=timezone.utc), "short")
