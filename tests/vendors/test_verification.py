@@ -48,7 +48,9 @@ def test_an_executable_renamed_pdf_is_refused(api):
 def test_content_contradicting_the_extension_is_refused(api):
     vendor = api.register("vendor")
     body = api.upload_document(vendor, content=PNG, filename="scan.pdf", expect=422)
-    assert "image/png" in body["error"]["message"]
+    assert body["error"]["details"] == {"content_type": "image/png", "extension": ".pdf"}
+    assert body["error"]["fields"] == {"file": ["the file's content does not match the extension of its name"]}
+    assert api.get(f"/vendors/{vendor.org_id}/documents", vendor)["items"] == []
 
 
 def test_unknown_document_kind_is_refused(api):
