@@ -218,10 +218,10 @@ def demo_command(port: int, workers: int) -> None:
     services, started_here = _services()  # embedded ones started here are stopped on Ctrl-C
     mbox = Path(instance) / "demo-mail.mbox"
     sink, smtp_url = start_mail_sink(mbox)  # the product's e-mails land in the demo mailbox page
-    demo = {"DEMO_MODE": "true", "SMTP_URL": smtp_url, "DEMO_MAILBOX_PATH": str(mbox)}
+    public_url = os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{port}"  # links in e-mails, from any process
+    demo = {"DEMO_MODE": "true", "SMTP_URL": smtp_url, "DEMO_MAILBOX_PATH": str(mbox), "PUBLIC_URL": public_url}
     env = dict(os.environ, **services, **demo)  # the web and worker processes use the same servers
-    app = create_app(services)
-    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{port}"  # links in the e-mails the seed sends
+    app = create_app({**services, "PUBLIC_URL": public_url})
     with app.app_context():
         upgrade()
         logins = seed_demo()
