@@ -3,63 +3,21 @@ the dispute desk with the exact allocation before the decision, and the money da
 
 from __future__ import annotations
 
-import struct
-import zlib
-
-import pyotp
 import pytest
 
-from marketplace.accounts.models import Organization, User
+from marketplace.accounts.models import Organization
 from marketplace.accounts.services import (
     add_membership,
-    begin_second_factor,
     create_user,
-    enable_second_factor,
 )
 from marketplace.deals.models import Deal
 from marketplace.money import allocate, commission_for
 from tests.factories import PASSWORD, awaiting_deal, csv_bytes, row, valid_tax_code
 
 from .conftest import login, screenshot
+from .helpers import accept_dialogs, one_page_pdf, tiny_png, with_second_factor
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def with_second_factor(db, user_id: int) -> str:
-    """Turn TOTP on for a user (as the security page would) and return its secret."""
-    user = db.session.get(User, user_id)
-    secret = begin_second_factor(user)
-    enable_second_factor(user, pyotp.TOTP(secret).now())
-    db.session.commit()
-    return secret
-
-
-def tiny_png() -> bytes:
-    """A valid 8x8 green PNG."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    raw = b"".join(b"\x00" + b"\x20\xa0\x60" * 8 for _ in range(8))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
-def tiny_pdf(text: str = "Giay chung nhan dang ky doanh nghiep") -> bytes:
-    """A valid one-page PDF showing ``text`` (ASCII), with a correct cross-reference table."""
-    stream = f"BT /F1 18 Tf 40 760 Td ({text}) Tj ET".encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
 
 
 def submitted_vendor(api, name: str, filename: str = "registration.pdf", content: bytes | None = None):
@@ -79,10 +37,6 @@ def admin_login(page, who, secret: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def accept_dialogs(page) -> None:
-    page.on("dialog", lambda dialog: dialog.accept())
-
-
 @pytest.fixture
 def admin(api, db):
     """A platform admin with a second factor: (Who, totp secret)."""
@@ -95,7 +49,7 @@ def admin(api, db):
 
 def test_verification_queue_shows_documents_verifies_and_rejects_with_a_reason(page, api, db, admin):
     who, secret = admin
-    good = submitted_vendor(api, "Cơ khí Bình Dương", content=tiny_pdf())
+    good = submitted_vendor(api, "Cơ khí Bình Dương", content=one_page_pdf())
     other = submitted_vendor(api, "Nhựa Long An", filename="registration.png", content=tiny_png())
     admin_login(page, who, secret)
     accept_dialogs(page)

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .conftest import login, screenshot
+from .helpers import local_input
 
 PASSWORD = "correct-horse-battery"
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local_input(days: float) -> str:
-    """A ``datetime-local`` value ``days`` from now in the buyer's zone (the pages' default zone)."""
-    return (datetime.now(HCM) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
 
 
 def set_threshold(api, world, amount: str = "10000000") -> None:

@@ -14,6 +14,7 @@ from marketplace.escrow.gateways.bank import vietqr
 from tests.factories import PASSWORD
 
 from .conftest import login, screenshot
+from .helpers import accept_dialogs, submit
 
 
 def awarded_deal(api, world) -> dict:
@@ -21,16 +22,6 @@ def awarded_deal(api, world) -> dict:
     rfq = api.open_rfq(world.buyer, [world.vendors[0]])
     quote = api.quote(world.vendors[0], rfq)
     return api.post(f"/rfqs/{rfq['id']}/award", world.buyer, {"quote_ids": [quote["id"]]}, expect=201)["deals"][0]
-
-
-def accept_dialogs(page):
-    page.on("dialog", lambda dialog: dialog.accept())
-    return page
-
-
-def submit(page, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
 
 
 def test_the_deal_journey_through_the_pages(new_page, api, world, run_jobs):

@@ -20,31 +20,20 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pyotp
 from playwright.sync_api import expect
 
-from marketplace.accounts.models import User
-from marketplace.accounts.services import begin_second_factor, enable_second_factor
 from marketplace.escrow.gateways.bank import vietqr
 from marketplace.money import commission_for
 from tests.factories import PASSWORD, valid_tax_code
 
 from .conftest import login, screenshot, untranslated
+from .helpers import catalog_csv, local_input, one_page_pdf, submit, with_second_factor
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 URL_ID = re.compile(r"/(\d+)(?:[/?#].*)?$")
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def with_second_factor(db, user_id: int) -> str:
-    """Turn TOTP on for a platform admin (operators create admins; see tests/web/test_admin.py)."""
-    user = db.session.get(User, user_id)
-    secret = begin_second_factor(user)
-    enable_second_factor(user, pyotp.TOTP(secret).now())
-    db.session.commit()
-    return secret
 
 
 def language(page, lang: str) -> None:
@@ -64,12 +53,6 @@ def person(new_page, email: str, lang: str = "vi", totp_secret: str | None = Non
     return page
 
 
-def submit(page, selector: str) -> None:
-    """Click a submit button of a plain form and wait for the page it leads to."""
-    with page.expect_navigation():
-        page.click(selector)
-
-
 def url_id(page) -> int:
     return int(URL_ID.search(page.url).group(1))
 
@@ -82,11 +65,6 @@ def digits(text: str) -> int:
 def vnd(amount: int) -> str:
     """An integer VND amount as the Vietnamese pages write it."""
     return f"{amount:,}".replace(",", ".")
-
-
-def local_input(days: float) -> str:
-    """A ``datetime-local`` value ``days`` from now in the default zone (Asia/Ho_Chi_Minh)."""
-    return (datetime.now(HCM) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
 
 
 def poll(page, check, seconds: float, reload: bool = True, every_ms: int = 1000) -> bool:
@@ -148,33 +126,6 @@ def quote_through_the_form(page, rfq_id: int, prices: list[str], freight: str, i
     return url_id(page)
 
 
-def registration_pdf(text: str = "Giay chung nhan dang ky doanh nghiep 0100296946") -> bytes:
-    """A valid one-page PDF showing ``text`` (so the admin's in-page viewer shows a real document)."""
-    stream = f"BT /F1 18 Tf 40 760 Td ({text}) Tj ET".encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-                b"/Resources << /Font << /F1 5 0 R >> >> >>"),
-               b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
-
-
-def catalog_csv(rows: int) -> bytes:
-    lines = ["sku,name,unit,unit_price,moq,stock_qty,hs_code,tier_prices"]
-    for i in range(rows):
-        lines.append(f"BL-{i:05d},Bu lông M{i % 30 + 6} mạ kẽm lô {i},piece,{1500 + i},10,{i * 3},731815,"
-                     f"100:{1400 + i}")
-    return ("\n".join(lines) + "\n").encode()
-
-
 # --- 1. the vendor --------------------------------------------------------------------------------
 
 
@@ -204,7 +155,7 @@ def test_vendor_journey(new_page, api, db, worker_process):
     submit(vendor, "#profile-form button[type=submit]")
     expect(vendor.locator(".checklist li[data-step=profile].done")).to_have_count(1)
     vendor.select_option("#kind", "business_registration")
-    document = {"name": "dkkd.pdf", "mimeType": "application/pdf", "buffer": registration_pdf()}
+    document = {"name": "dkkd.pdf", "mimeType": "application/pdf", "buffer": one_page_pdf()}
     vendor.set_input_files("#file", files=[document])
     submit(vendor, "#document-form button[type=submit]")
     expect(vendor.locator("table.documents a", has_text="dkkd.pdf")).to_have_count(1)
@@ -254,7 +205,7 @@ def test_vendor_journey(new_page, api, db, worker_process):
 
     # a CSV of 1,000 rows: the progress bar moves to the end (a real worker process does the work)
     vendor.click("a[href='/vendor/products/import']")
-    vendor.set_input_files("#file", files=[{"name": "bulong.csv", "mimeType": "text/csv", "buffer": catalog_csv(1000)}])
+    vendor.set_input_files("#file", files=[{"name": "bulong.csv", "mimeType": "text/csv", "buffer": catalog_csv(1000, prefix="BL", base_price=1500)}])
     submit(vendor, "#import-form button[type=submit]")
     assert re.search(r"/vendor/imports/\d+$", vendor.url), vendor.url
     seen: set[int] = set()

@@ -10,17 +10,9 @@ from marketplace.vendors.models import ProductImport
 from tests.factories import PASSWORD, deliver_and_accept, valid_tax_code
 
 from .conftest import login, screenshot, untranslated
+from .helpers import catalog_csv
 
 PDF = b"%PDF-1.4\n% giay chung nhan dang ky doanh nghiep\n%%EOF\n"
-
-
-def catalog_csv(rows: int, bad: int = 0) -> bytes:
-    """A catalog of ``rows`` data rows; the last ``bad`` have a negative MOQ (the error report lists them)."""
-    lines = ["sku,name,unit,unit_price,moq,stock_qty,hs_code,tier_prices"]
-    for i in range(rows):
-        moq = "-5" if i >= rows - bad else "10"
-        lines.append(f"IMP-{i:05d},Bu lông M{i % 30 + 6} mạ kẽm lô {i},piece,{1000 + i},{moq},{i * 3},731815,100:{900 + i}")
-    return ("\n".join(lines) + "\n").encode()
 
 
 def vendor_page(new_page, who, locale="vi"):
