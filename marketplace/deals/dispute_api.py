@@ -30,7 +30,10 @@ def open_dispute(data, deal_id):
 @login_required(OrgKind.BUYER)
 @blp.response(200, DisputeSchema)
 def withdraw(dispute_id):
-    """The buyer withdraws the dispute, which accepts the deal; release is queued."""
+    """The buyer withdraws the dispute, which accepts the deal; release is queued.
+
+    A decided dispute cannot be withdrawn: 409 ``already_decided`` with the recorded decision in ``details``.
+    """
     dispute = services.withdraw_dispute(current_actor(), dispute_id)
     db.session.commit()
     return dispute
@@ -41,7 +44,14 @@ def withdraw(dispute_id):
 @blp.arguments(DecisionCreateSchema)
 @blp.response(200, DisputeSchema)
 def decide(data, dispute_id):
-    """A platform admin decides: release, refund or split; settlement runs in the background."""
+    """A platform admin decides: release, refund or split; settlement runs in the background.
+
+    A decision is final the moment it is recorded: any further decision on the dispute, the same or a
+    different one, before or after the money has moved, is a 409 ``already_decided`` whose ``details``
+    carry the recorded decision (``state``, ``outcome``, ``decision``, ``decided_at``, ``decided_by``).
+    Of concurrent decisions exactly one is recorded. An identical retry with the same
+    ``Idempotency-Key`` replays the first answer.
+    """
     dispute = services.decide_dispute(current_actor(), dispute_id, data)
     db.session.commit()
     return dispute

@@ -39,7 +39,7 @@ class Messages(MethodView):
     @blp.arguments(DisputeMessageCreateSchema)
     @blp.response(201, DisputeMessageSchema)
     def post(self, data, dispute_id):
-        """Add a message (a vendor's first reply moves the case to negotiating)."""
+        """Add a message (a vendor's first reply moves the case to negotiating); 409 once the dispute is decided."""
         message = services.add_message(current_actor(), dispute_id, data["body"])
         db.session.commit()
         return message

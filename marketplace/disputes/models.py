@@ -28,6 +28,8 @@ class DisputeStatus(StrEnum):
 FINISHED = (DisputeStatus.RESOLVED, DisputeStatus.WITHDRAWN)
 #: statuses whose decided money still has to move (the sweeper re-drives these)
 UNSETTLED = (DisputeStatus.DECIDED, DisputeStatus.SETTLING)
+#: statuses of a decided case: the decision is final, whatever the settlement job has done
+DECIDED = (DisputeStatus.DECIDED, DisputeStatus.SETTLING, DisputeStatus.RESOLVED)
 
 
 class DisputeReason(StrEnum):
@@ -80,6 +82,10 @@ class Dispute(OrgScoped, IdMixin, TimestampMixin, db.Model):
 
     def is_live(self) -> bool:
         return self.status not in FINISHED
+
+    def is_decided(self) -> bool:
+        """Whether an admin's decision is recorded: it is final (settled or not), nothing argues it any more."""
+        return self.decision is not None or self.status in DECIDED
 
     def party_of(self, org_id: int | None) -> DisputeParty | None:
         """Which side of the case the organisation ``org_id`` is on (None: neither, e.g. the platform)."""

@@ -83,6 +83,34 @@ def find_dispute(dispute_id: int) -> Dispute | None:
     return db.session.get(Dispute, dispute_id)
 
 
+def lock_dispute(dispute_id: int) -> Dispute:
+    """Re-read the case under its row lock (the caller has locked the deal first: deal, then dispute)."""
+    return dispute_machine.lock(dispute_id)
+
+
+def refuse_if_decided(dispute: Dispute) -> None:
+    """A decision is final the moment it is recorded: anything that would argue or change the case
+    again is a 409 ``already_decided`` whose ``details`` carry the recorded decision, whether or not
+    its money has moved yet. Call it on the locked row.
+
+    :raises ConflictError: the case is decided (``details``: state, outcome, decision, decided_at, decided_by).
+    """
+    if not dispute.is_decided():
+        return
+    summary = dispute.decision_summary
+    details: dict = {"state": dispute.status, "outcome": summary["outcome"] if summary else None,
+                     "decided_at": dispute.decided_at.isoformat() if dispute.decided_at else None,
+                     "decided_by": dispute.decided_by}
+    if summary:
+        currency = dispute.currency
+        details["decision"] = {
+            "outcome": summary["outcome"], "note": summary["note"], "currency": currency,
+            "held": format_amount(summary["held"], currency),
+            "allocations": [{"party": a["party"], "amount": format_amount(a["amount"], currency), "currency": currency}
+                            for a in summary["allocations"]]}
+    raise ConflictError("the dispute has already been decided", code="already_decided", details=details)
+
+
 def list_messages(actor: Actor, dispute_id: int, params: dict) -> dict:
     """One page of the conversation of a dispute, oldest first (parties and admins).
 
@@ -96,9 +124,10 @@ def add_message(actor: Actor, dispute_id: int, body: str) -> DisputeMessage:
     """Add a message; the vendor's first reply moves an open case to ``negotiating``.
 
     :raises NotFoundError: unknown, or another organisation's dispute.
-    :raises ConflictError: the case is over.
+    :raises ConflictError: the case is decided (``already_decided``) or over.
     """
-    dispute = get_dispute(actor, dispute_id)
+    dispute = lock_dispute(get_dispute(actor, dispute_id).id)  # no new word once a decision is recorded
+    refuse_if_decided(dispute)
     if not dispute.is_live():
         raise ConflictError(f"the dispute is {dispute.status}")
     message = DisputeMessage(dispute_id=dispute.id, author_id=actor.user_id, author_org_id=actor.org_id, body=body)

@@ -45,10 +45,13 @@ def withdraw_dispute(actor: Actor, dispute_id: int) -> Dispute:
     """The buyer withdraws the case: that is acceptance of the deal, and release is queued.
 
     :raises NotFoundError: unknown, or not the actor's dispute as the buyer.
-    :raises IllegalTransitionError: the case is decided or over.
+    :raises ConflictError: the case is decided (``already_decided``, with the recorded decision).
+    :raises IllegalTransitionError: the case is under review or over.
     """
     dispute = cases.get_buyers_dispute(actor, dispute_id)
     deal = deal_machine.lock(dispute.deal_id)
+    dispute = cases.lock_dispute(dispute.id)  # lock order: the deal, then the dispute
+    cases.refuse_if_decided(dispute)  # a decided case stays decided, settled or not
     if cases.withdraw(actor, dispute):
         deal_machine.apply(deal, "withdraw_dispute", SYSTEM, {"dispute_id": dispute.id})  # accepted: release queued
     return dispute
@@ -57,14 +60,21 @@ def withdraw_dispute(actor: Actor, dispute_id: int) -> Dispute:
 def decide_dispute(actor: Actor, dispute_id: int, data: dict) -> Dispute:
     """An admin decides: release to the vendor, refund the buyer, or split what is held; settlement is queued.
 
-    The decision's allocations sum exactly to the money held for the deal.
+    The decision's allocations sum exactly to the money held for the deal. It is final once recorded:
+    concurrent decisions serialise on the deal's row lock and only the first is recorded (an identical
+    retry with the same ``Idempotency-Key`` replays its answer).
 
     :raises NotFoundError: unknown dispute.
+    :raises ConflictError: the case is decided already (``already_decided``, with the recorded decision),
+        before or after its settlement.
     :raises InvalidInputError: a split amount that is malformed or does not fit the held money.
-    :raises IllegalTransitionError: the case is decided already, or over.
+    :raises IllegalTransitionError: the case is withdrawn.
     """
     dispute = cases.get_dispute(actor, dispute_id)
     deal = deal_machine.lock(dispute.deal_id)
+    # lock order: the deal, then the dispute; the re-read row says whether another admin decided first
+    dispute = cases.lock_dispute(dispute.id)
+    cases.refuse_if_decided(dispute)  # final the moment it is recorded, whatever the settlement job has done
     held = sum(m.amount for m in deal.held_milestones())
     outcome = data["outcome"]
     if outcome == DisputeOutcome.RELEASE:
