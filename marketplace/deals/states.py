@@ -32,3 +32,13 @@ deal_machine = StateMachine(
         Timer(D.DELIVERED, "inspection", "accept", lambda deal, config: timedelta(days=config["INSPECTION_DAYS"])),
     ],
 )
+
+#: the deadline a vendor's own report of delivery starts (not a state's timer: the deal stays ``shipped``).
+#: A vendor's word never starts the inspection window (ARCHITECTURE §9): the buyer is asked to confirm;
+#: only silence past ``DELIVERY_CONFIRM_DAYS`` counts as delivered (``confirm_delivery`` as ``system``).
+DELIVERY_CONFIRM = "delivery_confirm"
+
+
+def delivery_confirm_delay(config) -> timedelta:
+    """How long the buyer has to answer a vendor-reported delivery before silence counts as delivered."""
+    return timedelta(days=config["DELIVERY_CONFIRM_DAYS"])

@@ -37,7 +37,8 @@ def get_shipment(shipment_id):
 @blp.arguments(TrackingEventCreateSchema)
 @blp.response(201, ShipmentSchema)
 def add_event(data, shipment_id):
-    """Report progress of a manual shipment; ``delivered`` starts the buyer's inspection window."""
+    """Report progress of a manual shipment; ``delivered`` asks the buyer to confirm (silence past
+    DELIVERY_CONFIRM_DAYS counts as delivered). Events dated before the shipment are refused."""
     shipment = services.add_manual_event(current_actor(), shipment_id, data)
     db.session.commit()
     return shipment

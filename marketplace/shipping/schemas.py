@@ -19,7 +19,8 @@ class TrackingEventCreateSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     location = fields.String(validate=validate.Length(max=200))
-    occurred_at = fields.AwareDateTime()
+    occurred_at = fields.AwareDateTime(metadata={"description": "when it happened (default: now); neither before the "
+                                                                "shipment was booked nor in the future"})
 
 
 class ShipmentQuerySchema(PageQuerySchema):

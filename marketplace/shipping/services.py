@@ -53,6 +53,13 @@ def create_shipment(deal, data: dict) -> Shipment:
     return shipment
 
 
+def carrier_proves_delivery(shipment: Shipment) -> bool:
+    """Does the shipment's carrier report its own tracking (its ``delivered`` is the carrier's proof)? A
+    ``manual`` shipment's progress is the vendor's own word."""
+    carrier = registry.current().carriers.get(shipment.carrier)
+    return carrier is not None and not carrier.manual_tracking
+
+
 def latest_shipment(deal_id: int) -> Shipment | None:
     """A deal's newest shipment (the caller has checked who may see the deal)."""
     return db.session.execute(
@@ -117,11 +124,11 @@ def record_tracking(shipment: Shipment, status: str, raw_code: str | None, descr
 
 def add_manual_event(actor: Actor, shipment_id: int, data: dict) -> Shipment:
     """The vendor reports progress of a ``manual`` shipment; ``delivered`` is reported upward
-    (:data:`SHIPMENT_DELIVERED`: the deal's inspection window starts).
+    (:data:`SHIPMENT_DELIVERED`: the deal asks its buyer to confirm; a vendor's word alone starts nothing).
 
     :raises NotFoundError: unknown, or not the actor's shipment as its vendor (admins may report too).
     :raises ConflictError: the carrier reports its own tracking.
-    :raises InvalidInputError: an event in the future.
+    :raises InvalidInputError: an event in the future, or before the shipment was booked (backdated).
     """
     shipment = get_shipment(actor, shipment_id)
     if shipment.buyer_id == actor.org_id:  # the buyer reads it (scoped above); only its vendor or an admin reports
@@ -133,6 +140,9 @@ def add_manual_event(actor: Actor, shipment_id: int, data: dict) -> Shipment:
     if occurred > utcnow():
         raise InvalidInputError("events cannot be in the future", fields=InvalidInputError.nest(("occurred_at",),
                                                                                                "in the future"))
+    if occurred < shipment.created_at:  # a backdated report: nothing happened to a shipment not yet booked
+        raise InvalidInputError("events cannot be earlier than the shipment",
+                                fields=InvalidInputError.nest(("occurred_at",), "before the shipment was booked"))
     record_tracking(shipment, data["status"], data["status"], data.get("description", ""), occurred,
                     data.get("location"))
     return shipment

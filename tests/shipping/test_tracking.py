@@ -1,12 +1,18 @@
-"""Shipments and tracking: statuses never move backwards, a delivery is reported up to the deal, and
-another organisation never sees a shipment."""
+"""Shipments and tracking: statuses never move backwards, a delivery is reported up to the deal (a carrier's
+confirms it, the vendor's own only asks the buyer), and another organisation never sees a shipment."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import sqlalchemy as sa
+
+from marketplace import registry
 from marketplace.database import utcnow
 from marketplace.jobs import sweep
+from marketplace.shipping import services as shipping
+from marketplace.shipping.carriers import Carrier
+from marketplace.shipping.models import Shipment, ShipmentStatus
 
 
 def _at(minutes_ago: int) -> str:
@@ -18,6 +24,29 @@ def _event(api, world, shipment, status, minutes_ago=0, expect=201, **extra):
                     {"status": status, "occurred_at": _at(minutes_ago), **extra}, expect=expect)
 
 
+def _booked_hours_ago(db, shipment, hours=2) -> None:
+    """The shipment was booked a while ago (events may then be dated between its booking and now)."""
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE shipments SET created_at = created_at - make_interval(hours => :h), "
+                             "last_event_at = last_event_at - make_interval(hours => :h) WHERE id = :id"),
+                     {"h": hours, "id": shipment["id"]})
+        conn.execute(sa.text("UPDATE tracking_events SET occurred_at = occurred_at - make_interval(hours => :h) "
+                             "WHERE shipment_id = :id"), {"h": hours, "id": shipment["id"]})
+    db.session.expire_all()
+
+
+class ProvingCarrier(Carrier):
+    """A carrier that reports its own tracking: its ``delivered`` is proof of delivery."""
+
+    code, name = "proving", "Carrier with its own tracking"
+
+    def create_shipment(self, deal, data):
+        return {"tracking_number": data.get("tracking_number") or f"PRV{deal.id:06d}", "details": {}}
+
+    def normalise(self, raw_code):
+        return ShipmentStatus(raw_code)
+
+
 def test_a_shipment_carries_its_deal_parties(api, world):
     deal, shipment = api.shipped_deal(world, tracking_number="VN-12345")
     assert (shipment["deal_id"], shipment["buyer_id"], shipment["vendor_id"]) == (
@@ -27,8 +56,9 @@ def test_a_shipment_carries_its_deal_parties(api, world):
     assert [e["status"] for e in shipment["events"]] == ["pre_transit"]
 
 
-def test_tracking_never_moves_backwards_on_a_late_or_duplicate_event(api, world):
+def test_tracking_never_moves_backwards_on_a_late_or_duplicate_event(api, world, db):
     _deal, shipment = api.shipped_deal(world)
+    _booked_hours_ago(db, shipment)
     vendor, url = world.vendors[0], f"/shipments/{shipment['id']}/events"
     assert api.post(url, vendor, {"status": "picked_up"}, expect=201)["status"] == "picked_up"
     assert api.post(url, vendor, {"status": "in_transit", "location": "Đà Nẵng"}, expect=201)["status"] == "in_transit"
@@ -46,31 +76,56 @@ def test_tracking_never_moves_backwards_on_a_late_or_duplicate_event(api, world)
     assert api.post(url, vendor, {"status": "delivery_failed"}, expect=201)["status"] == "delivery_failed"
 
 
-def test_a_delivered_event_confirms_delivery_of_a_shipped_deal(api, world, run_jobs):
+def test_a_vendor_reported_delivery_only_asks_the_buyer(api, world, run_jobs, db):
     deal, shipment = api.shipped_deal(world)
+    _booked_hours_ago(db, shipment)
     _event(api, world, shipment, "in_transit", minutes_ago=60)
     body = _event(api, world, shipment, "delivered", minutes_ago=5)
     assert body["status"] == "delivered" and body["delivered_at"]
     after = api.get(f"/deals/{deal['id']}", world.buyer)
+    assert after["status"] == "shipped" and after["delivered_at"] is None  # the vendor's word starts nothing
+    events = [e["name"] for e in api.get(f"/deals/{deal['id']}/events?limit=100", world.buyer)["items"]]
+    assert events.count("delivery_reported") == 1 and "confirm_delivery" not in events
+    # no inspection window runs; the buyer's silence counts only after DELIVERY_CONFIRM_DAYS
+    assert sweep(utcnow() + timedelta(days=7, minutes=1))["deadlines"] == 0
+    assert sweep(utcnow() + timedelta(days=14, minutes=1))["deadlines"] == 1
+    assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "delivered"
+    assert sweep(utcnow() + timedelta(days=14 + 7, minutes=2))["deadlines"] == 1
+    run_jobs()
+    assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "released"
+
+
+def test_a_carrier_proven_delivery_confirms_delivery_of_a_shipped_deal(api, world, run_jobs, db, monkeypatch):
+    monkeypatch.setitem(registry.current().carriers, ProvingCarrier.code, ProvingCarrier())
+    deal = api.funded_deal(world)
+    booked = api.post(f"/deals/{deal['id']}/shipments", world.vendors[0], {"carrier": "proving"}, expect=201)
+    # the vendor cannot report this carrier's tracking by hand ...
+    api.post(f"/shipments/{booked['id']}/events", world.vendors[0], {"status": "delivered"}, expect=409)
+    # ... the carrier reports it (as its webhook or poller would)
+    assert shipping.record_tracking(db.session.get(Shipment, booked["id"]), "delivered", "DLV", "Delivered", utcnow())
+    db.session.commit()
+    after = api.get(f"/deals/{deal['id']}", world.buyer)
     assert after["status"] == "delivered" and after["delivered_at"]
     events = [e["name"] for e in api.get(f"/deals/{deal['id']}/events?limit=100", world.buyer)["items"]]
-    assert events.count("confirm_delivery") == 1
+    assert events.count("confirm_delivery") == 1 and "delivery_reported" not in events
     # the inspection window started: its lapse is acceptance
     assert sweep(utcnow() + timedelta(days=7, minutes=1))["deadlines"] == 1
     run_jobs()
     assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "released"
 
 
-def test_delivered_is_final(api, world):
+def test_delivered_is_final(api, world, db):
     _deal, shipment = api.shipped_deal(world)
+    _booked_hours_ago(db, shipment)
     _event(api, world, shipment, "delivered", minutes_ago=30)
     body = _event(api, world, shipment, "in_transit", minutes_ago=1)  # newer, but after a terminal status
     assert body["status"] == "delivered"
     assert [e["status"] for e in body["events"]].count("in_transit") == 1
 
 
-def test_a_delivered_event_leaves_a_disputed_deal_alone(api, world):
+def test_a_delivered_event_leaves_a_disputed_deal_alone(api, world, db):
     deal, shipment = api.shipped_deal(world)
+    _booked_hours_ago(db, shipment)
     api.post(f"/deals/{deal['id']}/disputes", world.buyer, {"reason": "not_received", "description": "late, late"},
              expect=201)
     body = _event(api, world, shipment, "delivered", minutes_ago=1)

@@ -73,10 +73,17 @@ def test_the_deal_journey_through_the_pages(new_page, api, world, run_jobs):
     assert "Đà Nẵng" in vendor.inner_text("table.tracking")
     shipment = api.get(f"/deals/{deal['id']}/shipments", world.buyer)["items"][0]
     assert shipment["tracking_number"] == "VNP-2026-0042" and shipment["status"] == "in_transit"
+    # the vendor reports the goods delivered: its own word starts no inspection window, the buyer is asked
+    vendor.select_option(".tracking-form select[name=status]", "delivered")
+    submit(vendor, ".tracking-form button[type=submit]")
+    assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "shipped"
 
-    # the buyer confirms delivery, opens a dispute and writes in it
+    # the buyer is asked to confirm by a deadline, confirms delivery, opens a dispute and writes in it
     buyer.goto(url)
     assert "VNP-2026-0042" in buyer.inner_text(".shipments") and "Đà Nẵng" in buyer.inner_text(".shipments")
+    assert "Nhà cung cấp báo đã giao hàng" in buyer.inner_text("body")  # the vendor's report on the timeline
+    assert buyer.locator(".next-action .countdown").count() == 1
+    assert "được coi là đã xác nhận" in buyer.inner_text(".next-action .lapse")  # what silence means
     submit(buyer, "button[name=do][value=confirm_delivery]")
     assert "Đã giao hàng" in buyer.inner_text(".deal-head")
     assert buyer.locator(".next-action .countdown").count() == 1

@@ -21,6 +21,7 @@ from ...statemachine import Deadline, Event, NextStep
 from ..models import Deal, DealLine, DealStatus
 from ..states import deal_machine
 from .deals import APPROVER_ROLES, deals_for, get_deal
+from .delivery import delivery_confirm_deadline
 from .payments import PAYER_ROLES
 
 #: vendor members who may ship and report tracking (as the API's shipment endpoint allows)
@@ -134,8 +135,9 @@ def next_step(actor: Actor, deal: Deal, dispute: Dispute | None = None) -> NextS
     Action codes: ``approve``, ``pay``, ``transfer`` (wire the money with the reference), ``ship``,
     ``confirm_delivery``, ``accept``, ``reply_dispute``, ``confirm_transfer`` and ``decide`` (admins).
     Lapse codes: ``auto_accept`` (the inspection window ends: accepted, money released), ``late_shipment``
-    (the shipment counts as late in the vendor's record). ``waiting_for``: ``buyer``, ``approver``,
-    ``vendor``, ``admin``, ``platform`` (the platform moves the money).
+    (the shipment counts as late in the vendor's record), ``assume_delivered`` (the buyer did not answer the
+    vendor's report of delivery: it counts as delivered and the inspection window starts). ``waiting_for``:
+    ``buyer``, ``approver``, ``vendor``, ``admin``, ``platform`` (the platform moves the money).
     """
     side = side_of(actor, deal)
     status = deal.status
@@ -154,9 +156,11 @@ def next_step(actor: Actor, deal: Deal, dispute: Dispute | None = None) -> NextS
             return NextStep("ship", deal.ship_by_at, "late_shipment")
         return NextStep(None, deal.ship_by_at, "late_shipment", waiting_for="vendor")
     if status == DealStatus.SHIPPED:
+        due = delivery_confirm_deadline(deal)  # the vendor reported delivery: the buyer's word is awaited
+        lapse = "assume_delivered" if due is not None else None
         if side == ActorRole.BUYER:
-            return NextStep("confirm_delivery")
-        return NextStep(None, waiting_for="buyer")
+            return NextStep("confirm_delivery", due, lapse)
+        return NextStep(None, due, lapse, waiting_for="buyer")
     if status == DealStatus.DELIVERED:
         due = inspection_deadline(deal)
         if side == ActorRole.BUYER:

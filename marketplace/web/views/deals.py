@@ -85,6 +85,7 @@ LAPSES = {
     "auto_accept": _l("the inspection window ends: the goods are accepted automatically and the money is "
                       "released to the vendor."),
     "late_shipment": _l("the shipment counts as late in the vendor's delivery record."),
+    "assume_delivered": _l("the vendor's report of delivery counts as confirmed and the inspection window starts."),
 }
 #: timeline events by (subject, name)
 EVENTS = {
@@ -95,6 +96,7 @@ EVENTS = {
     ("deal", "fund"): _l("Deal fully paid into escrow"),
     ("deal", "ship"): _l("Goods shipped (tracking %(tracking_number)s)"),
     ("deal", "confirm_delivery"): _l("Delivery confirmed; the inspection window started"),
+    ("deal", "delivery_reported"): _l("The vendor reports the goods delivered; the buyer is asked to confirm"),
     ("deal", "accept"): _l("Goods accepted"),
     ("deal", "release"): _l("Money released to the vendor"),
     ("deal", "open_dispute"): _l("Dispute opened"),
