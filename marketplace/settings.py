@@ -38,6 +38,9 @@ SPEC: dict[str, tuple[type, Any]] = {
     "DEMO_MAILBOX_PATH": (str, None),  # demo only: the mbox file the local mail sink writes
     "PLATFORM_COMMISSION_BPS": (int, 500),  # 5.00 %
     "INSPECTION_DAYS": (int, 7),
+    # a delivery the vendor reports itself (manual carrier) waits this long for the buyer's confirmation;
+    # only silence past it counts as delivered (then the inspection window starts)
+    "DELIVERY_CONFIRM_DAYS": (int, 14),
     "SHIP_BY_DAYS": (int, 14),
     "QUOTE_VALIDITY_DAYS": (int, 14),
     "MATCH_TOP_K": (int, 8),
@@ -129,7 +132,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
         raise SettingsError("PLATFORM_COMMISSION_BPS must be between 0 and 10000")
     if settings["ARGON2_TIME_COST"] < 1 or settings["ARGON2_MEMORY_KIB"] < 8192:
         raise SettingsError("ARGON2_TIME_COST must be >= 1 and ARGON2_MEMORY_KIB >= 8192")
-    for name in ("INSPECTION_DAYS", "SHIP_BY_DAYS", "QUOTE_VALIDITY_DAYS", "MATCH_TOP_K"):
+    for name in ("INSPECTION_DAYS", "DELIVERY_CONFIRM_DAYS", "SHIP_BY_DAYS", "QUOTE_VALIDITY_DAYS", "MATCH_TOP_K"):
         if settings[name] < 0:
             raise SettingsError(f"{name} must not be negative")
     for name in POSITIVE:
