@@ -108,7 +108,10 @@ class ApiClient:
         vendor = self.register("vendor", name)
         self.call("PATCH", f"/vendors/{vendor.org_id}", vendor, json={
             "legal_name": name or f"Vendor {vendor.org_id} Co., Ltd", "tax_code": valid_tax_code(vendor.org_id),
-            "regions": list(regions), "monthly_capacity": capacity}, expect=200)
+            "regions": list(regions), "monthly_capacity": capacity,
+            "payout_account": {"method": "bank_transfer", "bank_name": "Vietcombank",
+                               "account_number": f"00710{vendor.org_id:08d}", "account_holder": f"Vendor {vendor.org_id}"},
+        }, expect=200)
         self.upload_document(vendor)
         self.post(f"/vendors/{vendor.org_id}/verification", vendor)
         self.post(f"/admin/vendors/{vendor.org_id}/verification", admin, {"decision": "verify"})

@@ -27,6 +27,16 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "en": "RFQ #{rfq_id} ({title}) was approved and published"},
     K.RFQ_APPROVAL_REJECTED: {"vi": "Yêu cầu báo giá #{rfq_id} ({title}) bị trả lại: {reason}",
                               "en": "RFQ #{rfq_id} ({title}) was sent back: {reason}"},
+    K.VENDOR_REVERIFICATION: {"vi": "Thay đổi {fields_vi} cần được xác minh lại; các khoản chi trả tạm giữ đến khi quản trị"
+                                    " viên duyệt",
+                              "en": "Your change of {fields_en} needs re-verification; payouts are on hold until an"
+                                    " admin reviews it"},
+    K.VENDOR_VERIFIED: {"vi": "Doanh nghiệp của bạn đã được xác minh", "en": "Your business has been verified"},
+    K.VENDOR_REJECTED: {"vi": "Hồ sơ xác minh bị từ chối: {reason}", "en": "Your verification was rejected: {reason}"},
+    K.DELIVERY_REPORTED: {"vi": "Nhà cung cấp báo đã giao hàng của giao dịch #{deal_id}: hãy xác nhận đã nhận hàng hoặc"
+                                " mở khiếu nại trước {confirm_by}; nếu không trả lời, hàng được coi là đã giao",
+                          "en": "The vendor reports deal #{deal_id} delivered: confirm receipt or open a dispute by"
+                                " {confirm_by}; without an answer the goods count as delivered"},
 }
 
 

@@ -28,6 +28,10 @@ class NotificationKind(StrEnum):
     RFQ_APPROVAL_REQUESTED = "rfq_approval_requested"  #: a requester asks the approvers to publish an RFQ
     RFQ_APPROVED = "rfq_approved"  #: an approver published the RFQ
     RFQ_APPROVAL_REJECTED = "rfq_approval_rejected"  #: an approver sent the RFQ back with a reason
+    VENDOR_REVERIFICATION = "vendor_reverification"  #: a verified vendor's sensitive change awaits re-verification
+    VENDOR_VERIFIED = "vendor_verified"  #: the platform verified (or re-verified, reinstated) the vendor
+    VENDOR_REJECTED = "vendor_rejected"  #: the platform refused the vendor's verification, with a reason
+    DELIVERY_REPORTED = "delivery_reported"  #: the vendor reports a deal delivered: the buyer is asked to confirm
 
 
 class Notification(OrgScoped, IdMixin, db.Model):

@@ -76,7 +76,11 @@ class VendorResource(MethodView):
     @blp.arguments(VendorProfileUpdateSchema)
     @blp.response(200, VendorPrivateSchema)
     def patch(self, data, vendor_id):
-        """The vendor edits its own profile (tax code checked with python-stdnum for Vietnam)."""
+        """The vendor edits its own profile (tax code checked with python-stdnum for Vietnam).
+
+        A verified vendor's change of legal name, tax code or payout account is kept but sends it back to
+        ``pending`` for an admin (``pending_changes`` shows old and new values) and holds its payouts until
+        then; other fields change freely. 409 ``tax_code_taken``: another vendor has this tax code."""
         vendor = services.update_vendor_profile(vendor_id, current_actor(), data)
         db.session.commit()
         return vendor

@@ -43,6 +43,12 @@ class VerificationDecision(StrEnum):
     REINSTATE = "reinstate"  #: suspended -> verified
 
 
+#: the transition a verified vendor's change of legal name, tax code or payout account fires: verified -> pending
+REVERIFY = "reverify"
+#: profile fields whose change on a verified vendor needs re-verification
+SENSITIVE_FIELDS = ("legal_name", "tax_code", "payout_account")
+
+
 class ProductStatus(StrEnum):
     DRAFT = "draft"  #: visible to the vendor only
     ACTIVE = "active"  #: listed (needs a verified vendor)
@@ -92,11 +98,24 @@ class VendorProfile(TimestampMixin, OrgScoped, db.Model):
     #: or ``{"method": "stripe", "stripe_account_id"}``; never shown publicly
     payout_account: Mapped[dict | None] = mapped_column(JSONB)
     submitted_at: Mapped[datetime | None]  #: last submission for verification; orders the admin queue
+    #: the payout account as an admin last verified it; payouts go only where it equals ``payout_account``
+    verified_payout_account: Mapped[dict | None] = mapped_column(JSONB)
+    #: sensitive changes awaiting re-verification, ``{field: {"old": .., "new": ..}}``; None when there are none
+    pending_changes: Mapped[dict | None] = mapped_column(JSONB)
 
     organization = relationship("Organization", lazy="joined")
 
     def is_verified(self) -> bool:
         return self.status == VerificationStatus.VERIFIED
+
+    def payout_account_verified(self) -> bool:
+        """Whether payouts may go to this vendor: verified, with a payout account that an admin verified."""
+        return (self.is_verified() and self.payout_account is not None
+                and self.payout_account == self.verified_payout_account)
+
+    @property
+    def payouts_on_hold(self) -> bool:
+        return not self.payout_account_verified()
 
     @classmethod
     def serving(cls, region: str):

@@ -99,11 +99,16 @@ class VendorSchema(Schema):
 
 
 class VendorPrivateSchema(VendorSchema):
-    """A vendor's profile; ``payout_account`` and ``submitted_at`` only for the vendor itself and platform admins
-    (absent for everyone else)."""
+    """A vendor's profile; ``payout_account``, ``submitted_at``, ``pending_changes`` and ``payouts_on_hold`` only
+    for the vendor itself and platform admins (absent for everyone else)."""
 
     payout_account = fields.Dict(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
+    pending_changes = fields.Dict(allow_none=True, metadata={
+        "description": "changes of legal name, tax code or payout account awaiting re-verification: "
+                       "{field: {old, new}}; null when there are none"})
+    payouts_on_hold = fields.Boolean(metadata={
+        "description": "true unless the vendor is verified and its payout account is the one an admin verified"})
 
 
 VendorPageSchema = page_schema(VendorSchema, "VendorPage")

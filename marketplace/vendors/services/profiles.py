@@ -5,19 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
 from ...accounts.models import OrgKind
 from ...actors import Actor
-from ...errors import InvalidInputError, NotFoundError
+from ...database import utcnow
+from ...errors import ConflictError, InvalidInputError, NotFoundError
 from ...extensions import db
+from ...notifications.models import NotificationKind
+from ...notifications.services import notify_org
 from ...statemachine import record_event
-from ..models import Category, VendorProfile
+from ..models import (
+    REVERIFY,
+    SENSITIVE_FIELDS,
+    Category,
+    VendorProfile,
+    VerificationStatus,
+)
+from ..states import verification_machine
 
 #: profile fields only the vendor itself and platform staff see
-PRIVATE_FIELDS = frozenset({"payout_account", "submitted_at"})
+PRIVATE_FIELDS = frozenset({"payout_account", "submitted_at", "pending_changes", "payouts_on_hold"})
+
+#: the sensitive fields as the vendor's notification words them: field -> (Vietnamese, English)
+FIELD_WORDS = {"legal_name": ("tên pháp lý", "legal name"), "tax_code": ("mã số thuế", "tax code"),
+               "payout_account": ("tài khoản nhận tiền", "payout account")}
+
+#: states in which a sensitive change is recorded for the admin (verified vendors also go back to pending)
+WATCHED_STATES = (VerificationStatus.VERIFIED, VerificationStatus.SUSPENDED)
 
 
 def create_vendor_profile(org) -> VendorProfile | None:
@@ -69,22 +86,86 @@ def view_vendor(vendor_id: int, viewer: Actor | None) -> VendorView:
 def update_vendor_profile(vendor_id: int, actor: Actor, data: dict) -> VendorProfile:
     """A vendor edits its own profile.
 
+    Description, regions, capacity, addresses and categories change freely. A change of legal name, tax
+    code or payout account on a verified vendor is kept but sends the vendor back to ``pending``
+    (transition ``reverify``): the old and new values are recorded in ``pending_changes`` and on the
+    event for the admin, payouts are on hold until an admin verifies again, and the vendor is told.
+
     :raises NotFoundError: not the actor's own vendor organisation.
     :raises InvalidInputError: a bad tax code or unknown categories.
+    :raises ConflictError: ``tax_code_taken``: another vendor has the same tax code (ignoring case and separators).
     """
     vendor = VendorProfile.get_visible(actor, vendor_id)
+    vendor = verification_machine.lock(vendor.id)  # old values read under the lock the transition takes anyway
     data = dict(data)
     if data.get("tax_code"):
         data["tax_code"] = validate_tax_code(data["tax_code"], vendor.organization.country)
+        ensure_tax_code_free(vendor.id, data["tax_code"])
     if "category_ids" in data:
         data["category_ids"] = existing_categories(data["category_ids"])
     if "addresses" in data:
         data["addresses"] = [{k: v for k, v in a.items() if v is not None} for a in data["addresses"]]
+    changes = {f: {"old": getattr(vendor, f), "new": data[f]} for f in SENSITIVE_FIELDS
+               if f in data and data[f] != getattr(vendor, f)}
     for key, value in data.items():
         setattr(vendor, key, value)
-    record_event("vendor", vendor.id, "profile_updated", None, None, actor, {"fields": sorted(data)})
+    watched = vendor.status in WATCHED_STATES or vendor.pending_changes is not None
+    payload = {"fields": sorted(data), **({"changes": changes} if changes and watched else {})}
+    record_event("vendor", vendor.id, "profile_updated", None, None, actor, payload)
+    if changes and watched:
+        vendor.pending_changes = merge_changes(vendor.pending_changes, changes)
+        db.session.flush()
+        if vendor.status == VerificationStatus.VERIFIED:
+            send_back_to_verification(vendor, actor, changes)
     db.session.flush()
     return vendor
+
+
+def merge_changes(pending: dict | None, changes: dict) -> dict | None:
+    """``pending`` with ``changes`` folded in: each field keeps its first old value; a value set back drops out."""
+    merged = dict(pending or {})
+    for field, change in changes.items():
+        old = merged[field]["old"] if field in merged else change["old"]
+        if old == change["new"]:
+            merged.pop(field, None)
+        else:
+            merged[field] = {"old": old, "new": change["new"]}
+    return merged or None
+
+
+def send_back_to_verification(vendor: VendorProfile, actor: Actor, changes: dict) -> None:
+    """A verified vendor's sensitive change: back to ``pending`` for an admin, payouts on hold, the vendor told."""
+    if not verification_machine.apply(vendor, REVERIFY, actor, {"changes": changes}):
+        return
+    vendor = db.session.get(VendorProfile, vendor.id)
+    vendor.submitted_at = utcnow()
+    fields = [f for f in SENSITIVE_FIELDS if f in changes]
+    notify_org(vendor.id, NotificationKind.VENDOR_REVERIFICATION,
+               {"fields": fields, "fields_vi": ", ".join(FIELD_WORDS[f][0] for f in fields),
+                "fields_en": ", ".join(FIELD_WORDS[f][1] for f in fields)},
+               key=f"vendor-{vendor.id}-reverify-v{vendor.version}")
+
+
+def normalized_tax_code(tax_code: str) -> str:
+    """A tax code compared across vendors: letters and digits only, upper case (``0100-109 106`` = ``0100109106``)."""
+    return "".join(ch for ch in tax_code if ch.isalnum()).upper()
+
+
+def ensure_tax_code_free(vendor_id: int, tax_code: str) -> None:
+    """Refuse a tax code another vendor already has; concurrent claims of one code are serialised.
+
+    :raises ConflictError: ``tax_code_taken``.
+    """
+    norm = normalized_tax_code(tax_code)
+    db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"vendor-tax-code:{norm}"))))
+    stored = func.upper(func.regexp_replace(VendorProfile.tax_code, "[^0-9A-Za-z]", "", "g"))
+    taken = db.session.execute(
+        select(VendorProfile.id).where(VendorProfile.id != vendor_id, stored == norm).limit(1)
+    ).first()
+    if taken:
+        raise ConflictError("another vendor is already registered with this tax code", code="tax_code_taken",
+                            fields={"tax_code": ["another vendor is already registered with this tax code"]},
+                            details={"tax_code": tax_code})
 
 
 def validate_tax_code(tax_code: str, country: str | None) -> str:

@@ -15,6 +15,8 @@ from ...extensions import db
 from ...http.downloads import Download
 from ...http.pagination import paginate
 from ...http.uploads import safe_filename
+from ...notifications.models import NotificationKind
+from ...notifications.services import notify_org
 from ...statemachine import record_event
 from ..models import (
     DocumentKind,
@@ -57,18 +59,31 @@ def submit_verification(vendor_id: int, actor: Actor) -> VendorProfile:
 def decide_verification(vendor_id: int, actor: Actor, decision: str, reason: str | None = None) -> VendorProfile:
     """An admin verifies, rejects, suspends or reinstates a vendor; every decision is an event.
 
+    Verifying (or reinstating) approves the profile as it stands: its payout account becomes the verified
+    one payouts may go to, and the changes awaiting re-verification are cleared (the decision's event
+    keeps them). The vendor is told when verified or rejected.
+
     :raises NotFoundError: no such vendor.
     :raises IllegalTransitionError: the decision does not fit the current state.
     """
     vendor = VendorProfile.get_visible(actor, vendor_id)
     decision = VerificationDecision(decision)
-    if verification_machine.apply(vendor, decision, actor, {"reason": reason} if reason else None):
+    payload = {**({"reason": reason} if reason else {}),
+               **({"changes": vendor.pending_changes} if vendor.pending_changes else {})}
+    if verification_machine.apply(vendor, decision, actor, payload or None):
         vendor = db.session.get(VendorProfile, vendor_id)
         if decision in (VerificationDecision.VERIFY, VerificationDecision.REINSTATE):
             vendor.verified_at = vendor.verified_at or utcnow()
             vendor.rejection_reason = None
+            vendor.verified_payout_account = vendor.payout_account
+            vendor.pending_changes = None
+            notify_org(vendor.id, NotificationKind.VENDOR_VERIFIED, {},
+                       key=f"vendor-{vendor.id}-verified-v{vendor.version}")
         else:
             vendor.rejection_reason = reason
+            if decision == VerificationDecision.REJECT:
+                notify_org(vendor.id, NotificationKind.VENDOR_REJECTED, {"reason": reason or ""},
+                           key=f"vendor-{vendor.id}-rejected-v{vendor.version}")
     db.session.flush()
     return vendor
 

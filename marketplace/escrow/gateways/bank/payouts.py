@@ -6,6 +6,10 @@ both sides at once (the payable's and the bank cash's no-overdraft checks), so a
 before or after, concurrently or not, finds nothing left to pay. Marking the batch paid posts each
 hold as ``po<id>.paid`` (code ``payout``): the liability and the bank cash go down together. No
 in-transit account: between the two steps the money is visibly reserved, not moved.
+
+Trust rule: a vendor is paid only to a verified payout account (:meth:`VendorProfile.payout_account_verified`):
+a batch leaves out a vendor that is not verified, has no payout account or changed it since the admin's
+verification (its payable stays owed), and marking a batch paid refuses while any of its vendors is so.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from ....database import utcnow
 from ....errors import ConflictError, NotFoundError
 from ....extensions import db
 from ....http.pagination import paginate
+from ....vendors.models import VendorProfile
 from ... import ledger
 from ...models import LedgerAccount
 from .gateway import GATEWAY
@@ -33,9 +38,10 @@ def create_payout_batch(actor: Actor, org_ids: list[int] | None = None, currency
                         include_refunds: bool = True) -> PayoutBatch:
     """Reserve every positive available payable (optionally only ``org_ids`` / ``currency``) in a new batch.
 
-    An account that another batch reserved meanwhile is skipped, never paid twice.
+    An account that another batch reserved meanwhile is skipped, never paid twice; so is a vendor without a
+    verified payout account (its payable stays owed for a later batch).
 
-    :raises ConflictError: there is nothing to pay.
+    :raises ConflictError: there is nothing to pay (``details.vendors_on_hold``: vendors left out for their account).
     """
     patterns = [LedgerAccount.code.like(ledger.VENDOR_PAYABLES)]
     if include_refunds:
@@ -46,6 +52,11 @@ def create_payout_batch(actor: Actor, org_ids: list[int] | None = None, currency
     wanted = set(org_ids or [])
     accounts = [a for a in db.session.execute(stmt.execution_options(populate_existing=True)).scalars()
                 if a.available() > 0 and (not wanted or _owner(a.code)[1] in wanted)]
+    on_hold = unpayable_vendors([_owner(a.code)[1] for a in accounts if _owner(a.code)[0] == PayoutKind.VENDOR])
+    accounts = [a for a in accounts if _owner(a.code)[1] not in on_hold or _owner(a.code)[0] != PayoutKind.VENDOR]
+    if not accounts and on_hold:
+        raise ConflictError("nothing to pay: the vendors owed money have no verified payout account",
+                            code="nothing_to_pay", details={"vendors_on_hold": sorted(on_hold)})
     if not accounts:
         raise ConflictError("nothing to pay: no payable has an available balance", code="nothing_to_pay")
     batch = PayoutBatch(gateway=GATEWAY, status=PayoutBatchStatus.CREATED, created_by=actor.user_id)
@@ -71,6 +82,17 @@ def create_payout_batch(actor: Actor, org_ids: list[int] | None = None, currency
     return batch
 
 
+def unpayable_vendors(org_ids: list[int], lock: bool = False) -> set[int]:
+    """Those of the vendors ``org_ids`` that may not be paid now: no verified payout account (``lock``: FOR SHARE)."""
+    if not org_ids:
+        return set()
+    stmt = select(VendorProfile).where(VendorProfile.id.in_(set(org_ids))).order_by(VendorProfile.id)
+    if lock:
+        stmt = stmt.with_for_update(read=True, of=VendorProfile).execution_options(populate_existing=True)
+    payable = {v.id for v in db.session.execute(stmt).scalars() if v.payout_account_verified()}
+    return set(org_ids) - payable
+
+
 def get_batch(batch_id: int, lock: bool = False) -> PayoutBatch:
     """One payout batch (``lock``: FOR UPDATE).
 
@@ -89,10 +111,18 @@ def mark_batch_paid(actor: Actor, batch_id: int, bank_reference: str) -> PayoutB
     """The admin sent the transfers: post every reserved payout. Marking a paid batch again is a no-op.
 
     :raises NotFoundError: unknown batch.
+    :raises ConflictError: ``payout_account_unverified``: a vendor of the batch is not verified, has no payout
+        account or changed it since its verification (nothing is posted; mark the batch paid once re-verified).
     """
     batch = get_batch(batch_id, lock=True)
     if batch.status == PayoutBatchStatus.PAID:
         return batch
+    # FOR SHARE: a concurrent profile change waits for this transaction, so the accounts checked are those paid
+    on_hold = unpayable_vendors([p.org_id for p in batch.payouts if p.kind == PayoutKind.VENDOR], lock=True)
+    if on_hold:
+        raise ConflictError("some vendors in this batch have no verified payout account; pay them after an admin "
+                            "verifies their account", code="payout_account_unverified",
+                            details={"vendors_on_hold": sorted(on_hold)})
     now = utcnow()
     for payout in batch.payouts:
         ledger.post_hold(payout.paid_id, payout.hold_id, code=ledger.PostingCode.PAYOUT,
