@@ -42,6 +42,12 @@ SPEC: dict[str, tuple[type, Any]] = {
     # only silence past it counts as delivered (then the inspection window starts)
     "DELIVERY_CONFIRM_DAYS": (int, 14),
     "SHIP_BY_DAYS": (int, 14),
+    # a deal awaiting payment that is not fully paid this long after it became payable is cancelled by the
+    # sweeper (money that arrives later is the buyer's again: a refund payable)
+    "PAYMENT_DUE_DAYS": (int, 7),
+    # after a funded deal's ship-by date plus this grace the buyer may cancel it unshipped, fully refunded
+    # (the vendor is warned one day before the ship-by date)
+    "SHIP_GRACE_DAYS": (int, 3),
     "QUOTE_VALIDITY_DAYS": (int, 14),
     "MATCH_TOP_K": (int, 8),
     "VENDOR_INVITES_PER_WEEK": (int, 50),
@@ -132,7 +138,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
         raise SettingsError("PLATFORM_COMMISSION_BPS must be between 0 and 10000")
     if settings["ARGON2_TIME_COST"] < 1 or settings["ARGON2_MEMORY_KIB"] < 8192:
         raise SettingsError("ARGON2_TIME_COST must be >= 1 and ARGON2_MEMORY_KIB >= 8192")
-    for name in ("INSPECTION_DAYS", "DELIVERY_CONFIRM_DAYS", "SHIP_BY_DAYS", "QUOTE_VALIDITY_DAYS", "MATCH_TOP_K"):
+    for name in ("INSPECTION_DAYS", "DELIVERY_CONFIRM_DAYS", "SHIP_BY_DAYS", "PAYMENT_DUE_DAYS", "SHIP_GRACE_DAYS",
+                 "QUOTE_VALIDITY_DAYS", "MATCH_TOP_K"):
         if settings[name] < 0:
             raise SettingsError(f"{name} must not be negative")
     for name in POSITIVE:

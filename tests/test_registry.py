@@ -47,7 +47,8 @@ def test_the_app_collects_every_domain_once(app):
     assert {"email.send", "stripe.payment_intent", "stripe.transfer", "stripe.refund"} <= set(registry.outbox_handlers)
     assert set(registry.gateways) == {"bank_transfer", "stripe"} and set(registry.carriers) == {"manual"}
     assert {step.__name__ for step in registry.sweep_steps} == {
-        "redrive_imports", "redrive_webhook_events", "redrive_settlements", "redrive_dispute_settlements"}
+        "redrive_imports", "redrive_webhook_events", "redrive_settlements", "redrive_dispute_settlements",
+        "warn_unshipped"}
 
 
 def test_a_fresh_process_sees_the_same_declarations_whatever_it_imported_first():

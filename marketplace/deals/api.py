@@ -5,13 +5,13 @@ from ..accounts.models import MemberRole, OrgKind
 from ..escrow.schemas import BankTransferConfirmSchema, DealLedgerSchema
 from ..extensions import db
 from ..http.blueprint import Blueprint
+from ..http.events import EventSchema
 from ..http.pagination import PageQuerySchema, page_schema
 from ..shipping.schemas import ShipmentCreateSchema, ShipmentSchema
 from . import services
 from .schemas import (
     DealQuerySchema,
     DealSchema,
-    EventSchema,
     PaymentsSchema,
     PaymentStartSchema,
     ReasonSchema,
@@ -73,7 +73,9 @@ def approve(deal_id):
 @blp.arguments(ReasonSchema)
 @blp.response(200, DealSchema)
 def cancel(data, deal_id):
-    """Cancel a deal before any money is held."""
+    """Cancel a deal before any money is held; the buyer may also cancel a funded deal still unshipped
+    ``SHIP_GRACE_DAYS`` after its ship-by date, and every held milestone is refunded to the buyer
+    (before then: 409 ``ship_grace_pending`` with ``details.cancellable_from``)."""
     deal = services.cancel_deal(current_actor(), deal_id, data.get("reason"))
     db.session.commit()
     return deal

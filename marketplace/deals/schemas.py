@@ -139,11 +139,3 @@ class TransitionsSchema(Schema):
     allowed = fields.List(fields.String(), metadata={"description": "transitions the caller may trigger now"})
 
 
-class EventSchema(Schema):
-    name = fields.String()
-    from_state = fields.String(allow_none=True)
-    to_state = fields.String(allow_none=True)
-    actor_role = fields.String()
-    actor_user_id = fields.Integer(allow_none=True)
-    payload = fields.Dict()
-    at = fields.DateTime()

@@ -9,13 +9,33 @@ from .models import DealStatus as D
 
 B, V, A, S = ActorRole.BUYER, ActorRole.VENDOR, ActorRole.ADMIN, ActorRole.SYSTEM
 
+#: the deadline entering ``awaiting_payment`` starts: unpaid past ``PAYMENT_DUE_DAYS``, the deal is cancelled
+PAYMENT_DUE = "payment_due"
+
+
+def payment_due_delay(config) -> timedelta:
+    """How long a payable deal waits for its money before the sweeper cancels it."""
+    return timedelta(days=config["PAYMENT_DUE_DAYS"])
+
+
+def ship_grace(config) -> timedelta:
+    """How long after its ship-by date an unshipped funded deal must wait before the buyer may cancel it."""
+    return timedelta(days=config["SHIP_GRACE_DAYS"])
+
+
+#: the vendor of a funded, unshipped deal is warned this long before its ship-by date
+SHIP_WARNING = timedelta(days=1)
+
 deal_machine = StateMachine(
     subject="deal",
     model=Deal,
     states=tuple(D),
     transitions=[
         Transition("approve", (D.AWAITING_APPROVAL,), D.AWAITING_PAYMENT, frozenset({B})),
-        Transition("cancel", (D.AWAITING_APPROVAL, D.AWAITING_PAYMENT), D.CANCELLED, frozenset({B, V, A})),
+        # ``system``: the payment deadline lapsed (timer ``payment_due``)
+        Transition("cancel", (D.AWAITING_APPROVAL, D.AWAITING_PAYMENT), D.CANCELLED, frozenset({B, V, A, S})),
+        # the buyer, once the ship-by date plus SHIP_GRACE_DAYS passed unshipped (services.deals.cancel_deal checks)
+        Transition("cancel_unshipped", (D.FUNDED,), D.CANCELLED, frozenset({B})),
         Transition("fund", (D.AWAITING_PAYMENT,), D.FUNDED, frozenset({S})),
         Transition("ship", (D.FUNDED,), D.SHIPPED, frozenset({V})),
         Transition("confirm_delivery", (D.SHIPPED,), D.DELIVERED, frozenset({B, S})),
@@ -30,6 +50,9 @@ deal_machine = StateMachine(
     timers=[
         # silence during the inspection window is acceptance
         Timer(D.DELIVERED, "inspection", "accept", lambda deal, config: timedelta(days=config["INSPECTION_DAYS"])),
+        # a deal not paid in time is cancelled; entering ``cancelled`` stops its milestones taking money
+        # (a later transfer becomes a refund payable) and refunds any milestone already held
+        Timer(D.AWAITING_PAYMENT, PAYMENT_DUE, "cancel", lambda deal, config: payment_due_delay(config)),
     ],
 )
 

@@ -6,8 +6,10 @@ from flask.views import MethodView
 from ..accounts.auth import current_actor, login_required
 from ..extensions import db
 from ..http.blueprint import Blueprint
+from ..http.pagination import PageQuerySchema
 from . import services
 from .schemas import (
+    DisputeEventPageSchema,
     DisputeMessageCreateSchema,
     DisputeMessagePageSchema,
     DisputeMessageQuerySchema,
@@ -24,6 +26,15 @@ blp = Blueprint("disputes", __name__, url_prefix="/api/v1", description="Dispute
 def get_dispute(dispute_id):
     """One dispute (its buyer, its vendor and admins)."""
     return services.get_dispute(current_actor(), dispute_id)
+
+
+@blp.route("/disputes/<int:dispute_id>/events")
+@login_required()
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, DisputeEventPageSchema)
+def dispute_events(params, dispute_id):
+    """The dispute's timeline, oldest first, with actor and time (its buyer, its vendor and admins)."""
+    return services.dispute_events(current_actor(), dispute_id, params)
 
 
 @blp.route("/disputes/<int:dispute_id>/messages")

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..http.events import EventSchema
 from ..http.fields import MoneyField
 from ..http.pagination import PageQuerySchema, page_schema
 from .models import DisputeOutcome, DisputeParty, DisputeReason, DisputeStatus
@@ -41,6 +42,7 @@ class DisputeMessageSchema(Schema):
 
 
 DisputeMessagePageSchema = page_schema(DisputeMessageSchema, "DisputeMessagePage")
+DisputeEventPageSchema = page_schema(EventSchema, "DisputeEventPage")
 
 
 class AllocationSchema(Schema):

@@ -22,6 +22,7 @@ from ..http.pagination import paginate
 from ..money import allocate, commission_for, format_amount
 from ..notifications.models import NotificationKind
 from ..notifications.services import notify_org
+from ..statemachine import Event
 from .models import (
     FINISHED,
     UNSETTLED,
@@ -118,6 +119,17 @@ def list_messages(actor: Actor, dispute_id: int, params: dict) -> dict:
     """
     dispute = get_dispute(actor, dispute_id)
     return paginate(select(DisputeMessage).where(DisputeMessage.dispute_id == dispute.id), params, DisputeMessage.id)
+
+
+def dispute_events(actor: Actor, dispute_id: int, params: dict) -> dict:
+    """One page of the dispute's timeline, oldest first (its buyer, its vendor and admins).
+
+    :raises NotFoundError: unknown, or another organisation's dispute.
+    :raises InvalidInputError: a bad cursor.
+    """
+    dispute = get_dispute(actor, dispute_id)
+    stmt = select(Event).where(Event.subject_type == dispute_machine.subject, Event.subject_id == dispute.id)
+    return paginate(stmt, params, Event.id)
 
 
 def add_message(actor: Actor, dispute_id: int, body: str) -> DisputeMessage:

@@ -37,6 +37,18 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 " mở khiếu nại trước {confirm_by}; nếu không trả lời, hàng được coi là đã giao",
                           "en": "The vendor reports deal #{deal_id} delivered: confirm receipt or open a dispute by"
                                 " {confirm_by}; without an answer the goods count as delivered"},
+    K.PAYMENT_LAPSED: {"vi": "Giao dịch #{deal_id} không được thanh toán trước hạn {due} nên đã bị hủy; tiền chuyển đến"
+                             " sau đó sẽ được hoàn lại cho bên mua",
+                       "en": "Deal #{deal_id} was not paid by {due} and is cancelled; money arriving later is refunded"
+                             " to the buyer"},
+    K.SHIP_BY_DUE: {"vi": "Giao dịch #{deal_id} cần được giao hàng trước {ship_by}; từ {cancellable_from} bên mua có thể"
+                          " hủy và được hoàn tiền toàn bộ",
+                    "en": "Ship deal #{deal_id} by {ship_by}; from {cancellable_from} the buyer may cancel it with a"
+                          " full refund"},
+    K.DEAL_CANCELLED_UNSHIPPED: {"vi": "Bên mua đã hủy giao dịch #{deal_id} vì hàng chưa được giao đúng hạn; tiền ký quỹ"
+                                       " được hoàn lại cho bên mua",
+                                 "en": "The buyer cancelled deal #{deal_id} because it was not shipped in time; the"
+                                       " escrowed money is refunded to the buyer"},
 }
 
 

@@ -32,6 +32,9 @@ class NotificationKind(StrEnum):
     VENDOR_VERIFIED = "vendor_verified"  #: the platform verified (or re-verified, reinstated) the vendor
     VENDOR_REJECTED = "vendor_rejected"  #: the platform refused the vendor's verification, with a reason
     DELIVERY_REPORTED = "delivery_reported"  #: the vendor reports a deal delivered: the buyer is asked to confirm
+    PAYMENT_LAPSED = "payment_lapsed"  #: a deal was not paid by its payment deadline and is cancelled (both sides)
+    SHIP_BY_DUE = "ship_by_due"  #: a funded deal is unshipped on the eve of its ship-by date (the vendor)
+    DEAL_CANCELLED_UNSHIPPED = "deal_cancelled_unshipped"  #: the buyer cancelled an unshipped deal past its grace
 
 
 class Notification(OrgScoped, IdMixin, db.Model):

@@ -16,6 +16,7 @@ from .schemas import (
     InvitationSchema,
     InviteSchema,
     QuoteCreateSchema,
+    QuoteEventPageSchema,
     QuotePageSchema,
     QuoteQuerySchema,
     QuoteRejectSchema,
@@ -23,10 +24,13 @@ from .schemas import (
     QuoteVersionPageSchema,
     RevisionRequestSchema,
     RfqCreateSchema,
+    RfqEventPageSchema,
     RfqPageSchema,
     RfqQuerySchema,
     RfqSchema,
 )
+from .services.quotes import quote_events as read_quote_events
+from .services.rfqs import rfq_events as read_rfq_events
 
 blp = Blueprint("rfq", __name__, url_prefix="/api/v1", description="RFQs, matching, quotes and award")
 
@@ -179,6 +183,25 @@ def reject(data, quote_id):
 def quote_versions(params, quote_id):
     """Every revision of the quote, each with a line-level diff against the previous one."""
     return services.versions_page(current_actor(), quote_id, params)
+
+
+@blp.route("/quotes/<int:quote_id>/events")
+@login_required()
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, QuoteEventPageSchema)
+def quote_events(params, quote_id):
+    """The quote's timeline, oldest first, with actor and time (its vendor, the RFQ's buyer, admins)."""
+    return read_quote_events(current_actor(), quote_id, params)
+
+
+@blp.route("/rfqs/<int:rfq_id>/events")
+@login_required()
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, RfqEventPageSchema)
+def rfq_events(params, rfq_id):
+    """The RFQ's own timeline (not its quotes'), oldest first, for whoever may read the RFQ; vendors get the
+    events without their payloads."""
+    return read_rfq_events(current_actor(), rfq_id, params)
 
 
 @blp.route("/rfqs/<int:rfq_id>/comparison")

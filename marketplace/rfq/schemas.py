@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..deals.schemas import DealSchema
 from ..escrow.models import MilestoneDue
 from ..http.arguments import MAX_ID
+from ..http.events import EventSchema
 from ..http.fields import MoneyField
 from ..http.pagination import PageQuerySchema, page_schema
 from ..money import CURRENCY_EXPONENTS
@@ -322,3 +323,5 @@ RfqPageSchema = page_schema(RfqSchema, "RfqPage")
 QuotePageSchema = page_schema(QuoteSchema, "QuotePage")
 InvitationPageSchema = page_schema(InvitationSchema, "InvitationPage")
 QuoteVersionPageSchema = page_schema(QuoteVersionSchema, "QuoteVersionPage")
+RfqEventPageSchema = page_schema(EventSchema, "RfqEventPage")
+QuoteEventPageSchema = page_schema(EventSchema, "QuoteEventPage")

@@ -31,6 +31,7 @@ from .schemas import (
     QueueQuerySchema,
     VendorDocumentPageSchema,
     VendorDocumentSchema,
+    VendorEventPageSchema,
     VendorPageSchema,
     VendorPrivateSchema,
     VendorProfileUpdateSchema,
@@ -38,6 +39,7 @@ from .schemas import (
     VendorQueuePageSchema,
     VerificationDecisionSchema,
 )
+from .services.verification import vendor_events as read_vendor_events
 
 blp = Blueprint("vendors", __name__, url_prefix="/api/v1", description="Vendors, verification and the catalog")
 
@@ -84,6 +86,16 @@ class VendorResource(MethodView):
         vendor = services.update_vendor_profile(vendor_id, current_actor(), data)
         db.session.commit()
         return vendor
+
+
+@blp.route("/vendors/<int:vendor_id>/events")
+@login_required(VENDOR, PLATFORM)
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, VendorEventPageSchema)
+def vendor_events(params, vendor_id):
+    """The vendor's timeline (verification, documents, profile changes), oldest first, with actor and time:
+    the vendor itself and platform admins only."""
+    return read_vendor_events(vendor_id, current_actor(), params)
 
 
 @blp.route("/vendors/<int:vendor_id>/documents")

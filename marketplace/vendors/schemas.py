@@ -3,6 +3,7 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..http.events import EventSchema
 from ..http.fields import MoneyField
 from ..http.pagination import PageQuerySchema, page_schema
 from ..money import CURRENCY_EXPONENTS
@@ -145,6 +146,7 @@ class VendorDocumentSchema(Schema):
 
 
 VendorDocumentPageSchema = page_schema(VendorDocumentSchema, "VendorDocumentPage")
+VendorEventPageSchema = page_schema(EventSchema, "VendorEventPage")
 
 
 class CategoryNodeSchema(Schema):

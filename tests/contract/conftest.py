@@ -127,6 +127,7 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
                 {"description": "Vòng bi và phớt chặn dầu", "monthly_capacity": 120000}),
         Success(f"PUT {A}/admin/commission/vendors/{{vendor_id}}", admin.email, {"vendor_id": vendor2.org_id},
                 {"bps": 400}),
+        Success(f"GET {A}/vendors/{{vendor_id}}/events", vendor.email, {"vendor_id": vendor.org_id}),
         Success(f"POST {A}/auth/register", None, body={
             "email": f"newbuyer{next(_n)}@example.test", "password": PASSWORD, "name": "Người mới",
             "organization": {"name": "Công ty Mới", "kind": "buyer"}}),
@@ -186,6 +187,8 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
                 {"reason": "too expensive"}),
         Success(f"POST {A}/rfqs/{{rfq_id}}/award", buyer.email, {"rfq_id": to_award["id"]},
                 {"quote_ids": [award_quote["id"]]}),
+        Success(f"GET {A}/rfqs/{{rfq_id}}/events", buyer.email, {"rfq_id": rfq["id"]}),
+        Success(f"GET {A}/quotes/{{quote_id}}/events", vendor.email, {"quote_id": quote["id"]}),
     ]
 
     # --- people: roles, profile, password, read marks (the RFQs above notified the vendor) ------------------
@@ -236,6 +239,7 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
         Success(f"POST {A}/disputes/{{dispute_id}}/messages", vendor.email, {"dispute_id": to_withdraw_dispute["id"]},
                 {"body": "Chúng tôi sẽ kiểm tra lô hàng"}),
         Success(f"POST {A}/disputes/{{dispute_id}}/withdraw", buyer.email, {"dispute_id": to_withdraw_dispute["id"]}),
+        Success(f"GET {A}/disputes/{{dispute_id}}/events", vendor.email, {"dispute_id": dispute["id"]}),
         Success(f"POST {A}/admin/reconciliation", admin.email),
         Success(f"POST {A}/deals/{{deal_id}}/approve", buyer.email, {"deal_id": to_approve["id"]}),
         Success(f"POST {A}/deals/{{deal_id}}/cancel", buyer.email, {"deal_id": to_cancel["id"]},

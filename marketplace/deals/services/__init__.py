@@ -10,10 +10,13 @@ from .deals import (  # noqa: F401
                        APPROVER_ROLES,
                        approve_deal,
                        cancel_deal,
+                       cancellable_from,
                        create_deal,
                        deals_for,
                        get_deal,
                        list_deals,
+                       on_cancelled,
+                       warn_unshipped,
 )
 from .delivery import (  # noqa: F401
                        accept_deal,

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
 from ...accounts.models import MemberRole, Organization
 from ...actors import Actor, ActorRole
-from ...errors import ForbiddenError
+from ...database import utcnow
+from ...errors import ConflictError, ForbiddenError
 from ...escrow.commission import rate_for as commission_rate_for
-from ...escrow.services import cancel_unpaid_milestones
+from ...escrow.services import cancel_unpaid_milestones, settle_milestone
 from ...extensions import db
 from ...http.pagination import paginate
 from ...money import allocate, format_amount
 from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
+from ...statemachine import Deadline
 from ..models import Deal, DealLine, DealStatus, Milestone, MilestoneStatus
-from ..states import deal_machine
+from ..states import PAYMENT_DUE, SHIP_WARNING, deal_machine, ship_grace
 
 APPROVER_ROLES = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.APPROVER)
 
@@ -96,14 +103,69 @@ def approve_deal(actor: Actor, deal_id: int) -> Deal:
     return deal
 
 
-def cancel_deal(actor: Actor, deal_id: int, reason: str | None = None) -> Deal:
-    """Either party cancels before any money is held.
+def cancellable_from(deal: Deal) -> datetime | None:
+    """When the buyer may cancel a funded deal the vendor has not shipped: its ship-by date plus
+    ``SHIP_GRACE_DAYS`` (None without a ship-by date)."""
+    return deal.ship_by_at + ship_grace(current_app.config) if deal.ship_by_at is not None else None
 
-    :raises ConflictError: some milestone is already funded.
+
+def cancel_deal(actor: Actor, deal_id: int, reason: str | None = None) -> Deal:
+    """Either party cancels before any money is held; the buyer also cancels a funded deal left unshipped
+    past its ship-by date plus ``SHIP_GRACE_DAYS`` (every held milestone is refunded, :func:`on_cancelled`).
+
+    :raises ConflictError: some milestone is already funded (``conflict``), or the unshipped deal's grace
+        period has not ended (``ship_grace_pending``, details say from when the buyer may cancel).
     """
     deal = get_deal(actor, deal_id)
-    if deal_machine.apply(deal, "cancel", actor, {"reason": reason},
-                          guard=lambda d: "money is already held; ask for a refund instead"
-                          if any(m.status == MilestoneStatus.FUNDED for m in d.milestones) else None):
-        cancel_unpaid_milestones(deal)
+    if deal.status == DealStatus.FUNDED and actor.role == ActorRole.BUYER:
+        _require_side(deal, actor, ActorRole.BUYER)
+        deal = deal_machine.lock(deal.id)
+        if deal.status == DealStatus.FUNDED:
+            since = cancellable_from(deal)
+            if since is None or utcnow() < since:
+                raise ConflictError("the vendor may still ship this deal; you may cancel it once the ship-by date"
+                                    " and its grace period have passed", code="ship_grace_pending",
+                                    details={"ship_by_at": deal.ship_by_at.isoformat() if deal.ship_by_at else None,
+                                             "cancellable_from": since.isoformat() if since else None})
+            if deal_machine.apply(deal, "cancel_unshipped", actor, {"reason": reason}):
+                notify_org(deal.vendor_id, NotificationKind.DEAL_CANCELLED_UNSHIPPED, {"deal_id": deal.id},
+                           key=f"deal-{deal.id}-cancelled-unshipped")
+            return deal
+    deal_machine.apply(deal, "cancel", actor, {"reason": reason},
+                       guard=lambda d: "money is already held; ask for a refund instead"
+                       if any(m.status == MilestoneStatus.FUNDED for m in d.milestones) else None)
     return deal
+
+
+def on_cancelled(deal: Deal) -> None:
+    """Entering ``cancelled`` (a party, the lapse of the payment deadline, or the buyer's cancel of an
+    unshipped deal): unpaid milestones stop taking money (a late transfer becomes the buyer's refund
+    payable) and every held milestone is refunded in full. When the payment deadline fired, both sides are told."""
+    cancel_unpaid_milestones(deal)
+    for m in deal.held_milestones():
+        settle_milestone(deal, m, 0)
+    lapsed = db.session.execute(
+        select(Deadline.due_at).where(Deadline.subject_type == deal_machine.subject, Deadline.subject_id == deal.id,
+                                      Deadline.kind == PAYMENT_DUE, Deadline.fired_at.is_not(None)).limit(1)
+    ).scalar_one_or_none()
+    if lapsed is not None:
+        data = {"deal_id": deal.id, "due": lapsed.date().isoformat()}
+        for org_id, side in ((deal.buyer_id, "buyer"), (deal.vendor_id, "vendor")):
+            notify_org(org_id, NotificationKind.PAYMENT_LAPSED, data, key=f"deal-{deal.id}-payment-lapsed-{side}")
+
+
+def warn_unshipped(now: datetime | None = None) -> int:
+    """Sweeper step: vendors of funded deals still unshipped one day before their ship-by date are warned
+    (once per deal), with the date from which the buyer may cancel."""
+    now = now or utcnow()
+    grace = ship_grace(current_app.config)
+    deals = db.session.execute(
+        select(Deal).where(Deal.status == DealStatus.FUNDED, Deal.ship_by_at.is_not(None),
+                           Deal.ship_by_at <= now + SHIP_WARNING, Deal.ship_by_at + grace > now)
+        .order_by(Deal.id).limit(1000)
+    ).scalars().all()
+    for deal in deals:
+        notify_org(deal.vendor_id, NotificationKind.SHIP_BY_DUE,
+                   {"deal_id": deal.id, "ship_by": deal.ship_by_at.date().isoformat(),
+                    "cancellable_from": cancellable_from(deal).date().isoformat()}, key=f"deal-{deal.id}-ship-by-due")
+    return len(deals)

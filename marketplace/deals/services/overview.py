@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from ...accounts.models import MemberRole, Organization, User
 from ...actors import Actor, ActorRole
+from ...database import utcnow
 from ...disputes.models import Dispute, DisputeStatus
 from ...disputes.states import dispute_machine
 from ...escrow.models import MilestoneStatus
@@ -19,8 +20,8 @@ from ...http.pagination import paginate
 from ...shipping.models import Shipment
 from ...statemachine import Deadline, Event, NextStep
 from ..models import Deal, DealLine, DealStatus
-from ..states import deal_machine
-from .deals import APPROVER_ROLES, deals_for, get_deal
+from ..states import PAYMENT_DUE, deal_machine
+from .deals import APPROVER_ROLES, cancellable_from, deals_for, get_deal
 from .delivery import delivery_confirm_deadline
 from .payments import PAYER_ROLES
 
@@ -91,6 +92,20 @@ def inspection_deadline(deal: Deal) -> datetime | None:
     ).scalar_one_or_none()
 
 
+def payment_deadline(deal: Deal) -> datetime | None:
+    """When a deal awaiting payment is cancelled unless paid (the pending payment-due timer), if it runs."""
+    return db.session.execute(
+        select(Deadline.due_at).where(Deadline.subject_type == deal_machine.subject, Deadline.subject_id == deal.id,
+                                      Deadline.kind == PAYMENT_DUE, Deadline.fired_at.is_(None),
+                                      Deadline.cancelled_at.is_(None)).order_by(Deadline.due_at).limit(1)
+    ).scalar_one_or_none()
+
+
+def _unshipped_cancellable(deal: Deal) -> bool:
+    since = cancellable_from(deal) if deal.status == DealStatus.FUNDED else None
+    return since is not None and utcnow() >= since
+
+
 def _manual_shipment(deal: Deal) -> Shipment | None:
     return db.session.execute(
         select(Shipment).where(Shipment.deal_id == deal.id).order_by(Shipment.id.desc()).limit(1)
@@ -121,6 +136,8 @@ def allowed_actions(actor: Actor, deal: Deal, dispute: Dispute | None = None) ->
                 out.add("track")
     if "cancel" in allowed and not any(m.status == MilestoneStatus.FUNDED for m in deal.milestones):
         out.add("cancel")
+    if side == ActorRole.BUYER and _unshipped_cancellable(deal):  # unshipped past ship-by + grace: refunded in full
+        out.add("cancel")
     if dispute is not None and dispute.status in TALKING:
         out.add("message")
         if side == ActorRole.BUYER and dispute.status in (DisputeStatus.OPEN, DisputeStatus.NEGOTIATING,
@@ -133,8 +150,11 @@ def next_step(actor: Actor, deal: Deal, dispute: Dispute | None = None) -> NextS
     """What ``actor`` should do next on ``deal``, by when and what happens if not (codes; pages word them).
 
     Action codes: ``approve``, ``pay``, ``transfer`` (wire the money with the reference), ``ship``,
-    ``confirm_delivery``, ``accept``, ``reply_dispute``, ``confirm_transfer`` and ``decide`` (admins).
-    Lapse codes: ``auto_accept`` (the inspection window ends: accepted, money released), ``late_shipment``
+    ``confirm_delivery``, ``accept``, ``reply_dispute``, ``confirm_transfer`` and ``decide`` (admins),
+    ``cancel_unshipped`` (the buyer may now cancel an unshipped deal with a full refund).
+    Lapse codes: ``auto_cancel`` (the payment deadline ends: the unpaid deal is cancelled), ``buyer_may_cancel``
+    (the ship-by grace ends: the buyer may cancel the unshipped deal, fully refunded), ``auto_accept`` (the
+    inspection window ends: accepted, money released), ``late_shipment``
     (the shipment counts as late in the vendor's record), ``assume_delivered`` (the buyer did not answer the
     vendor's report of delivery: it counts as delivered and the inspection window starts). ``waiting_for``:
     ``buyer``, ``approver``, ``vendor``, ``admin``, ``platform`` (the platform moves the money).
@@ -146,15 +166,23 @@ def next_step(actor: Actor, deal: Deal, dispute: Dispute | None = None) -> NextS
             return NextStep("approve")
         return NextStep(None, waiting_for="approver")
     if status == DealStatus.AWAITING_PAYMENT:
+        due = payment_deadline(deal)
+        lapse = "auto_cancel" if due is not None else None
         if side == ActorRole.BUYER and actor.member_role in PAYER_ROLES:
-            return NextStep("transfer" if deal.gateway else "pay")
+            return NextStep("transfer" if deal.gateway else "pay", due, lapse)
         if side == ActorRole.ADMIN and deal.gateway:
-            return NextStep("confirm_transfer")
-        return NextStep(None, waiting_for="buyer")
+            return NextStep("confirm_transfer", due, lapse)
+        return NextStep(None, due, lapse, waiting_for="buyer")
     if status == DealStatus.FUNDED:
+        # before the ship-by date the shipment is on time; then the grace runs, after which the buyer may cancel
+        due, lapse = deal.ship_by_at, "late_shipment"
+        if due is not None and utcnow() >= due:
+            due, lapse = cancellable_from(deal), "buyer_may_cancel"
         if side == ActorRole.VENDOR:
-            return NextStep("ship", deal.ship_by_at, "late_shipment")
-        return NextStep(None, deal.ship_by_at, "late_shipment", waiting_for="vendor")
+            return NextStep("ship", due, lapse)
+        if side == ActorRole.BUYER and _unshipped_cancellable(deal):
+            return NextStep("cancel_unshipped")
+        return NextStep(None, due, lapse, waiting_for="vendor")
     if status == DealStatus.SHIPPED:
         due = delivery_confirm_deadline(deal)  # the vendor reported delivery: the buyer's word is awaited
         lapse = "assume_delivered" if due is not None else None

@@ -18,7 +18,7 @@ from ...http.pagination import paginate, paginate_list
 from ...money import MAX_MINOR
 from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
-from ...statemachine import NextStep, record_event
+from ...statemachine import Event, NextStep, record_event
 from ...vendors.models import VendorProfile
 from ..models import (
     LineChange,
@@ -259,6 +259,17 @@ def versions_page(actor: Actor, quote_id: int, params: dict) -> dict:
     """
     quote = visible_quote(actor, quote_id)
     return paginate_list(version_diffs(quote), params, lambda v: v["revision"], order="revision")
+
+
+def quote_events(actor: Actor, quote_id: int, params: dict) -> dict:
+    """One page of the quote's timeline, oldest first: its vendor, the RFQ's buyer, admins.
+
+    :raises NotFoundError: the actor may not read the quote (another vendor's quote included).
+    :raises InvalidInputError: a bad cursor.
+    """
+    quote = visible_quote(actor, quote_id)
+    stmt = select(Event).where(Event.subject_type == quote_machine.subject, Event.subject_id == quote.id)
+    return paginate(stmt, params, Event.id)
 
 
 # --- the vendor's side: its quotes, what it may do with one, what comes next --------------------------

@@ -281,6 +281,28 @@ def rfq_timeline(actor: Actor, rfq_id: int) -> list[Event]:
         .order_by(Event.at, Event.id)).scalars())
 
 
+def rfq_events(actor: Actor, rfq_id: int, params: dict) -> dict:
+    """One page of the RFQ's own timeline (not its quotes'), oldest first, for whoever may read the RFQ.
+
+    A vendor reads the events without their payloads (which name the invited vendors and the buyer's
+    internal approval notes).
+
+    :raises NotFoundError: an RFQ the actor may not read (:func:`visible_rfq`).
+    :raises InvalidInputError: a bad cursor.
+    """
+    rfq = visible_rfq(actor, rfq_id)
+    page = paginate(select(Event).where(Event.subject_type == rfq_machine.subject, Event.subject_id == rfq.id),
+                    params, Event.id)
+    if actor.role == ActorRole.VENDOR:
+        page["items"] = [_without_payload(event) for event in page["items"]]
+    return page
+
+
+def _without_payload(event: Event) -> dict:
+    return {"name": event.name, "from_state": event.from_state, "to_state": event.to_state,
+            "actor_role": event.actor_role, "actor_user_id": event.actor_user_id, "payload": {}, "at": event.at}
+
+
 def is_matching(rfq: Rfq) -> bool:
     """Published and the background matching has not reported yet."""
     if rfq.status != RfqStatus.OPEN:

@@ -17,7 +17,7 @@ from ...http.pagination import paginate
 from ...http.uploads import safe_filename
 from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
-from ...statemachine import record_event
+from ...statemachine import Event, record_event
 from ..models import (
     DocumentKind,
     ProductImport,
@@ -134,6 +134,18 @@ def list_vendor_documents(vendor_id: int, actor: Actor, params: dict) -> dict:
     """
     vendor = VendorProfile.get_visible(actor, vendor_id)
     return paginate(VendorDocument.for_org(vendor.id), params, VendorDocument.id)
+
+
+def vendor_events(vendor_id: int, actor: Actor, params: dict) -> dict:
+    """One page of the vendor's timeline (verification, documents, profile changes), oldest first: the vendor
+    itself and platform admins only, as payloads carry pending payout details.
+
+    :raises NotFoundError: another organisation's vendor, or no such vendor.
+    :raises InvalidInputError: a bad cursor.
+    """
+    vendor = VendorProfile.get_visible(actor, vendor_id)
+    stmt = select(Event).where(Event.subject_type == verification_machine.subject, Event.subject_id == vendor.id)
+    return paginate(stmt, params, Event.id)
 
 
 def get_vendor_document(vendor_id: int, document_id: int, actor: Actor) -> VendorDocument:

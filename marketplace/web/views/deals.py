@@ -68,6 +68,7 @@ ACTIONS = {
     "reply_dispute": _l("Answer in the dispute conversation."),
     "confirm_transfer": _l("Confirm the buyer's bank transfer when the money arrives."),
     "decide": _l("Decide the dispute on the dispute desk."),
+    "cancel_unshipped": _l("The vendor did not ship in time: you may cancel this deal and get a full refund."),
 }
 #: steps after which the viewer waits on someone else: the page watches the deal's status meanwhile
 LIVE_ACTIONS = {"transfer"}
@@ -86,6 +87,8 @@ LAPSES = {
                       "released to the vendor."),
     "late_shipment": _l("the shipment counts as late in the vendor's delivery record."),
     "assume_delivered": _l("the vendor's report of delivery counts as confirmed and the inspection window starts."),
+    "auto_cancel": _l("the unpaid deal is cancelled; money that arrives later is refunded to the buyer."),
+    "buyer_may_cancel": _l("the buyer may cancel the unshipped deal and get a full refund."),
 }
 #: timeline events by (subject, name)
 EVENTS = {
