@@ -495,7 +495,7 @@ CASES = [
     ("release twice: accept released", "buyer", "POST", "/deals/{released}/accept", None, 409, "illegal_transition"),
     ("release twice: dispute released", "buyer", "POST", "/deals/{released}/disputes", {"reason": "damaged", "description": "broken goods"}, 409, "illegal_transition"),
     ("refund released", "admin", "POST", "/admin/deals/{released}/refund", {"reason": "changed mind"}, 409, "illegal_transition"),
-    ("cancel funded", "buyer", "POST", "/deals/{funded}/cancel", {}, 409, "illegal_transition"),
+    ("cancel funded", "buyer", "POST", "/deals/{funded}/cancel", {}, 409, "ship_grace_pending"),  # before ship-by + grace
     ("cancel released", "v1", "POST", "/deals/{released}/cancel", {}, 409, "illegal_transition"),
     ("ship released", "v1", "POST", "/deals/{released}/shipments", {}, 409, "illegal_transition"),
     ("approve funded", "buyer", "POST", "/deals/{funded}/approve", None, 409, "illegal_transition"),
