@@ -230,6 +230,22 @@ def import_rows(api, who, *rows, expect=201):
     return upload(api, who, csv_bytes(rows), expect=expect)
 
 
+def released_deal(api, world, run_jobs, vendor) -> dict:
+    """A deal of ``vendor`` paid by bank statement, delivered, accepted and released by the worker."""
+    rfq = api.open_rfq(world.buyer, [vendor])
+    quote = api.quote(vendor, rfq)
+    deal = api.post(f"/rfqs/{rfq['id']}/award", world.buyer, {"quote_ids": [quote["id"]]}, expect=201)["deals"][0]
+    pay = api.post(f"/deals/{deal['id']}/payments", world.buyer, {"gateway": "bank_transfer"})
+    for m in pay["milestones"]:
+        import_rows(api, world.admin, row(m["instructions"]["amount"], m["instructions"]["reference"]))
+    api.post(f"/deals/{deal['id']}/shipments", vendor, {"carrier": "manual"}, expect=201)
+    api.post(f"/deals/{deal['id']}/confirm-delivery", world.buyer)
+    api.post(f"/deals/{deal['id']}/accept", world.buyer)
+    run_jobs()
+    assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "released"
+    return deal
+
+
 def balances(*codes, currency="VND") -> dict[str, int]:
     return {code: ledger.balance(code, currency) for code in codes}
 

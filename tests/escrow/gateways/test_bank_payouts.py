@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 from marketplace.escrow import ledger
-from tests.factories import TOTAL, assert_ledger_sound, awaiting_deal, import_rows, row
+from tests.factories import (
+    TOTAL,
+    assert_ledger_sound,
+    awaiting_deal,
+    import_rows,
+    released_deal,
+    row,
+)
 
 CLEARING = ledger.clearing_account("bank_transfer")
 COMMISSION = (TOTAL * 500 + 5000) // 10000
 
 
 def _released_deal(api, world, run_jobs, vendor_index=0) -> dict:
-    vendor = world.vendors[vendor_index]
-    rfq = api.open_rfq(world.buyer, [vendor])
-    quote = api.quote(vendor, rfq)
-    deal = api.post(f"/rfqs/{rfq['id']}/award", world.buyer, {"quote_ids": [quote["id"]]}, expect=201)["deals"][0]
-    pay = api.post(f"/deals/{deal['id']}/payments", world.buyer, {"gateway": "bank_transfer"})
-    for m in pay["milestones"]:
-        import_rows(api, world.admin, row(m["instructions"]["amount"], m["instructions"]["reference"]))
-    api.post(f"/deals/{deal['id']}/shipments", vendor, {"carrier": "manual"}, expect=201)
-    api.post(f"/deals/{deal['id']}/confirm-delivery", world.buyer)
-    api.post(f"/deals/{deal['id']}/accept", world.buyer)
-    run_jobs()
-    assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "released"
-    return deal
+    return released_deal(api, world, run_jobs, world.vendors[vendor_index])
 
 
 def test_batch_reserves_payables_and_marking_paid_twice_pays_once(api, world, run_jobs, db):
@@ -126,9 +121,9 @@ def test_only_admins_create_and_mark_batches(api, world):
 def test_concurrent_batches_reserve_each_payable_once(app, api, world, run_jobs, db):
     import threading
 
+    from marketplace.actors import Actor
     from marketplace.errors import ConflictError
     from marketplace.escrow.gateways.bank import payouts
-    from marketplace.actors import Actor
 
     _released_deal(api, world, run_jobs)
     _, (m,) = awaiting_deal(api, world)

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from marketplace.escrow import ledger
-from tests.factories import TOTAL, assert_ledger_sound, import_rows, row, valid_tax_code
+from tests.factories import (
+    TOTAL,
+    assert_ledger_sound,
+    released_deal,
+    valid_tax_code,
+)
 
 COMMISSION = (TOTAL * 500 + 5000) // 10000
 NEW_ACCOUNT = {"method": "bank_transfer", "bank_name": "ACB", "account_number": "2222333344445",
                "account_holder": "Somebody Else"}
-
-
-def _released_deal(api, world, run_jobs, vendor) -> dict:
-    rfq = api.open_rfq(world.buyer, [vendor])
-    quote = api.quote(vendor, rfq)
-    deal = api.post(f"/rfqs/{rfq['id']}/award", world.buyer, {"quote_ids": [quote["id"]]}, expect=201)["deals"][0]
-    pay = api.post(f"/deals/{deal['id']}/payments", world.buyer, {"gateway": "bank_transfer"})
-    for m in pay["milestones"]:
-        import_rows(api, world.admin, row(m["instructions"]["amount"], m["instructions"]["reference"]))
-    api.post(f"/deals/{deal['id']}/shipments", vendor, {"carrier": "manual"}, expect=201)
-    api.post(f"/deals/{deal['id']}/confirm-delivery", world.buyer)
-    api.post(f"/deals/{deal['id']}/accept", world.buyer)
-    run_jobs()
-    assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "released"
-    return deal
 
 
 def _vendor_without_payout_account(api, admin):
@@ -38,7 +28,7 @@ def _vendor_without_payout_account(api, admin):
 
 def test_a_vendor_that_changes_its_payout_account_is_not_paid_until_re_verified(api, world, run_jobs, db):
     vendor, admin = world.vendors[0], world.admin
-    _released_deal(api, world, run_jobs, vendor)
+    released_deal(api, world, run_jobs, vendor)
     payable = ledger.vendor_payable(vendor.org_id)
     api.call("PATCH", f"/vendors/{vendor.org_id}", vendor, json={"payout_account": NEW_ACCOUNT}, expect=200)
 
@@ -56,7 +46,7 @@ def test_a_vendor_that_changes_its_payout_account_is_not_paid_until_re_verified(
 
 def test_a_batch_cannot_be_marked_paid_after_a_vendor_changed_its_account(api, world, run_jobs, db):
     vendor, admin = world.vendors[0], world.admin
-    _released_deal(api, world, run_jobs, vendor)
+    released_deal(api, world, run_jobs, vendor)
     payable = ledger.vendor_payable(vendor.org_id)
     batch = api.post("/admin/payouts", admin, {"include_refunds": False}, expect=201)
     api.call("PATCH", f"/vendors/{vendor.org_id}", vendor, json={"payout_account": NEW_ACCOUNT}, expect=200)
@@ -77,8 +67,8 @@ def test_a_vendor_without_a_payout_account_is_left_out_and_others_are_paid(api, 
     admin = world.admin
     bare = _vendor_without_payout_account(api, admin)
     assert api.get(f"/vendors/{bare.org_id}", bare)["payouts_on_hold"] is True
-    _released_deal(api, world, run_jobs, bare)
-    _released_deal(api, world, run_jobs, world.vendors[1])
+    released_deal(api, world, run_jobs, bare)
+    released_deal(api, world, run_jobs, world.vendors[1])
 
     batch = api.post("/admin/payouts", admin, {"include_refunds": False}, expect=201)
     assert {p["org_id"] for p in batch["payouts"]} == {world.vendors[1].org_id}
