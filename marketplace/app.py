@@ -14,6 +14,7 @@ from .accounts import api as accounts_api
 from .accounts import registration as accounts
 from .deals import api as deals_api
 from .deals import dispute_api as deal_disputes_api
+from .deals import dispute_outcome_api
 from .deals import registration as deals
 from .disputes import api as disputes_api
 from .disputes import registration as disputes
@@ -38,14 +39,19 @@ from .shipping import registration as shipping
 from .vendors import api as vendors_api
 from .vendors import registration as vendors
 from .web.site import init_web, render_error_page
+from .webhooks import api as webhooks_api
+from .webhooks import registration as webhooks
 
 #: every domain package's declarations, lowest first (the order listeners are told in)
-REGISTRATIONS = (accounts.registration, notifications.registration, vendors.registration, escrow.registration,
-                 shipping.registration, disputes.registration, deals.registration, rfq.registration)
+REGISTRATIONS = (accounts.registration, webhooks.registration, notifications.registration, vendors.registration,
+                 escrow.registration, shipping.registration, disputes.registration, deals.registration,
+                 rfq.registration)
 
 #: the API blueprints (the only place API modules are imported)
 BLUEPRINTS = (accounts_api.blp, vendors_api.blp, rfq_api.blp, deals_api.blp, escrow_api.blp, bank_api.blp,
-              stripe_api.blp, shipping_api.blp, disputes_api.blp, deal_disputes_api.blp, notifications_api.blp)
+              stripe_api.blp, shipping_api.blp, disputes_api.blp, deal_disputes_api.blp,
+              dispute_outcome_api.blp, notifications_api.blp,
+              webhooks_api.blp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -219,7 +219,9 @@ def demo_command(port: int, workers: int) -> None:
     mbox = Path(instance) / "demo-mail.mbox"
     sink, smtp_url = start_mail_sink(mbox)  # the product's e-mails land in the demo mailbox page
     public_url = os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{port}"  # links in e-mails, from any process
-    demo = {"DEMO_MODE": "true", "SMTP_URL": smtp_url, "DEMO_MAILBOX_PATH": str(mbox), "PUBLIC_URL": public_url}
+    demo = {"DEMO_MODE": "true", "SMTP_URL": smtp_url, "DEMO_MAILBOX_PATH": str(mbox), "PUBLIC_URL": public_url,
+            # the demo's integrators run on this machine: webhooks to http://127.0.0.1 are allowed here only
+            "WEBHOOK_ALLOW_HTTP": "true", "WEBHOOK_ALLOW_PRIVATE": "true"}
     env = dict(os.environ, **services, **demo)  # the web and worker processes use the same servers
     app = create_app({**services, "PUBLIC_URL": public_url})
     with app.app_context():

@@ -126,17 +126,21 @@ class OutboxCommand(IdMixin, db.Model):
     done_at: Mapped[datetime | None]
 
 
-def add_outbox_command(kind: str, key: str, payload: dict) -> OutboxCommand:
+def add_outbox_command(kind: str, key: str, payload: dict, *, max_attempts: int | None = None) -> OutboxCommand:
     """Record an external call to make after commit; a second call with the same key is a no-op.
 
     Handlers come from the registry (``Registration.outbox_handlers``); a handler gets (payload, key)
     and must be safe to call twice with the same key (the provider de-duplicates on it).
+    ``max_attempts`` overrides the column's default (8) for this row.
 
     :raises ValueError: no registered outbox handler for ``kind``.
     """
     if kind not in registry.current().outbox_handlers:
         raise ValueError(f"no outbox handler for {kind!r}")
-    stmt = insert(OutboxCommand).values(kind=kind, key=key, payload=payload).on_conflict_do_nothing(index_elements=["key"])
+    values = {"kind": kind, "key": key, "payload": payload}
+    if max_attempts is not None:
+        values["max_attempts"] = max_attempts
+    stmt = insert(OutboxCommand).values(**values).on_conflict_do_nothing(index_elements=["key"])
     db.session.execute(stmt)
     command = db.session.execute(select(OutboxCommand).where(OutboxCommand.key == key)).scalar_one()
     enqueue_after_commit(run_outbox_command, command.id, queue="default",
@@ -180,7 +184,10 @@ def run_outbox_command(command_id: int) -> str:
             command.status = OutboxStatus.FAILED
         else:
             command.status = OutboxStatus.PENDING
-            command.next_attempt_at = utcnow() + timedelta(seconds=min(3600, 10 * 2 ** command.attempts))
+            delay = handler.backoff(command.attempts) if handler.backoff else min(3600, 10 * 2 ** command.attempts)
+            command.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        if handler.on_error is not None:
+            handler.on_error(command, exc)
         return "failed"
     command.status = OutboxStatus.DONE
     command.result = result

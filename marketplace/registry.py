@@ -30,10 +30,14 @@ class RegistryError(RuntimeError):
 @dataclass(frozen=True)
 class OutboxHandler:
     """How to make one kind of external call: ``call(payload, key)`` and, optionally, what to record
-    in the same transaction as its result: ``follow_up(command)``."""
+    in the same transaction as its result: ``follow_up(command)``; what to record in the same
+    transaction as a failed attempt: ``on_error(command, exc)`` (``command.status`` tells whether it
+    gave up); and its own back-off: ``backoff(attempts) -> seconds`` before the next attempt."""
 
     call: Callable[[dict, str], dict]
     follow_up: Callable[[Any], None] | None = None
+    on_error: Callable[[Any, Exception], None] | None = None
+    backoff: Callable[[int], float] | None = None
 
 
 @dataclass(frozen=True)

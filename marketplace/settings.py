@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .business_days import supported_calendars
 from .money import CURRENCY_EXPONENTS
 
 
@@ -49,6 +50,28 @@ SPEC: dict[str, tuple[type, Any]] = {
     # (the vendor is warned one day before the ship-by date)
     "SHIP_GRACE_DAYS": (int, 3),
     "QUOTE_VALIDITY_DAYS": (int, 14),
+    # either party may open a dispute this many days after delivery (after the ship-by date when never delivered)
+    "DISPUTE_FILING_DAYS": (int, 30),
+    "DISPUTE_EVIDENCE_MAX_BYTES": (int, 10 * 1024 * 1024),  # one evidence file of a dispute
+    # business days (weekends and public holidays excluded) are counted on this country's calendar (the
+    # ``holidays`` package, ISO 3166-1 alpha-2), in DEFAULT_TIMEZONE; a deadline is the end of its last day
+    "BUSINESS_CALENDAR": (str, "VN"),
+    # a dispute's respondent must answer (a message or an offer) within this many business days of its
+    # opening, else the case escalates to the platform by itself (the silence is recorded)
+    "DISPUTE_RESPONSE_BUSINESS_DAYS": (int, 3),
+    # the parties negotiate at most this many days from the opening; then the case escalates by itself
+    "DISPUTE_NEGOTIATION_DAYS": (int, 7),
+    # a party may ask the platform to step in this many days after the opening
+    "DISPUTE_ESCALATE_AFTER_DAYS": (int, 3),
+    # an admin's evidence request is due this many business days later unless the admin says otherwise;
+    # a lapse is recorded (never lost by default) and the case goes back to review
+    "DISPUTE_EVIDENCE_BUSINESS_DAYS": (int, 2),
+    # after an outcome with a return, the buyer must ship the goods back within this many business days,
+    # else the fallback applies: the held money is released to the vendor
+    "DISPUTE_RETURN_SHIP_BUSINESS_DAYS": (int, 7),
+    # the vendor inspects returned goods the carrier delivered within this many business days; silence
+    # accepts the return (the refund settles)
+    "DISPUTE_RETURN_INSPECTION_BUSINESS_DAYS": (int, 3),
     "MATCH_TOP_K": (int, 8),
     "VENDOR_INVITES_PER_WEEK": (int, 50),
     "BANK_ACCOUNT_NAME": (str, "CONG TY MARKETPLACE ESCROW"),
@@ -70,13 +93,23 @@ SPEC: dict[str, tuple[type, Any]] = {
     "RQ_ASYNC": (bool, True),
     "SWEEP_INTERVAL_SECONDS": (int, 60),  # how often some live worker runs the sweeper
     "REDRIVE_AFTER_SECONDS": (int, 120),  # a settlement untouched this long is re-driven by the sweeper
+    # outbound webhooks: an endpoint's URL must be https unless this is on (tests, the demo)
+    "WEBHOOK_ALLOW_HTTP": (bool, False),
+    # outbound webhooks: the SSRF guard refuses private, loopback and link-local addresses unless this is on
+    "WEBHOOK_ALLOW_PRIVATE": (bool, False),
+    "WEBHOOK_SECRET_OVERLAP_HOURS": (int, 24),  # after a rotation the old secret still signs this long
+    "WEBHOOK_TIMEOUT_SECONDS": (float, 5.0),  # per delivery attempt (connect and read)
+    "WEBHOOK_RETRY_BASE_SECONDS": (int, 30),  # first retry after this, then doubling (capped at 6 hours)
+    "WEBHOOK_MAX_ATTEMPTS": (int, 8),  # attempts per delivery before it is failed and the organisation is told
     # crash tests only: "<outbox kind>:<seconds>" holds a worker after Stripe answered, before the commit
     "MARKETPLACE_TEST_PAUSE_AFTER_STRIPE": (str, None),
 }
 
 #: settings that must be above zero (sizes, intervals, timeouts)
 POSITIVE = ("STRIPE_TIMEOUT_SECONDS", "VENDOR_DOCUMENT_MAX_BYTES", "PRODUCT_IMPORT_MAX_BYTES",
-            "PRODUCT_IMPORT_CHUNK_ROWS", "SWEEP_INTERVAL_SECONDS", "REDRIVE_AFTER_SECONDS")
+            "DISPUTE_EVIDENCE_MAX_BYTES", "PRODUCT_IMPORT_CHUNK_ROWS", "SWEEP_INTERVAL_SECONDS",
+            "REDRIVE_AFTER_SECONDS", "DISPUTE_RESPONSE_BUSINESS_DAYS", "DISPUTE_EVIDENCE_BUSINESS_DAYS", "DISPUTE_RETURN_SHIP_BUSINESS_DAYS",
+            "DISPUTE_RETURN_INSPECTION_BUSINESS_DAYS")
 
 
 def _coerce(name: str, kind: type, raw: Any) -> Any:
@@ -132,6 +165,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
         ZoneInfo(settings["DEFAULT_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"DEFAULT_TIMEZONE {settings['DEFAULT_TIMEZONE']!r} is not an IANA time zone") from None
+    if settings["BUSINESS_CALENDAR"] not in supported_calendars():
+        raise SettingsError(f"BUSINESS_CALENDAR {settings['BUSINESS_CALENDAR']!r} is not a country the holidays "
+                            "package knows")
     if settings["DEFAULT_CURRENCY"] not in CURRENCY_EXPONENTS:
         raise SettingsError(f"DEFAULT_CURRENCY {settings['DEFAULT_CURRENCY']!r} is not a known ISO 4217 code")
     if not 0 <= settings["PLATFORM_COMMISSION_BPS"] <= 10_000:
@@ -139,12 +175,18 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     if settings["ARGON2_TIME_COST"] < 1 or settings["ARGON2_MEMORY_KIB"] < 8192:
         raise SettingsError("ARGON2_TIME_COST must be >= 1 and ARGON2_MEMORY_KIB >= 8192")
     for name in ("INSPECTION_DAYS", "DELIVERY_CONFIRM_DAYS", "SHIP_BY_DAYS", "PAYMENT_DUE_DAYS", "SHIP_GRACE_DAYS",
-                 "QUOTE_VALIDITY_DAYS", "MATCH_TOP_K"):
+                 "QUOTE_VALIDITY_DAYS", "DISPUTE_FILING_DAYS", "MATCH_TOP_K",
+                 "DISPUTE_NEGOTIATION_DAYS", "DISPUTE_ESCALATE_AFTER_DAYS"):
         if settings[name] < 0:
             raise SettingsError(f"{name} must not be negative")
     for name in POSITIVE:
         if settings[name] is None or settings[name] <= 0:
             raise SettingsError(f"{name} must be greater than 0")
+    for name in ("WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_RETRY_BASE_SECONDS", "WEBHOOK_MAX_ATTEMPTS"):
+        if settings[name] <= 0:
+            raise SettingsError(f"{name} must be greater than 0")
+    if settings["WEBHOOK_SECRET_OVERLAP_HOURS"] < 0:
+        raise SettingsError("WEBHOOK_SECRET_OVERLAP_HOURS must not be negative")
     pause = settings["MARKETPLACE_TEST_PAUSE_AFTER_STRIPE"]
     if pause:
         kind, sep, seconds = pause.partition(":")

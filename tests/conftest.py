@@ -90,6 +90,7 @@ def app(database_url, redis_url):
         "TESTING": True, "LOGIN_RATE_LIMIT": "10000 per minute", "REGISTER_RATE_LIMIT": "10000 per minute",
         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test",
         "QUEUE_PREFIX": f"t{os.getpid()}-", "INSTANCE_PATH": str(TEST_SERVICES),
+        "WEBHOOK_ALLOW_HTTP": True, "WEBHOOK_ALLOW_PRIVATE": True,  # webhook receivers on 127.0.0.1, as in the demo
     })
     with app.app_context():
         upgrade(revision="heads")

@@ -12,6 +12,8 @@ from . import services
 from .schemas import (
     DealQuerySchema,
     DealSchema,
+    PartialAcceptanceCreateSchema,
+    PartialAcceptanceSchema,
     PaymentsSchema,
     PaymentStartSchema,
     ReasonSchema,
@@ -138,6 +140,21 @@ def accept(deal_id):
     deal = services.accept_deal(current_actor(), deal_id)
     db.session.commit()
     return deal
+
+
+@blp.route("/deals/<int:deal_id>/partial-acceptance", methods=["POST"])
+@login_required(OrgKind.BUYER)
+@blp.arguments(PartialAcceptanceCreateSchema)
+@blp.response(200, PartialAcceptanceSchema)
+def accept_partly(data, deal_id):
+    """The buyer accepts part of a delivered deal: every line with the quantity accepted (at least one unit
+    accepted, at least one withheld). The accepted goods' value plus the freight in proportion is released
+    to the vendor now, less commission; the rest stays held and a ``quantity_short`` dispute over the withheld
+    quantities is opened (the deal is ``disputed``). Repeating the same acceptance returns it unchanged;
+    a different one is a 409 ``already_partly_accepted``."""
+    result = services.accept_deal_partly(current_actor(), deal_id, data)
+    db.session.commit()
+    return result
 
 
 @blp.route("/admin/deals/<int:deal_id>/refund", methods=["POST"])

@@ -1,10 +1,12 @@
 """What ``deals`` declares to the registry."""
 
+from ..disputes.models import DisputeStatus
 from ..escrow.services import LOCK_OWNER, PAYMENT_RECEIVED
 from ..registry import Registration
 from ..shipping.services import SHIPMENT_DELIVERED
 from . import models, services
 from .models import DealStatus
+from .services import dispute_outcomes
 from .services.delivery import on_delivered
 from .states import deal_machine
 
@@ -15,9 +17,12 @@ registration = Registration(
     on_enter={("deal", DealStatus.ACCEPTED): services.queue_release,  # accepted, by anyone: release the money
               ("deal", DealStatus.DELIVERED): on_delivered,  # delivered, by anyone: stamp when
               # cancelled, by anyone or the payment deadline: unpaid milestones closed, held ones refunded
-              ("deal", DealStatus.CANCELLED): services.on_cancelled},
+              ("deal", DealStatus.CANCELLED): services.on_cancelled,
+              # a dispute decided, by anyone (an admin, the parties, a return accepted or lapsed): settle it
+              ("dispute", DisputeStatus.DECIDED): dispute_outcomes.on_decided},
     sweep_steps=(services.redrive_settlements, services.redrive_dispute_settlements, services.warn_unshipped),
-    listeners={SHIPMENT_DELIVERED: services.on_shipment_delivered},  # confirms, or asks the buyer
+    # a shipment to the buyer confirms the delivery (or asks the buyer); a dispute's return starts its inspection
+    listeners={SHIPMENT_DELIVERED: dispute_outcomes.on_shipment_delivered},
     # escrow's flows (statement import, Stripe webhooks) lock and pay the deal through these
     hooks={LOCK_OWNER: services.lock_owner, PAYMENT_RECEIVED: services.record_payment},
 )

@@ -27,10 +27,25 @@ class RefundSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
 
+class AcceptedLineSchema(Schema):
+    deal_line_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=2**31 - 1),
+                              metadata={"description": "units of the line accepted (0 up to the line's quantity)"})
+
+
+class PartialAcceptanceCreateSchema(Schema):
+    """Every line of the deal with the quantity accepted; what is not accepted is disputed."""
+
+    lines = fields.List(fields.Nested(AcceptedLineSchema), required=True, validate=validate.Length(min=1, max=1000))
+    description = fields.String(required=True, validate=validate.Length(min=5, max=10000),
+                                metadata={"description": "what is wrong with the rest (the dispute's description)"})
+
+
 # --- output -------------------------------------------------------------------------------------
 
 
 class DealLineSchema(Schema):
+    id = fields.Integer()
     rfq_line_id = fields.Integer()
     description = fields.String()
     quantity = fields.Integer()
@@ -93,7 +108,7 @@ class _DealView:
     @property
     def lines(self) -> list[dict]:
         d = self._deal
-        return [{"rfq_line_id": l.rfq_line_id, "description": l.description, "quantity": l.quantity, "unit": l.unit,
+        return [{"id": l.id, "rfq_line_id": l.rfq_line_id, "description": l.description, "quantity": l.quantity, "unit": l.unit,
                  "unit_price": l.unit_price, "amount": l.amount, "currency": d.currency} for l in d.lines]
 
     @property
@@ -132,6 +147,35 @@ class MilestonePaymentSchema(Schema):
 class PaymentsSchema(Schema):
     gateway = fields.String(allow_none=True)
     milestones = fields.List(fields.Nested(MilestonePaymentSchema))
+
+
+class PartialAcceptanceLineSchema(Schema):
+    deal_line_id = fields.Integer()
+    description = fields.String()
+    unit = fields.String()
+    quantity = fields.Integer(metadata={"description": "units delivered"})
+    accepted = fields.Integer(metadata={"description": "units accepted"})
+    withheld = fields.Integer(metadata={"description": "units disputed"})
+    unit_price = MoneyField()
+    accepted_value = MoneyField()
+    currency = fields.String()
+
+
+class PartialAcceptanceSchema(Schema):
+    """A partial acceptance: the share released now (gross, commission, net) and what stays held for its dispute."""
+
+    deal_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf([s.value for s in DealStatus]))
+    dispute_id = fields.Integer(allow_none=True)
+    currency = fields.String()
+    lines = fields.List(fields.Nested(PartialAcceptanceLineSchema))
+    accepted_value = MoneyField(metadata={"description": "the accepted goods' value"})
+    freight_released = MoneyField(metadata={"description": "the freight released with them (pro rata to value)"})
+    released = MoneyField(metadata={"description": "gross released to the vendor: goods plus freight share"})
+    commission = MoneyField()
+    released_net = MoneyField(metadata={"description": "what the vendor nets"})
+    held = MoneyField(metadata={"description": "what stays held in escrow for the dispute"})
+    accepted_at = fields.DateTime()
 
 
 class TransitionsSchema(Schema):

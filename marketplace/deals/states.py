@@ -40,8 +40,11 @@ deal_machine = StateMachine(
         Transition("ship", (D.FUNDED,), D.SHIPPED, frozenset({V})),
         Transition("confirm_delivery", (D.SHIPPED,), D.DELIVERED, frozenset({B, S})),
         Transition("accept", (D.DELIVERED,), D.ACCEPTED, frozenset({B, S})),
+        # the buyer accepts some quantities: that share is released now, the rest held under a dispute it opens
+        Transition("accept_partly", (D.DELIVERED,), D.DISPUTED, frozenset({B})),
         Transition("release", (D.ACCEPTED,), D.RELEASED, frozenset({S})),
-        Transition("open_dispute", (D.SHIPPED, D.DELIVERED), D.DISPUTED, frozenset({B})),
+        # either party, within DISPUTE_FILING_DAYS (services.disputes.open_dispute checks the window and scope)
+        Transition("open_dispute", (D.SHIPPED, D.DELIVERED), D.DISPUTED, frozenset({B, V})),
         Transition("withdraw_dispute", (D.DISPUTED,), D.ACCEPTED, frozenset({S})),
         Transition("resolve", (D.DISPUTED,), D.RESOLVED, frozenset({S})),
         Transition("refund", (D.AWAITING_PAYMENT, D.FUNDED), D.REFUNDED, frozenset({A})),

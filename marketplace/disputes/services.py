@@ -8,11 +8,12 @@ own reads (:class:`~marketplace.database.OrgScoped`).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
-from ..accounts.models import Organization, User
+from ..accounts.models import Membership, Organization, OrgKind, User
 from ..actors import SYSTEM, Actor
 from ..database import utcnow
 from ..errors import ConflictError, InvalidInputError, NotFoundError
@@ -22,17 +23,26 @@ from ..http.pagination import paginate
 from ..money import allocate, commission_for, format_amount
 from ..notifications.models import NotificationKind
 from ..notifications.services import notify_org
-from ..statemachine import Event
+from ..statemachine import Event, record_event
 from .models import (
     FINISHED,
     UNSETTLED,
+    VENDOR_REASONS,
     Dispute,
     DisputeMessage,
     DisputeOutcome,
     DisputeParty,
     DisputeStatus,
+    RequestedOutcome,
 )
 from .states import LIVE, dispute_machine
+
+#: what a buyer may ask for; a vendor's filing always asks for the held money (``release``)
+BUYER_OUTCOMES = (RequestedOutcome.REFUND, RequestedOutcome.PARTIAL_REFUND, RequestedOutcome.RETURN_AND_REFUND,
+                  RequestedOutcome.REPLACEMENT)
+#: the buyer's request when it names none: by reason (a claim below what is held is a partial refund)
+DEFAULT_OUTCOME = {"not_received": RequestedOutcome.REFUND, "late": RequestedOutcome.PARTIAL_REFUND,
+                   "quantity_short": RequestedOutcome.PARTIAL_REFUND}
 
 
 def live_dispute(deal_id: int) -> Dispute | None:
@@ -42,22 +52,108 @@ def live_dispute(deal_id: int) -> Dispute | None:
     ).scalar_one_or_none()
 
 
+def filing_deadline(deal) -> datetime | None:
+    """Until when a case may be opened on ``deal``: ``DISPUTE_FILING_DAYS`` after delivery, or after the
+    ship-by date when it was never delivered (None: no date to count from, the window is open)."""
+    start = deal.delivered_at or deal.ship_by_at
+    return start + timedelta(days=current_app.config["DISPUTE_FILING_DAYS"]) if start else None
+
+
+def filing_terms(deal, party: DisputeParty, data: dict, *, now: datetime | None = None) -> dict:
+    """Check a filing against ``deal`` (a plain object: ``.lines``, ``.currency``, ``.held_milestones()``,
+    ``.delivered_at``, ``.ship_by_at``) and work out its scope, claimed amount and requested outcome.
+
+    ``data``: ``reason``, optional ``lines`` ([{"deal_line_id", "quantity"}]; default the whole deal),
+    optional ``claimed_amount`` (a decimal string; default the scoped lines' value, the whole held money
+    for the whole deal), optional ``requested_outcome``.
+
+    :raises ConflictError: the filing window is over (``filing_window_closed``) or nothing is held.
+    :raises InvalidInputError: a vendor's reason other than ``other``, an unknown or repeated line, a
+        quantity outside 1..the line's, a claimed amount outside 1..what is held, an outcome the side may
+        not ask for.
+    """
+    deadline = filing_deadline(deal)
+    if deadline is not None and (now or utcnow()) > deadline:
+        raise ConflictError("the filing window for a dispute on this deal is over", code="filing_window_closed",
+                            details={"filing_deadline": deadline.isoformat()})
+    held = sum(m.amount for m in deal.held_milestones())
+    if held <= 0:
+        raise ConflictError("nothing is held in escrow for this deal", code="nothing_held")
+    if party == DisputeParty.VENDOR and data["reason"] not in VENDOR_REASONS:
+        raise InvalidInputError.at(("reason",), "a vendor opens a dispute only with the reason: other")
+    lines = {line.id: line for line in deal.lines}
+    scope, seen = [], set()
+    for i, item in enumerate(data.get("lines") or ()):
+        line = lines.get(item["deal_line_id"])
+        if line is None or line.id in seen:
+            why = "not a line of this deal" if line is None else "this line is named twice"
+            raise InvalidInputError.at(("lines", i, "deal_line_id"), why)
+        if not 1 <= item["quantity"] <= line.quantity:
+            raise InvalidInputError.at(("lines", i, "quantity"), f"between 1 and {line.quantity}")
+        seen.add(line.id)
+        value = line.amount if item["quantity"] == line.quantity else line.unit_price * item["quantity"]
+        scope.append({"deal_line_id": line.id, "description": line.description, "quantity": item["quantity"],
+                      "unit": line.unit, "unit_price": line.unit_price, "amount": value})
+    whole = not scope
+    if whole:
+        scope = [{"deal_line_id": line.id, "description": line.description, "quantity": line.quantity,
+                  "unit": line.unit, "unit_price": line.unit_price, "amount": line.amount} for line in deal.lines]
+    if data.get("claimed_amount"):
+        claimed = to_minor(data["claimed_amount"], deal.currency, ("claimed_amount",))
+        if not 1 <= claimed <= held:
+            bounds = f"between 1 and {format_amount(held, deal.currency)}"
+            raise InvalidInputError("the claimed amount must be more than 0 and at most what is held",
+                                    fields=InvalidInputError.nest(("claimed_amount",), bounds))
+    else:
+        claimed = held if whole else min(held, sum(item["amount"] for item in scope))
+    if party == DisputeParty.VENDOR:
+        if data.get("requested_outcome") not in (None, RequestedOutcome.RELEASE):
+            raise InvalidInputError.at(("requested_outcome",), "a vendor asks for the release of the held money")
+        outcome = RequestedOutcome.RELEASE
+    else:
+        outcome = data.get("requested_outcome") or DEFAULT_OUTCOME.get(
+            data["reason"], RequestedOutcome.REFUND if claimed == held else RequestedOutcome.PARTIAL_REFUND)
+        if outcome not in BUYER_OUTCOMES:
+            raise InvalidInputError.at(("requested_outcome",), "refund, partial_refund, return_and_refund or "
+                                                               "replacement")
+    return {"scope": scope, "claimed_amount": claimed, "requested_outcome": str(outcome), "held": held}
+
+
 def create_dispute(actor: Actor, deal, data: dict) -> Dispute:
     """Open a case on ``deal`` (its parties and currency are copied); a live case is returned as it is.
 
-    The caller has already moved the deal to ``disputed`` (that transition decides whether a case
-    may be opened); the vendor is told.
+    The caller has already moved the deal to ``disputed`` (that transition decides whether a case may be
+    opened) and checked the filing with :func:`filing_terms` (``data`` carries its ``scope``,
+    ``claimed_amount`` and ``requested_outcome``). The other party and the platform's staff are told.
     """
     dispute = live_dispute(deal.id)
     if dispute is not None:
         return dispute  # a repeated request returns the live case
+    party = DisputeParty.VENDOR if actor.org_id == deal.vendor_id else DisputeParty.BUYER
     dispute = Dispute(deal_id=deal.id, buyer_id=deal.buyer_id, vendor_id=deal.vendor_id, currency=deal.currency,
-                      opened_by=actor.user_id, reason=data["reason"], description=data["description"])
+                      opened_by=actor.user_id, reason=data["reason"], description=data["description"],
+                      opened_by_party=party, requested_outcome=data["requested_outcome"],
+                      claimed_amount=data["claimed_amount"], scope=data["scope"])
     db.session.add(dispute)
-    dispute_machine.start(dispute, actor, {"reason": data["reason"]})
-    notify_org(dispute.vendor_id, NotificationKind.DISPUTE_OPENED, {"deal_id": deal.id, "dispute_id": dispute.id},
-               key=f"dispute-{dispute.id}-opened")
+    dispute_machine.start(dispute, actor, {"reason": data["reason"], "opened_by_party": party.value,
+                                           "claimed_amount": format_amount(dispute.claimed_amount, deal.currency),
+                                           "currency": deal.currency})
+    told = {"deal_id": deal.id, "dispute_id": dispute.id}
+    if party == DisputeParty.BUYER:
+        notify_org(dispute.vendor_id, NotificationKind.DISPUTE_OPENED, told, key=f"dispute-{dispute.id}-opened")
+    else:
+        notify_org(dispute.buyer_id, NotificationKind.DISPUTE_OPENED_BY_VENDOR, told,
+                   key=f"dispute-{dispute.id}-opened")
+    staff = {**told, "claimed": format_amount(dispute.claimed_amount, deal.currency), "currency": deal.currency}
+    for org_id in platform_org_ids():
+        notify_org(org_id, NotificationKind.DISPUTE_FILED, staff, key=f"dispute-{dispute.id}-filed-{org_id}")
     return dispute
+
+
+def platform_org_ids() -> list[int]:
+    """The platform's organisations (their staff run the dispute desk)."""
+    return list(db.session.execute(
+        select(Organization.id).where(Organization.kind == OrgKind.PLATFORM).order_by(Organization.id)).scalars())
 
 
 def get_dispute(actor: Actor, dispute_id: int, *, lock: bool = False) -> Dispute:
@@ -108,7 +204,8 @@ def refuse_if_decided(dispute: Dispute) -> None:
             "outcome": summary["outcome"], "note": summary["note"], "currency": currency,
             "held": format_amount(summary["held"], currency),
             "allocations": [{"party": a["party"], "amount": format_amount(a["amount"], currency), "currency": currency}
-                            for a in summary["allocations"]]}
+                            for a in summary["allocations"]],
+            "rationale": summary["rationale"], "by": summary["by"], "return_required": summary["return_required"]}
     raise ConflictError("the dispute has already been decided", code="already_decided", details=details)
 
 
@@ -144,8 +241,9 @@ def add_message(actor: Actor, dispute_id: int, body: str) -> DisputeMessage:
         raise ConflictError(f"the dispute is {dispute.status}")
     message = DisputeMessage(dispute_id=dispute.id, author_id=actor.user_id, author_org_id=actor.org_id, body=body)
     db.session.add(message)
-    if dispute.status == DisputeStatus.OPEN and dispute.party_of(actor.org_id) == DisputeParty.VENDOR:
-        dispute_machine.apply(dispute, "respond", actor)
+    party = dispute.party_of(actor.org_id)
+    if dispute.status == DisputeStatus.OPEN and party is not None and party != dispute.opened_by_party:
+        dispute_machine.apply(dispute, "respond", actor)  # the respondent's first word
     db.session.flush()
     return message
 
@@ -213,8 +311,87 @@ def live_disputes(params: dict) -> dict:
 
     :raises InvalidInputError: a bad cursor.
     """
-    stmt = select(Dispute).where(Dispute.status.notin_(FINISHED))
-    return paginate(stmt, params, Dispute.created_at, Dispute.id, order="desk")
+    return desk(None, {**params, "status": None})
+
+
+def deadline_of(dispute: Dispute) -> datetime | None:
+    """The case's current deadline (the negotiation's timers keep it on the row), if any."""
+    return getattr(dispute, "deadline_at", None)
+
+
+def desk(actor: Actor | None, params: dict, *, now: datetime | None = None) -> dict:
+    """The dispute desk: one page of cases, oldest first, each with its age, current deadline, claimed amount
+    and assignee (platform staff). Filters: ``status`` (default: every live case), ``assignee`` (``me``,
+    ``none`` or a user id), ``overdue`` (true: the current deadline has passed).
+
+    :raises InvalidInputError: a bad cursor, or ``assignee=me`` without a person.
+    """
+    now = now or utcnow()
+    stmt = select(Dispute)
+    stmt = stmt.where(Dispute.status == params["status"]) if params.get("status") else \
+        stmt.where(Dispute.status.notin_(FINISHED))
+    assignee = params.get("assignee")
+    if assignee == "me":
+        if actor is None or actor.user_id is None:
+            raise InvalidInputError.at(("assignee",), "only a person has cases of their own")
+        stmt = stmt.where(Dispute.assignee_id == actor.user_id)
+    elif assignee == "none":
+        stmt = stmt.where(Dispute.assignee_id.is_(None))
+    elif assignee:
+        stmt = stmt.where(Dispute.assignee_id == int(assignee))
+    deadline = getattr(Dispute, "deadline_at", None)
+    if params.get("overdue") is not None:
+        if deadline is None:  # no timers yet: nothing is overdue
+            stmt = stmt.where(Dispute.id.is_(None)) if params["overdue"] else stmt
+        else:
+            stmt = stmt.where(deadline < now) if params["overdue"] else \
+                stmt.where((deadline.is_(None)) | (deadline >= now))
+    found = paginate(stmt, params, Dispute.created_at, Dispute.id, order="desk")
+    cases = found["items"]
+    orgs = organization_names({d.buyer_id for d in cases} | {d.vendor_id for d in cases})
+    people = user_names({d.assignee_id for d in cases})
+    rows = []
+    for d in cases:
+        due = deadline_of(d)
+        rows.append({"id": d.id, "dispute": d, "deal_id": d.deal_id, "status": d.status, "reason": d.reason,
+                     "opened_by_party": d.opened_by_party, "buyer_id": d.buyer_id, "buyer_name": orgs.get(d.buyer_id),
+                     "vendor_id": d.vendor_id, "vendor_name": orgs.get(d.vendor_id), "currency": d.currency,
+                     "claimed_amount": d.claimed_amount, "created_at": d.created_at,
+                     "age_days": max(0, (now - d.created_at).days), "deadline_at": due,
+                     "overdue": bool(due and due < now), "assignee_id": d.assignee_id,
+                     "assignee_name": people.get(d.assignee_id)})
+    return {"items": rows, "next_cursor": found["next_cursor"]}
+
+
+def is_platform_member(user_id: int) -> bool:
+    """Whether the person belongs to one of the platform's organisations (only they take cases)."""
+    return db.session.execute(
+        select(Membership.id).join(Organization, Organization.id == Membership.org_id)
+        .where(Membership.user_id == user_id, Organization.kind == OrgKind.PLATFORM).limit(1)
+    ).first() is not None
+
+
+def assign_dispute(actor: Actor, dispute_id: int, assignee_id: int | None) -> Dispute:
+    """Give a case to a platform staff member (``None``: to nobody); the change is on the case's timeline.
+
+    :raises NotFoundError: unknown dispute.
+    :raises InvalidInputError: the assignee is not a member of the platform.
+    :raises ConflictError: the case is over (resolved or withdrawn).
+    """
+    dispute = lock_dispute(get_dispute(actor, dispute_id).id)
+    if assignee_id is not None and not is_platform_member(assignee_id):
+        raise InvalidInputError.at(("assignee_id",), "not a member of the platform's staff")
+    if not dispute.is_live():
+        raise ConflictError(f"the dispute is {dispute.status}")
+    if dispute.assignee_id == assignee_id:
+        return dispute  # a repeat changes nothing
+    previous = dispute.assignee_id
+    dispute.assignee_id = assignee_id
+    dispute.assigned_at = utcnow() if assignee_id is not None else None
+    record_event(dispute_machine.subject, dispute.id, "assign", dispute.status, dispute.status, actor,
+                 {"assignee_id": assignee_id, "previous_assignee_id": previous})
+    db.session.flush()
+    return dispute
 
 
 def decidable(dispute: Dispute) -> bool:
@@ -252,7 +429,7 @@ def allocation_preview(deal, outcome: str, vendor_amount: str | None = None) -> 
     """
     if outcome not in set(DisputeOutcome):
         raise InvalidInputError("unknown outcome", fields={"outcome": ["release, refund or split"]})
-    amounts = [m.amount for m in deal.held_milestones()]
+    amounts = [m.held_amount for m in deal.held_milestones()]
     held = sum(amounts)
     if outcome == DisputeOutcome.RELEASE:
         vendor_share = held

@@ -60,7 +60,7 @@ class MilestoneStatus(StrEnum):
 
     PENDING = "pending"  #: not yet payable (no gateway chosen)
     AWAITING_PAYMENT = "awaiting_payment"  #: payment instructions issued
-    FUNDED = "funded"  #: held in escrow (a pending ledger transfer)
+    FUNDED = "funded"  #: held in escrow (a pending ledger transfer), perhaps partly released already
     RELEASED = "released"  #: posted to the vendor
     REFUNDED = "refunded"  #: voided back and paid to the buyer's refund payable
     SPLIT = "split"  #: part released, part refunded by a dispute decision
@@ -170,7 +170,8 @@ class Milestone(IdMixin, db.Model):
     status: Mapped[str] = mapped_column(String(24), default=MilestoneStatus.PENDING)  #: a :class:`MilestoneStatus`
     payment_reference: Mapped[str | None] = mapped_column(String(32), unique=True)
     funded_at: Mapped[datetime | None]
-    released_amount: Mapped[int] = mapped_column(default=0)  #: gross minor units posted to the vendor
+    #: gross minor units posted to the vendor (a partial acceptance's part while still ``funded``, then all)
+    released_amount: Mapped[int] = mapped_column(default=0)
     commission_amount: Mapped[int] = mapped_column(default=0)  #: minor units kept by the platform
     refunded_amount: Mapped[int] = mapped_column(default=0)  #: minor units returned to the buyer
 
@@ -180,6 +181,18 @@ class Milestone(IdMixin, db.Model):
 
     def is_settled(self) -> bool:
         return self.status in (MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED, MilestoneStatus.SPLIT)
+
+    @property
+    def held_amount(self) -> int:
+        """Minor units still held in escrow for this milestone: its amount less what was released early
+        (a partial acceptance); 0 unless ``funded``. Settlements and dispute allocations split this."""
+        if self.status != MilestoneStatus.FUNDED:
+            return 0
+        return self.amount - self.released_amount - self.refunded_amount
+
+    def is_partly_released(self) -> bool:
+        """Held, but part of it was released already: the rest sits in a second hold (``m<id>.hold2``)."""
+        return self.status == MilestoneStatus.FUNDED and self.released_amount > 0
 
 
 class ReconciliationReport(IdMixin, db.Model):

@@ -4,6 +4,9 @@ Each milestone's money moves through deterministic transfer ids (see :mod:`.ledg
 ``m<id>.fund`` (gateway clearing -> deal escrow), ``m<id>.hold`` (pending: escrow -> vendor payable),
 ``m<id>.release`` (posts the hold, fully or partly), ``m<id>.commission`` (vendor payable -> platform),
 ``m<id>.void`` (voids the hold) and ``m<id>.refund`` (escrow -> buyer refund payable).
+A partial acceptance (:func:`release_part`) posts the hold partly and holds the rest again under
+``m<id>.hold2``; the milestone's settlement then resolves that second hold (``release2``,
+``commission2``, ``void2``, ``refund``), so it still settles exactly once.
 Callers lock the deal row first, so the milestone's status and the ledger move together.
 
 Deals arrive as plain objects (``.id .currency .gateway .buyer_id .vendor_id .commission_bps
@@ -83,11 +86,49 @@ def fund_milestone(deal, m: Milestone, gateway: str, meta: dict | None = None) -
     return True
 
 
-def settle_milestone(deal, m: Milestone, vendor_gross: int) -> bool:
-    """Release ``vendor_gross`` of a held milestone to the vendor (less commission) and refund the rest.
+def release_part(deal, m: Milestone, vendor_gross: int) -> bool:
+    """Release ``vendor_gross`` of a held milestone to the vendor now (less commission); the rest stays held.
 
-    ``vendor_gross == m.amount`` is a full release, ``0`` a full refund, anything between a split.
-    A milestone settles once: a second call (any split) is a no-op when the first already happened.
+    The hold posts for ``vendor_gross`` (what it does not post returns to the deal's escrow) and a second
+    hold (``m<id>.hold2``) reserves the rest for the vendor until :func:`settle_milestone` settles it. All of
+    it is released when ``vendor_gross`` is the whole held amount; ``0`` changes nothing. A milestone is
+    released in part once: a second call is a no-op. The caller checks that the deal's gateway moves no
+    money per settlement (its ``settled`` runs once per milestone, at the end).
+
+    :raises ConflictError: the milestone is not held, or the amount is out of range.
+    """
+    if m.is_partly_released() or m.is_settled():
+        return False
+    if m.status != MilestoneStatus.FUNDED:
+        raise ConflictError(f"milestone {m.seq} is {m.status}, not held")
+    if not 0 <= vendor_gross <= m.amount:
+        raise ConflictError("the vendor's share must be between 0 and the milestone amount")
+    if vendor_gross == 0:
+        return False
+    if vendor_gross == m.amount:
+        return settle_milestone(deal, m, vendor_gross)
+    ids = ledger.milestone_transfers(m.id)
+    commission = commission_for(vendor_gross, deal.commission_bps)
+    ledger.post_hold(ids[MilestoneStep.RELEASE], ids[MilestoneStep.HOLD], vendor_gross, code=PostingCode.RELEASE,
+                     deal_id=deal.id, milestone_id=m.id, meta={"partial": True})
+    if commission:
+        ledger.transfer(ids[MilestoneStep.COMMISSION], ledger.vendor_payable(deal.vendor_id), ledger.COMMISSION,
+                        commission, deal.currency, code=PostingCode.COMMISSION, deal_id=deal.id, milestone_id=m.id,
+                        meta={"bps": deal.commission_bps})
+    # the rest came back to the deal's escrow with the post: reserve it again for the vendor
+    ledger.hold(ids[MilestoneStep.HOLD_REST], ledger.escrow_account(deal.id), ledger.vendor_payable(deal.vendor_id),
+                m.amount - vendor_gross, deal.currency, code=PostingCode.HOLD, deal_id=deal.id, milestone_id=m.id)
+    m.released_amount = vendor_gross
+    m.commission_amount = commission
+    return True
+
+
+def settle_milestone(deal, m: Milestone, vendor_gross: int) -> bool:
+    """Release ``vendor_gross`` of what a milestone still holds to the vendor (less commission) and refund the rest.
+
+    ``vendor_gross == m.held_amount`` is a full release, ``0`` a full refund, anything between a split. A
+    milestone partly released by :func:`release_part` settles its second hold. A milestone settles once: a
+    second call (any split) is a no-op when the first already happened.
 
     :raises ConflictError: the milestone is not held, or the amount is out of range.
     """
@@ -95,30 +136,36 @@ def settle_milestone(deal, m: Milestone, vendor_gross: int) -> bool:
         return False
     if m.status != MilestoneStatus.FUNDED:
         raise ConflictError(f"milestone {m.seq} is {m.status}, not held")
-    if not 0 <= vendor_gross <= m.amount:
-        raise ConflictError("the vendor's share must be between 0 and the milestone amount")
+    held = m.held_amount
+    if not 0 <= vendor_gross <= held:
+        raise ConflictError("the vendor's share must be between 0 and the amount held")
     ids = ledger.milestone_transfers(m.id)
+    if m.is_partly_released():
+        hold_id, release_id, commission_id, void_id = (ids[MilestoneStep.HOLD_REST], ids[MilestoneStep.RELEASE_REST],
+                                                       ids[MilestoneStep.COMMISSION_REST], ids[MilestoneStep.VOID_REST])
+    else:
+        hold_id, release_id, commission_id, void_id = (ids[MilestoneStep.HOLD], ids[MilestoneStep.RELEASE],
+                                                       ids[MilestoneStep.COMMISSION], ids[MilestoneStep.VOID])
     escrow = ledger.escrow_account(deal.id)
     commission = commission_for(vendor_gross, deal.commission_bps)
     if vendor_gross > 0:
-        ledger.post_hold(ids[MilestoneStep.RELEASE], ids[MilestoneStep.HOLD], vendor_gross, code=PostingCode.RELEASE,
-                         deal_id=deal.id, milestone_id=m.id)
+        ledger.post_hold(release_id, hold_id, vendor_gross, code=PostingCode.RELEASE, deal_id=deal.id,
+                         milestone_id=m.id)
         if commission:
-            ledger.transfer(ids[MilestoneStep.COMMISSION], ledger.vendor_payable(deal.vendor_id), ledger.COMMISSION,
-                            commission, deal.currency, code=PostingCode.COMMISSION, deal_id=deal.id, milestone_id=m.id,
+            ledger.transfer(commission_id, ledger.vendor_payable(deal.vendor_id), ledger.COMMISSION, commission,
+                            deal.currency, code=PostingCode.COMMISSION, deal_id=deal.id, milestone_id=m.id,
                             meta={"bps": deal.commission_bps})
     else:
-        ledger.void_hold(ids[MilestoneStep.VOID], ids[MilestoneStep.HOLD], code=PostingCode.VOID, deal_id=deal.id,
-                         milestone_id=m.id)
-    refund = m.amount - vendor_gross
+        ledger.void_hold(void_id, hold_id, code=PostingCode.VOID, deal_id=deal.id, milestone_id=m.id)
+    refund = held - vendor_gross
     if refund:
         ledger.transfer(ids[MilestoneStep.REFUND], escrow, ledger.buyer_refund_payable(deal.buyer_id), refund,
                         deal.currency, code=PostingCode.REFUND, deal_id=deal.id, milestone_id=m.id)
-    m.released_amount = vendor_gross
-    m.commission_amount = commission if vendor_gross else 0
-    m.refunded_amount = refund
-    m.status = (MilestoneStatus.RELEASED if refund == 0 else
-                MilestoneStatus.REFUNDED if vendor_gross == 0 else MilestoneStatus.SPLIT)
+    m.released_amount += vendor_gross
+    m.commission_amount += commission if vendor_gross else 0
+    m.refunded_amount += refund
+    m.status = (MilestoneStatus.RELEASED if m.refunded_amount == 0 else
+                MilestoneStatus.REFUNDED if m.released_amount == 0 else MilestoneStatus.SPLIT)
     if deal.gateway:  # e.g. stripe: the Transfer/Refund commands join this transaction (bank transfer: nothing)
         registry.current().gateways[deal.gateway].settled(deal, m)
     return True

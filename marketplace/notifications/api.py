@@ -1,13 +1,15 @@
-"""The notification feed endpoints: the feed, the unread count, marking read."""
+"""The notification endpoints: the feed, the unread count, marking read, the caller's e-mail preferences."""
 
 from ..accounts.auth import current_actor, login_required
 from ..extensions import db
 from ..http.blueprint import Blueprint
-from . import services
+from . import preferences, services
 from .schemas import (
     FeedQuerySchema,
     MarkedReadSchema,
     NotificationPageSchema,
+    NotificationPreferencesSchema,
+    NotificationPreferencesUpdateSchema,
     NotificationSchema,
     UnreadSchema,
 )
@@ -50,3 +52,22 @@ def mark_all_read():
     marked = services.mark_all_read(current_actor())
     db.session.commit()
     return {"marked": marked}
+
+
+@blp.route("/account/notification-preferences")
+@login_required()
+@blp.response(200, NotificationPreferencesSchema)
+def get_notification_preferences():
+    """The caller's e-mail choice per topic in its organisation, and the kinds always e-mailed."""
+    return preferences.get_preferences(current_actor())
+
+
+@blp.route("/account/notification-preferences", methods=["PUT"])
+@login_required()
+@blp.arguments(NotificationPreferencesUpdateSchema)
+@blp.response(200, NotificationPreferencesSchema)
+def put_notification_preferences(data):
+    """Turn e-mail on or off per topic (topics left out keep their choice); the feed always has everything."""
+    result = preferences.set_preferences(current_actor(), data["email"])
+    db.session.commit()
+    return result

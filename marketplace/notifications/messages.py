@@ -1,5 +1,6 @@
 """People-facing notification texts in Vietnamese and English."""
 
+from .figures import reader_values
 from .models import NotificationKind as K
 
 #: notification kind -> locale -> text template (``str.format`` over the notification's data)
@@ -19,8 +20,30 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "en": "Deal #{deal_id} is funded in escrow; you may ship"},
     K.DEAL_RELEASED: {"vi": "Tiền của giao dịch #{deal_id} đã được giải ngân",
                       "en": "Money for deal #{deal_id} has been released"},
+    K.DEAL_PARTLY_ACCEPTED: {"vi": "Người mua đã nghiệm thu một phần giao dịch #{deal_id} ({accepted}); {released} đã "
+                                   "được giải ngân cho bạn, phần còn lại {held} vẫn được ký quỹ theo khiếu nại "
+                                   "#{dispute_id}",
+                             "en": "The buyer accepted part of deal #{deal_id} ({accepted}); {released} has been "
+                                   "released to you and the remaining {held} stays in escrow under dispute "
+                                   "#{dispute_id}"},
     K.DISPUTE_OPENED: {"vi": "Người mua mở khiếu nại #{dispute_id} cho giao dịch #{deal_id}",
                        "en": "The buyer opened dispute #{dispute_id} on deal #{deal_id}"},
+    K.DISPUTE_STATE_CHANGED: {"vi": "Khiếu nại #{dispute_id} (giao dịch #{deal_id}) chuyển sang: {state_vi}",
+                              "en": "Dispute #{dispute_id} (deal #{deal_id}) is now: {state_en}"},
+    K.DISPUTE_OFFER_MADE: {"vi": "Bên kia đề xuất giải quyết khiếu nại #{dispute_id}: hoàn cho bên mua {refunded},"
+                                 " nhà cung cấp nhận {released}{return_vi}. Hãy chấp nhận hoặc từ chối",
+                           "en": "The other party offers to settle dispute #{dispute_id}: {refunded} back to the"
+                                 " buyer, {released} to the vendor{return_en}. Accept or reject it"},
+    K.DISPUTE_OFFER_REJECTED: {"vi": "Đề xuất của bạn cho khiếu nại #{dispute_id} bị từ chối: {reason}",
+                               "en": "Your offer on dispute #{dispute_id} was rejected: {reason}"},
+    K.DISPUTE_EVIDENCE_REQUESTED: {"vi": "Quản trị viên yêu cầu bằng chứng cho khiếu nại #{dispute_id} trước {due_at}:"
+                                         " {message}",
+                                   "en": "The platform asks for evidence on dispute #{dispute_id} by {due_at}:"
+                                         " {message}"},
+    K.DISPUTE_OPENED_BY_VENDOR: {"vi": "Nhà cung cấp mở khiếu nại #{dispute_id} cho giao dịch #{deal_id}",
+                                 "en": "The vendor opened dispute #{dispute_id} on deal #{deal_id}"},
+    K.DISPUTE_FILED: {"vi": "Khiếu nại mới #{dispute_id} cho giao dịch #{deal_id}: yêu cầu {claimed} {currency}",
+                      "en": "New dispute #{dispute_id} on deal #{deal_id}: {claimed} {currency} claimed"},
     K.RFQ_APPROVAL_REQUESTED: {"vi": "Yêu cầu báo giá #{rfq_id} ({title}) đang chờ phê duyệt",
                                "en": "RFQ #{rfq_id} ({title}) is waiting for approval"},
     K.RFQ_APPROVED: {"vi": "Yêu cầu báo giá #{rfq_id} ({title}) đã được phê duyệt và công bố",
@@ -49,17 +72,59 @@ MESSAGES: dict[str, dict[str, str]] = {
                                        " được hoàn lại cho bên mua",
                                  "en": "The buyer cancelled deal #{deal_id} because it was not shipped in time; the"
                                        " escrowed money is refunded to the buyer"},
+    K.DEAL_APPROVAL_REQUESTED: {"vi": "Giao dịch #{deal_id} với {vendor_name} ({total}) vượt hạn mức và đang chờ phê"
+                                      " duyệt",
+                                "en": "Deal #{deal_id} with {vendor_name} ({total}) is above the approval threshold and"
+                                      " awaits approval"},
+    K.DEAL_PAYABLE: {"vi": "Giao dịch #{deal_id} với {vendor_name} chờ thanh toán {total} trước {pay_by_at}",
+                     "en": "Deal #{deal_id} with {vendor_name} awaits payment of {total} by {pay_by_at}"},
+    K.PAYMENT_RECEIVED: {"vi": "Đã nhận đủ {total} cho giao dịch #{deal_id} và giữ trong tài khoản ký quỹ;"
+                               " {vendor_name} phải giao hàng trước {ship_by_at}",
+                         "en": "We received {total} for deal #{deal_id} and hold it in escrow; {vendor_name} must ship"
+                               " by {ship_by_at}"},
+    K.DEAL_SHIPPED: {"vi": "{vendor_name} đã gửi hàng của giao dịch #{deal_id} qua {carrier}, mã vận đơn"
+                           " {tracking_number}",
+                     "en": "{vendor_name} shipped deal #{deal_id} with {carrier}, tracking number {tracking_number}"},
+    K.DEAL_DELIVERED: {"vi": "Hàng của giao dịch #{deal_id} đã được giao: hãy nghiệm thu hoặc mở khiếu nại trước"
+                             " {inspection_ends_at}",
+                       "en": "Deal #{deal_id} is delivered: accept the goods or open a dispute by"
+                             " {inspection_ends_at}"},
+    K.DEAL_ACCEPTED: {"vi": "{buyer_name} đã nghiệm thu hàng của giao dịch #{deal_id}; tiền đang được giải ngân",
+                      "en": "{buyer_name} accepted the goods of deal #{deal_id}; the money is being released"},
+    K.DEAL_COMPLETED: {"vi": "Giao dịch #{deal_id} đã hoàn tất: {released} đã được giải ngân cho {vendor_name}",
+                       "en": "Deal #{deal_id} is complete: {released} was released to {vendor_name}"},
+    K.DEAL_REFUNDED: {"vi": "Giao dịch #{deal_id} đã được hoàn tiền: {refunded} được trả lại cho bạn",
+                      "en": "Deal #{deal_id} was refunded: {refunded} goes back to you"},
+    K.DEAL_REFUNDED_VENDOR: {"vi": "Quản trị viên đã hoàn tiền giao dịch #{deal_id} cho bên mua; không giao hàng này"
+                                   " nữa",
+                             "en": "A platform admin refunded deal #{deal_id} to the buyer; do not ship it"},
+    K.DEAL_CANCELLED: {"vi": "{by_name} ({by}) đã hủy giao dịch #{deal_id}. Lý do: {reason}",
+                       "en": "{by_name} ({by}) cancelled deal #{deal_id}. Reason: {reason}"},
+    K.VENDOR_VERIFICATION_REQUESTED: {"vi": "{vendor_name} (MST {tax_code}) đã gửi hồ sơ xác minh và chờ duyệt",
+                                      "en": "{vendor_name} (tax code {tax_code}) submitted its verification and awaits"
+                                            " a decision"},
+    K.VENDOR_CHANGE_REVIEW: {"vi": "{vendor_name} đã thay đổi {fields_vi}: cần xác minh lại, các khoản chi trả đang tạm"
+                                   " giữ",
+                             "en": "{vendor_name} changed its {fields_en}: it needs re-verification and its payouts"
+                                   " are on hold"},
+    K.OUTBOX_FAILED: {"vi": "Lệnh gửi ra ngoài #{command_id} ({command_kind}) thất bại sau {attempts} lần thử: {error}",
+                      "en": "Outgoing call #{command_id} ({command_kind}) failed after {attempts} attempts: {error}"},
+    K.WEBHOOK_FAILING: {"vi": "Webhook {url} không nhận được sự kiện {event_type} ({event_id}) sau {attempts} lần thử;"
+                              " hãy kiểm tra địa chỉ rồi gửi lại trong nhật ký gửi",
+                        "en": "Webhook {url} did not accept event {event_type} ({event_id}) after {attempts} attempts;"
+                              " check the endpoint, then replay it from the delivery log"},
 }
 
 
-def render(kind: str, data: dict, locale: str = "vi") -> str:
-    """The text of a notification in ``locale`` (English when the locale has none; the kind when unknown)."""
+def render(kind: str, data: dict, locale: str = "vi", zone: str | None = None) -> str:
+    """The text of a notification in ``locale`` (English when the locale has none; the kind when unknown),
+    its money and times formatted for the reader (:func:`figures.reader_values`, times in ``zone``)."""
     texts = MESSAGES.get(kind)
     if texts is None:
         return kind
     template = texts.get(locale) or texts["en"]
     try:
-        return template.format(**data)
+        return template.format(**reader_values(data, locale, zone))
     except (KeyError, IndexError):
         return template
 

@@ -24,7 +24,15 @@ class NotificationKind(StrEnum):
     DEAL_AWARDED = "deal_awarded"  #: a vendor won a deal
     DEAL_FUNDED = "deal_funded"  #: the buyer's money is in escrow: the vendor may ship
     DEAL_RELEASED = "deal_released"  #: the vendor's money was released
+    #: the buyer accepted part of a deal: that share is released, the rest held under a dispute (vendor)
+    DEAL_PARTLY_ACCEPTED = "deal_partly_accepted"
     DISPUTE_OPENED = "dispute_opened"  #: the buyer opened a dispute on a vendor's deal
+    DISPUTE_STATE_CHANGED = "dispute_state_changed"  #: a dispute moved on (both parties and the platform are told)
+    DISPUTE_OFFER_MADE = "dispute_offer_made"  #: a party proposed a settlement of a dispute (the other party)
+    DISPUTE_OFFER_REJECTED = "dispute_offer_rejected"  #: the other party rejected a settlement offer (its proposer)
+    DISPUTE_EVIDENCE_REQUESTED = "dispute_evidence_requested"  #: an admin asks a party for evidence by a deadline
+    DISPUTE_OPENED_BY_VENDOR = "dispute_opened_by_vendor"  #: the vendor opened a dispute on a buyer's deal
+    DISPUTE_FILED = "dispute_filed"  #: a new dispute reached the platform's dispute desk (platform staff)
     RFQ_APPROVAL_REQUESTED = "rfq_approval_requested"  #: a requester asks the approvers to publish an RFQ
     RFQ_APPROVED = "rfq_approved"  #: an approver published the RFQ
     RFQ_APPROVAL_REJECTED = "rfq_approval_rejected"  #: an approver sent the RFQ back with a reason
@@ -35,6 +43,21 @@ class NotificationKind(StrEnum):
     PAYMENT_LAPSED = "payment_lapsed"  #: a deal was not paid by its payment deadline and is cancelled (both sides)
     SHIP_BY_DUE = "ship_by_due"  #: a funded deal is unshipped on the eve of its ship-by date (the vendor)
     DEAL_CANCELLED_UNSHIPPED = "deal_cancelled_unshipped"  #: the buyer cancelled an unshipped deal past its grace
+    DEAL_APPROVAL_REQUESTED = "deal_approval_requested"  #: a deal above the threshold awaits an approver (approvers)
+    DEAL_PAYABLE = "deal_payable"  #: a deal awaits the buyer's payment into escrow, with the date it lapses (buyer)
+    PAYMENT_RECEIVED = "payment_received"  #: the buyer's money is held in escrow; the vendor must ship by (buyer)
+    DEAL_SHIPPED = "deal_shipped"  #: the vendor handed the goods to a carrier, with tracking (buyer)
+    DEAL_DELIVERED = "deal_delivered"  #: the delivery is confirmed; the inspection window runs (buyer)
+    DEAL_ACCEPTED = "deal_accepted"  #: the goods were accepted (by the buyer or its silence); release follows (vendor)
+    DEAL_COMPLETED = "deal_completed"  #: the money was released to the vendor: the deal is complete (buyer)
+    DEAL_REFUNDED = "deal_refunded"  #: a platform admin refunded the deal to the buyer (buyer)
+    DEAL_REFUNDED_VENDOR = "deal_refunded_vendor"  #: a platform admin refunded the deal: do not ship (vendor)
+    DEAL_CANCELLED = "deal_cancelled"  #: a party or an admin cancelled an unpaid deal (the other side, or both)
+    VENDOR_VERIFICATION_REQUESTED = "vendor_verification_requested"  #: a vendor asks to be verified (platform admins)
+    VENDOR_CHANGE_REVIEW = "vendor_change_review"  #: a verified vendor's sensitive change awaits review (admins)
+    OUTBOX_FAILED = "outbox_failed"  #: an external call gave up after its last attempt (platform admins)
+    #: a webhook delivery failed after its last attempt (never itself sent to webhooks: no loop)
+    WEBHOOK_FAILING = "webhook_failing"
 
 
 class Notification(OrgScoped, IdMixin, db.Model):
@@ -51,3 +74,24 @@ class Notification(OrgScoped, IdMixin, db.Model):
     data: Mapped[dict] = mapped_column(JSONB, default=dict)
     read_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NotificationTopic(StrEnum):
+    """A group of kinds a member may choose not to receive by e-mail (the feed always has every kind)."""
+
+    DEALS = "deals"  #: deals and money: approval, payment, shipping, delivery, release, refunds, cancellation
+    RFQS = "rfqs"  #: RFQs and quotes: invitations, quotes, revisions, awards, RFQ approvals
+    DISPUTES = "disputes"  #: disputes and their offers, messages and decisions
+    ACCOUNT = "account"  #: the account and the vendor's verification; platform alerts for admins
+
+
+class NotificationPreference(IdMixin, db.Model):
+    """One member's e-mail choice for one topic; without a row the member gets the topic's e-mails."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("membership_id", "topic"),)
+
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(16))  #: a :class:`NotificationTopic`
+    email: Mapped[bool]  #: False: no e-mail for this topic's kinds, except those that ask for an action
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -9,19 +9,28 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import urlparse
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import selectinload
 
-from ..accounts.models import Membership, Organization, User
+from ..accounts.models import MemberRole, Membership, Organization, OrgKind, User
 from ..actors import Actor
 from ..database import utcnow
 from ..extensions import db
 from ..http.pagination import paginate
-from ..jobs import add_outbox_command
-from .messages import email_body, render
+from ..jobs import OutboxCommand, OutboxStatus, add_outbox_command
+from ..webhooks import services as webhooks
+from .emails import render_email
+from .links import (
+    NOTIFICATION_CENTRE_PATH,
+    NOTIFICATION_SETTINGS_PATH,
+    absolute,
+    email_link,
+)
+from .messages import render
 from .models import Notification, NotificationKind
+from .preferences import is_action_required, muted_topics, wants_email
 
 #: outbox kind of one e-mail to one person (handled by :func:`deliver_email`)
 EMAIL_SEND = "email.send"
@@ -44,33 +53,86 @@ def reader_locale(user, org) -> str:
     return user.locale or org.locale
 
 
-def notify_org(org_id: int, kind: NotificationKind, data: dict, *, key: str) -> None:
-    """Tell an organisation something, once per ``key``: a feed item now, e-mails after commit (outbox)."""
+def notify_org(org_id: int, kind: NotificationKind, data: dict, *, key: str,
+               roles: tuple[str, ...] | None = None) -> None:
+    """Tell an organisation something, once per ``key``: a feed item now, e-mails after commit (outbox) to
+    its members (only those holding one of ``roles`` when given) who get this kind by e-mail."""
     created = db.session.execute(
         insert(Notification).values(org_id=org_id, kind=kind, key=key, data=data)
         .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
     ).scalar_one_or_none()
     if created is None:
         return
+    webhooks.emit(org_id, kind, data, key=key, notification_id=created)  # the integrators' copy (outbox)
+    email_members(org_id, kind, data, key=key, roles=roles)
+
+
+def notify_members(org_id: int, kind: NotificationKind, data: dict, *, key: str, roles: tuple[str, ...]) -> None:
+    """Tell an organisation something that asks some of its members to act (e.g. its approvers): the
+    organisation's feed has it, only members holding one of ``roles`` get the e-mail."""
+    notify_org(org_id, kind, data, key=key, roles=roles)
+
+
+#: the platform members e-mailed about what waits for the platform (support reads the feed)
+PLATFORM_ROLES = (MemberRole.ADMIN,)
+
+
+def notify_platform(kind: NotificationKind, data: dict, *, key: str) -> None:
+    """Tell the platform organisation(s) something that waits for an admin: a feed item, e-mails to its admins."""
+    org_ids = db.session.execute(
+        select(Organization.id).where(Organization.kind == OrgKind.PLATFORM).order_by(Organization.id)
+    ).scalars().all()
+    for org_id in org_ids:
+        notify_members(org_id, kind, data, key=f"{key}-platform-{org_id}", roles=PLATFORM_ROLES)
+
+
+def email_members(org_id: int, kind: str, data: dict, *, key: str, roles: tuple[str, ...] | None = None) -> int:
+    """Queue one e-mail of a told fact per active member (of ``roles``) who gets ``kind`` by e-mail, each in
+    the member's language and time zone with a link to the page concerned; returns how many were queued."""
     org = db.session.get(Organization, org_id)
-    members = db.session.execute(Membership.for_org(org_id).options(selectinload(Membership.user))).scalars().all()
-    link = notification_centre_url()
+    members = [m for m in db.session.execute(
+        Membership.for_org(org_id).options(selectinload(Membership.user)).order_by(Membership.id)).scalars()
+        if m.user.is_active and (roles is None or m.role in roles)]
+    muted = muted_topics([m.id for m in members])
+    link, settings = email_link(org.kind, kind, data), absolute(NOTIFICATION_SETTINGS_PATH)
+    mandatory = is_action_required(kind)
+    queued = 0
     for m in members:
-        locale = reader_locale(m.user, org)
-        text = render(kind, data, locale)
-        add_outbox_command(EMAIL_SEND, f"email:{key}:{m.user_id}", {
-            "to": m.user.email, "subject": text, "body": email_body(text, m.user.name, link, locale),
-        })
-
-
-#: where the notification centre page lives (e-mails link to it)
-NOTIFICATION_CENTRE_PATH = "/account/notifications"
+        if not wants_email(kind, muted.get(m.id, set())):
+            continue
+        mail = render_email(kind, data, name=m.user.name, locale=reader_locale(m.user, org), zone=m.user.timezone,
+                            link=link, settings=settings, mandatory=mandatory)
+        add_outbox_command(EMAIL_SEND, f"email:{key}:{m.user_id}",
+                           {"to": m.user.email, "subject": mail.subject, "body": mail.body})
+        queued += 1
+    return queued
 
 
 def notification_centre_url() -> str:
     """The notification centre's address: absolute when known (``PUBLIC_URL``, or the current request's host)."""
-    base = current_app.config.get("PUBLIC_URL") or (request.host_url if has_request_context() else "")
-    return (base or "").rstrip("/") + NOTIFICATION_CENTRE_PATH
+    return absolute(NOTIFICATION_CENTRE_PATH)
+
+
+#: outbox kinds whose failures are not alerted: a broken mail server would feed itself with alert e-mails,
+#: and an unreachable webhook endpoint is its subscriber's to fix (they see their deliveries)
+NOT_ALERTED = ("email.", "webhook.")
+
+
+def alert_failed_outbox(now: datetime | None = None) -> int:
+    """Sweeper step: platform admins are told, once each, of outgoing calls that gave up after their last attempt."""
+    told = select(Notification.id).where(Notification.key.like(
+        func.concat("outbox-", OutboxCommand.id, "-failed-platform-%"))).exists()
+    failed = db.session.execute(
+        select(OutboxCommand).where(OutboxCommand.status == OutboxStatus.FAILED, ~told,
+                                    *[~OutboxCommand.kind.startswith(p) for p in NOT_ALERTED])
+        .order_by(OutboxCommand.id).limit(100)
+    ).scalars().all()
+    for command in failed:
+        notify_platform(NotificationKind.OUTBOX_FAILED,
+                        {"command_id": command.id, "command_kind": command.kind, "command_key": command.key,
+                         "attempts": command.attempts, "error": (command.last_error or "")[:300]},
+                        key=f"outbox-{command.id}-failed")
+    return len(failed)
 
 
 def deliver_email(payload: dict, key: str) -> dict:
@@ -96,10 +158,11 @@ def feed(actor: Actor, params: dict) -> dict:
 
     :raises InvalidInputError: a bad cursor.
     """
-    locale = reader_locale(db.session.get(User, actor.user_id), db.session.get(Organization, actor.org_id))
+    user = db.session.get(User, actor.user_id)
+    locale = reader_locale(user, db.session.get(Organization, actor.org_id))
     page = paginate(Notification.for_org(actor.org_id), params, Notification.id, descending=True)
-    page["items"] = [FeedItem(n.id, n.kind, n.data, render(n.kind, n.data, locale), n.read_at, n.created_at)
-                     for n in page["items"]]
+    page["items"] = [FeedItem(n.id, n.kind, n.data, render(n.kind, n.data, locale, user.timezone), n.read_at,
+                              n.created_at) for n in page["items"]]
     return page
 
 
@@ -116,9 +179,10 @@ def mark_read(actor: Actor, notification_id: int) -> FeedItem:
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.flush()
-    locale = reader_locale(db.session.get(User, actor.user_id), db.session.get(Organization, actor.org_id))
+    user = db.session.get(User, actor.user_id)
+    locale = reader_locale(user, db.session.get(Organization, actor.org_id))
     n = notification
-    return FeedItem(n.id, n.kind, n.data, render(n.kind, n.data, locale), n.read_at, n.created_at)
+    return FeedItem(n.id, n.kind, n.data, render(n.kind, n.data, locale, user.timezone), n.read_at, n.created_at)
 
 
 def mark_all_read(actor: Actor) -> int:

@@ -29,6 +29,11 @@ class ShipmentStatus(StrEnum):
     CANCELLED = "cancelled"  #: the booking was cancelled (terminal)
 
 
+class ShipmentDirection(StrEnum):
+    FORWARD = "forward"  #: the vendor's goods on their way to the buyer
+    RETURN = "return"  #: the buyer sending goods back to the vendor (a dispute's return)
+
+
 #: progress rank of each status: a later event with a lower rank never moves a shipment backwards
 #: (terminal statuses outrank everything)
 TRACKING_RANK: dict[ShipmentStatus, int] = {
@@ -59,6 +64,9 @@ class Shipment(OrgScoped, IdMixin, TimestampMixin, db.Model):
     last_event_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     details: Mapped[dict] = mapped_column(JSONB, default=dict)
+    #: a :class:`ShipmentDirection`: the deal's goods going out, or coming back in a dispute's return
+    direction: Mapped[str] = mapped_column(String(8), default=ShipmentDirection.FORWARD,
+                                           server_default=ShipmentDirection.FORWARD.value)
 
     events: Mapped[list["TrackingEvent"]] = relationship(order_by="TrackingEvent.occurred_at", lazy="selectin")
 

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from ..http.pagination import PageQuerySchema, page_schema
 from .carriers import MANUAL
-from .models import ShipmentStatus
+from .models import ShipmentDirection, ShipmentStatus
 
 STATUSES = [s.value for s in ShipmentStatus]
 
@@ -48,6 +48,8 @@ class ShipmentSchema(Schema):
     raw_status = fields.String(allow_none=True)
     last_event_at = fields.DateTime(allow_none=True)
     delivered_at = fields.DateTime(allow_none=True)
+    direction = fields.String(metadata={"enum": [d.value for d in ShipmentDirection],
+                                        "description": "forward: to the buyer; return: a dispute's goods coming back"})
     events = fields.List(fields.Nested(TrackingEventSchema))
 
 

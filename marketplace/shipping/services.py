@@ -16,7 +16,7 @@ from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..extensions import db
 from ..http.pagination import paginate
 from .carriers import MANUAL
-from .models import Shipment, ShipmentStatus, TrackingEvent
+from .models import Shipment, ShipmentDirection, ShipmentStatus, TrackingEvent
 
 #: fact published when a tracking event makes a shipment ``delivered``; listeners get ``fn(shipment)``
 #: in the same transaction (deals confirms the delivery of a shipped deal)
@@ -31,8 +31,9 @@ def _carrier(code: str):
     return carrier
 
 
-def create_shipment(deal, data: dict) -> Shipment:
-    """Book a shipment for ``deal`` (a plain object: ``.id``, ``.buyer_id``, ``.vendor_id``) with its carrier.
+def create_shipment(deal, data: dict, direction: str = ShipmentDirection.FORWARD) -> Shipment:
+    """Book a shipment for ``deal`` (a plain object: ``.id``, ``.buyer_id``, ``.vendor_id``) with its carrier;
+    ``direction`` ``return`` is the buyer sending goods back.
 
     :raises InvalidInputError: an unknown carrier.
     :raises ConflictError: the tracking number is already in use with this carrier.
@@ -46,7 +47,7 @@ def create_shipment(deal, data: dict) -> Shipment:
     now = utcnow()
     shipment = Shipment(deal_id=deal.id, buyer_id=deal.buyer_id, vendor_id=deal.vendor_id, carrier=carrier_code,
                         tracking_number=booked["tracking_number"], details=booked["details"],
-                        status=ShipmentStatus.PRE_TRANSIT, last_event_at=now)
+                        status=ShipmentStatus.PRE_TRANSIT, last_event_at=now, direction=direction)
     db.session.add(shipment)
     db.session.flush()
     record_tracking(shipment, ShipmentStatus.PRE_TRANSIT, None, "Shipment created", now, dedupe_key="created")
@@ -61,9 +62,10 @@ def carrier_proves_delivery(shipment: Shipment) -> bool:
 
 
 def latest_shipment(deal_id: int) -> Shipment | None:
-    """A deal's newest shipment (the caller has checked who may see the deal)."""
+    """A deal's newest shipment to the buyer (the caller has checked who may see the deal)."""
     return db.session.execute(
-        select(Shipment).where(Shipment.deal_id == deal_id).order_by(Shipment.id.desc()).limit(1)
+        select(Shipment).where(Shipment.deal_id == deal_id, Shipment.direction == ShipmentDirection.FORWARD)
+        .order_by(Shipment.id.desc()).limit(1)
     ).scalar_one_or_none()
 
 

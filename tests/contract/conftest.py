@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import time_machine
 
 from tests.factories import (
     PASSWORD,
@@ -281,6 +282,91 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
         Success(f"POST {A}/admin/payouts", admin.email, body={}),
     ]
 
+    # --- outbound webhooks: an endpoint of the buyer with a delivery to replay, another to delete -------------------
+    hook = api.post("/webhooks/endpoints", buyer, {"url": "https://erp.example.test/hooks", "event_types": ["*"]},
+                    expect=201)
+    to_delete_hook = api.post("/webhooks/endpoints", buyer, {"url": "https://old.example.test/hooks",
+                                                             "event_types": ["deal_funded"]}, expect=201)
+    sent = api.post(f"/webhooks/endpoints/{hook['id']}/test", buyer, expect=202)
+    ok += [
+        Success(f"GET {A}/webhooks/event-types", buyer.email),
+        Success(f"GET {A}/webhooks/endpoints", buyer.email),
+        Success(f"POST {A}/webhooks/endpoints", buyer.email, body={
+            "url": "https://wms.example.test/events", "description": "Kho Bình Dương",
+            "event_types": ["deal_funded", "rfq_invitation"]}),
+        Success(f"GET {A}/webhooks/endpoints/{{endpoint_id}}", buyer.email, {"endpoint_id": hook["id"]}),
+        Success(f"PATCH {A}/webhooks/endpoints/{{endpoint_id}}", buyer.email, {"endpoint_id": hook["id"]},
+                {"description": "ERP kế toán"}),
+        Success(f"POST {A}/webhooks/endpoints/{{endpoint_id}}/rotate-secret", buyer.email, {"endpoint_id": hook["id"]}),
+        Success(f"POST {A}/webhooks/endpoints/{{endpoint_id}}/test", buyer.email, {"endpoint_id": hook["id"]}),
+        Success(f"GET {A}/webhooks/endpoints/{{endpoint_id}}/deliveries", buyer.email, {"endpoint_id": hook["id"]}),
+        Success(f"POST {A}/webhooks/deliveries/{{delivery_id}}/replay", buyer.email, {"delivery_id": sent["id"]}),
+        Success(f"DELETE {A}/webhooks/endpoints/{{endpoint_id}}", buyer.email, {"endpoint_id": to_delete_hook["id"]}),
+    ]
+
+    # --- partial acceptance: a delivered deal of its own, 900 of its 1,000 units accepted --------------------------
+    partly, _ = api.shipped_deal(world)
+    api.post(f"/deals/{partly['id']}/confirm-delivery", buyer)
+    ok.append(Success(f"POST {A}/deals/{{deal_id}}/partial-acceptance", buyer.email, {"deal_id": partly["id"]},
+                      {"lines": [{"deal_line_id": partly["lines"][0]["id"], "quantity": 900}],
+                       "description": "100 vòng bi bị thiếu"}))
+
+    # --- dispute evidence and the desk: a record of the seeded dispute, the case taken by the admin -------------
+    record = api.get(f"/disputes/{dispute['id']}/evidence", vendor)["items"][0]
+    ok += [
+        Success(f"GET {A}/disputes/{{dispute_id}}/evidence/{{evidence_id}}/file", vendor.email,
+                {"dispute_id": dispute["id"], "evidence_id": record["id"]}),
+        Success(f"POST {A}/admin/disputes/{{dispute_id}}/assign", admin.email, {"dispute_id": dispute["id"]},
+                {"assignee_id": None}),
+    ]
+
+    # --- dispute negotiation: offers to answer, escalation, evidence requests, a return in each step ---------------
+    def _case(description: str, days_ago: int = 0) -> dict:
+        with time_machine.travel(datetime.now(timezone.utc) - timedelta(days=days_ago), tick=True):
+            case_deal, _ = api.shipped_deal(world)
+            return api.post(f"/deals/{case_deal['id']}/disputes", buyer,
+                            {"reason": "damaged", "description": description}, expect=201)
+
+    to_offer, to_accept_case, to_reject_case, to_withdraw_case = (_case(f"case {i}") for i in range(4))
+    accept_offer = api.post(f"/disputes/{to_accept_case['id']}/offers", vendor, {"buyer_amount": "1000000"},
+                            expect=201)
+    reject_offer = api.post(f"/disputes/{to_reject_case['id']}/offers", vendor, {"buyer_amount": "1000000"},
+                            expect=201)
+    withdraw_offer = api.post(f"/disputes/{to_withdraw_case['id']}/offers", buyer, {"buyer_amount": "2000000"},
+                              expect=201)
+    to_escalate, to_ask, to_answer = (_case(f"old case {i}", days_ago=5) for i in range(3))
+    for case in (to_ask, to_answer):
+        api.post(f"/disputes/{case['id']}/escalate", buyer, {})
+    evidence_request = api.post(f"/admin/disputes/{to_answer['id']}/evidence-requests", admin,
+                                {"party": "vendor", "message": "the packing list"}, expect=201)
+    returning = [_case(f"return {i}") for i in range(3)]
+    for case in returning:
+        api.post(f"/admin/disputes/{case['id']}/decision", admin,
+                 {"outcome": "refund", "return_required": True, "rationale": "return the goods"})
+    for case in returning[1:]:
+        api.post(f"/disputes/{case['id']}/return-shipment", buyer, {"carrier": "manual"}, expect=201)
+    ok += [
+        Success(f"POST {A}/disputes/{{dispute_id}}/offers", vendor.email, {"dispute_id": to_offer["id"]},
+                {"buyer_amount": "1500000", "return_required": False, "note": "hoàn một phần"}),
+        Success(f"POST {A}/disputes/{{dispute_id}}/offers/{{offer_id}}/accept", buyer.email,
+                {"dispute_id": to_accept_case["id"], "offer_id": accept_offer["id"]}, {}),
+        Success(f"POST {A}/disputes/{{dispute_id}}/offers/{{offer_id}}/reject", buyer.email,
+                {"dispute_id": to_reject_case["id"], "offer_id": reject_offer["id"]}, {"reason": "quá thấp"}),
+        Success(f"POST {A}/disputes/{{dispute_id}}/offers/{{offer_id}}/withdraw", buyer.email,
+                {"dispute_id": to_withdraw_case["id"], "offer_id": withdraw_offer["id"]}, {}),
+        Success(f"POST {A}/disputes/{{dispute_id}}/escalate", vendor.email, {"dispute_id": to_escalate["id"]}, {}),
+        Success(f"POST {A}/admin/disputes/{{dispute_id}}/evidence-requests", admin.email, {"dispute_id": to_ask["id"]},
+                {"party": "buyer", "message": "ảnh chụp thùng hàng", "due_business_days": 2}),
+        Success(f"POST {A}/disputes/{{dispute_id}}/evidence-requests/{{request_id}}/answer", vendor.email,
+                {"dispute_id": to_answer["id"], "request_id": evidence_request["id"]}, {"answer": "đã gửi kèm"}),
+        Success(f"POST {A}/disputes/{{dispute_id}}/return-shipment", buyer.email, {"dispute_id": returning[0]["id"]},
+                {"carrier": "manual", "tracking_number": "RET-SEED-1"}),
+        Success(f"POST {A}/disputes/{{dispute_id}}/return/receipt", vendor.email, {"dispute_id": returning[1]["id"]},
+                {}),
+        Success(f"POST {A}/disputes/{{dispute_id}}/return/rejection", vendor.email, {"dispute_id": returning[2]["id"]},
+                {"reason": "hàng trả về không đúng"}),
+    ]
+
     report = api.post("/admin/reconciliation", admin, expect=201)
     documents = api.get(f"/vendors/{vendor.org_id}/documents", vendor)["items"]
     ids = {
@@ -289,8 +375,10 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
         "document_id": documents[0]["id"], "user_id": buyer.user_id, "shipment_id": shipment["id"],
         "dispute_id": dispute["id"], "report_id": report["id"], "category_id": category["id"],
         "price_list_id": price_list["id"], "import_id": imp["id"], "line_id": lines[1]["id"],
-        "batch_id": batch["id"], "payout_id": payout["id"],
+        "batch_id": batch["id"], "payout_id": payout["id"], "endpoint_id": hook["id"], "delivery_id": sent["id"],
     }
+    ids["evidence_id"] = record["id"]
+    ids["offer_id"], ids["request_id"] = accept_offer["id"], evidence_request["id"]
     identities = {"anonymous": None, "buyer": buyer.email, "vendor": vendor.email, "admin": admin.email}
     return Seeded(identities, ids, ok)
 

@@ -96,8 +96,9 @@ def test_dispute_freezes_release_and_split_settles_exactly(api, world, run_jobs,
     api.post(f"/deals/{did}/confirm-delivery", world.buyer)
     dispute = api.post(f"/deals/{did}/disputes", world.buyer,
                        {"reason": "damaged", "description": "a third of the bearings arrived rusted"}, expect=201)
-    # the window lapsing no longer releases anything
-    assert sweep(utcnow() + timedelta(days=30))["deadlines"] == 0
+    # the window lapsing no longer releases anything (only the case's unanswered response deadline fires: it escalates)
+    assert sweep(utcnow() + timedelta(days=30))["deadlines"] == 1
+    assert api.get(f"/disputes/{dispute['id']}", world.buyer)["status"] == "escalated"
     api.post(f"/deals/{did}/accept", world.buyer, expect=409)
     api.post(f"/disputes/{dispute['id']}/messages", world.vendors[0], {"body": "we can refund part"}, expect=201)
     total = int(deal["total"])

@@ -112,7 +112,8 @@ def test_a_dispute_after_the_report_stops_the_confirmation_deadline(api, world, 
     deal, _ = _reported(api, world, db, app)
     api.post(f"/deals/{deal['id']}/disputes", world.buyer,
              {"reason": "not_received", "description": "nothing arrived at our warehouse"}, expect=201)
-    assert sweep(utcnow() + timedelta(days=CONFIRM + INSPECTION + 1))["deadlines"] == 0
+    # only the case's own response deadline fires (it escalates the case); nothing confirms or releases
+    assert sweep(utcnow() + timedelta(days=CONFIRM + INSPECTION + 1))["deadlines"] == 1
     run_jobs()
     assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "disputed"
     assert _money(db, world, deal)["held"] == int(deal["total"])

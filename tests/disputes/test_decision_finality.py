@@ -51,6 +51,7 @@ def test_a_second_decision_is_refused_before_and_after_settlement(api, world, ru
         details = _already_decided(refused, "refund", "decided")
         assert details["decision"]["allocations"] == [{"party": "vendor", "amount": "0", "currency": "VND"},
                                                       {"party": "buyer", "amount": str(total), "currency": "VND"}]
+        assert details["decision"]["rationale"] == "never arrived intact" and details["decision"]["by"] == "admin"
         assert details["decision"]["held"] == str(total) and details["decided_by"] == world.admin.user_id
     # a split that would not even fit is still "already decided", not a field error
     api.post(url, world.admin, {"outcome": "split", "vendor_amount": str(total + 1)}, expect=409)

@@ -34,12 +34,17 @@ def test_opening_freezes_the_deal_and_the_case_carries_its_parties(api, world):
     assert (dispute["buyer_id"], dispute["vendor_id"], dispute["currency"]) == (
         world.buyer.org_id, world.vendors[0].org_id, "VND")
     assert dispute["decision"] is None and dispute["decided_at"] is None and dispute["resolved_at"] is None
+    # filed by the buyer over the whole deal: everything held is claimed
+    assert dispute["opened_by_party"] == "buyer" and dispute["claimed_amount"] == deal["total"]
+    assert [s["deal_line_id"] for s in dispute["scope"]] == [line["id"] for line in deal["lines"]]
     assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "disputed"
     # a repeated request returns the live case, not a second one
     assert _open(api, world, deal)["id"] == dispute["id"]
     # the vendor is told
     kinds = [n["kind"] for n in api.get("/notifications", world.vendors[0])["items"]]
     assert "dispute_opened" in kinds
+    # and so is the platform's desk
+    assert "dispute_filed" in [n["kind"] for n in api.get("/notifications", world.admin)["items"]]
 
 
 def test_vendor_reply_negotiates_and_messages_come_in_pages(api, world):

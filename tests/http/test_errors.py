@@ -517,7 +517,7 @@ CASES = [
     ("dispute missing description", "buyer", "POST", "/deals/{disputed}/disputes", {"reason": "damaged"}, 422, "description"),
     ("dispute other buyer", "other", "POST", "/deals/{disputed}/disputes", {"reason": "damaged", "description": "broken goods"}, 404, "not_found"),
     ("dispute unknown deal", "buyer", "POST", "/deals/{missing}/disputes", {"reason": "damaged", "description": "broken goods"}, 404, "not_found"),
-    ("dispute by vendor", "v1", "POST", "/deals/{disputed}/disputes", {"reason": "damaged", "description": "broken goods"}, 403, "forbidden"),
+    ("dispute by vendor", "v1", "POST", "/deals/{disputed}/disputes", {"reason": "other", "description": "buyer silent"}, 409, "already_disputed"),
     ("dispute unknown", "buyer", "GET", "/disputes/{missing}", None, 404, "not_found"),
     ("dispute other org", "other", "GET", "/disputes/{dispute}", None, 404, "not_found"),
     ("message empty", "buyer", "POST", "/disputes/{dispute}/messages", {"body": ""}, 422, "body"),

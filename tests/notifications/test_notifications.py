@@ -12,8 +12,9 @@ from marketplace.notifications.services import notify_org
 
 
 def _tell(db, org_id: int, n: int) -> None:
-    # the world's vendors were told they were verified; these tests count only their own facts
-    db.session.execute(delete(Notification).where(Notification.kind == NotificationKind.VENDOR_VERIFIED))
+    # the world's vendors were told they were verified (admins: asked to verify them); only our own facts count
+    db.session.execute(delete(Notification).where(Notification.kind.in_(
+        (NotificationKind.VENDOR_VERIFIED, NotificationKind.VENDOR_VERIFICATION_REQUESTED))))
     for i in range(1, n + 1):
         notify_org(org_id, "deal_awarded", {"deal_id": 100 + i, "rfq_id": 7}, key=f"test-{org_id}-{i}")
     db.session.commit()

@@ -506,6 +506,7 @@ def test_key_pages_in_vietnamese_and_english(new_page, api, db, world):
         admin.goto(f"/admin/disputes/{dispute['id']}")
         admin.check("input[name=outcome][value=split]")
         admin.fill("input[name=vendor_amount]", "9.000.000" if lang == "vi" else "9,000,000")
+        admin.fill("textarea[name=note]", "Chia theo thiệt hại." if lang == "vi" else "Split by the damage.")
         submit(admin, ".decision-form button[type=submit]")
         expect(admin.locator(".allocation-table")).to_have_count(1)
         if lang == "vi":

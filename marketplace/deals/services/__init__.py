@@ -2,10 +2,16 @@
 deal row (``SELECT ... FOR UPDATE``) before touching its money, then applies its transition.
 
 One module per subject: :mod:`.deals` (create, read, approve, cancel), :mod:`.payments` (gateways,
-payments, release, refund), :mod:`.delivery` (ship, confirm delivery, accept), :mod:`.disputes`
+payments, release, refund), :mod:`.delivery` (ship, confirm delivery, accept), :mod:`.acceptance`
+(accept part of a delivered deal: release that share, dispute the rest), :mod:`.disputes`
 (open, withdraw, decide and settle a dispute around the case ``disputes`` keeps).
 """
 
+from .acceptance import (  # noqa: F401
+                         accept_deal_partly,
+                         partial_acceptance_of,
+                         preview_partial_acceptance,
+)
 from .deals import (  # noqa: F401
                        APPROVER_ROLES,
                        approve_deal,
@@ -23,6 +29,18 @@ from .delivery import (  # noqa: F401
                        confirm_delivery,
                        on_shipment_delivered,
                        ship_deal,
+)
+from .dispute_outcomes import (  # noqa: F401
+                       accept_offer,
+                       answer_evidence_request,
+                       confirm_return_receipt,
+                       escalate_dispute,
+                       make_offer,
+                       reject_offer,
+                       reject_returned_goods,
+                       request_evidence,
+                       ship_return,
+                       withdraw_offer,
 )
 from .disputes import (  # noqa: F401
                        decide_dispute,

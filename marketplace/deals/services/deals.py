@@ -17,12 +17,35 @@ from ...extensions import db
 from ...http.pagination import paginate
 from ...money import allocate, format_amount
 from ...notifications.models import NotificationKind
-from ...notifications.services import notify_org
+from ...notifications.services import notify_members, notify_org
 from ...statemachine import Deadline
 from ..models import Deal, DealLine, DealStatus, Milestone, MilestoneStatus
 from ..states import PAYMENT_DUE, SHIP_WARNING, deal_machine, ship_grace
 
 APPROVER_ROLES = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.APPROVER)
+
+
+def notice_data(deal: Deal, **extra) -> dict:
+    """What a notification about ``deal`` carries: its number, total and parties' names (formatted per reader)."""
+    return {"deal_id": deal.id, "total": format_amount(deal.total, deal.currency), "currency": deal.currency,
+            "buyer_name": db.session.get(Organization, deal.buyer_id).name,
+            "vendor_name": db.session.get(Organization, deal.vendor_id).name, **extra}
+
+
+def pending_deadline(deal: Deal, kind: str) -> datetime | None:
+    """When the deal's pending deadline of ``kind`` (e.g. ``payment_due``, ``inspection``) falls, if any."""
+    return db.session.execute(
+        select(Deadline.due_at).where(Deadline.subject_type == deal_machine.subject, Deadline.subject_id == deal.id,
+                                      Deadline.kind == kind, Deadline.fired_at.is_(None),
+                                      Deadline.cancelled_at.is_(None)).order_by(Deadline.due_at).limit(1)
+    ).scalar_one_or_none()
+
+
+def tell_payable(deal: Deal) -> None:
+    """The buyer organisation is told the deal awaits its payment, and by when (else it is cancelled)."""
+    due = pending_deadline(deal, PAYMENT_DUE)
+    notify_org(deal.buyer_id, NotificationKind.DEAL_PAYABLE,
+               notice_data(deal, pay_by_at=due.isoformat() if due else None), key=f"deal-{deal.id}-payable")
 
 
 def _dominant_category(rfq_lines: dict, qlines) -> int | None:
@@ -60,7 +83,13 @@ def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
     deal_machine.start(deal, actor, {"total": format_amount(total, deal.currency), "currency": deal.currency,
                                      "approved_by": actor.user_id if not needs_approval and buyer.approval_threshold
                                      is not None and total > buyer.approval_threshold else None})
-    notify_org(deal.vendor_id, NotificationKind.DEAL_AWARDED, {"deal_id": deal.id, "rfq_id": rfq.id}, key=f"deal-{deal.id}-awarded")
+    notify_org(deal.vendor_id, NotificationKind.DEAL_AWARDED, notice_data(deal, rfq_id=rfq.id),
+               key=f"deal-{deal.id}-awarded")
+    if needs_approval:  # only the approvers are e-mailed; the organisation's feed shows it to all
+        notify_members(deal.buyer_id, NotificationKind.DEAL_APPROVAL_REQUESTED, notice_data(deal, rfq_id=rfq.id),
+                       key=f"deal-{deal.id}-approval-requested", roles=APPROVER_ROLES)
+    else:
+        tell_payable(deal)
     return deal
 
 
@@ -99,7 +128,8 @@ def approve_deal(actor: Actor, deal_id: int) -> Deal:
     _require_side(deal, actor, ActorRole.BUYER)
     if actor.member_role not in APPROVER_ROLES:
         raise ForbiddenError("only approvers, admins or owners approve deals")
-    deal_machine.apply(deal, "approve", actor)
+    if deal_machine.apply(deal, "approve", actor):
+        tell_payable(deal)
     return deal
 
 
@@ -128,13 +158,28 @@ def cancel_deal(actor: Actor, deal_id: int, reason: str | None = None) -> Deal:
                                     details={"ship_by_at": deal.ship_by_at.isoformat() if deal.ship_by_at else None,
                                              "cancellable_from": since.isoformat() if since else None})
             if deal_machine.apply(deal, "cancel_unshipped", actor, {"reason": reason}):
-                notify_org(deal.vendor_id, NotificationKind.DEAL_CANCELLED_UNSHIPPED, {"deal_id": deal.id},
-                           key=f"deal-{deal.id}-cancelled-unshipped")
+                notify_org(deal.vendor_id, NotificationKind.DEAL_CANCELLED_UNSHIPPED,
+                           notice_data(deal, reason=reason or ""), key=f"deal-{deal.id}-cancelled-unshipped")
             return deal
-    deal_machine.apply(deal, "cancel", actor, {"reason": reason},
-                       guard=lambda d: "money is already held; ask for a refund instead"
-                       if any(m.status == MilestoneStatus.FUNDED for m in d.milestones) else None)
+    if deal_machine.apply(deal, "cancel", actor, {"reason": reason},
+                          guard=lambda d: "money is already held; ask for a refund instead"
+                          if any(m.status == MilestoneStatus.FUNDED for m in d.milestones) else None):
+        tell_cancelled(deal, actor, reason)
     return deal
+
+
+def tell_cancelled(deal: Deal, actor: Actor, reason: str | None) -> None:
+    """The side that did not cancel an unpaid deal is told who did and why (both sides when an admin did)."""
+    if actor.role not in (ActorRole.BUYER, ActorRole.VENDOR):  # an admin (or the system)
+        by, by_org, told = "platform", actor.org_id, (deal.buyer_id, deal.vendor_id)
+    elif actor.role == ActorRole.BUYER:
+        by, by_org, told = ActorRole.BUYER.value, deal.buyer_id, (deal.vendor_id,)
+    else:
+        by, by_org, told = ActorRole.VENDOR.value, deal.vendor_id, (deal.buyer_id,)
+    org = db.session.get(Organization, by_org) if by_org else None
+    data = notice_data(deal, by=by, by_name=org.name if org else "Marketplace", reason=reason or "")
+    for org_id in told:
+        notify_org(org_id, NotificationKind.DEAL_CANCELLED, data, key=f"deal-{deal.id}-cancelled-{org_id}")
 
 
 def on_cancelled(deal: Deal) -> None:
@@ -149,7 +194,7 @@ def on_cancelled(deal: Deal) -> None:
                                       Deadline.kind == PAYMENT_DUE, Deadline.fired_at.is_not(None)).limit(1)
     ).scalar_one_or_none()
     if lapsed is not None:
-        data = {"deal_id": deal.id, "due": lapsed.date().isoformat()}
+        data = notice_data(deal, due=lapsed.date().isoformat(), due_at=lapsed.isoformat())
         for org_id, side in ((deal.buyer_id, "buyer"), (deal.vendor_id, "vendor")):
             notify_org(org_id, NotificationKind.PAYMENT_LAPSED, data, key=f"deal-{deal.id}-payment-lapsed-{side}")
 
@@ -165,7 +210,9 @@ def warn_unshipped(now: datetime | None = None) -> int:
         .order_by(Deal.id).limit(1000)
     ).scalars().all()
     for deal in deals:
+        since = cancellable_from(deal)
         notify_org(deal.vendor_id, NotificationKind.SHIP_BY_DUE,
-                   {"deal_id": deal.id, "ship_by": deal.ship_by_at.date().isoformat(),
-                    "cancellable_from": cancellable_from(deal).date().isoformat()}, key=f"deal-{deal.id}-ship-by-due")
+                   notice_data(deal, ship_by=deal.ship_by_at.date().isoformat(), ship_by_at=deal.ship_by_at.isoformat(),
+                               cancellable_from=since.date().isoformat(), cancellable_from_at=since.isoformat()),
+                   key=f"deal-{deal.id}-ship-by-due")
     return len(deals)

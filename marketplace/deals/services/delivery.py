@@ -18,7 +18,10 @@ from ...shipping.models import Shipment
 from ...statemachine import Deadline, record_event
 from ..models import Deal, DealStatus
 from ..states import DELIVERY_CONFIRM, deal_machine, delivery_confirm_delay
-from .deals import _require_side, get_deal
+from .deals import _require_side, get_deal, notice_data, pending_deadline
+
+#: the deadline entering ``delivered`` starts: the inspection window, whose silence is acceptance
+INSPECTION = next((t.kind for t in deal_machine.timers if t.state == DealStatus.DELIVERED), "inspection")
 
 
 def ship_deal(actor: Actor, deal_id: int, data: dict) -> tuple[Deal, Shipment]:
@@ -36,6 +39,10 @@ def ship_deal(actor: Actor, deal_id: int, data: dict) -> tuple[Deal, Shipment]:
         deal_machine.apply(deal, "ship", actor)  # raises the 409 with the allowed transitions
     shipment = shipping.create_shipment(deal, data)
     deal_machine.apply(deal, "ship", actor, {"shipment_id": shipment.id, "tracking_number": shipment.tracking_number})
+    notify_org(deal.buyer_id, NotificationKind.DEAL_SHIPPED,
+               notice_data(deal, shipment_id=shipment.id, carrier=shipment.carrier,
+                           tracking_number=shipment.tracking_number,
+                           inspection_days=current_app.config["INSPECTION_DAYS"]), key=f"deal-{deal.id}-shipped")
     return deal, shipment
 
 
@@ -52,9 +59,14 @@ def confirm_delivery(actor: Actor, deal_id: int) -> Deal:
 
 
 def on_delivered(deal: Deal) -> None:
-    """Entering ``delivered`` (the buyer, a carrier, or the lapse of the confirmation deadline): stamp when."""
+    """Entering ``delivered`` (the buyer, a carrier, or the lapse of the confirmation deadline): stamp when, and
+    tell the buyer by when to accept or dispute (silence past the inspection window is acceptance)."""
     if deal.delivered_at is None:
         deal.delivered_at = utcnow()
+    ends = pending_deadline(deal, INSPECTION)
+    notify_org(deal.buyer_id, NotificationKind.DEAL_DELIVERED,
+               notice_data(deal, inspection_ends_at=ends.isoformat() if ends else None),
+               key=f"deal-{deal.id}-delivered")
 
 
 def on_shipment_delivered(shipment) -> None:
@@ -86,7 +98,8 @@ def report_delivery(deal: Deal, shipment: Shipment) -> None:
                  {"shipment_id": shipment.id, "delivered_at": shipment.delivered_at.isoformat(),
                   "confirm_by": due.isoformat()})
     notify_org(deal.buyer_id, NotificationKind.DELIVERY_REPORTED,
-               {"deal_id": deal.id, "confirm_by": due.date().isoformat()}, key=f"deal-{deal.id}-delivery-reported")
+               notice_data(deal, confirm_by=due.date().isoformat(), confirm_by_at=due.isoformat()),
+               key=f"deal-{deal.id}-delivery-reported")
 
 
 def delivery_confirm_deadline(deal: Deal) -> datetime | None:

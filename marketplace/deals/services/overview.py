@@ -239,10 +239,10 @@ def money_summary(deal: Deal) -> dict:
         "currency": deal.currency,
         "total": deal.total,
         "awaiting": sum(m.amount for m in ms if m.status in awaiting),
-        "held": sum(m.amount for m in ms if m.status == MilestoneStatus.FUNDED),
+        "held": sum(m.held_amount for m in ms),  # less any part a partial acceptance released
         "released_gross": sum(m.released_amount for m in ms),
         "released": sum(m.released_amount - m.commission_amount for m in ms),
         "commission": sum(m.commission_amount for m in ms),
         "refunded": sum(m.refunded_amount for m in ms),
-        "settled": any(m.is_settled() for m in ms),
+        "settled": any(m.is_settled() or m.is_partly_released() for m in ms),
     }

@@ -29,7 +29,7 @@ from ...notifications.services import notify_org
 from ...statemachine import record_event
 from ..models import Deal, DealStatus, MilestoneStatus
 from ..states import deal_machine
-from .deals import _require_side, get_deal
+from .deals import _require_side, get_deal, notice_data
 
 PAYER_ROLES = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.FINANCE, MemberRole.APPROVER, MemberRole.REQUESTER)
 
@@ -126,7 +126,9 @@ def record_payment(deal_id: int, milestone_id: int, amount: int, currency: str, 
     if deal.accepts_payment() and deal.is_fully_funded():
         deal_machine.apply(deal, "fund", SYSTEM)
         deal.ship_by_at = utcnow() + timedelta(days=current_app.config["SHIP_BY_DAYS"])
-        notify_org(deal.vendor_id, NotificationKind.DEAL_FUNDED, {"deal_id": deal.id}, key=f"deal-{deal.id}-funded")
+        data = notice_data(deal, ship_by_at=deal.ship_by_at.isoformat())
+        notify_org(deal.vendor_id, NotificationKind.DEAL_FUNDED, data, key=f"deal-{deal.id}-funded")
+        notify_org(deal.buyer_id, NotificationKind.PAYMENT_RECEIVED, data, key=f"deal-{deal.id}-payment-received")
     return deal
 
 
@@ -155,8 +157,10 @@ def deal_ledger(actor: Actor, deal_id: int) -> dict:
 
 
 def queue_release(deal: Deal) -> None:
-    """Queue the release job once the caller commits."""
+    """Entering ``accepted`` (the buyer, its silence, a withdrawn dispute): queue the release job once the
+    caller commits, and tell the vendor the goods were accepted."""
     enqueue_after_commit("marketplace.deals.jobs.release_deal", deal.id, queue="money", job_id=f"release-deal-{deal.id}")
+    notify_org(deal.vendor_id, NotificationKind.DEAL_ACCEPTED, notice_data(deal), key=f"deal-{deal.id}-accepted")
 
 
 def release_deal(deal_id: int) -> bool:
@@ -173,9 +177,15 @@ def release_deal(deal_id: int) -> bool:
     if not deal.can_release():
         return False
     for m in deal.held_milestones():
-        escrow.settle_milestone(deal, m, m.amount)
+        escrow.settle_milestone(deal, m, m.held_amount)  # all of it, less any part released before
     deal_machine.apply(deal, "release", SYSTEM)
-    notify_org(deal.vendor_id, NotificationKind.DEAL_RELEASED, {"deal_id": deal.id}, key=f"deal-{deal.id}-released")
+    released = sum(m.released_amount for m in deal.milestones)
+    commission = sum(m.commission_amount for m in deal.milestones)
+    data = notice_data(deal, released=format_amount(released, deal.currency),
+                       commission=format_amount(commission, deal.currency),
+                       payout=format_amount(released - commission, deal.currency))
+    notify_org(deal.vendor_id, NotificationKind.DEAL_RELEASED, data, key=f"deal-{deal.id}-released")
+    notify_org(deal.buyer_id, NotificationKind.DEAL_COMPLETED, data, key=f"deal-{deal.id}-completed")
     return True
 
 
@@ -191,6 +201,10 @@ def refund_deal(actor: Actor, deal_id: int, reason: str) -> Deal:
         for m in deal.held_milestones():
             escrow.settle_milestone(deal, m, 0)
         escrow.cancel_unpaid_milestones(deal)
+        data = notice_data(deal, reason=reason or "",
+                           refunded=format_amount(sum(m.refunded_amount for m in deal.milestones), deal.currency))
+        notify_org(deal.buyer_id, NotificationKind.DEAL_REFUNDED, data, key=f"deal-{deal.id}-refunded")
+        notify_org(deal.vendor_id, NotificationKind.DEAL_REFUNDED_VENDOR, data, key=f"deal-{deal.id}-refunded-vendor")
     return deal
 
 

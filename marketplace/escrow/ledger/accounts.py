@@ -42,6 +42,11 @@ class MilestoneStep(StrEnum):
     COMMISSION = "commission"  #: vendor payable -> platform commission
     VOID = "void"  #: voids the hold (nothing released)
     REFUND = "refund"  #: deal escrow -> buyer refund payable
+    # a partial acceptance posts the hold partly (``release``, ``commission``) and holds the rest again:
+    HOLD_REST = "hold2"  #: pending: deal escrow -> vendor payable, what a partial release left held
+    RELEASE_REST = "release2"  #: posts the second hold, fully or partly
+    COMMISSION_REST = "commission2"  #: vendor payable -> platform commission, on the second release
+    VOID_REST = "void2"  #: voids the second hold (nothing more released)
     PAYOUT_HOLD = "payout_hold"  #: pending: vendor payable -> gateway clearing (Stripe transfer asked)
     PAYOUT = "payout"  #: posts the payout hold (Stripe made the transfer)
     REFUND_PAYOUT_HOLD = "refund_payout_hold"  #: pending: buyer refund payable -> gateway clearing
@@ -50,7 +55,8 @@ class MilestoneStep(StrEnum):
 
 #: the steps of the escrow itself (fund to settlement), as :func:`milestone_transfers` names them
 ESCROW_STEPS = (MilestoneStep.FUND, MilestoneStep.HOLD, MilestoneStep.RELEASE, MilestoneStep.COMMISSION,
-                MilestoneStep.VOID, MilestoneStep.REFUND)
+                MilestoneStep.VOID, MilestoneStep.REFUND, MilestoneStep.HOLD_REST, MilestoneStep.RELEASE_REST,
+                MilestoneStep.COMMISSION_REST, MilestoneStep.VOID_REST)
 
 
 class StatementLineStep(StrEnum):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ...accounts.models import SELLERS
+from ...accounts.models import SELLERS, Organization
 from ...actors import Actor, ActorRole
 from ...database import utcnow
 from ...errors import ConflictError, InvalidInputError, NotFoundError
@@ -15,7 +15,7 @@ from ...escrow.models import MilestoneDue
 from ...extensions import db
 from ...http.fields import to_minor
 from ...http.pagination import paginate, paginate_list
-from ...money import MAX_MINOR
+from ...money import MAX_MINOR, format_amount
 from ...notifications.models import NotificationKind
 from ...notifications.services import notify_org
 from ...statemachine import Event, NextStep, record_event
@@ -106,8 +106,16 @@ def submit_quote(actor: Actor, rfq_id: int, data: dict) -> Quote:
     db.session.flush()
     db.session.add(QuoteVersion(quote_id=quote.id, revision=1, snapshot=_snapshot(quote)))
     quote_machine.start(quote, actor)
-    notify_org(rfq.buyer_id, NotificationKind.QUOTE_RECEIVED, {"rfq_id": rfq.id, "quote_id": quote.id}, key=f"quote-{quote.id}-1")
+    notify_org(rfq.buyer_id, NotificationKind.QUOTE_RECEIVED, quote_notice(rfq, quote), key=f"quote-{quote.id}-1")
     return quote
+
+
+def quote_notice(rfq: Rfq, quote: Quote) -> dict:
+    """What the buyer is told of a quote: its vendor, total (goods and freight) and validity."""
+    return {"rfq_id": rfq.id, "quote_id": quote.id, "revision": quote.revision, "title": rfq.title,
+            "vendor_name": db.session.get(Organization, quote.vendor_id).name,
+            "total": format_amount(quote.total_amount, quote.currency), "currency": quote.currency,
+            "valid_until_at": quote.valid_until.isoformat()}
 
 
 def visible_quote(actor: Actor, quote_id: int) -> Quote:
@@ -149,7 +157,7 @@ def revise_quote(actor: Actor, quote_id: int, data: dict) -> Quote:
     db.session.add(QuoteVersion(quote_id=quote.id, revision=quote.revision, snapshot=_snapshot(quote)))
     # the new validity replaces the deadline the revise transition scheduled from the old one
     quote_machine.restart_timers(quote)
-    notify_org(rfq.buyer_id, NotificationKind.QUOTE_REVISED, {"rfq_id": rfq.id, "quote_id": quote.id, "revision": quote.revision},
+    notify_org(rfq.buyer_id, NotificationKind.QUOTE_REVISED, quote_notice(rfq, quote),
                key=f"quote-{quote.id}-{quote.revision}")
     return quote
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
-from ...accounts.models import Organization
+from ...accounts.models import Organization, User
 from ...actors import Actor, ActorRole
 from ...database import utcnow
 from ...deals.services import APPROVER_ROLES
@@ -16,8 +16,9 @@ from ...extensions import db
 from ...http.fields import to_minor
 from ...http.pagination import paginate
 from ...jobs import enqueue_after_commit
+from ...money import format_amount
 from ...notifications.models import NotificationKind
-from ...notifications.services import notify_org
+from ...notifications.services import notify_members, notify_org
 from ...statemachine import Deadline, Event, NextStep, events_for, record_event
 from ...text import fold
 from ...vendors.models import Category, VendorProfile
@@ -205,8 +206,12 @@ def submit_rfq(actor: Actor, rfq_id: int) -> Rfq:
     event = record_event("rfq", rfq.id, APPROVAL_REQUESTED, rfq.status, rfq.status, actor,
                          {"estimated_value": rfq.estimated_value(), "currency": rfq.currency})
     db.session.flush()
-    notify_org(rfq.buyer_id, RFQ_APPROVAL_REQUESTED, {"rfq_id": rfq.id, "title": rfq.title},
-               key=f"rfq-{rfq.id}-approval-{event.id}")
+    requester = db.session.get(User, actor.user_id) if actor.user_id else None
+    # only the approvers are e-mailed; the organisation's feed shows the request to every member
+    notify_members(rfq.buyer_id, RFQ_APPROVAL_REQUESTED,
+                   {"rfq_id": rfq.id, "title": rfq.title, "total": format_amount(rfq.estimated_value(), rfq.currency),
+                    "currency": rfq.currency, "requester_name": requester.name if requester else ""},
+                   key=f"rfq-{rfq.id}-approval-{event.id}", roles=APPROVER_ROLES)
     return rfq
 
 

@@ -15,7 +15,7 @@ from ...database import utcnow
 from ...errors import ConflictError, InvalidInputError, NotFoundError
 from ...extensions import db
 from ...notifications.models import NotificationKind
-from ...notifications.services import notify_org
+from ...notifications.services import notify_org, notify_platform
 from ...statemachine import record_event
 from ..models import (
     REVERIFY,
@@ -140,10 +140,13 @@ def send_back_to_verification(vendor: VendorProfile, actor: Actor, changes: dict
     vendor = db.session.get(VendorProfile, vendor.id)
     vendor.submitted_at = utcnow()
     fields = [f for f in SENSITIVE_FIELDS if f in changes]
-    notify_org(vendor.id, NotificationKind.VENDOR_REVERIFICATION,
-               {"fields": fields, "fields_vi": ", ".join(FIELD_WORDS[f][0] for f in fields),
-                "fields_en": ", ".join(FIELD_WORDS[f][1] for f in fields)},
+    data = {"fields": fields, "fields_vi": ", ".join(FIELD_WORDS[f][0] for f in fields),
+            "fields_en": ", ".join(FIELD_WORDS[f][1] for f in fields)}
+    notify_org(vendor.id, NotificationKind.VENDOR_REVERIFICATION, data,
                key=f"vendor-{vendor.id}-reverify-v{vendor.version}")
+    notify_platform(NotificationKind.VENDOR_CHANGE_REVIEW,
+                    {**data, "vendor_id": vendor.id, "vendor_name": vendor.organization.name},
+                    key=f"vendor-{vendor.id}-change-review-v{vendor.version}")
 
 
 def normalized_tax_code(tax_code: str) -> str:

@@ -16,7 +16,7 @@ from ...http.downloads import Download
 from ...http.pagination import paginate
 from ...http.uploads import safe_filename
 from ...notifications.models import NotificationKind
-from ...notifications.services import notify_org
+from ...notifications.services import notify_org, notify_platform
 from ...statemachine import Event, record_event
 from ..models import (
     DocumentKind,
@@ -52,6 +52,9 @@ def submit_verification(vendor_id: int, actor: Actor) -> VendorProfile:
     if verification_machine.apply(vendor, "submit", actor):
         vendor = db.session.get(VendorProfile, vendor_id)
         vendor.submitted_at = utcnow()
+        notify_platform(NotificationKind.VENDOR_VERIFICATION_REQUESTED,
+                        {"vendor_id": vendor.id, "vendor_name": vendor.organization.name, "tax_code": vendor.tax_code},
+                        key=f"vendor-{vendor.id}-submitted-v{vendor.version}")
     db.session.flush()
     return vendor
 

@@ -1,6 +1,7 @@
 """The interface's blueprints, one per role area."""
 
-from . import account, admin, buyer, deals, demo, public, vendor
+from . import account, admin, buyer, deals, demo, dispute_negotiation, disputes, public, vendor, webhooks
 
 #: every page blueprint, registered by ``web.site.init_web``
-BLUEPRINTS = (public.bp, account.bp, vendor.bp, buyer.bp, deals.bp, admin.bp, demo.bp)
+BLUEPRINTS = (public.bp, account.bp, vendor.bp, buyer.bp, deals.bp, disputes.bp, dispute_negotiation.bp, admin.bp,
+              demo.bp, webhooks.bp)

@@ -15,8 +15,14 @@ from flask import (
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import BuildError
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ...accounts import services as accounts
@@ -25,7 +31,10 @@ from ...accounts.models import OrgKind
 from ...accounts.schemas import MemberCreateSchema, RegisterSchema
 from ...extensions import db, limiter
 from ...money import CURRENCY_EXPONENTS
+from ...notifications import preferences
 from ...notifications import services as notifications
+from ...notifications.links import page_path
+from ...notifications.models import NotificationKind, NotificationTopic
 from .. import session
 from ..forms import AmountField, Form, attempt, load, page
 from ..i18n import LANG_KEY, locale_code
@@ -306,24 +315,11 @@ def member_role(membership_id: int):
 
 # --- notifications --------------------------------------------------------------------------------
 
-#: where a notification leads, by the data it carries and the reader's kind of organisation (first match wins)
-LINKS: dict[str, tuple[tuple[str, str], ...]] = {
-    OrgKind.BUYER: (("deal_id", "web_deals.deal"), ("rfq_id", "web_buyer.rfq")),
-    OrgKind.VENDOR: (("deal_id", "web_deals.deal"), ("quote_id", "web_vendor.quote"), ("rfq_id", "web_vendor.rfq_page")),
-    OrgKind.PLATFORM: (("deal_id", "web_deals.deal"),),
-}
-ARGUMENTS = {"web_vendor.rfq_page": "rfq_id"}
-
-
-def notification_link(kind: str, data: dict) -> str | None:
-    """The page a notification is about, for a reader in an organisation of ``kind`` (None: no such page)."""
-    for key, endpoint in LINKS.get(kind, ()):
-        if key in data and endpoint in current_app.view_functions:
-            try:
-                return url_for(endpoint, **{ARGUMENTS.get(endpoint, key): int(data[key])})
-            except (TypeError, ValueError, BuildError):
-                return None
-    return None
+def notification_link(org_kind: str, kind: str, data: dict) -> str | None:
+    """The page a notification is about, for a reader in an organisation of ``org_kind`` (None: no such page);
+    the same page its e-mail links to (:func:`notifications.links.page_path`)."""
+    path = page_path(org_kind, kind, data)
+    return request.script_root + path if path else None
 
 
 @bp.get("/notifications", endpoint="notifications")
@@ -333,7 +329,7 @@ def notifications_page():
     params = {"limit": 30, "cursor": request.args.get("cursor")}
     actor = current_actor()
     feed = notifications.feed(actor, params)
-    links = {n.id: notification_link(current().kind, n.data) for n in feed["items"]}
+    links = {n.id: notification_link(current().kind, n.kind, n.data) for n in feed["items"]}
     return render_template("account/notifications.html", feed=feed, links=links,
                            unread=notifications.unread_count(actor))
 
@@ -367,3 +363,67 @@ def unread():
         count = notifications.unread_count(current_actor())
     return render_template("account/_unread.html", count=count)
 
+
+
+# --- notification settings: e-mail per topic -------------------------------------------------------
+
+#: each topic's name and what it holds, in the reader's language
+TOPIC_LABELS = {
+    NotificationTopic.DEALS: (_l("Deals and money"), _l("Approvals, payments, shipping, delivery, release of the money,"
+                                                        " refunds, cancellations.")),
+    NotificationTopic.RFQS: (_l("RFQs and quotes"),
+                             _l("Invitations to quote, quotes and their revisions, awards, RFQ approvals.")),
+    NotificationTopic.DISPUTES: (_l("Disputes"), _l("Disputes, offers, messages and decisions.")),
+    NotificationTopic.ACCOUNT: (_l("Account and verification"),
+                                _l("The vendor's verification and re-verification; platform alerts for admins.")),
+}
+#: the kinds that ask for an action (always e-mailed): the organisations they reach and how the page names them
+ACTION_LABELS = {
+    NotificationKind.RFQ_APPROVAL_REQUESTED: (OrgKind.BUYER, _l("an RFQ waits for your approval")),
+    NotificationKind.DEAL_APPROVAL_REQUESTED: (OrgKind.BUYER, _l("a deal waits for your approval")),
+    NotificationKind.DEAL_PAYABLE: (OrgKind.BUYER, _l("a deal waits for payment")),
+    NotificationKind.DELIVERY_REPORTED: (OrgKind.BUYER, _l("a delivery waits for your confirmation")),
+    NotificationKind.DEAL_FUNDED: (OrgKind.VENDOR, _l("a deal is funded and must be shipped")),
+    NotificationKind.SHIP_BY_DUE: (OrgKind.VENDOR, _l("the ship-by date is near")),
+    NotificationKind.VENDOR_VERIFICATION_REQUESTED: (OrgKind.PLATFORM, _l("a vendor waits for verification")),
+    NotificationKind.VENDOR_CHANGE_REVIEW: (OrgKind.PLATFORM, _l("a vendor's change waits for re-verification")),
+    NotificationKind.DISPUTE_OPENED: (OrgKind.VENDOR, _l("a buyer opened a dispute you must answer")),
+    NotificationKind.DISPUTE_OPENED_BY_VENDOR: (OrgKind.BUYER, _l("a vendor opened a dispute you must answer")),
+    NotificationKind.DISPUTE_OFFER_MADE: ((OrgKind.BUYER, OrgKind.VENDOR), _l("a settlement offer waits for your answer")),
+    NotificationKind.DISPUTE_EVIDENCE_REQUESTED: ((OrgKind.BUYER, OrgKind.VENDOR),
+                                                  _l("the platform asks you for evidence by a deadline")),
+}
+#: the one label of every topic's switch (the topic's name is its fieldset's legend)
+EMAIL_ME = _l("Send me these e-mails")
+
+
+class NotificationSettingsForm(Form):
+    deals = BooleanField(EMAIL_ME)
+    rfqs = BooleanField(EMAIL_ME)
+    disputes = BooleanField(EMAIL_ME)
+    account = BooleanField(EMAIL_ME)
+
+
+def _always_emailed(org_kind: str, topic: str) -> list[str]:
+    """What of ``topic`` is always e-mailed to members of an ``org_kind`` organisation, in the reader's words."""
+    found = [ACTION_LABELS[kind] for kind in preferences.always_emailed(topic) if kind in ACTION_LABELS]
+    return [str(label) for audience, label in found
+            if org_kind == audience or (isinstance(audience, tuple) and org_kind in audience)]
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"], endpoint="notification_settings")
+@session.page_login_required()
+def notification_settings():
+    """Which e-mails the member gets, per topic; the in-app feed always has everything, and what asks for an
+    action is always e-mailed (the page says which)."""
+    actor = current_actor()
+    current_choice = preferences.get_preferences(actor)["email"]
+    form = NotificationSettingsForm(data=current_choice)
+    if form.validate_on_submit():
+        choice = {topic.value: bool(form[topic.value].data) for topic in NotificationTopic}
+        if attempt(form, lambda: preferences.set_preferences(actor, choice)) is not None:
+            flash(_("Your notification settings were saved."))
+            return redirect(url_for(".notification_settings"))
+    topics = [{"field": form[topic.value], "name": TOPIC_LABELS[topic][0], "help": TOPIC_LABELS[topic][1],
+               "always": _always_emailed(current().kind, topic)} for topic in NotificationTopic]
+    return page("account/notification_settings.html", form, topics=topics)

@@ -12,7 +12,8 @@ from flask import Blueprint, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, TextAreaField
+from marshmallow import ValidationError
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...accounts.auth import current, current_actor
@@ -20,9 +21,10 @@ from ...accounts.models import MemberRole, OrgKind
 from ...actors import ActorRole
 from ...deals import services as deals
 from ...deals.bank_desk import awaiting_bank_transfers
+from ...deals.services import dispute_case
 from ...disputes import services as cases
-from ...disputes.models import DisputeOutcome
-from ...disputes.schemas import DecisionCreateSchema
+from ...disputes.models import DisputeOutcome, DisputeStatus
+from ...disputes.schemas import DecisionCreateSchema, DeskQuerySchema
 from ...errors import DomainError, NotFoundError
 from ...escrow import dashboard, ledger, reconciliation
 from ...escrow.gateways.bank import payouts, statements
@@ -37,11 +39,14 @@ from ..forms import AmountField, Form, attempt, load, page, show_error, translat
 from ..i18n import locale_code, status_label, when
 from ..i18n import money as format_money
 from ..session import page_login_required
+from .disputes import EvidenceForm, case_context
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 
 PLATFORM = OrgKind.PLATFORM
 ADMINS = (MemberRole.ADMIN,)
+#: the window of the dispute metrics the desk shows
+METRICS_DAYS = 90
 
 #: people-facing words for the values the admin pages show (kept apart from other areas' words for the
 #: same values: "pending" is a vendor waiting for review here, a milestone not yet payable elsewhere)
@@ -62,6 +67,9 @@ LABELS = {
     "resolved": _l("Resolved"), "withdrawn": _l("Withdrawn"),
     "release": _l("Release to the vendor"), "refund": _l("Refund the buyer"), "split": _l("Split"),
     "not_received": _l("Not received"), "not_as_described": _l("Not as described"), "damaged": _l("Damaged"),
+    "quantity_short": _l("Quantity short"), "late": _l("Late delivery"), "wrong_item": _l("Wrong goods"),
+    "partial_refund": _l("Partial refund"), "return_and_refund": _l("Return and refund"),
+    "replacement": _l("Replacement"), "platform": _l("Platform"),
     "clean": _l("Clean"), "mismatches": _l("Mismatches"),
     "created": _l("Created"), "paid": _l("Paid"),
     "awaiting_payment": _l("Awaiting payment"), "funded": _l("Funded"), "vendor": _l("Vendor"), "buyer": _l("Buyer"),
@@ -85,6 +93,7 @@ DISPUTE_EVENTS = {
     "create": _l("opened the dispute"), "respond": _l("answered the buyer"), "escalate": _l("escalated it to the platform"),
     "review": _l("took it under review"), "decide": _l("decided the dispute"), "settle": _l("started moving the money"),
     "resolve": _l("resolved the dispute"), "withdraw": _l("withdrew the dispute"),
+    "assign": _l("assigned the case"), "evidence_added": _l("added evidence"),
 }
 #: who did it, by actor role
 ACTORS = {ActorRole.BUYER: _l("Buyer"), ActorRole.VENDOR: _l("Vendor"), ActorRole.ADMIN: _l("Platform"),
@@ -117,8 +126,9 @@ def _queue_page(failed: int | None = None, failed_form: VerificationForm | None 
         documents = vendors.list_vendor_documents(vendor.id, actor, {"limit": 50})["items"]
         actions = verification_machine.allowed(vendor.status, ActorRole.ADMIN) if _is_admin() else []
         form = failed_form if vendor.id == failed else VerificationForm(formdata=None)
-        rows.append({"vendor": vendor, "documents": documents, "actions": actions, "form": form})
-    return page("admin/verifications.html", failed_form, rows=rows, status=status,
+        rows.append({"vendor": vendor, "documents": documents, "actions": actions, "form": form,
+                     "disputes": dispute_case.vendor_dispute_metrics(vendor.id, window_days=METRICS_DAYS)})
+    return page("admin/verifications.html", failed_form, rows=rows, status=status, metrics_days=METRICS_DAYS,
                 statuses=["pending", "rejected", "unverified", "suspended", "verified"],
                 next_cursor=queue["next_cursor"])
 
@@ -261,24 +271,66 @@ def _statement_error(form: StatementForm, exc: DomainError) -> None:
 class DecisionForm(Form):
     outcome = RadioField(_l("Decision"), choices=OUTCOMES, validators=[DataRequired()])
     vendor_amount = AmountField(_l("The vendor's share of the held money (a split only)"), validators=[Optional()])
-    note = TextAreaField(_l("Note to both parties"), validators=[Optional(), Length(max=5000)])
+    # the rationale both parties read with the decision (negotiation: required on the page)
+    note = TextAreaField(_l("Rationale, shown to both parties"), validators=[
+        DataRequired(message=_l("Explain the decision: both parties read it.")), Length(max=5000)])
+    return_required = BooleanField(_l("The buyer returns the goods first (the refund is paid on their receipt)"))
 
 
 class ConfirmDecisionForm(Form):
     outcome = HiddenField(validators=[DataRequired()])
     vendor_amount = HiddenField()
     note = HiddenField()
+    return_required = HiddenField()
+
+
+class DeskFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validators=[Optional()])
+    assignee = SelectField(_l("Assignee"), validators=[Optional()],
+                           choices=[("", _l("Anyone")), ("me", _l("Me")), ("none", _l("Nobody"))])
+    overdue = SelectField(_l("Deadline"), validators=[Optional()],
+                          choices=[("", _l("Any")), ("true", _l("Overdue")), ("false", _l("Not overdue"))])
+
+
+class AssignForm(Form):
+    assignee = HiddenField(validators=[DataRequired()])
 
 
 @bp.get("/disputes")
 @page_login_required(PLATFORM)
 def disputes():
-    """Every live dispute, oldest first, with its deal, parties and amounts."""
-    desk = cases.live_disputes({"limit": 50, "cursor": request.args.get("cursor")})
-    actor = current_actor()
-    rows = [{"dispute": d, "deal": deals.get_deal(actor, d.deal_id)} for d in desk["items"]]
-    names = cases.organization_names({d.buyer_id for d in desk["items"]} | {d.vendor_id for d in desk["items"]})
-    return page("admin/disputes.html", rows=rows, names=names, next_cursor=desk["next_cursor"])
+    """The dispute desk: cases oldest first with age, deadline countdown, claim and assignee; filters; the
+    symmetric dispute metrics of vendors and buyers."""
+    filters = DeskFilterForm(request.args)
+    filters.status.choices = [("", _("Every live case"))] + [(s.value, label(s.value)) for s in DisputeStatus]
+    raw = {k: request.args.get(k) for k in ("status", "assignee", "overdue", "cursor") if request.args.get(k)}
+    try:
+        desk = cases.desk(current_actor(), load(DeskQuerySchema(), {"limit": 50, **raw}))
+    except (ValidationError, DomainError):
+        desk = {"items": [], "next_cursor": None}
+        filters.page_errors.append(_("The filter is not valid; start a new search."))
+    metrics = dispute_case.dispute_metrics({"window_days": METRICS_DAYS, "limit": 10})
+    return page("admin/disputes.html", rows=desk["items"], next_cursor=desk["next_cursor"], filters=filters,
+                metrics=metrics, metrics_days=METRICS_DAYS, assign_form=AssignForm(formdata=None))
+
+
+@bp.post("/disputes/<int:dispute_id>/assign")
+@page_login_required(PLATFORM)
+def assign_dispute(dispute_id: int):
+    """Take a case (``me``) or give it back to nobody (``none``)."""
+    form = AssignForm()
+    if form.validate_on_submit() and form.assignee.data in ("me", "none"):
+        assignee = current_actor().user_id if form.assignee.data == "me" else None
+        if attempt(form, lambda: cases.assign_dispute(current_actor(), dispute_id, assignee)) is not None:
+            flash(_("Dispute #%(id)s is assigned to you.", id=dispute_id) if assignee else
+                  _("Dispute #%(id)s is assigned to nobody.", id=dispute_id), "success")
+    for message in form.page_errors:
+        flash(message, "error")
+    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/admin/disputes")
+                    else url_for("web_admin.disputes"))
 
 
 def _dispute_context(dispute_id: int) -> dict:
@@ -293,9 +345,16 @@ def _dispute_context(dispute_id: int) -> dict:
                  "text": DISPUTE_EVENTS.get(e.name, e.name)} for e in events]
     held = cases.allocation_preview(deal, DisputeOutcome.REFUND)["held"]
     decidable = cases.decidable(dispute)
-    return {"dispute": dispute, "deal": deal, "messages": messages, "people": people, "names": names,
+    case = case_context(dispute.id)
+    people = {**people, **case["people"]}
+    names = {**names, **case["names"]}
+    return {**case, "dispute": dispute, "deal": deal, "messages": messages, "people": people, "names": names,
             "events": timeline, "held": held, "can_decide": decidable and _is_admin(),
-            "next_step": DESK_STEP[decidable], "ledger": ledger.deal_summary(deal.id, deal.currency)}
+            "next_step": DESK_STEP[decidable], "ledger": ledger.deal_summary(deal.id, deal.currency),
+            "deadline": cases.deadline_of(dispute), "assign_form": AssignForm(formdata=None),
+            "evidence_form": EvidenceForm(formdata=None),
+            "vendor_metrics": dispute_case.vendor_dispute_metrics(dispute.vendor_id, window_days=METRICS_DAYS),
+            "metrics_days": METRICS_DAYS}
 
 
 def _actor_text(role: str, name: str | None) -> str:
@@ -324,7 +383,8 @@ def preview_decision(dispute_id: int):
             show_error(form, exc)
         else:
             confirm = ConfirmDecisionForm(formdata=None, outcome=form.outcome.data,
-                                          vendor_amount=allocation["vendor_amount"], note=form.note.data or "")
+                                          vendor_amount=allocation["vendor_amount"], note=form.note.data or "",
+                                          return_required="1" if form.return_required.data else "")
             return page("admin/decision_confirm.html", confirm, allocation=allocation, **context)
     return page("admin/dispute.html", form, **context)
 
@@ -340,7 +400,9 @@ def decide(dispute_id: int):
         if form.outcome.data == DisputeOutcome.SPLIT:
             data["vendor_amount"] = form.vendor_amount.data
         if form.note.data:
-            data["note"] = form.note.data
+            data["note"] = data["rationale"] = form.note.data
+        if form.return_required.data == "1":
+            data["return_required"] = True
         done = attempt(form, lambda: deals.decide_dispute(current_actor(), dispute_id, load(DecisionCreateSchema(), data)))
         if done is not None:
             flash(_("The decision is recorded; the money is being moved."), "success")

@@ -8,14 +8,22 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import (
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
 from ... import registry
 from ...accounts.auth import current_actor
 from ...deals import services
 from ...deals.models import DealStatus
-from ...deals.schemas import DealQuerySchema
+from ...deals.schemas import DealQuerySchema, PartialAcceptanceCreateSchema
 from ...deals.services import overview
 from ...disputes import services as cases
 from ...disputes.models import DisputeOutcome, DisputeReason, DisputeStatus
@@ -28,7 +36,7 @@ from ...shipping import services as shipping
 from ...shipping.carriers import MANUAL
 from ...shipping.models import ShipmentStatus
 from ...shipping.schemas import ShipmentCreateSchema, TrackingEventCreateSchema
-from ..forms import Form, attempt, load, page
+from ..forms import CountField, Form, attempt, load, page
 from ..i18n import register_labels, status_label
 from ..session import page_login_required
 
@@ -101,6 +109,7 @@ EVENTS = {
     ("deal", "confirm_delivery"): _l("Delivery confirmed; the inspection window started"),
     ("deal", "delivery_reported"): _l("The vendor reports the goods delivered; the buyer is asked to confirm"),
     ("deal", "accept"): _l("Goods accepted"),
+    ("deal", "accept_partly"): _l("Goods accepted in part: that share released, the rest disputed"),
     ("deal", "release"): _l("Money released to the vendor"),
     ("deal", "open_dispute"): _l("Dispute opened"),
     ("deal", "withdraw_dispute"): _l("Dispute withdrawn: the deal is accepted"),
@@ -167,6 +176,22 @@ class DisputeForm(Form):
     reason = SelectField(_l("Reason"), validators=[DataRequired(message=_l("Choose a reason."))])
     description = TextAreaField(_l("What is wrong"), validators=[
         DataRequired(message=_l("Describe the problem.")), Length(min=5, max=10000)])
+
+
+class AcceptedLineForm(Form):
+    """One line of a partial acceptance: the quantity the buyer accepts."""
+
+    class Meta:
+        csrf = False  # a part of :class:`PartialAcceptanceForm`, which carries the token
+
+    deal_line_id = IntegerField(widget=HiddenInput())
+    quantity = CountField(_l("Accepted quantity"), validators=[InputRequired(message=_l("Enter the quantity you accept."))])
+
+
+class PartialAcceptanceForm(Form):
+    lines = FieldList(FormField(AcceptedLineForm))
+    description = TextAreaField(_l("What is missing or wrong with the rest"), validators=[
+        DataRequired(message=_l("Describe what is missing or wrong.")), Length(min=5, max=10000)])
 
 
 class MessageForm(Form):
@@ -254,8 +279,15 @@ def _payments(actor, deal, actions) -> list[dict]:
     return rows
 
 
-def render_deal(deal_id: int, **forms):
-    """The deal page for the viewer, with any form that failed (422) in place of a fresh one."""
+def _partial_form(deal) -> PartialAcceptanceForm:
+    """The partial acceptance form, every line filled with its whole quantity."""
+    return PartialAcceptanceForm(formdata=None, data={"lines": [{"deal_line_id": line.id, "quantity": line.quantity}
+                                                                for line in deal.lines]})
+
+
+def render_deal(deal_id: int, partial_preview: dict | None = None, **forms):
+    """The deal page for the viewer, with any form that failed (422) in place of a fresh one (and, while the
+    buyer checks a partial acceptance, what it would release)."""
     actor = current_actor()
     deal = services.get_deal(actor, deal_id)
     dispute = overview.latest_dispute(actor, deal)
@@ -283,6 +315,8 @@ def render_deal(deal_id: int, **forms):
         tracking_form=forms.get("tracking_form") or TrackingForm(),
         dispute_form=forms.get("dispute_form") or _dispute_form(),
         message_form=forms.get("message_form") or MessageForm(), action_form=forms.get("action_form") or ActionForm(),
+        partial_form=forms.get("partial_form") or _partial_form(deal), partial_preview=partial_preview,
+        deal_lines={line.id: line for line in deal.lines}, partial=services.partial_acceptance_of(deal),
     )
     return page("deals/deal.html", failed, **{k: v for k, v in context.items()})
 
@@ -389,6 +423,28 @@ def accept(deal_id):
     if form.validate_on_submit() and attempt(form, lambda: services.accept_deal(current_actor(), deal_id)):
         return _done(deal_id, _("Goods accepted; the money is being released to the vendor."))
     return render_deal(deal_id, action_form=form)
+
+
+@bp.post("/<int:deal_id>/partial-acceptance")
+@page_login_required()
+def accept_partly(deal_id):
+    """The buyer accepts part of the goods: first a preview of what would be released (``do=preview``), then
+    the confirmation (``do=confirm``) releases that share and opens a dispute over the rest."""
+    form = PartialAcceptanceForm()
+    if form.validate_on_submit():
+        data = {"lines": [{"deal_line_id": entry.form.deal_line_id.data, "quantity": entry.form.quantity.data}
+                          for entry in form.lines], "description": form.description.data.strip()}
+        if request.form.get("do") == "confirm":
+            if attempt(form, lambda: services.accept_deal_partly(current_actor(), deal_id,
+                                                                 load(PartialAcceptanceCreateSchema(), data))):
+                return _done(deal_id, _("The accepted part is released to the vendor; the rest stays in escrow "
+                                        "under the dispute opened for it."), "#dispute")
+        else:
+            preview = attempt(form, lambda: services.preview_partial_acceptance(
+                current_actor(), deal_id, load(PartialAcceptanceCreateSchema(), data)["lines"]))
+            if preview is not None:
+                return render_deal(deal_id, partial_preview=preview, partial_form=form)
+    return render_deal(deal_id, partial_form=form)
 
 
 @bp.post("/<int:deal_id>/dispute")

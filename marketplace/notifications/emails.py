@@ -1,0 +1,319 @@
+"""Notification e-mails: a subject and a plain-text body per kind and language, carrying the figures
+(formatted for the reader: :mod:`figures`), what to do next and by when, and a link to the page concerned.
+
+A kind without its own e-mail here (or whose data lacks a figure its e-mail needs) is sent as its feed
+text (:mod:`messages`) in the common frame. The text is rendered once, when the fact is told, and frozen
+into the outbox payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from .figures import reader_values
+from .messages import render
+from .models import NotificationKind as K
+
+
+@dataclass(frozen=True)
+class Email:
+    """One e-mail to one person, ready for the outbox."""
+
+    subject: str
+    body: str
+
+
+class Template(NamedTuple):
+    """One kind's e-mail in one language: ``str.format`` over the reader's values of the notification's data."""
+
+    subject: str
+    body: str
+
+
+#: the frame around every e-mail, per locale (``str.format`` over greeting name, body, link, settings link)
+FRAME: dict[str, str] = {
+    "vi": "Xin chào {name},\n\n{body}\n\nMở trang liên quan: {link}\n{mandatory}\n-- \n"
+          "Marketplace: sàn giao dịch B2B giữ tiền ký quỹ cho đến khi hàng được nghiệm thu.\n"
+          "Chọn loại e-mail bạn muốn nhận: {settings}\n",
+    "en": "Hello {name},\n\n{body}\n\nOpen the page: {link}\n{mandatory}\n-- \n"
+          "Marketplace: the B2B marketplace that holds the money in escrow until the goods are accepted.\n"
+          "Choose which e-mails you get: {settings}\n",
+}
+#: the line added to e-mails that ask for an action (they cannot be turned off)
+MANDATORY: dict[str, str] = {
+    "vi": "\nE-mail này yêu cầu bạn xử lý nên luôn được gửi, kể cả khi bạn đã tắt e-mail của nhóm này.\n",
+    "en": "\nThis e-mail asks you to act, so it is always sent, even if you turned this group's e-mails off.\n",
+}
+
+#: kind -> locale -> its e-mail
+EMAILS: dict[str, dict[str, Template]] = {
+    K.DEAL_AWARDED: {
+        "vi": Template("Bạn đã trúng thầu giao dịch #{deal_id} với {buyer_name}",
+               "{buyer_name} đã chọn báo giá của bạn cho yêu cầu báo giá #{rfq_id}.\n\n"
+               "Giao dịch: #{deal_id}\nBên mua: {buyer_name}\nTổng giá trị: {total}\n\n"
+               "Việc tiếp theo: chờ bên mua thanh toán vào tài khoản ký quỹ. Chúng tôi sẽ báo ngay khi tiền đã được"
+               " giữ; đừng giao hàng trước thời điểm đó."),
+        "en": Template("You won deal #{deal_id} with {buyer_name}",
+               "{buyer_name} chose your quote on RFQ #{rfq_id}.\n\n"
+               "Deal: #{deal_id}\nBuyer: {buyer_name}\nTotal: {total}\n\n"
+               "What next: wait for the buyer to pay into escrow. We will tell you as soon as the money is held;"
+               " do not ship before then."),
+    },
+    K.DEAL_APPROVAL_REQUESTED: {
+        "vi": Template("Cần phê duyệt: giao dịch #{deal_id} với {vendor_name} ({total})",
+               "Giao dịch #{deal_id} vượt hạn mức phê duyệt của công ty bạn và đang chờ người phê duyệt.\n\n"
+               "Giao dịch: #{deal_id}\nNhà cung cấp: {vendor_name}\nTổng giá trị: {total}\n\n"
+               "Việc cần làm: mở giao dịch, xem các điều khoản rồi phê duyệt hoặc hủy. Giao dịch chỉ thanh toán"
+               " được sau khi được phê duyệt."),
+        "en": Template("Approval needed: deal #{deal_id} with {vendor_name} ({total})",
+               "Deal #{deal_id} is above your company's approval threshold and waits for an approver.\n\n"
+               "Deal: #{deal_id}\nVendor: {vendor_name}\nTotal: {total}\n\n"
+               "What to do: open the deal, check its terms, then approve or cancel it. It cannot be paid until it is"
+               " approved."),
+    },
+    K.DEAL_PAYABLE: {
+        "vi": Template("Giao dịch #{deal_id} chờ thanh toán {total} trước {pay_by_at}",
+               "Giao dịch #{deal_id} với {vendor_name} đã sẵn sàng để thanh toán.\n\n"
+               "Giao dịch: #{deal_id}\nNhà cung cấp: {vendor_name}\nSố tiền cần thanh toán: {total}\n"
+               "Hạn thanh toán: {pay_by_at}\n\n"
+               "Việc cần làm: chọn phương thức thanh toán trên trang giao dịch và chuyển tiền vào tài khoản ký quỹ"
+               " trước hạn. Tiền được giữ an toàn cho đến khi bạn nghiệm thu hàng. Nếu không thanh toán kịp hạn,"
+               " giao dịch tự động bị hủy."),
+        "en": Template("Deal #{deal_id}: pay {total} by {pay_by_at}",
+               "Deal #{deal_id} with {vendor_name} is ready to be paid.\n\n"
+               "Deal: #{deal_id}\nVendor: {vendor_name}\nAmount to pay: {total}\nPay by: {pay_by_at}\n\n"
+               "What to do: choose a payment method on the deal page and pay into escrow by then. The money is held"
+               " safely until you accept the goods. If it is not paid in time, the deal is cancelled automatically."),
+    },
+    K.DEAL_FUNDED: {
+        "vi": Template("Giao dịch #{deal_id} đã được ký quỹ: hãy giao hàng trước {ship_by_at}",
+               "{buyer_name} đã thanh toán đủ; tiền đang được giữ trong tài khoản ký quỹ.\n\n"
+               "Giao dịch: #{deal_id}\nBên mua: {buyer_name}\nSố tiền ký quỹ: {total}\nHạn giao hàng: {ship_by_at}\n\n"
+               "Việc cần làm: giao hàng cho đơn vị vận chuyển và nhập mã vận đơn trên trang giao dịch trước hạn."
+               " Nếu quá hạn (cộng thời gian ân hạn) mà chưa giao, bên mua có thể hủy và được hoàn tiền toàn bộ."),
+        "en": Template("Deal #{deal_id} is funded: ship by {ship_by_at}",
+               "{buyer_name} paid in full; the money is held in escrow.\n\n"
+               "Deal: #{deal_id}\nBuyer: {buyer_name}\nHeld in escrow: {total}\nShip by: {ship_by_at}\n\n"
+               "What to do: hand the goods to a carrier and enter the tracking number on the deal page by then. If it"
+               " is not shipped by then (plus the grace period), the buyer may cancel it for a full refund."),
+    },
+    K.PAYMENT_RECEIVED: {
+        "vi": Template("Đã nhận thanh toán {total} cho giao dịch #{deal_id}",
+               "Chúng tôi đã nhận đủ tiền cho giao dịch #{deal_id} với {vendor_name}. Số tiền được giữ trong tài khoản"
+               " ký quỹ và chỉ được giải ngân cho nhà cung cấp sau khi bạn nghiệm thu hàng.\n\n"
+               "Giao dịch: #{deal_id}\nNhà cung cấp: {vendor_name}\nSố tiền ký quỹ: {total}\n"
+               "Hạn giao hàng của nhà cung cấp: {ship_by_at}\n\n"
+               "Việc tiếp theo: bạn không cần làm gì cho đến khi hàng được gửi đi. Nếu quá hạn giao hàng (cộng thời"
+               " gian ân hạn) mà hàng chưa được gửi, bạn có thể hủy giao dịch và được hoàn tiền toàn bộ."),
+        "en": Template("Payment of {total} received for deal #{deal_id}",
+               "We received the full payment for deal #{deal_id} with {vendor_name}. The money is held in escrow and"
+               " is released to the vendor only after you accept the goods.\n\n"
+               "Deal: #{deal_id}\nVendor: {vendor_name}\nHeld in escrow: {total}\nVendor ships by: {ship_by_at}\n\n"
+               "What next: nothing until the goods are shipped. If they are not shipped by then (plus the grace"
+               " period), you may cancel the deal for a full refund."),
+    },
+    K.DEAL_SHIPPED: {
+        "vi": Template("Giao dịch #{deal_id} đã được gửi đi, mã vận đơn {tracking_number}",
+               "{vendor_name} đã giao hàng của giao dịch #{deal_id} cho đơn vị vận chuyển.\n\n"
+               "Đơn vị vận chuyển: {carrier}\nMã vận đơn: {tracking_number}\n\n"
+               "Việc tiếp theo: theo dõi lô hàng trên trang giao dịch. Khi nhận được hàng, hãy xác nhận đã nhận; từ lúc"
+               " đó bạn có {inspection_days} ngày để kiểm tra trước khi tiền được giải ngân cho nhà cung cấp."),
+        "en": Template("Deal #{deal_id} is shipped, tracking number {tracking_number}",
+               "{vendor_name} handed the goods of deal #{deal_id} to a carrier.\n\n"
+               "Carrier: {carrier}\nTracking number: {tracking_number}\n\n"
+               "What next: follow the shipment on the deal page. When the goods arrive, confirm receipt; from then you"
+               " have {inspection_days} days to inspect them before the money is released to the vendor."),
+    },
+    K.DEAL_DELIVERED: {
+        "vi": Template("Giao dịch #{deal_id} đã giao: nghiệm thu trước {inspection_ends_at}",
+               "Hàng của giao dịch #{deal_id} từ {vendor_name} đã được giao.\n\n"
+               "Việc cần làm: kiểm tra hàng, rồi nghiệm thu hoặc mở khiếu nại trước {inspection_ends_at}. Nếu bạn"
+               " không trả lời trước thời điểm đó, hàng được coi là đã nghiệm thu và {total} được giải ngân cho nhà"
+               " cung cấp."),
+        "en": Template("Deal #{deal_id} is delivered: accept by {inspection_ends_at}",
+               "The goods of deal #{deal_id} from {vendor_name} are delivered.\n\n"
+               "What to do: inspect them, then accept them or open a dispute by {inspection_ends_at}. Without an answer"
+               " by then the goods count as accepted and {total} is released to the vendor."),
+    },
+    K.DELIVERY_REPORTED: {
+        "vi": Template("Xác nhận đã nhận hàng của giao dịch #{deal_id} trước {confirm_by_at}",
+               "Nhà cung cấp báo đã giao hàng của giao dịch #{deal_id}, nhưng đơn vị vận chuyển chưa xác nhận.\n\n"
+               "Việc cần làm: nếu đã nhận hàng, hãy xác nhận trên trang giao dịch; nếu chưa nhận hoặc hàng có vấn đề,"
+               " hãy mở khiếu nại. Hạn trả lời: {confirm_by_at}. Nếu không trả lời, hàng được coi là đã giao và thời"
+               " gian kiểm tra hàng bắt đầu."),
+        "en": Template("Confirm receipt of deal #{deal_id} by {confirm_by_at}",
+               "The vendor reports deal #{deal_id} delivered, but no carrier confirms it.\n\n"
+               "What to do: if the goods arrived, confirm receipt on the deal page; if not, or if something is wrong,"
+               " open a dispute. Answer by: {confirm_by_at}. Without an answer the goods count as delivered and the"
+               " inspection window starts."),
+    },
+    K.DEAL_ACCEPTED: {
+        "vi": Template("{buyer_name} đã nghiệm thu giao dịch #{deal_id}",
+               "{buyer_name} đã nghiệm thu hàng của giao dịch #{deal_id}.\n\n"
+               "Việc tiếp theo: {total}, trừ phí hoa hồng của nền tảng, đang được giải ngân cho bạn. Chúng tôi sẽ báo"
+               " khi tiền đã được chuyển; bạn không cần làm gì thêm."),
+        "en": Template("{buyer_name} accepted deal #{deal_id}",
+               "{buyer_name} accepted the goods of deal #{deal_id}.\n\n"
+               "What next: {total}, less the platform's commission, is being released to you. We will tell you when"
+               " it is done; there is nothing you need to do."),
+    },
+    K.DEAL_RELEASED: {
+        "vi": Template("Đã giải ngân {payout} cho giao dịch #{deal_id}",
+               "Tiền của giao dịch #{deal_id} với {buyer_name} đã được giải ngân cho bạn.\n\n"
+               "Số tiền giải ngân: {released}\nPhí hoa hồng: {commission}\nSố tiền bạn nhận: {payout}\n\n"
+               "Việc tiếp theo: khoản tiền được chuyển vào tài khoản nhận tiền đã xác minh của bạn trong đợt chi trả"
+               " tiếp theo; xem trang Chi trả."),
+        "en": Template("{payout} released for deal #{deal_id}",
+               "The money of deal #{deal_id} with {buyer_name} has been released to you.\n\n"
+               "Released: {released}\nCommission: {commission}\nYou receive: {payout}\n\n"
+               "What next: the money goes to your verified payout account in the next payout; see the Payouts page."),
+    },
+    K.DEAL_COMPLETED: {
+        "vi": Template("Giao dịch #{deal_id} đã hoàn tất",
+               "Hàng đã được nghiệm thu; {released} đã được giải ngân cho {vendor_name}. Giao dịch #{deal_id} đã hoàn"
+               " tất, bạn không cần làm gì thêm.\n\nCảm ơn bạn đã mua hàng trên Marketplace."),
+        "en": Template("Deal #{deal_id} is complete",
+               "The goods were accepted and {released} was released to {vendor_name}. Deal #{deal_id} is complete;"
+               " there is nothing more to do.\n\nThank you for buying on Marketplace."),
+    },
+    K.DEAL_REFUNDED: {
+        "vi": Template("Giao dịch #{deal_id} đã được hoàn tiền ({refunded})",
+               "Quản trị viên nền tảng đã hoàn tiền giao dịch #{deal_id} với {vendor_name}.\n\n"
+               "Số tiền hoàn lại: {refunded}\nLý do: {reason}\n\n"
+               "Việc tiếp theo: tiền được trả về tài khoản bạn đã dùng để thanh toán; giao dịch đã kết thúc."),
+        "en": Template("Deal #{deal_id} was refunded ({refunded})",
+               "A platform admin refunded deal #{deal_id} with {vendor_name}.\n\n"
+               "Refunded to you: {refunded}\nReason: {reason}\n\n"
+               "What next: the money goes back to the account you paid from; the deal is over."),
+    },
+    K.DEAL_REFUNDED_VENDOR: {
+        "vi": Template("Giao dịch #{deal_id} đã được hoàn tiền cho bên mua",
+               "Quản trị viên nền tảng đã hoàn tiền giao dịch #{deal_id} cho {buyer_name}.\n\nLý do: {reason}\n\n"
+               "Việc cần làm: không giao hàng của giao dịch này. Nếu bạn đã gửi hàng, hãy liên hệ bộ phận hỗ trợ"
+               " ngay."),
+        "en": Template("Deal #{deal_id} was refunded to the buyer",
+               "A platform admin refunded deal #{deal_id} to {buyer_name}.\n\nReason: {reason}\n\n"
+               "What to do: do not ship this deal. If you already shipped it, contact support at once."),
+    },
+    K.DEAL_CANCELLED: {
+        "vi": Template("Giao dịch #{deal_id} đã bị hủy",
+               "{by_name} ({by}) đã hủy giao dịch #{deal_id}.\n\nLý do: {reason}\n\n"
+               "Chưa có khoản tiền nào được giữ cho giao dịch này; bạn không cần làm gì thêm."),
+        "en": Template("Deal #{deal_id} was cancelled",
+               "{by_name} ({by}) cancelled deal #{deal_id}.\n\nReason: {reason}\n\n"
+               "No money was held for this deal; there is nothing more to do."),
+    },
+    K.SHIP_BY_DUE: {
+        "vi": Template("Nhắc hạn: giao hàng của giao dịch #{deal_id} trước {ship_by_at}",
+               "Giao dịch #{deal_id} đã được ký quỹ nhưng chưa được giao hàng.\n\n"
+               "Việc cần làm: giao hàng và nhập mã vận đơn trước {ship_by_at}. Từ {cancellable_from_at}, bên mua có"
+               " thể hủy giao dịch và được hoàn tiền toàn bộ."),
+        "en": Template("Reminder: ship deal #{deal_id} by {ship_by_at}",
+               "Deal #{deal_id} is funded but not shipped.\n\n"
+               "What to do: ship it and enter the tracking number by {ship_by_at}. From {cancellable_from_at} the buyer"
+               " may cancel it with a full refund."),
+    },
+    K.QUOTE_RECEIVED: {
+        "vi": Template("Báo giá mới từ {vendor_name} cho yêu cầu #{rfq_id}: {total}",
+                       "{vendor_name} đã gửi báo giá #{quote_id} cho yêu cầu báo giá #{rfq_id} \u201c{title}\u201d.\n\n"
+                       "Tổng giá trị (gồm vận chuyển): {total}\nHiệu lực đến: {valid_until_at}\n\n"
+                       "Việc tiếp theo: so sánh các báo giá trên trang yêu cầu báo giá, rồi chọn thầu, đề nghị sửa giá"
+                       " hoặc từ chối trước khi báo giá hết hiệu lực."),
+        "en": Template("New quote from {vendor_name} on RFQ #{rfq_id}: {total}",
+                       "{vendor_name} sent quote #{quote_id} on RFQ #{rfq_id} \u201c{title}\u201d.\n\n"
+                       "Total (freight included): {total}\nValid until: {valid_until_at}\n\n"
+                       "What next: compare the quotes on the RFQ page, then award, ask for a better offer or reject"
+                       " it before it expires."),
+    },
+    K.QUOTE_REVISED: {
+        "vi": Template("{vendor_name} đã sửa báo giá #{quote_id} (phiên bản {revision}): {total}",
+                       "{vendor_name} đã gửi phiên bản {revision} của báo giá #{quote_id} cho yêu cầu báo giá #{rfq_id}"
+                       " \u201c{title}\u201d.\n\n"
+                       "Tổng giá trị mới (gồm vận chuyển): {total}\nHiệu lực đến: {valid_until_at}\n\n"
+                       "Việc tiếp theo: xem các thay đổi so với phiên bản trước trên trang yêu cầu báo giá."),
+        "en": Template("{vendor_name} revised quote #{quote_id} (version {revision}): {total}",
+                       "{vendor_name} sent version {revision} of quote #{quote_id} on RFQ #{rfq_id}"
+                       " \u201c{title}\u201d.\n\n"
+                       "New total (freight included): {total}\nValid until: {valid_until_at}\n\n"
+                       "What next: see what changed since the previous version on the RFQ page."),
+    },
+    K.RFQ_APPROVAL_REQUESTED: {
+        "vi": Template("Cần phê duyệt: yêu cầu báo giá #{rfq_id} ({title})",
+               "{requester_name} đã gửi yêu cầu báo giá #{rfq_id} \u201c{title}\u201d để phê duyệt: giá trị ước tính"
+               " {total} vượt hạn mức của công ty.\n\n"
+               "Việc cần làm: mở mục Phê duyệt, rồi phê duyệt để công bố yêu cầu cho nhà cung cấp, hoặc trả lại kèm"
+               " lý do. Yêu cầu chỉ được công bố sau khi được phê duyệt."),
+        "en": Template("Approval needed: RFQ #{rfq_id} ({title})",
+               "{requester_name} submitted RFQ #{rfq_id} \u201c{title}\u201d for approval: its estimated value of"
+               " {total} is above your company's threshold.\n\n"
+               "What to do: open Approvals, then approve it to publish it to vendors, or send it back with a reason."
+               " It is published only once approved."),
+    },
+    K.VENDOR_VERIFICATION_REQUESTED: {
+        "vi": Template("Nhà cung cấp chờ xác minh: {vendor_name}",
+               "{vendor_name} (mã số thuế {tax_code}) đã gửi hồ sơ xác minh.\n\n"
+               "Việc cần làm: xem giấy tờ trong hàng đợi xác minh, rồi xác minh hoặc từ chối kèm lý do. Nhà cung cấp"
+               " chưa thể báo giá cho đến khi được xác minh."),
+        "en": Template("Vendor awaiting verification: {vendor_name}",
+               "{vendor_name} (tax code {tax_code}) submitted its verification.\n\n"
+               "What to do: check its documents in the verification queue, then verify it or reject it with a reason."
+               " The vendor cannot quote until it is verified."),
+    },
+    K.VENDOR_CHANGE_REVIEW: {
+        "vi": Template("Cần xác minh lại: {vendor_name} đã thay đổi {fields_vi}",
+               "Nhà cung cấp đã xác minh {vendor_name} vừa thay đổi {fields_vi}. Các khoản chi trả cho nhà cung cấp"
+               " này đang tạm giữ.\n\n"
+               "Việc cần làm: so sánh giá trị cũ và mới trong hàng đợi xác minh, rồi xác minh lại hoặc tạm ngưng."
+               " Thay đổi tài khoản nhận tiền cần được kiểm tra với chứng từ của ngân hàng."),
+        "en": Template("Re-verification needed: {vendor_name} changed its {fields_en}",
+               "The verified vendor {vendor_name} changed its {fields_en}. Its payouts are on hold.\n\n"
+               "What to do: compare the old and new values in the verification queue, then re-verify or suspend it."
+               " A changed payout account should be checked against the bank's documents."),
+    },
+    K.VENDOR_VERIFIED: {
+        "vi": Template("Doanh nghiệp của bạn đã được xác minh",
+               "Nền tảng đã xác minh doanh nghiệp của bạn.\n\n"
+               "Việc tiếp theo: bạn có thể đăng sản phẩm, nhận lời mời báo giá và được chi trả vào tài khoản nhận"
+               " tiền đã xác minh."),
+        "en": Template("Your business is verified",
+               "The platform verified your business.\n\n"
+               "What next: you may list products, receive RFQ invitations and be paid to your verified payout"
+               " account."),
+    },
+    K.VENDOR_REJECTED: {
+        "vi": Template("Hồ sơ xác minh bị từ chối",
+               "Nền tảng chưa thể xác minh doanh nghiệp của bạn.\n\nLý do: {reason}\n\n"
+               "Việc cần làm: sửa hồ sơ hoặc bổ sung giấy tờ theo lý do trên, rồi gửi lại để xác minh."),
+        "en": Template("Your verification was rejected",
+               "The platform could not verify your business.\n\nReason: {reason}\n\n"
+               "What to do: correct the profile or add documents as the reason says, then submit it again."),
+    },
+    K.OUTBOX_FAILED: {
+        "vi": Template("Lệnh gửi ra ngoài #{command_id} đã thất bại",
+               "Lệnh {command_kind} (khóa {command_key}) đã thất bại sau {attempts} lần thử và sẽ không được thử"
+               " lại.\n\nLỗi cuối cùng: {error}\n\n"
+               "Việc cần làm: tìm nguyên nhân, sửa rồi cho lệnh chạy lại."),
+        "en": Template("Outgoing call #{command_id} failed",
+               "The {command_kind} call (key {command_key}) failed after {attempts} attempts and will not be tried"
+               " again.\n\nLast error: {error}\n\n"
+               "What to do: find the cause, fix it and let the call run again."),
+    },
+}
+
+
+def render_email(kind: str, data: dict, *, name: str, locale: str, zone: str | None, link: str, settings: str,
+                 mandatory: bool = False) -> Email:
+    """The e-mail of one notification for one reader: its own template when it has one (and the data
+    carries every figure it needs), else the feed text; in the reader's language and time zone."""
+    values = reader_values(data, locale, zone)
+    texts = EMAILS.get(kind, {})
+    template = texts.get(locale) or texts.get("en")
+    try:
+        subject, body = template.subject.format(**values), template.body.format(**values)
+    except (AttributeError, KeyError, IndexError):  # no e-mail of its own, or a figure is missing
+        subject = body = render(kind, data, locale, zone)
+    frame = FRAME.get(locale) or FRAME["en"]
+    text = frame.format(name=name, body=body, link=link, settings=settings,
+                        mandatory=(MANDATORY.get(locale) or MANDATORY["en"]) if mandatory else "")
+    return Email(subject=subject, body=text)

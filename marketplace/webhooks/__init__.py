@@ -1,0 +1,1 @@
+"""Outbound webhooks for integrators: endpoints per organisation, signed events, deliveries through the outbox."""
