@@ -62,7 +62,7 @@ def other_party(party: str) -> DisputeParty:
 
 def respondent(dispute: Dispute) -> DisputeParty:
     """The side that answers the case: the other side of whoever filed it."""
-    return other_party(getattr(dispute, "opened_by_party", None) or DisputeParty.BUYER)
+    return other_party(dispute.opened_by_party or DisputeParty.BUYER)
 
 
 def _org_of(dispute: Dispute, party: str) -> int:

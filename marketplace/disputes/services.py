@@ -316,7 +316,7 @@ def live_disputes(params: dict) -> dict:
 
 def deadline_of(dispute: Dispute) -> datetime | None:
     """The case's current deadline (the negotiation's timers keep it on the row), if any."""
-    return getattr(dispute, "deadline_at", None)
+    return dispute.deadline_at
 
 
 def desk(actor: Actor | None, params: dict, *, now: datetime | None = None) -> dict:
@@ -339,13 +339,9 @@ def desk(actor: Actor | None, params: dict, *, now: datetime | None = None) -> d
         stmt = stmt.where(Dispute.assignee_id.is_(None))
     elif assignee:
         stmt = stmt.where(Dispute.assignee_id == int(assignee))
-    deadline = getattr(Dispute, "deadline_at", None)
     if params.get("overdue") is not None:
-        if deadline is None:  # no timers yet: nothing is overdue
-            stmt = stmt.where(Dispute.id.is_(None)) if params["overdue"] else stmt
-        else:
-            stmt = stmt.where(deadline < now) if params["overdue"] else \
-                stmt.where((deadline.is_(None)) | (deadline >= now))
+        deadline = Dispute.deadline_at
+        stmt = stmt.where(deadline < now) if params["overdue"] else stmt.where(deadline.is_(None) | (deadline >= now))
     found = paginate(stmt, params, Dispute.created_at, Dispute.id, order="desk")
     cases = found["items"]
     orgs = organization_names({d.buyer_id for d in cases} | {d.vendor_id for d in cases})

@@ -72,13 +72,13 @@ def test_the_desk_lists_live_disputes_oldest_first(api, world, run_jobs):
     buyer_id, vendor_id = first_deal.buyer_id, first_deal.vendor_id
     _second_deal, second = disputed(api, world)
     page = cases.live_disputes({"limit": 10})
-    assert [d.id for d in page["items"]] == [first["id"], second["id"]]
-    assert cases.decidable(page["items"][0])
+    assert [d["id"] for d in page["items"]] == [first["id"], second["id"]]
+    assert cases.decidable(page["items"][0]["dispute"])
     one = cases.live_disputes({"limit": 1})
-    assert [d.id for d in cases.live_disputes({"limit": 1, "cursor": one["next_cursor"]})["items"]] == [second["id"]]
+    assert [d["id"] for d in cases.live_disputes({"limit": 1, "cursor": one["next_cursor"]})["items"]] == [second["id"]]
     api.post(f"/admin/disputes/{first['id']}/decision", world.admin, {"outcome": "refund"})
     run_jobs()
-    assert [d.id for d in cases.live_disputes({"limit": 10})["items"]] == [second["id"]]
+    assert [d["id"] for d in cases.live_disputes({"limit": 10})["items"]] == [second["id"]]
     names = cases.organization_names({buyer_id, vendor_id})
     assert names == {buyer_id: "Nhà máy May Việt Tiến", vendor_id: "Cơ khí Sài Gòn"}
 
