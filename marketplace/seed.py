@@ -12,7 +12,14 @@ from .accounts.models import MemberRole, Organization, OrgKind, User
 from .accounts.services import add_membership, create_organization, create_user
 from .actors import Actor, ActorRole
 from .database import utcnow
-from .deals.services import confirm_bank_transfer, start_payment
+from .deals.services import (
+    confirm_bank_transfer,
+    confirm_delivery,
+    make_offer,
+    open_dispute,
+    ship_deal,
+    start_payment,
+)
 from .escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
 from .escrow.models import MilestoneDue
 from .extensions import db
@@ -132,6 +139,30 @@ def seed_demo() -> list[str]:
     for m in deal.milestones:
         confirm_bank_transfer(admin_actor, m.payment_reference, m.amount, "VND")
 
+    # a delivered deal the buyer found 200 coils short of: a dispute with the vendor's offer waiting for the buyer
+    steel = create_rfq(buyer, {
+        "title": "Thép cuộn cán nóng 3mm quý I", "description": "Hot-rolled coil 3mm for the cutting line",
+        "delivery_region": "VN-HN", "incoterm": "DAP", "visibility": RfqVisibility.INVITE_ONLY,
+        "quote_deadline": utcnow() + timedelta(days=5),
+        "lines": [{"description": "Thép cuộn cán nóng 3mm", "quantity": 20, "unit": "tonne", "hs_code": "720839"}]})
+    seller = vendor_actors[1]
+    invite_vendor(buyer, steel.id, seller.org_id)
+    publish_rfq(buyer, steel.id)
+    steel_quote = submit_quote(seller, steel.id, {
+        "lead_time_days": 7, "freight": "4000000",
+        "lines": [{"rfq_line_id": steel.lines[0].id, "unit_price": "15500000", "quantity": 20}]})
+    disputed = award_rfq(buyer, steel.id, {"quote_ids": [steel_quote.id]}).deals[0]
+    start_payment(buyer, disputed.id, BANK_TRANSFER)
+    for m in disputed.milestones:
+        confirm_bank_transfer(admin_actor, m.payment_reference, m.amount, "VND")
+    ship_deal(seller, disputed.id, {"carrier": "manual", "tracking_number": "HN-TRUCK-0420"})
+    confirm_delivery(buyer, disputed.id)
+    case = open_dispute(buyer, disputed.id, {
+        "reason": "quantity_short", "description": "Chỉ nhận được 18 tấn trên 20 tấn; phiếu cân đính kèm.",
+        "lines": [{"deal_line_id": disputed.lines[0].id, "quantity": 2}]})
+    make_offer(seller, case.id, {"buyer_amount": "31000000", "return_required": False,
+                                 "note": "Xe thứ hai bị thiếu 2 tấn; chúng tôi hoàn tiền 2 tấn."})
+
     # an open RFQ with competing quotes
     open_rfq = create_rfq(buyer_actors[1], {
         "title": "Thùng carton 5 lớp và pallet gỗ", "description": "Cartons and pallets for the Bình Dương warehouse",
@@ -147,6 +178,7 @@ def seed_demo() -> list[str]:
                       {"rfq_line_id": open_rfq.lines[1].id, "unit_price": prices[1], "quantity": 500}]})
     db.session.commit()
     logins.append(f"deal #{deal.id} is funded and waiting for vendor1 to ship; RFQ #{open_rfq.id} is open with two quotes")
+    logins.append(f"deal #{disputed.id} is disputed (2 tonnes short): vendor2's offer waits for buyer1 on dispute #{case.id}")
     return logins
 
 
