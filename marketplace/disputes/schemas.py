@@ -68,7 +68,7 @@ class DecisionCreateSchema(Schema):
     #: the decision as allocation lines (release to the vendor, refund to the buyer), summing to the held money
     allocations = fields.List(fields.Nested(AllocationLineCreateSchema), validate=validate.Length(min=1, max=2))
     rationale = fields.String(validate=validate.Length(max=5000), metadata={
-        "description": "why: shown to both parties (the web form requires it; default the note)"})
+        "description": "why: shown to both parties; required (an older client's ``note`` stands in for it)"})
     #: the buyer ships the goods back first; the refund settles on their receipt (needs a refund to the buyer)
     return_required = fields.Boolean(load_default=False)
     note = fields.String(validate=validate.Length(max=5000))
@@ -78,6 +78,11 @@ class DecisionCreateSchema(Schema):
         if data.get("outcome") == DisputeOutcome.SPLIT and not (
                 data.get("vendor_amount") or data.get("buyer_amount") or data.get("allocations")):
             raise ValidationError("a split needs the vendor's amount", "vendor_amount")
+
+    @validates_schema
+    def _rationale(self, data, **kwargs):
+        if not (data.get("rationale") or data.get("note") or "").strip():
+            raise ValidationError("a decision needs its rationale: both parties read it", "rationale")
 
 
 class DisputeMessageQuerySchema(PageQuerySchema):

@@ -252,7 +252,7 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
         Success(f"POST {A}/deals/{{deal_id}}/disputes", buyer.email, {"deal_id": to_dispute["id"]},
                 {"reason": "damaged", "description": "bent shafts"}),
         Success(f"POST {A}/admin/disputes/{{dispute_id}}/decision", admin.email, {"dispute_id": to_decide["id"]},
-                {"outcome": "refund"}),
+                {"rationale": "the evidence shows it", "outcome": "refund"}),
         Success(f"POST {A}/admin/bank-transfers", admin.email, body={
             "reference": to_transfer["reference"], "amount": str(to_transfer["amount"]), "currency": "VND"}),
     ]

@@ -113,7 +113,7 @@ def test_dispute_freezes_release_and_split_settles_exactly(api, world, run_jobs,
     assert s["refunded"] == total - total * 2 // 3
     assert s["held"] == 0
     # deciding again changes nothing
-    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "refund"}, expect=409)
+    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"}, expect=409)
     assert ledger_is_sound(db, did) == s
 
 
@@ -122,7 +122,7 @@ def test_dispute_refund_returns_everything_to_the_buyer(api, world, run_jobs, db
     api.post(f"/deals/{deal['id']}/shipments", world.vendors[0], {}, expect=201)
     dispute = api.post(f"/deals/{deal['id']}/disputes", world.buyer,
                        {"reason": "not_received", "description": "nothing arrived"}, expect=201)
-    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "refund"})
+    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"})
     run_jobs()
     s = ledger_is_sound(db, deal["id"])
     assert s["refunded"] == int(deal["total"]) and s["released"] == 0 and s["commission"] == 0

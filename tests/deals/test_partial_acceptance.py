@@ -78,7 +78,7 @@ def test_nine_hundred_of_a_thousand_releases_ninety_percent_and_disputes_the_res
     assert "accept_partly" in events
 
     # the admin refunds the rest: exactly what is still held goes back, the released part stays released
-    api.post(f"/admin/disputes/{body['dispute_id']}/decision", world.admin, {"outcome": "refund"})
+    api.post(f"/admin/disputes/{body['dispute_id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"})
     run_jobs()
     assert api.get(f"/disputes/{body['dispute_id']}", world.buyer)["status"] == "resolved"
     s = _summary(deal["id"])
@@ -97,7 +97,7 @@ def test_the_rest_released_by_decision_settles_the_second_hold_once(api, world, 
     body = _accept(api, world, deal, quantity=333)
     released, held = int(body["released"]), int(body["held"])
     assert released + held == TOTAL
-    api.post(f"/admin/disputes/{body['dispute_id']}/decision", world.admin, {"outcome": "release"})
+    api.post(f"/admin/disputes/{body['dispute_id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "release"})
     run_jobs()
     s = _summary(deal["id"])
     assert (s["released"] + s["commission"], s["refunded"], s["held"]) == (TOTAL, 0, 0)
@@ -116,7 +116,7 @@ def test_a_split_decision_divides_exactly_what_is_still_held(api, world, db, run
     body = _accept(api, world, deal)
     held = int(body["held"])
     api.post(f"/admin/disputes/{body['dispute_id']}/decision", world.admin,
-             {"outcome": "split", "vendor_amount": "900001"})
+             {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": "900001"})
     decided = api.get(f"/disputes/{body['dispute_id']}", world.buyer)["decision"]
     assert decided["held"] == str(held)
     run_jobs()
@@ -130,7 +130,7 @@ def test_an_admin_may_not_split_more_than_is_still_held(api, world):
     deal = _delivered(api, world)
     body = _accept(api, world, deal)
     api.post(f"/admin/disputes/{body['dispute_id']}/decision", world.admin,
-             {"outcome": "split", "vendor_amount": str(int(body["held"]) + 1)}, expect=422)
+             {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": str(int(body["held"]) + 1)}, expect=422)
 
 
 def test_withdrawing_the_dispute_releases_the_rest(api, world, db, run_jobs):

@@ -28,7 +28,7 @@ def test_dispute_settlement_lost_with_redis_is_redriven(api, world, run_jobs):
     api.post(f"/deals/{deal['id']}/shipments", world.vendors[0], {}, expect=201)
     dispute = api.post(f"/deals/{deal['id']}/disputes", world.buyer,
                        {"reason": "not_received", "description": "never arrived"}, expect=201)
-    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "refund"})
+    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"})
     redis_connection().flushdb()
     sweep(utcnow() + timedelta(minutes=5))
     run_jobs()

@@ -68,7 +68,7 @@ def test_sixteen_conflicting_decisions_offers_and_acceptances_give_one_outcome_e
         buyer_line = next(a for a in shown["decision"]["allocations"] if a["party"] == "buyer")
         assert int(buyer_line["amount"]) == expected_refund
         # the losers' later attempts are the same 409 with the recorded decision
-        again = api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "refund"}, expect=409)
+        again = api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"}, expect=409)
         assert again["error"]["details"]["decision"]["by"] == shown["decision"]["by"]
         offers = api.get(f"/disputes/{dispute['id']}/offers", world.buyer)["items"]
         assert sum(o["status"] == "accepted" for o in offers) == (0 if what == "admin" else 1)

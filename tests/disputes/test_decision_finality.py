@@ -45,7 +45,7 @@ def test_a_second_decision_is_refused_before_and_after_settlement(api, world, ru
 
     # before the worker ran: a different decision, by another admin too, and a repeat without the key
     other_admin = api.platform_admin()
-    for who, body in ((world.admin, {"outcome": "release"}), (other_admin, {"outcome": "split", "vendor_amount": "1"}),
+    for who, body in ((world.admin, {"rationale": "the evidence shows it", "outcome": "release"}), (other_admin, {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": "1"}),
                       (world.admin, {"outcome": "refund", "note": "never arrived intact"})):
         refused = api.post(url, who, body, expect=409)
         details = _already_decided(refused, "refund", "decided")
@@ -54,7 +54,7 @@ def test_a_second_decision_is_refused_before_and_after_settlement(api, world, ru
         assert details["decision"]["rationale"] == "never arrived intact" and details["decision"]["by"] == "admin"
         assert details["decision"]["held"] == str(total) and details["decided_by"] == world.admin.user_id
     # a split that would not even fit is still "already decided", not a field error
-    api.post(url, world.admin, {"outcome": "split", "vendor_amount": str(total + 1)}, expect=409)
+    api.post(url, world.admin, {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": str(total + 1)}, expect=409)
     # the identical retry with the same key replays the first answer
     replay = api.call("POST", url, world.admin, json={"outcome": "refund", "note": "never arrived intact"},
                       headers=key, expect=200)
@@ -75,7 +75,7 @@ def test_a_second_decision_is_refused_before_and_after_settlement(api, world, ru
     assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "resolved"
 
     # after the worker: the same answers, and nothing moves
-    for body in ({"outcome": "release"}, {"outcome": "refund"}):
+    for body in ({"rationale": "the evidence shows it", "outcome": "release"}, {"rationale": "the evidence shows it", "outcome": "refund"}):
         _already_decided(api.post(url, other_admin, body, expect=409), "refund", "resolved")
     replay = api.call("POST", url, world.admin, json={"outcome": "refund", "note": "never arrived intact"},
                       headers=key, expect=200)
@@ -90,7 +90,7 @@ def test_a_second_decision_is_refused_before_and_after_settlement(api, world, ru
 def test_a_withdrawn_dispute_cannot_be_decided(api, world, run_jobs, db):
     deal, dispute = _disputed(api, world)
     api.post(f"/disputes/{dispute['id']}/withdraw", world.buyer)
-    refused = api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "refund"}, expect=409)
+    refused = api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"}, expect=409)
     assert refused["error"]["code"] == "illegal_transition"
     run_jobs()
     s = _sound(db, deal["id"])
@@ -173,7 +173,7 @@ def test_sixteen_concurrent_admins_record_exactly_one_decision_per_dispute(app, 
 
     # and a second round after the worker: all refused, nothing moves
     before = [ledger.deal_summary(deal["id"], "VND") for deal, _ in cases]
-    again = _race(app, [("POST", f"/admin/disputes/{dispute['id']}/decision", admins[i], {"outcome": "refund"})
+    again = _race(app, [("POST", f"/admin/disputes/{dispute['id']}/decision", admins[i], {"rationale": "the evidence shows it", "outcome": "refund"})
                         for i, (_, dispute) in enumerate(cases)])
     assert [(status, body["error"]["code"]) for status, body in again] == [(409, "already_decided")] * len(cases)
     run_jobs()
@@ -184,7 +184,7 @@ def _expected(body: dict, total: int) -> dict:
     """The recorded decision an admin's request makes (held everything: nothing was released before)."""
     vendor = {"release": total, "refund": 0}.get(body["outcome"])
     vendor = int(body["vendor_amount"]) if vendor is None else vendor
-    return {"outcome": body["outcome"], "held": str(total),
+    return {"note": body["note"], "rationale": body["note"], "outcome": body["outcome"], "held": str(total),
             "allocations": [{"party": "vendor", "amount": str(vendor)}, {"party": "buyer", "amount": str(total - vendor)}]}
 
 

@@ -96,8 +96,8 @@ def test_metrics_count_both_sides(api, world, run_jobs, db):
     _, d2 = _disputed(api, world)
     api.shipped_deal(world)
     api.funded_deal(world)  # not shipped: not counted against the vendor, but a deal of the buyer
-    api.post(f"/admin/disputes/{d1['id']}/decision", world.admin, {"outcome": "refund"})
-    api.post(f"/admin/disputes/{d2['id']}/decision", world.admin, {"outcome": "release"})
+    api.post(f"/admin/disputes/{d1['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"})
+    api.post(f"/admin/disputes/{d2['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "release"})
     run_jobs()
     metrics = api.get("/admin/metrics/disputes?window_days=30", world.admin)
     assert metrics["window_days"] == 30

@@ -119,14 +119,14 @@ def test_split_over_two_milestones_settles_exact_money(api, world, run_jobs):
     assert s["refunded"] == total - vendor_amount and s["held"] == 0
     assert ledger.balance(ledger.buyer_refund_payable(world.buyer.org_id), "VND") == total - vendor_amount
     # a second decision is refused and moves nothing
-    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "release"}, expect=409)
+    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "release"}, expect=409)
     assert _sound(deal["id"]) == s
 
 
 def test_release_decision_pays_the_vendor_less_commission(api, world, run_jobs):
     deal, _ = api.shipped_deal(world)
     dispute = _open(api, world, deal, reason="not_as_described", description="turned out fine after all")
-    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "release"})
+    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "release"})
     run_jobs()
     s = _sound(deal["id"])
     total = int(deal["total"])
@@ -138,11 +138,11 @@ def test_a_split_that_does_not_fit_the_held_money_is_a_field_error(api, world):
     deal, _ = api.shipped_deal(world)
     dispute = _open(api, world, deal)
     url = f"/admin/disputes/{dispute['id']}/decision"
-    too_much = api.post(url, world.admin, {"outcome": "split", "vendor_amount": str(int(deal["total"]) + 1)},
+    too_much = api.post(url, world.admin, {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": str(int(deal["total"]) + 1)},
                         expect=422)
     assert list(too_much["error"]["fields"]) == ["vendor_amount"]
     assert "between 0 and" in too_much["error"]["fields"]["vendor_amount"][0]
-    decimals = api.post(url, world.admin, {"outcome": "split", "vendor_amount": "10.5"}, expect=422)  # VND has none
+    decimals = api.post(url, world.admin, {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": "10.5"}, expect=422)  # VND has none
     assert list(decimals["error"]["fields"]) == ["vendor_amount"]
     assert api.get(f"/disputes/{dispute['id']}", world.admin)["status"] == "open"
 
@@ -150,7 +150,7 @@ def test_a_split_that_does_not_fit_the_held_money_is_a_field_error(api, world):
 def test_a_lost_settlement_is_redriven_by_its_own_sweep_step(api, world, run_jobs):
     deal, _ = api.shipped_deal(world)
     dispute = _open(api, world, deal, reason="not_received", description="never arrived")
-    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "refund"})
+    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"})
     redis_connection().flushdb()  # the settlement job is gone
     assert sweep()["redrive_dispute_settlements"] == 0  # too fresh to call lost
     assert sweep(utcnow() + timedelta(minutes=5))["redrive_dispute_settlements"] == 1

@@ -94,7 +94,7 @@ def test_evidence_is_immutable(api, world, db):
 
 def test_no_new_evidence_once_decided(api, world, run_jobs, db):
     _, dispute = _disputed(api, world)
-    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "refund"})
+    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"})
     refused = _upload(api, world.vendors[0], dispute["id"], PNG, "late.png", expect=409)
     assert refused["error"]["code"] == "already_decided"
     run_jobs()

@@ -58,7 +58,7 @@ def test_a_partial_refund_offer_accepted_by_the_buyer_moves_exactly_that_split(a
     again = api.post(f"/disputes/{did}/offers/{offer['id']}/accept", buyer, {}, expect=409)
     assert again["error"]["code"] == "already_decided"
     assert again["error"]["details"]["decision"]["by"] == "parties"
-    body = api.post(f"/admin/disputes/{did}/decision", world.admin, {"outcome": "refund"}, expect=409)
+    body = api.post(f"/admin/disputes/{did}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"}, expect=409)
     assert body["error"]["code"] == "already_decided"
     assert api.post(f"/disputes/{did}/offers", buyer, {"buyer_amount": str(TOTAL)},
                     expect=409)["error"]["code"] == "already_decided"
@@ -133,10 +133,10 @@ def test_an_admin_decides_with_allocation_lines_that_must_add_up(api, world, run
     deal, dispute = _short_dispute(api, world)
     url = f"/admin/disputes/{dispute['id']}/decision"
     lines = [{"kind": "release_to_vendor", "amount": str(TOTAL - SHORT)}, {"kind": "refund_to_buyer", "amount": "1"}]
-    assert "allocations" in api.post(url, world.admin, {"outcome": "split", "allocations": lines},
+    assert "allocations" in api.post(url, world.admin, {"rationale": "the evidence shows it", "outcome": "split", "allocations": lines},
                                      expect=422)["error"]["fields"]
     lines[1]["amount"] = str(SHORT)
-    assert "outcome" in api.post(url, world.admin, {"outcome": "refund", "allocations": lines},
+    assert "outcome" in api.post(url, world.admin, {"rationale": "the evidence shows it", "outcome": "refund", "allocations": lines},
                                  expect=422)["error"]["fields"]
     decided = api.post(url, world.admin, {"outcome": "split", "allocations": lines, "rationale": "800 arrived"})
     assert decided["decision"]["allocations"] == [{"party": "vendor", "amount": str(TOTAL - SHORT)},

@@ -63,7 +63,7 @@ def test_concurrent_dispute_settlements_move_money_once(app, api, world, db, run
                        {"reason": "damaged", "description": "half of it is broken"}, expect=201)
     total = int(deal["total"])
     api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin,
-             {"outcome": "split", "vendor_amount": str(total // 2)})
+             {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": str(total // 2)})
     results = _race(app, 6, settle_dispute, dispute["id"])
     assert results.count(True) == 1
     run_jobs()  # the queued settlement job, too, finds nothing left to do

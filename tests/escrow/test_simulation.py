@@ -70,7 +70,7 @@ def test_random_deals_with_faults_keep_the_ledger_sound(api, world, run_jobs, db
                     disputes[did] = r.get_json()["id"]
             elif action == "decide" and did in disputes:
                 outcome = rng.choice(["release", "refund", "split"])
-                body = {"outcome": outcome}
+                body = {"rationale": "the evidence shows it", "outcome": outcome}
                 if outcome == "split":
                     body["vendor_amount"] = str(rng.randint(0, int(current["total"])))
                 api.call("POST", f"/admin/disputes/{disputes[did]}/decision", world.admin, json=body)

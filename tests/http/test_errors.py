@@ -83,7 +83,7 @@ def scene(app):
     api.post(f"/deals/{resolved['id']}/shipments", v1, {}, expect=201)
     resolved_dispute = api.post(f"/deals/{resolved['id']}/disputes", buyer,
                                 {"reason": "other", "description": "changed our mind"}, expect=201)
-    api.post(f"/admin/disputes/{resolved_dispute['id']}/decision", admin, {"outcome": "refund"})
+    api.post(f"/admin/disputes/{resolved_dispute['id']}/decision", admin, {"rationale": "the evidence shows it", "outcome": "refund"})
 
     from rq import SimpleWorker
 
@@ -527,16 +527,18 @@ CASES = [
     ("message other vendor", "v2", "POST", "/disputes/{dispute}/messages", {"body": "hi"}, 404, "not_found"),
     ("message unknown dispute", "buyer", "POST", "/disputes/{missing}/messages", {"body": "hi"}, 404, "not_found"),
     ("message resolved dispute", "buyer", "POST", "/disputes/{resolved_dispute}/messages", {"body": "hi"}, 409, "already_decided"),
-    ("decision bad outcome", "admin", "POST", "/admin/disputes/{dispute}/decision", {"outcome": "maybe"}, 422, "outcome"),
-    ("decision split no amount", "admin", "POST", "/admin/disputes/{dispute}/decision", {"outcome": "split"}, 422, "vendor_amount"),
-    ("decision split decimals", "admin", "POST", "/admin/disputes/{dispute}/decision", {"outcome": "split", "vendor_amount": "12.5"}, 422, "vendor_amount"),
-    ("decision split int", "admin", "POST", "/admin/disputes/{dispute}/decision", {"outcome": "split", "vendor_amount": 100}, 422, "vendor_amount"),
-    ("decision split negative", "admin", "POST", "/admin/disputes/{dispute}/decision", {"outcome": "split", "vendor_amount": "-1"}, 422, "vendor_amount"),
+    ("decision bad outcome", "admin", "POST", "/admin/disputes/{dispute}/decision", {"rationale": "the evidence shows it", "outcome": "maybe"}, 422, "outcome"),
+    ("decision no rationale", "admin", "POST", "/admin/disputes/{dispute}/decision", {"outcome": "refund"}, 422,
+     "rationale"),
+    ("decision split no amount", "admin", "POST", "/admin/disputes/{dispute}/decision", {"rationale": "the evidence shows it", "outcome": "split"}, 422, "vendor_amount"),
+    ("decision split decimals", "admin", "POST", "/admin/disputes/{dispute}/decision", {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": "12.5"}, 422, "vendor_amount"),
+    ("decision split int", "admin", "POST", "/admin/disputes/{dispute}/decision", {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": 100}, 422, "vendor_amount"),
+    ("decision split negative", "admin", "POST", "/admin/disputes/{dispute}/decision", {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": "-1"}, 422, "vendor_amount"),
     ("decision split above held", "admin", "POST", "/admin/disputes/{dispute}/decision",
-     {"outcome": "split", "vendor_amount": "999999999999"}, 422, "vendor_amount"),
-    ("decision unknown dispute", "admin", "POST", "/admin/disputes/{missing}/decision", {"outcome": "refund"}, 404, "not_found"),
-    ("decision by buyer", "buyer", "POST", "/admin/disputes/{dispute}/decision", {"outcome": "refund"}, 403, "forbidden"),
-    ("decision twice", "admin", "POST", "/admin/disputes/{resolved_dispute}/decision", {"outcome": "release"}, 409, "already_decided"),
+     {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": "999999999999"}, 422, "vendor_amount"),
+    ("decision unknown dispute", "admin", "POST", "/admin/disputes/{missing}/decision", {"rationale": "the evidence shows it", "outcome": "refund"}, 404, "not_found"),
+    ("decision by buyer", "buyer", "POST", "/admin/disputes/{dispute}/decision", {"rationale": "the evidence shows it", "outcome": "refund"}, 403, "forbidden"),
+    ("decision twice", "admin", "POST", "/admin/disputes/{resolved_dispute}/decision", {"rationale": "the evidence shows it", "outcome": "release"}, 409, "already_decided"),
     ("withdraw other buyer", "other", "POST", "/disputes/{dispute}/withdraw", None, 404, "not_found"),
     ("withdraw by vendor", "v1", "POST", "/disputes/{dispute}/withdraw", None, 403, "forbidden"),
     ("withdraw resolved", "buyer", "POST", "/disputes/{resolved_dispute}/withdraw", None, 409, "already_decided"),

@@ -47,7 +47,7 @@ def test_the_preview_is_exactly_what_the_settlement_moves(api, world, run_jobs):
     assert preview["to_vendor"] + preview["commission"] + preview["to_buyer"] == preview["held"]
 
     deal_id = deal.id
-    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "split", "vendor_amount": "7000001"})
+    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": "7000001"})
     run_jobs()
     summary = ledger.deal_summary(deal_id, "VND")
     assert (summary["released"], summary["commission"], summary["refunded"]) == (
@@ -76,7 +76,7 @@ def test_the_desk_lists_live_disputes_oldest_first(api, world, run_jobs):
     assert cases.decidable(page["items"][0]["dispute"])
     one = cases.live_disputes({"limit": 1})
     assert [d["id"] for d in cases.live_disputes({"limit": 1, "cursor": one["next_cursor"]})["items"]] == [second["id"]]
-    api.post(f"/admin/disputes/{first['id']}/decision", world.admin, {"outcome": "refund"})
+    api.post(f"/admin/disputes/{first['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "refund"})
     run_jobs()
     assert [d["id"] for d in cases.live_disputes({"limit": 10})["items"]] == [second["id"]]
     names = cases.organization_names({buyer_id, vendor_id})

@@ -53,7 +53,7 @@ def test_a_refund_that_timed_out_after_stripe_made_it_is_not_made_twice(api, cli
     dispute = api.post(f"/deals/{deal['id']}/disputes", world.buyer,
                        {"reason": "damaged", "description": "half of it is broken"}, expect=201)
     stripe_server.inject("POST", "/v1/refunds", "timeout", delay=4)
-    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "split", "vendor_amount": "9000000"})
+    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": "9000000"})
     run_jobs()
     assert outbox(db, "stripe.refund")[0]["status"] == "pending"
     sweep_and_work(db, run_jobs)

@@ -84,7 +84,7 @@ def test_dispute_split_transfers_the_vendor_share_and_refunds_the_rest(api, clie
     api.post(f"/deals/{deal['id']}/shipments", world.vendors[0], {"carrier": "manual"}, expect=201)
     dispute = api.post(f"/deals/{deal['id']}/disputes", world.buyer,
                        {"reason": "damaged", "description": "a third arrived rusty"}, expect=201)
-    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"outcome": "split", "vendor_amount": "12000000"})
+    api.post(f"/admin/disputes/{dispute['id']}/decision", world.admin, {"rationale": "the evidence shows it", "outcome": "split", "vendor_amount": "12000000"})
     run_jobs()
     assert api.get(f"/deals/{deal['id']}", world.buyer)["status"] == "resolved"
 
