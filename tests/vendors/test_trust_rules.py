@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select, update
+
+from marketplace.vendors.models import VendorProfile
+from marketplace.vendors.services import tax_code_twins
 from tests.factories import valid_tax_code
 
 ACCOUNT = {"method": "bank_transfer", "bank_name": "Techcombank", "account_number": "1903123456789",
@@ -97,3 +101,20 @@ def test_a_tax_code_used_by_another_vendor_is_refused_whatever_its_format(api, w
     assert _patch(api, other, {"tax_code": own})["verification_status"] == "verified"
     # a free code is fine
     assert _patch(api, newcomer, {"tax_code": valid_tax_code(newcomer.org_id + 900_000)})["tax_code"]
+
+
+def test_tax_codes_shared_before_the_rule_are_flagged_to_the_admins(api, world, db):
+    """Duplicates from before the refusal (or imported around it) are not silently accepted: the
+    verification queue names the other vendor."""
+    first, second = world.vendors
+    code = api.get(f"/vendors/{first.org_id}")["tax_code"]
+    digits = code.replace("-", "")
+    # as old data would hold it: the same code in another spelling, written past the service's check
+    db.session.execute(update(VendorProfile).where(VendorProfile.id == second.org_id)
+                       .values(tax_code=f"{digits[:5]} {digits[5:]}"))
+    db.session.commit()
+    twins = tax_code_twins([first.org_id, second.org_id, world.buyer.org_id])
+    names = {v.id: v.legal_name for v in db.session.execute(select(VendorProfile)).scalars()}
+    assert twins == {first.org_id: [(second.org_id, names[second.org_id])],
+                     second.org_id: [(first.org_id, names[first.org_id])]}
+    assert tax_code_twins([]) == {}

@@ -4,6 +4,7 @@ the dispute desk with the exact allocation before the decision, and the money da
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from marketplace.accounts.models import Organization
 from marketplace.accounts.services import (
@@ -12,6 +13,7 @@ from marketplace.accounts.services import (
 )
 from marketplace.deals.models import Deal
 from marketplace.money import allocate, commission_for
+from marketplace.vendors.models import VendorProfile
 from tests.factories import PASSWORD, awaiting_deal, csv_bytes, row, valid_tax_code
 
 from .conftest import login, screenshot
@@ -58,6 +60,7 @@ def test_verification_queue_shows_documents_verifies_and_rejects_with_a_reason(p
     assert page.locator("h1").inner_text() == "Hàng chờ xác minh"
     section = page.locator(f"#vendor-{good.org_id}")
     assert "Cơ khí Bình Dương" in section.inner_text()
+    assert section.locator(".tax-code-shared").count() == 0  # its own code, shared with nobody
     frame = section.locator("iframe.doc-view")
     src = frame.get_attribute("src")
     response = page.request.get(src)
@@ -67,6 +70,17 @@ def test_verification_queue_shows_documents_verifies_and_rejects_with_a_reason(p
     image.wait_for()
     assert page.evaluate("(img) => img.complete && img.naturalWidth", image.element_handle()) == 8
     screenshot(page, "admin-verification-queue")
+
+    # a tax code shared with another vendor (old data, written past the service's refusal) is flagged on both
+    code = db.session.get(VendorProfile, good.org_id).tax_code
+    db.session.execute(update(VendorProfile).where(VendorProfile.id == other.org_id).values(tax_code=code))
+    db.session.commit()
+    page.goto("/admin/verifications")
+    flag = page.locator(f"#vendor-{good.org_id} .tax-code-shared").inner_text()
+    assert "cùng mã số thuế" in flag and f"#{other.org_id}" in flag
+    assert f"#{good.org_id}" in page.locator(f"#vendor-{other.org_id} .tax-code-shared").inner_text()
+    db.session.execute(update(VendorProfile).where(VendorProfile.id == other.org_id).values(tax_code=None))
+    db.session.commit()
 
     # rejecting without a reason: the message on the form, nothing changes
     section = page.locator(f"#vendor-{other.org_id}")

@@ -42,6 +42,7 @@ from .profiles import (
                          VendorView,
                          create_vendor_profile,
                          get_vendor,
+                         tax_code_twins,
                          update_vendor_profile,
                          validate_tax_code,
                          view_vendor,

@@ -161,14 +161,40 @@ def ensure_tax_code_free(vendor_id: int, tax_code: str) -> None:
     """
     norm = normalized_tax_code(tax_code)
     db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"vendor-tax-code:{norm}"))))
-    stored = func.upper(func.regexp_replace(VendorProfile.tax_code, "[^0-9A-Za-z]", "", "g"))
     taken = db.session.execute(
-        select(VendorProfile.id).where(VendorProfile.id != vendor_id, stored == norm).limit(1)
+        select(VendorProfile.id).where(VendorProfile.id != vendor_id, _stored_tax_code() == norm).limit(1)
     ).first()
     if taken:
         raise ConflictError("another vendor is already registered with this tax code", code="tax_code_taken",
                             fields={"tax_code": ["another vendor is already registered with this tax code"]},
                             details={"tax_code": tax_code})
+
+
+def _stored_tax_code():
+    """SQL: a vendor's tax code as compared (upper case, separators dropped)."""
+    return func.upper(func.regexp_replace(VendorProfile.tax_code, "[^0-9A-Za-z]", "", "g"))
+
+
+def tax_code_twins(vendor_ids) -> dict[int, list[tuple[int, str]]]:
+    """For each of ``vendor_ids`` with a tax code another vendor also has (registered before the rule
+    refused duplicates, or by data imported around it): those other vendors as ``(id, legal name)``.
+
+    For the admins' verification queue: a shared tax code is flagged, never silently accepted.
+    """
+    ids = [i for i in vendor_ids if i is not None]
+    if not ids:
+        return {}
+    mine = select(VendorProfile.id.label("vid"), _stored_tax_code().label("code")).where(
+        VendorProfile.id.in_(ids), VendorProfile.tax_code.is_not(None), VendorProfile.tax_code != "").subquery()
+    rows = db.session.execute(
+        select(mine.c.vid, VendorProfile.id, VendorProfile.legal_name)
+        .join(VendorProfile, (_stored_tax_code() == mine.c.code) & (VendorProfile.id != mine.c.vid))
+        .order_by(mine.c.vid, VendorProfile.id)
+    ).all()
+    twins: dict[int, list[tuple[int, str]]] = {}
+    for vid, other_id, name in rows:
+        twins.setdefault(vid, []).append((other_id, name or ""))
+    return twins
 
 
 def validate_tax_code(tax_code: str, country: str | None) -> str:

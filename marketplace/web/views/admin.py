@@ -121,12 +121,14 @@ def _queue_page(failed: int | None = None, failed_form: VerificationForm | None 
     actor = current_actor()
     status = request.args.get("status") or "pending"
     queue = vendors.verification_queue({"limit": 50, "status": status, "cursor": request.args.get("cursor")})
+    twins = vendors.tax_code_twins([v.id for v in queue["items"]])
     rows = []
     for vendor in queue["items"]:
         documents = vendors.list_vendor_documents(vendor.id, actor, {"limit": 50})["items"]
         actions = verification_machine.allowed(vendor.status, ActorRole.ADMIN) if _is_admin() else []
         form = failed_form if vendor.id == failed else VerificationForm(formdata=None)
         rows.append({"vendor": vendor, "documents": documents, "actions": actions, "form": form,
+                     "tax_code_twins": twins.get(vendor.id, []),
                      "disputes": dispute_case.vendor_dispute_metrics(vendor.id, window_days=METRICS_DAYS)})
     return page("admin/verifications.html", failed_form, rows=rows, status=status, metrics_days=METRICS_DAYS,
                 statuses=["pending", "rejected", "unverified", "suspended", "verified"],
