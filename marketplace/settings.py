@@ -103,13 +103,17 @@ SPEC: dict[str, tuple[type, Any]] = {
     "WEBHOOK_MAX_ATTEMPTS": (int, 8),  # attempts per delivery before it is failed and the organisation is told
     # crash tests only: "<outbox kind>:<seconds>" holds a worker after Stripe answered, before the commit
     "MARKETPLACE_TEST_PAUSE_AFTER_STRIPE": (str, None),
+    # built-in carrier: a parcel's chargeable weight is max(actual, L x W x H cm^3 / this divisor) kg
+    "SHIPPING_VOLUMETRIC_DIVISOR": (int, 5000),
+    # built-in carrier: a JSON rate card replacing the packaged one (same shape as carriers/builtin.py RATE_CARD)
+    "SHIPPING_RATE_CARD_PATH": (str, None),
 }
 
 #: settings that must be above zero (sizes, intervals, timeouts)
 POSITIVE = ("STRIPE_TIMEOUT_SECONDS", "VENDOR_DOCUMENT_MAX_BYTES", "PRODUCT_IMPORT_MAX_BYTES",
             "DISPUTE_EVIDENCE_MAX_BYTES", "PRODUCT_IMPORT_CHUNK_ROWS", "SWEEP_INTERVAL_SECONDS",
             "REDRIVE_AFTER_SECONDS", "DISPUTE_RESPONSE_BUSINESS_DAYS", "DISPUTE_EVIDENCE_BUSINESS_DAYS", "DISPUTE_RETURN_SHIP_BUSINESS_DAYS",
-            "DISPUTE_RETURN_INSPECTION_BUSINESS_DAYS")
+            "DISPUTE_RETURN_INSPECTION_BUSINESS_DAYS", "SHIPPING_VOLUMETRIC_DIVISOR")
 
 
 def _coerce(name: str, kind: type, raw: Any) -> Any:
@@ -185,6 +189,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     for name in ("WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_RETRY_BASE_SECONDS", "WEBHOOK_MAX_ATTEMPTS"):
         if settings[name] <= 0:
             raise SettingsError(f"{name} must be greater than 0")
+    if settings["SHIPPING_RATE_CARD_PATH"] and not os.path.isfile(settings["SHIPPING_RATE_CARD_PATH"]):
+        raise SettingsError(f"SHIPPING_RATE_CARD_PATH {settings['SHIPPING_RATE_CARD_PATH']!r} is not a file")
     if settings["WEBHOOK_SECRET_OVERLAP_HOURS"] < 0:
         raise SettingsError("WEBHOOK_SECRET_OVERLAP_HOURS must not be negative")
     pause = settings["MARKETPLACE_TEST_PAUSE_AFTER_STRIPE"]

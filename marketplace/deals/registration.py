@@ -3,6 +3,7 @@
 from ..disputes.models import DisputeStatus
 from ..escrow.services import LOCK_OWNER, PAYMENT_RECEIVED
 from ..registry import Registration
+from ..shipping.documents import DEAL_OF
 from ..shipping.services import SHIPMENT_DELIVERED
 from . import models, services
 from .models import DealStatus
@@ -24,5 +25,6 @@ registration = Registration(
     # a shipment to the buyer confirms the delivery (or asks the buyer); a dispute's return starts its inspection
     listeners={SHIPMENT_DELIVERED: dispute_outcomes.on_shipment_delivered},
     # escrow's flows (statement import, Stripe webhooks) lock and pay the deal through these
-    hooks={LOCK_OWNER: services.lock_owner, PAYMENT_RECEIVED: services.record_payment},
+    hooks={LOCK_OWNER: services.lock_owner, PAYMENT_RECEIVED: services.record_payment,
+           DEAL_OF: services.get_deal},  # shipping's documents read the deal's lines and terms
 )

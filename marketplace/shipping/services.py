@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -15,7 +16,7 @@ from ..database import utcnow
 from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..extensions import db
 from ..http.pagination import paginate
-from .carriers import MANUAL
+from .carriers import MANUAL, Carrier, Parcel, RateRequest, enabled_carriers
 from .models import Shipment, ShipmentDirection, ShipmentStatus, TrackingEvent
 
 #: fact published when a tracking event makes a shipment ``delivered``; listeners get ``fn(shipment)``
@@ -23,12 +24,32 @@ from .models import Shipment, ShipmentDirection, ShipmentStatus, TrackingEvent
 SHIPMENT_DELIVERED = "shipping.delivered"
 
 
-def _carrier(code: str):
-    carriers = registry.current().carriers
+def _carrier(code: str) -> Carrier:
+    carriers = enabled_carriers(current_app.config)
     carrier = carriers.get(code)
     if carrier is None:
-        raise InvalidInputError.at(("carrier",), f"one of {', '.join(sorted(carriers))}")
+        raise InvalidInputError.at(("carrier",), f"one of {', '.join(carriers)}")
     return carrier
+
+
+def quote_rates(data: dict) -> dict:
+    """Prices of the enabled carriers that quote (``capabilities.rates``) for a lane, parcels and pallets, cheapest
+    first; a carrier that does not serve the lane or the currency is left out."""
+    request = RateRequest(origin=data["origin"], destination=data["destination"], pallets=data.get("pallets", 0),
+                          parcels=tuple(Parcel(**p) for p in data.get("parcels", ())),
+                          currency=data.get("currency", "VND"), ship_on=data.get("ship_on"))
+    rates = []
+    for carrier in enabled_carriers(current_app.config).values():
+        if not carrier.capabilities.rates or request.currency not in carrier.capabilities.currencies:
+            continue
+        for quote in carrier.get_rates(request, current_app.config):
+            rates.append({"carrier": quote.carrier, "carrier_name": carrier.name, "service": quote.service,
+                          "zone": quote.zone, "amount": quote.amount, "currency": quote.currency,
+                          "breakdown": [{"code": c.code, "description": c.description, "amount": c.amount,
+                                         "currency": quote.currency} for c in quote.breakdown],
+                          "transit_days": quote.transit_days, "eta": quote.eta, "estimate": quote.estimate})
+    rates.sort(key=lambda r: (r["amount"], r["transit_days"], r["carrier"], r["service"]))
+    return {"rates": rates}
 
 
 def create_shipment(deal, data: dict, direction: str = ShipmentDirection.FORWARD) -> Shipment:
@@ -122,6 +143,20 @@ def record_tracking(shipment: Shipment, status: str, raw_code: str | None, descr
     db.session.flush()
     registry.publish(SHIPMENT_DELIVERED, shipment)
     return True
+
+
+def record_carrier_event(shipment: Shipment, raw_code: str, description: str, occurred_at: datetime,
+                         location: str | None = None, dedupe_key: str | None = None) -> bool:
+    """Store an event in the carrier's own words: ``raw_code`` is normalised through the shipment's carrier's status
+    table (an unknown code is an ``exception``) and kept raw; the status moves only forward (:func:`record_tracking`).
+
+    :raises InvalidInputError: the shipment's carrier is not registered.
+    """
+    carrier = registry.current().carriers.get(shipment.carrier)
+    if carrier is None:
+        raise InvalidInputError.at(("carrier",), "not a registered carrier")
+    return record_tracking(shipment, carrier.normalise(raw_code), raw_code, description, occurred_at, location,
+                           dedupe_key)
 
 
 def add_manual_event(actor: Actor, shipment_id: int, data: dict) -> Shipment:

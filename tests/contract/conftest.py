@@ -233,6 +233,10 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
     _, (to_transfer,) = awaiting_deal(api, world)
     ok += [
         Success(f"POST {A}/deals/{{deal_id}}/shipments", vendor.email, {"deal_id": to_ship["id"]}, {"carrier": "manual"}),
+        Success(f"POST {A}/shipping/rates", buyer.email, body={"origin": "VN-SG", "destination": "VN-HN", "pallets": 1,
+                "parcels": [{"weight_grams": 1200, "length_cm": 40, "width_cm": 30, "height_cm": 20}]}),
+        Success(f"GET {A}/shipments/{{shipment_id}}/documents/{{kind}}", buyer.email,
+                {"shipment_id": to_track["id"], "kind": "delivery-note"}, query={"lang": "en"}),
         Success(f"POST {A}/shipments/{{shipment_id}}/events", vendor.email, {"shipment_id": to_track["id"]},
                 {"status": "in_transit", "description": "Đã rời kho", "location": "Thủ Đức"}),
         Success(f"POST {A}/deals/{{deal_id}}/confirm-delivery", buyer.email, {"deal_id": to_confirm["id"]}),

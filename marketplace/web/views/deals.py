@@ -4,7 +4,7 @@ disputes and their messages, the money's outcome, the timeline and the viewer's 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
@@ -19,7 +19,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
-from ... import registry
 from ...accounts.auth import current_actor
 from ...deals import services
 from ...deals.models import DealStatus
@@ -33,7 +32,7 @@ from ...escrow.gateways.bank import vietqr
 from ...escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
 from ...escrow.models import MilestoneStatus
 from ...shipping import services as shipping
-from ...shipping.carriers import MANUAL
+from ...shipping.carriers import MANUAL, enabled_carriers
 from ...shipping.models import ShipmentStatus
 from ...shipping.schemas import ShipmentCreateSchema, TrackingEventCreateSchema
 from ..forms import CountField, Form, attempt, load, page
@@ -204,7 +203,7 @@ CARRIER_NAMES = {MANUAL: _l("Own delivery or any carrier (tracking entered by ha
 def _ship_form(formdata=None) -> ShipForm:
     form = ShipForm(formdata=formdata) if formdata is not None else ShipForm()
     form.carrier.choices = [(code, CARRIER_NAMES.get(code, c.name)) for code, c in
-                            sorted(registry.current().carriers.items())]
+                            enabled_carriers(current_app.config).items()]  # a carrier without credentials is not offered
     return form
 
 
