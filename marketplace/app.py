@@ -36,6 +36,7 @@ from .rfq import registration as rfq
 from .settings import PROJECT_ROOT, load_settings
 from .shipping import api as shipping_api
 from .shipping import registration as shipping
+from .shipping import webhook_api as carrier_webhook_api
 from .vendors import api as vendors_api
 from .vendors import registration as vendors
 from .web.site import init_web, render_error_page
@@ -49,7 +50,7 @@ REGISTRATIONS = (accounts.registration, webhooks.registration, notifications.reg
 
 #: the API blueprints (the only place API modules are imported)
 BLUEPRINTS = (accounts_api.blp, vendors_api.blp, rfq_api.blp, deals_api.blp, escrow_api.blp, bank_api.blp,
-              stripe_api.blp, shipping_api.blp, disputes_api.blp, deal_disputes_api.blp,
+              stripe_api.blp, shipping_api.blp, carrier_webhook_api.blp, disputes_api.blp, deal_disputes_api.blp,
               dispute_outcome_api.blp, notifications_api.blp,
               webhooks_api.blp)
 

@@ -107,6 +107,13 @@ SPEC: dict[str, tuple[type, Any]] = {
     "SHIPPING_VOLUMETRIC_DIVISOR": (int, 5000),
     # built-in carrier: a JSON rate card replacing the packaged one (same shape as carriers/builtin.py RATE_CARD)
     "SHIPPING_RATE_CARD_PATH": (str, None),
+    # GHN carrier: offered only when the token, shop id, API base and webhook token are all set
+    "GHN_TOKEN": (str, None),  # GHN's API token (header ``Token``)
+    "GHN_SHOP_ID": (str, None),  # the shop the orders are booked for (header ``ShopId``)
+    "GHN_API_BASE": (str, None),  # e.g. https://online-gateway.ghn.vn (production) or dev-online-gateway.ghn.vn
+    "GHN_TIMEOUT_SECONDS": (float, 10.0),  # per HTTP call to GHN
+    # GHN webhooks carry no signature: the callback URL registered with GHN holds this shared token (?token=)
+    "GHN_WEBHOOK_TOKEN": (str, None),
 }
 
 #: settings that must be above zero (sizes, intervals, timeouts)

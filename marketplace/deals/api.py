@@ -106,6 +106,7 @@ def start_payment(data, deal_id):
 @login_required(OrgKind.VENDOR, roles=(MemberRole.OWNER, MemberRole.ADMIN, MemberRole.FULFILMENT, MemberRole.SALES))
 @blp.arguments(ShipmentCreateSchema)
 @blp.response(201, ShipmentSchema)
+@blp.alt_response(502, response="BAD_GATEWAY")  # a carrier adapter (e.g. GHN) timed out or failed; nothing booked
 def ship(data, deal_id):
     """The vendor ships a funded deal (built-in ``manual`` carrier, or an adapter)."""
     _deal, shipment = services.ship_deal(current_actor(), deal_id, data)

@@ -26,6 +26,7 @@ from tests.factories import (
     signed_event,
     valid_tax_code,
 )
+from tests.ghn_server import SHOP_ID, TOKEN, GhnTestServer
 
 PDF = b"%PDF-1.4\n% schemathesis document\n%%EOF\n"
 _n = itertools.count(1)
@@ -148,6 +149,9 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
         Success(f"GET {A}/vendors/{{vendor_id}}/payout-account/stripe", vendor.email, {"vendor_id": vendor.org_id}),
         Success(f"POST {A}/webhooks/stripe", None, body=body, headers={"Stripe-Signature": signature}),
     ]
+    # --- GHN: an authentic carrier webhook (an order that is not ours: stored, then ignored) ------------------
+    ok.append(Success(f"POST {A}/webhooks/carriers/{{carrier}}", None, {"carrier": "ghn"}, query={"token": GHN_HOOK},
+                      body={"OrderCode": "GHNCONTRACT1", "Status": "picked", "Time": _iso(0), "Type": "switch_status"}))
 
     # --- rfq: a draft to invite to, an open RFQ to quote on, quotes to revise, reject and award ----------------
     draft = api.post("/rfqs", buyer, {"title": "Thép tấm SS400", "description": "steel plates",
@@ -382,11 +386,32 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
         "batch_id": batch["id"], "payout_id": payout["id"], "endpoint_id": hook["id"], "delivery_id": sent["id"],
     }
     ids["evidence_id"] = record["id"]
+    ids["carrier"] = "ghn"  # type: ignore[assignment]  # the one carrier with a webhook
     ids["offer_id"], ids["request_id"] = accept_offer["id"], evidence_request["id"]
     identities = {"anonymous": None, "buyer": buyer.email, "vendor": vendor.email, "admin": admin.email}
     return Seeded(identities, ids, ok)
 
 
+GHN_HOOK = "ghn-contract-hook"
+
+
+@pytest.fixture(scope="session")
+def _ghn_peer():
+    server = GhnTestServer()
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def seeded(api, run_jobs, stripe_server) -> Seeded:  # stripe_server: the app talks to the Stripe peer
+def ghn_configured(app, _ghn_peer):
+    """GHN enabled against its emulator (tests/ghn_server.py)."""
+    keys = ("GHN_TOKEN", "GHN_SHOP_ID", "GHN_API_BASE", "GHN_WEBHOOK_TOKEN")
+    saved = {k: app.config.get(k) for k in keys}
+    app.config.update(GHN_TOKEN=TOKEN, GHN_SHOP_ID=SHOP_ID, GHN_API_BASE=_ghn_peer.url, GHN_WEBHOOK_TOKEN=GHN_HOOK)
+    yield _ghn_peer
+    app.config.update(saved)
+
+
+@pytest.fixture
+def seeded(api, run_jobs, stripe_server, ghn_configured) -> Seeded:  # the app talks to the Stripe and GHN peers
     return seed(api, run_jobs)
