@@ -45,7 +45,7 @@ def test_the_app_collects_every_domain_once(app):
                                  "deals", "rfq")
     assert set(registry.machines) == {"deal", "rfq", "quote", "dispute", "vendor"}
     assert {"email.send", "stripe.payment_intent", "stripe.transfer", "stripe.refund"} <= set(registry.outbox_handlers)
-    assert set(registry.gateways) == {"bank_transfer", "stripe"} and set(registry.carriers) == {"manual"}
+    assert set(registry.gateways) == {"bank_transfer", "stripe"} and set(registry.carriers) == {"manual", "ghn"}
     assert {step.__name__ for step in registry.sweep_steps} == {
         "redrive_imports", "redrive_webhook_events", "redrive_settlements", "redrive_dispute_settlements",
         "warn_unshipped", "alert_failed_outbox"}
