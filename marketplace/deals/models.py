@@ -73,6 +73,10 @@ class Deal(OrgScoped, IdMixin, TimestampMixin, db.Model):
     def held_milestones(self) -> list[Milestone]:
         return [m for m in self.milestones if m.status == MilestoneStatus.FUNDED]
 
+    def held_amount(self) -> int:
+        """Minor units still held in escrow for this deal (less anything a partial acceptance released)."""
+        return sum(m.held_amount for m in self.held_milestones())
+
 
 class DealLine(IdMixin, db.Model):
     __tablename__ = "deal_lines"

@@ -60,7 +60,7 @@ def filing_deadline(deal) -> datetime | None:
 
 
 def filing_terms(deal, party: DisputeParty, data: dict, *, now: datetime | None = None) -> dict:
-    """Check a filing against ``deal`` (a plain object: ``.lines``, ``.currency``, ``.held_milestones()``,
+    """Check a filing against ``deal`` (a plain object: ``.lines``, ``.currency``, ``.held_amount()``,
     ``.delivered_at``, ``.ship_by_at``) and work out its scope, claimed amount and requested outcome.
 
     ``data``: ``reason``, optional ``lines`` ([{"deal_line_id", "quantity"}]; default the whole deal),
@@ -76,7 +76,7 @@ def filing_terms(deal, party: DisputeParty, data: dict, *, now: datetime | None 
     if deadline is not None and (now or utcnow()) > deadline:
         raise ConflictError("the filing window for a dispute on this deal is over", code="filing_window_closed",
                             details={"filing_deadline": deadline.isoformat()})
-    held = sum(m.held_amount for m in deal.held_milestones())  # after a partial acceptance: what is left
+    held = deal.held_amount()  # after a partial acceptance: what is left
     if held <= 0:
         raise ConflictError("nothing is held in escrow for this deal", code="nothing_held")
     if party == DisputeParty.VENDOR and data["reason"] not in VENDOR_REASONS:

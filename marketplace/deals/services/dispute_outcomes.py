@@ -32,7 +32,7 @@ from ..models import Deal
 from ..states import deal_machine
 from .deals import get_deal
 from .delivery import on_shipment_delivered as on_forward_delivered
-from .disputes import held_for, queue_settlement
+from .disputes import queue_settlement
 
 
 def _locked(actor: Actor, dispute_id: int) -> tuple[Deal, Dispute]:
@@ -57,7 +57,7 @@ def make_offer(actor: Actor, dispute_id: int, data: dict) -> DisputeOffer:
     :raises InvalidInputError: amounts malformed, above the held money, or not adding up to it.
     """
     deal, dispute = _locked(actor, dispute_id)
-    held = held_for(deal)
+    held = deal.held_amount()
     vendor_amount, _ = negotiation.split_of(data, held, deal.currency,
                                             lambda text, path: to_minor(text, deal.currency, path))
     return negotiation.make_offer(actor, dispute, held, vendor_amount,
@@ -72,7 +72,7 @@ def accept_offer(actor: Actor, dispute_id: int, offer_id: int) -> Dispute:
     :raises ConflictError: ``already_decided``, ``offer_not_open``, ``own_offer``, ``offer_stale``.
     """
     deal, dispute = _locked(actor, dispute_id)  # lock order: deal, dispute, then the offer
-    negotiation.accept_offer(actor, dispute, offer_id, held_for(deal))
+    negotiation.accept_offer(actor, dispute, offer_id, deal.held_amount())
     return dispute
 
 
@@ -236,7 +236,7 @@ def negotiation_state(actor: Actor, dispute: Dispute) -> dict:
     escalate_from = negotiation.escalate_after(dispute) if dispute.created_at else None
     shipment = db.session.get(Shipment, dispute.return_shipment_id) if dispute.return_shipment_id else None
     return {
-        "party": party, "held": held_for(deal), "currency": deal.currency, "live": live,
+        "party": party, "held": deal.held_amount(), "currency": deal.currency, "live": live,
         "offers": negotiation.offers(dispute), "requests": negotiation.evidence_requests(dispute),
         "can_offer": live and party is not None,
         "can_escalate": party is not None and dispute.status in (DisputeStatus.OPEN, DisputeStatus.NEGOTIATING),
@@ -254,7 +254,7 @@ def offer_preview(actor: Actor, dispute_id: int, buyer_amount: str) -> dict:
     """
     dispute = cases.get_dispute(actor, dispute_id)
     deal = get_deal(actor, dispute.deal_id)
-    held = held_for(deal)
+    held = deal.held_amount()
     refund = to_minor(buyer_amount, deal.currency, ("buyer_amount",))
     if refund > held:
         raise InvalidInputError.at(("buyer_amount",), f"between 0 and {format_amount(held, deal.currency)}")

@@ -103,7 +103,7 @@ def decide_dispute(actor: Actor, dispute_id: int, data: dict) -> Dispute:
     # lock order: the deal, then the dispute; the re-read row says whether another admin decided first
     dispute = cases.lock_dispute(dispute.id)
     cases.refuse_if_decided(dispute)  # final the moment it is recorded, whatever the settlement job has done
-    held = held_for(deal)
+    held = deal.held_amount()
     vendor_share = decided_vendor_share(data, held, deal.currency)
     rationale = (data.get("rationale") or data.get("note") or "").strip()
     # entering ``decided`` queues the settlement (dispute_outcomes.on_decided); a return waits for the goods
@@ -141,11 +141,6 @@ def decided_vendor_share(data: dict, held: int, currency: str) -> int:
     vendor_share, _ = negotiation.split_of(data, held, currency,
                                            lambda text, path: to_minor(text, currency, path))
     return vendor_share
-
-
-def held_for(deal) -> int:
-    """Minor units still held in escrow for ``deal`` (less anything a partial acceptance released)."""
-    return sum(m.held_amount for m in deal.held_milestones())
 
 
 def queue_settlement(dispute_id: int) -> None:
