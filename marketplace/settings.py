@@ -112,15 +112,35 @@ SPEC: dict[str, tuple[type, Any]] = {
     "GHN_SHOP_ID": (str, None),  # the shop the orders are booked for (header ``ShopId``)
     "GHN_API_BASE": (str, None),  # e.g. https://online-gateway.ghn.vn (production) or dev-online-gateway.ghn.vn
     "GHN_TIMEOUT_SECONDS": (float, 10.0),  # per HTTP call to GHN
-    # GHN webhooks carry no signature: the callback URL registered with GHN holds this shared token (?token=)
+    # GHN webhooks carry no signature: the callback URL registered with GHN holds this shared token (?token=);
+    # unset: GHN's shipments are polled instead
     "GHN_WEBHOOK_TOKEN": (str, None),
+    # GHTK carrier: offered only when the token and API base are set
+    "GHTK_TOKEN": (str, None),  # GHTK's API token (header ``Token``)
+    "GHTK_API_BASE": (str, None),  # e.g. https://services.giaohangtietkiem.vn
+    "GHTK_CLIENT_SOURCE": (str, None),  # partner code (header ``X-Client-Source``), when GHTK issued one
+    "GHTK_TIMEOUT_SECONDS": (float, 10.0),  # per HTTP call to GHTK
+    # GHTK webhooks carry no signature: the callback URL registered with GHTK holds this secret (?hash=);
+    # unset: GHTK's shipments are polled instead
+    "GHTK_WEBHOOK_HASH": (str, None),
+    # Viettel Post carrier: offered only when the user name, password and API base are set
+    "VTP_USERNAME": (str, None),
+    "VTP_PASSWORD": (str, None),
+    "VTP_API_BASE": (str, None),  # e.g. https://partner.viettelpost.vn
+    "VTP_TIMEOUT_SECONDS": (float, 10.0),  # per HTTP call to Viettel Post
+    # Viettel Post's webhook body carries a TOKEN compared with this; unset: its shipments are polled instead
+    "VTP_WEBHOOK_TOKEN": (str, None),
+    # polling fallback for carriers that do not push here: first ask after this, doubling on no news or a failure
+    "SHIPPING_POLL_MIN_SECONDS": (int, 900),
+    "SHIPPING_POLL_MAX_SECONDS": (int, 43200),  # ... up to this between two asks
 }
 
 #: settings that must be above zero (sizes, intervals, timeouts)
 POSITIVE = ("STRIPE_TIMEOUT_SECONDS", "VENDOR_DOCUMENT_MAX_BYTES", "PRODUCT_IMPORT_MAX_BYTES",
             "DISPUTE_EVIDENCE_MAX_BYTES", "PRODUCT_IMPORT_CHUNK_ROWS", "SWEEP_INTERVAL_SECONDS",
             "REDRIVE_AFTER_SECONDS", "DISPUTE_RESPONSE_BUSINESS_DAYS", "DISPUTE_EVIDENCE_BUSINESS_DAYS", "DISPUTE_RETURN_SHIP_BUSINESS_DAYS",
-            "DISPUTE_RETURN_INSPECTION_BUSINESS_DAYS", "SHIPPING_VOLUMETRIC_DIVISOR")
+            "DISPUTE_RETURN_INSPECTION_BUSINESS_DAYS", "SHIPPING_VOLUMETRIC_DIVISOR",
+            "SHIPPING_POLL_MIN_SECONDS", "SHIPPING_POLL_MAX_SECONDS")
 
 
 def _coerce(name: str, kind: type, raw: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,7 +68,17 @@ class Shipment(OrgScoped, IdMixin, TimestampMixin, db.Model):
     direction: Mapped[str] = mapped_column(String(8), default=ShipmentDirection.FORWARD,
                                            server_default=ShipmentDirection.FORWARD.value)
 
+    #: our deterministic booking key ``MKT-D<deal>-S<n>``, sent to the carrier (GHN client_order_code, GHTK order
+    #: id, Viettel Post ORDER_NUMBER): a retried booking takes up the carrier's first order instead of a second
+    reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: polling fallback (carriers that do not push here): when to ask the carrier next, and failed asks in a row
+    next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
+    poll_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+
     events: Mapped[list["TrackingEvent"]] = relationship(order_by="TrackingEvent.occurred_at", lazy="selectin")
+    lines: Mapped[list["ShipmentLine"]] = relationship(order_by="ShipmentLine.id", lazy="selectin",
+                                                       cascade="all, delete-orphan")
+    proof: Mapped["DeliveryProof | None"] = relationship(lazy="selectin", uselist=False)
 
     def is_terminal(self) -> bool:
         return self.status in TERMINAL
@@ -97,3 +107,39 @@ class TrackingEvent(IdMixin, db.Model):
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     dedupe_key: Mapped[str] = mapped_column(String(200))  #: carriers resend events; same key = same event
+
+
+class ShipmentLine(IdMixin, db.Model):
+    """How much of one deal line travels in a shipment, and how much of it arrived."""
+
+    __tablename__ = "shipment_lines"
+    __table_args__ = (UniqueConstraint("shipment_id", "deal_line_id"),
+                      CheckConstraint("quantity > 0", name="quantity_positive"),
+                      CheckConstraint("delivered_quantity IS NULL OR delivered_quantity BETWEEN 0 AND quantity",
+                                      name="delivered_within_shipped"))
+
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"), index=True)
+    deal_line_id: Mapped[int] = mapped_column(ForeignKey("deal_lines.id"), index=True)
+    quantity: Mapped[int]  #: shipped, in the deal line's unit
+    #: what the receiver took (proof of delivery); None: all of ``quantity`` once the shipment is delivered
+    delivered_quantity: Mapped[int | None]
+
+    def arrived(self) -> int:
+        return self.quantity if self.delivered_quantity is None else self.delivered_quantity
+
+
+class DeliveryProof(IdMixin, db.Model):
+    """Proof of delivery of a built-in carrier's shipment: who received it, and a photo or signature image (a
+    content-addressed blob, its SHA-256 kept)."""
+
+    __tablename__ = "delivery_proofs"
+
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"), unique=True)
+    receiver_name: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime]
+    image_sha256: Mapped[str] = mapped_column(String(64))
+    image_type: Mapped[str] = mapped_column(String(64))  #: sniffed, e.g. ``image/png``
+    image_bytes: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from .. import registry
@@ -16,12 +16,16 @@ from ..database import utcnow
 from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..extensions import db
 from ..http.pagination import paginate
+from . import polling
 from .carriers import MANUAL, Carrier, Parcel, RateRequest, enabled_carriers
-from .models import Shipment, ShipmentDirection, ShipmentStatus, TrackingEvent
+from .models import Shipment, ShipmentDirection, ShipmentLine, ShipmentStatus, TrackingEvent
 
 #: fact published when a tracking event makes a shipment ``delivered``; listeners get ``fn(shipment)``
 #: in the same transaction (deals confirms the delivery of a shipped deal)
 SHIPMENT_DELIVERED = "shipping.delivered"
+#: fact published whenever an event moves a shipment's status; listeners get ``fn(shipment, previous)`` in the
+#: same transaction (the parties and, for exceptions, the platform's admins are told)
+SHIPMENT_STATUS_CHANGED = "shipping.status_changed"
 
 
 def _carrier(code: str) -> Carrier:
@@ -52,32 +56,95 @@ def quote_rates(data: dict) -> dict:
     return {"rates": rates}
 
 
-def create_shipment(deal, data: dict, direction: str = ShipmentDirection.FORWARD) -> Shipment:
-    """Book a shipment for ``deal`` (a plain object: ``.id``, ``.buyer_id``, ``.vendor_id``) with its carrier;
-    ``direction`` ``return`` is the buyer sending goods back.
+def booking_reference(deal_id: int) -> str:
+    """Our deterministic key of the deal's next booking, ``MKT-D<deal>-S<n>`` (n = the deal's shipments + 1). A
+    booking that failed stored nothing, so its retry sends the same key and the carrier takes up its first order."""
+    booked = db.session.scalar(select(func.count()).select_from(Shipment).where(Shipment.deal_id == deal_id))
+    return f"MKT-D{deal_id}-S{booked + 1}"
 
-    :raises InvalidInputError: an unknown carrier.
+
+def book_with_carrier(deal, data: dict) -> dict:
+    """Book with the carrier (the external call only; nothing is stored). ``data`` carries ``carrier``,
+    ``reference`` and ``items`` (``[{deal_line_id, description, quantity, unit}]``) besides the booking's own
+    fields; returns the carrier's ``{"tracking_number", "details"}``.
+
+    :raises InvalidInputError: an unknown or disabled carrier.
+    :raises CarrierUnavailableError: the carrier did not answer (nothing was booked here; a retry is safe).
+    :raises CarrierRefusedError: the carrier refused the booking.
+    """
+    return _carrier(data.get("carrier") or MANUAL).create_shipment(deal, data)
+
+
+def store_shipment(deal, data: dict, booked: dict, direction: str = ShipmentDirection.FORWARD) -> Shipment:
+    """Record a booking the carrier confirmed: the shipment, its lines (``data["items"]``) and its first event.
+    A booking already stored under the same reference is returned as it is (a retry that raced the first).
+
     :raises ConflictError: the tracking number is already in use with this carrier.
     """
-    carrier_code = data.get("carrier", MANUAL)
-    carrier = _carrier(carrier_code)
-    booked = carrier.create_shipment(deal, data)
+    carrier_code = data.get("carrier") or MANUAL
+    reference = data.get("reference")
+    if reference:
+        stored = db.session.execute(select(Shipment).where(Shipment.reference == reference)).scalar_one_or_none()
+        if stored is not None:
+            return stored
     if db.session.execute(select(Shipment.id).where(Shipment.carrier == carrier_code,
                                                    Shipment.tracking_number == booked["tracking_number"])).first():
         raise ConflictError("this tracking number is already in use", fields={"tracking_number": ["taken"]})
     now = utcnow()
     shipment = Shipment(deal_id=deal.id, buyer_id=deal.buyer_id, vendor_id=deal.vendor_id, carrier=carrier_code,
-                        tracking_number=booked["tracking_number"], details=booked["details"],
-                        status=ShipmentStatus.PRE_TRANSIT, last_event_at=now, direction=direction)
+                        tracking_number=booked["tracking_number"], details=booked["details"], reference=reference,
+                        status=ShipmentStatus.PRE_TRANSIT, last_event_at=now, direction=direction,
+                        lines=[ShipmentLine(deal_line_id=item["deal_line_id"], quantity=item["quantity"])
+                               for item in data.get("items", ()) if item.get("deal_line_id")])
     db.session.add(shipment)
     db.session.flush()
     record_tracking(shipment, ShipmentStatus.PRE_TRANSIT, None, "Shipment created", now, dedupe_key="created")
+    polling.schedule_first_poll(shipment, current_app.config)
+    return shipment
+
+
+def create_shipment(deal, data: dict, direction: str = ShipmentDirection.FORWARD) -> Shipment:
+    """Book a shipment for ``deal`` (a plain object: ``.id``, ``.buyer_id``, ``.vendor_id``) with its carrier and
+    store it; ``direction`` ``return`` is the buyer sending goods back.
+
+    :raises InvalidInputError: an unknown carrier.
+    :raises ConflictError: the tracking number is already in use with this carrier.
+    :raises CarrierUnavailableError: the carrier did not answer (nothing stored).
+    """
+    data = {**data, "reference": data.get("reference") or booking_reference(deal.id)}
+    return store_shipment(deal, data, book_with_carrier(deal, data), direction)
+
+
+def cancel_shipment(actor: Actor, shipment_id: int) -> Shipment:
+    """The vendor cancels a booking not yet picked up: with the carrier first (when it can cancel), then here;
+    its lines are free to ship again.
+
+    :raises NotFoundError: unknown, or not the actor's shipment as its vendor.
+    :raises ConflictError: the goods are already with the carrier, or the carrier cannot cancel.
+    :raises CarrierRefusedError: the carrier refused (it has picked the goods up meanwhile).
+    """
+    shipment = get_shipment(actor, shipment_id, lock=True)
+    if shipment.buyer_id == actor.org_id:
+        raise NotFoundError("no such shipment")
+    if shipment.status == ShipmentStatus.CANCELLED:
+        return shipment
+    if shipment.status != ShipmentStatus.PRE_TRANSIT:
+        raise ConflictError("only a shipment the carrier has not picked up yet can be cancelled")
+    carrier = registry.current().carriers.get(shipment.carrier)
+    if carrier is not None and not carrier.manual_tracking:
+        if not carrier.capabilities.cancel:
+            raise ConflictError("this carrier cannot cancel bookings; call the carrier")
+        carrier.cancel(shipment.tracking_number, current_app.config)
+    record_tracking(shipment, ShipmentStatus.CANCELLED, None, "Cancelled by the vendor", utcnow(),
+                    dedupe_key="cancelled")
     return shipment
 
 
 def carrier_proves_delivery(shipment: Shipment) -> bool:
-    """Does the shipment's carrier report its own tracking (its ``delivered`` is the carrier's proof)? A
-    ``manual`` shipment's progress is the vendor's own word."""
+    """Is the shipment's delivery proven: reported by the carrier's own tracking, or by a proof of delivery (the
+    receiver's name and a photo or signature)? A ``manual`` shipment's bare ``delivered`` is the vendor's word."""
+    if shipment.proof is not None:
+        return True
     carrier = registry.current().carriers.get(shipment.carrier)
     return carrier is not None and not carrier.manual_tracking
 
@@ -134,9 +201,13 @@ def record_tracking(shipment: Shipment, status: str, raw_code: str | None, descr
     db.session.expire(shipment, ["events"])  # the history gained a row behind the ORM's back
     if not shipment.moves_forward(status, occurred_at):
         return False  # a late, older event: kept in the history, does not move the status
+    previous = shipment.status
     shipment.status = status
     shipment.raw_status = raw_code
     shipment.last_event_at = max(filter(None, [shipment.last_event_at, occurred_at]))
+    if previous != status:
+        db.session.flush()
+        registry.publish(SHIPMENT_STATUS_CHANGED, shipment, previous)
     if status != ShipmentStatus.DELIVERED:
         return False
     shipment.delivered_at = occurred_at

@@ -2,19 +2,25 @@
 by a job)."""
 
 from flask import request
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from ..extensions import db
 from ..http.blueprint import Blueprint
 from . import webhooks
+from .carriers.base import WebhookDelivery
 
 blp = Blueprint("carrier_webhooks", __name__, url_prefix="/api/v1", description="Carrier tracking webhooks")
 
 
 class CarrierWebhookQuerySchema(Schema):
+    class Meta:
+        unknown = INCLUDE  # carriers add their own parameters
+
     token = fields.String(validate=validate.Length(max=200),
-                          metadata={"description": "the shared token of the callback URL registered with the carrier "
+                          metadata={"description": "GHN: the shared token of the callback URL registered with GHN "
                                                    "(or the ``Token`` header)"})
+    hash = fields.String(validate=validate.Length(max=200),
+                         metadata={"description": "GHTK: the shared secret of the callback URL registered with GHTK"})
 
 
 class CarrierWebhookReceiptSchema(Schema):
@@ -28,9 +34,11 @@ class CarrierWebhookReceiptSchema(Schema):
 @blp.response(200, CarrierWebhookReceiptSchema)
 @blp.alt_response(403, response="FORBIDDEN")  # the shared token is missing or wrong: nothing is stored
 def carrier_webhook(params, carrier):
-    """A carrier pushes a tracking event (GHN: its order status JSON); checked against the shared token, stored
-    once by OrderCode + Status + Time and processed by a job. A wrong token is refused and nothing is stored."""
-    receipt = webhooks.receive_carrier_event(carrier, request.get_data(),
-                                             params.get("token") or request.headers.get("Token"))
+    """A carrier pushes tracking (GHN: order status JSON; GHTK: a form-encoded status update; Viettel Post: JSON with
+    its ``TOKEN``); checked against the carrier's shared secret, each report stored once by its dedupe key and
+    processed by a job. A wrong secret is refused (403) and nothing is stored."""
+    delivery = WebhookDelivery(raw=request.get_data(), content_type=request.mimetype or "",
+                               query=request.args.to_dict(), headers=dict(request.headers))
+    receipt = webhooks.receive_carrier_event(carrier, delivery)
     db.session.commit()
     return receipt

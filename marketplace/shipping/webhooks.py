@@ -1,16 +1,16 @@
 """The carrier webhook inbox: a carrier's tracking push is authenticated, stored once by a dedupe key (the raw body
 kept) and processed by a job that maps the carrier's status through its table into :func:`record_carrier_event`.
 
-GHN signs nothing: the callback URL registered with GHN carries our shared ``GHN_WEBHOOK_TOKEN`` (``?token=``,
-or the ``Token`` header), compared in constant time. A refused delivery stores nothing.
+Each adapter verifies its own deliveries (``Carrier.verify_webhook``: GHN and GHTK carry a shared secret in the
+callback URL, Viettel Post a token in the body) and parses them into :class:`CarrierEvent` reports; the inbox stores
+each report once by (carrier, dedupe key). A refused delivery stores nothing. Polled reports
+(:mod:`.polling`) go through the same inbox.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
@@ -19,11 +19,11 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import IdMixin, utcnow
-from ..errors import DomainError, ForbiddenError, InvalidInputError, NotFoundError
+from ..errors import DomainError, ForbiddenError, NotFoundError
 from ..extensions import db
-from ..jobs import enqueue_after_commit
+from ..jobs import enqueue, enqueue_after_commit
 from .carriers import enabled_carriers
-from .carriers.ghn import GHN
+from .carriers.base import CarrierEvent, WebhookDelivery
 from .models import Shipment
 from .services import record_carrier_event
 
@@ -47,10 +47,11 @@ class CarrierWebhookEvent(IdMixin, db.Model):
     __table_args__ = (UniqueConstraint("carrier", "dedupe_key"),)
 
     carrier: Mapped[str] = mapped_column(String(32))  #: adapter code, e.g. ``ghn``
-    dedupe_key: Mapped[str] = mapped_column(String(200))  #: GHN: ``OrderCode:Status:Time``
+    dedupe_key: Mapped[str] = mapped_column(String(200))  #: the adapter's key, e.g. GHN ``OrderCode:Status:Time``
     tracking_number: Mapped[str] = mapped_column(String(64))  #: the carrier's order code
     raw_body: Mapped[str] = mapped_column(Text)  #: the body exactly as received
-    payload: Mapped[dict] = mapped_column(JSONB)  #: the parsed body
+    #: ``{"event": CarrierEvent.as_json(), "source": "webhook" | "poll"}``
+    payload: Mapped[dict] = mapped_column(JSONB)
     #: a :class:`CarrierEventStatus`
     status: Mapped[str] = mapped_column(String(16), default=CarrierEventStatus.RECEIVED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -59,54 +60,39 @@ class CarrierWebhookEvent(IdMixin, db.Model):
     processed_at: Mapped[datetime | None]
 
 
-def _ghn_authentic(token: str | None) -> bool:
-    expected = current_app.config.get("GHN_WEBHOOK_TOKEN") or ""
-    return bool(token) and hmac.compare_digest(token.encode(), expected.encode())
+def receive_carrier_event(carrier: str, delivery: WebhookDelivery) -> dict:
+    """Authenticate a carrier's delivery (the adapter's ``verify_webhook``) and store each tracking report in it
+    once; returns the receipt (``received``, ``id``: the first report's dedupe key, ``duplicate``: every report in
+    it was delivered before).
 
-
-def receive_carrier_event(carrier: str, raw: bytes, token: str | None) -> dict:
-    """Authenticate a carrier's delivery and store it once; returns the receipt (``received``, ``id``,
-    ``duplicate``).
-
-    :raises NotFoundError: the carrier is unknown or not enabled here.
-    :raises ForbiddenError: the shared token is missing or wrong (nothing is stored).
-    :raises InvalidInputError: the body is not a GHN status event.
+    :raises NotFoundError: the carrier is unknown, not enabled here, or does not push tracking.
+    :raises ForbiddenError: the shared secret is missing or wrong (nothing is stored).
+    :raises InvalidInputError: the body is not what the carrier sends.
     """
-    if carrier != GHN or carrier not in enabled_carriers(current_app.config):
+    adapter = enabled_carriers(current_app.config).get(carrier)
+    if adapter is None or not adapter.push_enabled(current_app.config):
         raise NotFoundError("no webhook for this carrier")
-    if not _ghn_authentic(token):
-        raise ForbiddenError("the webhook token does not match")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("the body is not JSON") from None
-    if not isinstance(body, dict) or not all(isinstance(body.get(k), str) and body.get(k)
-                                             for k in ("OrderCode", "Status", "Time")):
-        raise InvalidInputError("the body is not a GHN status event (OrderCode, Status, Time)")
-    key = f"{body['OrderCode']}:{body['Status']}:{body['Time']}"[:200]
+    if not adapter.verify_webhook(delivery, current_app.config):
+        raise ForbiddenError("the webhook secret does not match")
+    events = adapter.parse_webhook(delivery)
+    raw = delivery.raw.decode("utf-8", errors="replace")
+    fresh = [store_event(carrier, event, raw, source="webhook") for event in events]
+    return {"received": True, "id": events[0].dedupe_key if events else "",
+            "duplicate": bool(events) and not any(fresh)}
+
+
+def store_event(carrier: str, event: CarrierEvent, raw: str, source: str) -> bool:
+    """Store one report once by (carrier, dedupe key) and queue its processing; False when it was stored before."""
     new_id = db.session.execute(
-        insert(CarrierWebhookEvent).values(carrier=carrier, dedupe_key=key, tracking_number=body["OrderCode"][:64],
-                                           raw_body=raw.decode(), payload=body, status=CarrierEventStatus.RECEIVED,
-                                           attempts=0, received_at=utcnow())
+        insert(CarrierWebhookEvent).values(carrier=carrier, dedupe_key=event.dedupe_key[:200],
+                                           tracking_number=event.tracking_number[:64], raw_body=raw,
+                                           payload={"event": event.as_json(), "source": source},
+                                           status=CarrierEventStatus.RECEIVED, attempts=0, received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["carrier", "dedupe_key"]).returning(CarrierWebhookEvent.id)
     ).scalar_one_or_none()
     if new_id is not None:
         enqueue_after_commit(PROCESS_JOB, new_id, job_id=f"carrier-event-{new_id}")
-    return {"received": True, "id": key, "duplicate": new_id is None}
-
-
-def _occurred(value: str) -> datetime:
-    """GHN's ``Time`` (ISO 8601, ``Z`` or an offset) as an aware datetime.
-
-    :raises InvalidInputError: not a timestamp with a zone.
-    """
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInputError("the event time is not ISO 8601") from None
-    if at.tzinfo is None:
-        raise InvalidInputError("the event time has no zone")
-    return at
+    return new_id is not None
 
 
 def process_event(event_id: int) -> str:
@@ -123,16 +109,26 @@ def process_event(event_id: int) -> str:
     if shipment is None:
         event.status, event.processed_at = CarrierEventStatus.IGNORED, utcnow()
         return event.status
-    body = event.payload
+    report = CarrierEvent.from_json(event.payload["event"])
     try:
         with db.session.begin_nested():
-            record_carrier_event(shipment, body["Status"], str(body.get("Reason") or body.get("Type") or ""),
-                                 _occurred(body["Time"]), location=(str(body["Warehouse"])[:200]
-                                                                   if body.get("Warehouse") else None),
-                                 dedupe_key=f"{event.carrier}:{event.dedupe_key}"[:200])
+            record_carrier_event(shipment, report.raw_status, report.description, report.occurred_at,
+                                 location=report.location, dedupe_key=f"{event.carrier}:{event.dedupe_key}"[:200])
     except DomainError as exc:
         log.warning("carrier event %s refused: %s", event.id, exc.message)
         event.status, event.last_error = CarrierEventStatus.FAILED, f"{exc.code}: {exc.message}"
         return event.status
     event.status, event.processed_at = CarrierEventStatus.PROCESSED, utcnow()
     return event.status
+
+
+def redrive_carrier_events(now: datetime | None = None) -> int:
+    """Sweep step: queue again the stored events still ``received`` a minute after they arrived (their job was
+    lost with Redis, or the worker died); processing is idempotent."""
+    cutoff = (now or utcnow()) - timedelta(minutes=1)
+    ids = db.session.execute(select(CarrierWebhookEvent.id).where(
+        CarrierWebhookEvent.status == CarrierEventStatus.RECEIVED, CarrierWebhookEvent.received_at < cutoff)
+        .order_by(CarrierWebhookEvent.id).limit(1000)).scalars().all()
+    for event_id in ids:
+        enqueue(PROCESS_JOB, event_id, job_id=f"carrier-event-{event_id}-redrive")
+    return len(ids)

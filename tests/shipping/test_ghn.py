@@ -192,7 +192,7 @@ def test_a_ghn_order_can_be_cancelled_before_pickup(app, api, world, ghn):
     deal = api.funded_deal(world)
     shipment = _book(api, world, deal)
     with app.test_request_context():
-        all_carriers()["ghn"].cancel(shipment["tracking_number"])
+        all_carriers()["ghn"].cancel(shipment["tracking_number"], app.config)
     assert ghn.state.orders[shipment["tracking_number"]]["status"] == "cancel"
 
 

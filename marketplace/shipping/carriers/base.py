@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from ..models import ShipmentStatus
@@ -64,6 +64,39 @@ class RateQuote:
     details: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One HTTP delivery to ``/api/v1/webhooks/carriers/<code>``, as the adapter needs it to verify and parse."""
+
+    raw: bytes  #: the body exactly as received
+    content_type: str  #: e.g. ``application/json`` or ``application/x-www-form-urlencoded``
+    query: Mapping[str, str]  #: the URL's query parameters (carriers without signatures carry a secret here)
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class CarrierEvent:
+    """One tracking report in the carrier's own words (from a webhook or a poll)."""
+
+    tracking_number: str  #: the carrier's order / tracking code
+    raw_status: str  #: the carrier's status code, kept as sent
+    occurred_at: datetime  #: aware
+    dedupe_key: str  #: the same report resent has the same key (carrier-scoped)
+    description: str = ""
+    location: str | None = None
+
+    def as_json(self) -> dict:
+        return {"tracking_number": self.tracking_number, "raw_status": self.raw_status,
+                "occurred_at": self.occurred_at.isoformat(), "dedupe_key": self.dedupe_key,
+                "description": self.description, "location": self.location}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "CarrierEvent":
+        return cls(tracking_number=data["tracking_number"], raw_status=data["raw_status"],
+                   occurred_at=datetime.fromisoformat(data["occurred_at"]), dedupe_key=data["dedupe_key"],
+                   description=data.get("description") or "", location=data.get("location"))
+
+
 class Carrier:
     """One carrier adapter: books shipments, maps the carrier's status codes onto :class:`ShipmentStatus` through
     its ``status_table`` (data: raw code -> normalised status) and, if ``capabilities.rates``, quotes prices."""
@@ -77,6 +110,8 @@ class Carrier:
     status_table: Mapping[str, ShipmentStatus] = {}
     #: settings that must all be set for the carrier to be offered (its credentials); none: always enabled
     required_settings: tuple[str, ...] = ()
+    #: the setting holding the shared secret of its tracking webhook; when unset the carrier's shipments are polled
+    webhook_setting: str | None = None
 
     def enabled(self, config: Mapping[str, Any]) -> bool:
         """Is the carrier offered with these settings (its credentials are all present)?"""
@@ -95,5 +130,35 @@ class Carrier:
         """Prices for ``request``; empty when the carrier does not serve it.
 
         :raises NotImplementedError: the carrier does not quote (``capabilities.rates`` is False).
+        """
+        raise NotImplementedError
+
+    def cancel(self, tracking_number: str, config: Mapping[str, Any]) -> None:
+        """Cancel a booking with the carrier (``capabilities.cancel``).
+
+        :raises NotImplementedError: the carrier cannot cancel.
+        """
+        raise NotImplementedError
+
+    def push_enabled(self, config: Mapping[str, Any]) -> bool:
+        """Does the carrier push tracking here (its webhook secret is configured)? Otherwise it is polled."""
+        return bool(self.capabilities.tracking_push and self.webhook_setting and config.get(self.webhook_setting))
+
+    def verify_webhook(self, delivery: WebhookDelivery, config: Mapping[str, Any]) -> bool:
+        """Is this delivery really from the carrier (its shared secret or signature)? Checked before anything is
+        stored; compare secrets in constant time."""
+        return False
+
+    def parse_webhook(self, delivery: WebhookDelivery) -> list[CarrierEvent]:
+        """The tracking reports in an authenticated delivery (none: a delivery that is not about tracking).
+
+        :raises InvalidInputError: the body is not what the carrier sends.
+        """
+        raise NotImplementedError
+
+    def track(self, tracking_number: str, config: Mapping[str, Any]) -> list[CarrierEvent]:
+        """Pull the shipment's tracking reports from the carrier (``capabilities.tracking_pull``).
+
+        :raises CarrierUnavailableError: the carrier did not answer (the poller backs off).
         """
         raise NotImplementedError

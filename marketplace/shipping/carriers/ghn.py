@@ -7,22 +7,20 @@ retry after a timeout looks the first order up by that code instead of creating 
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
 
 from ...business_days import add_business_days
-from ...errors import DomainError
-from ...extensions import db
-from ..models import Shipment
-from .base import Capabilities, Carrier, Charge, RateQuote, RateRequest
+from ...errors import InvalidInputError
+from .base import Capabilities, Carrier, CarrierEvent, Charge, RateQuote, RateRequest, WebhookDelivery
 from .builtin import chargeable_grams, ship_day
+from .http import CarrierRefusedError, CarrierUnavailableError, request_json
 from .statuses import GHN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -30,30 +28,6 @@ log = logging.getLogger(__name__)
 GHN = "ghn"
 #: GHN's message when a client_order_code was used before (the emulator speaks the same)
 DUPLICATE_CODE = "duplicate client_order_code"
-#: the refusal when GHN times out or fails (nothing was booked on our side; trying again is safe)
-UNAVAILABLE = "the carrier did not answer in time; nothing was booked, please try again"
-
-
-class CarrierUnavailableError(DomainError):
-    """The carrier did not answer in time or failed (502); nothing was booked on our side."""
-
-    status = 502
-    code = "carrier_unavailable"
-
-
-class CarrierRefusedError(DomainError):
-    """The carrier refused the request (422)."""
-
-    status = 422
-    code = "carrier_refused"
-
-
-def client_order_code(deal) -> str:
-    """Our deterministic key of the deal's next GHN booking: the deal and its GHN shipment count (a failed try
-    stores nothing, so its retry sends the same code)."""
-    booked = db.session.scalar(select(func.count()).select_from(Shipment)
-                               .where(Shipment.deal_id == deal.id, Shipment.carrier == GHN))
-    return f"MKT-D{deal.id}-S{booked + 1}"
 
 
 def call(config: Mapping[str, Any], path: str, body: dict) -> Any:
@@ -62,22 +36,13 @@ def call(config: Mapping[str, Any], path: str, body: dict) -> Any:
     :raises CarrierUnavailableError: a timeout, a connection error or a 5xx.
     :raises CarrierRefusedError: GHN answered with an error code (its message is kept).
     """
-    req = urllib.request.Request(
-        config["GHN_API_BASE"].rstrip("/") + path, data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json", "Token": config["GHN_TOKEN"],
-                 "ShopId": str(config["GHN_SHOP_ID"])})
-    try:
-        with urllib.request.urlopen(req, timeout=config["GHN_TIMEOUT_SECONDS"]) as resp:
-            payload = json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        if exc.code >= 500:
-            raise CarrierUnavailableError(UNAVAILABLE, details={"http_status": exc.code}) from None
-        payload = json.loads(exc.read() or b"{}")
-    except (urllib.error.URLError, TimeoutError, ConnectionError):
-        raise CarrierUnavailableError(UNAVAILABLE) from None
-    if payload.get("code") != 200:
+    _status, payload = request_json("POST", config["GHN_API_BASE"].rstrip("/") + path, body=body,
+                                    timeout=config["GHN_TIMEOUT_SECONDS"],
+                                    headers={"Token": config["GHN_TOKEN"], "ShopId": str(config["GHN_SHOP_ID"])})
+    if not isinstance(payload, dict) or payload.get("code") != 200:
         raise CarrierRefusedError("the carrier refused the request",
-                                  details={"carrier_message": payload.get("message")})
+                                  details={"carrier_message": payload.get("message") if isinstance(payload, dict)
+                                           else None})
     return payload.get("data")
 
 
@@ -86,10 +51,12 @@ class GhnCarrier(Carrier):
 
     code = GHN
     name = "GHN (Giao Hàng Nhanh)"
-    capabilities = Capabilities(rates=True, labels=False, cancel=True, tracking_push=True, pickup=True,
+    capabilities = Capabilities(rates=True, labels=False, cancel=True, tracking_push=True,
+                                tracking_pull=True, pickup=True,
                                 currencies=frozenset({"VND"}), countries=frozenset({"VN"}))
     status_table = GHN_STATUSES
-    required_settings = ("GHN_TOKEN", "GHN_SHOP_ID", "GHN_API_BASE", "GHN_WEBHOOK_TOKEN")
+    required_settings = ("GHN_TOKEN", "GHN_SHOP_ID", "GHN_API_BASE")
+    webhook_setting = "GHN_WEBHOOK_TOKEN"
 
     def get_rates(self, request: RateRequest, config: Mapping[str, Any]) -> list[RateQuote]:
         """GHN's fee for the parcels (chargeable weight summed) as one ``parcel`` charge; none for pallets (not
@@ -121,10 +88,12 @@ class GhnCarrier(Carrier):
         :raises CarrierRefusedError: GHN refused the order.
         """
         config = current_app.config
-        code = client_order_code(deal)
+        code = data["reference"]
         body = {"client_order_code": code, "payment_type_id": 1, "required_note": "CHOXEMHANGKHONGTHU",
-                "service_type_id": 2, "weight": int(data.get("weight_grams", 1000)), "note": data.get("note", ""),
-                "to_name": str(getattr(deal, "buyer_id", "")), "items": []}
+                "service_type_id": 2, "weight": int(data.get("weight_grams") or 1000), "note": data.get("note", ""),
+                "to_name": str(getattr(deal, "buyer_id", "")),
+                "items": [{"name": item["description"][:200], "quantity": item["quantity"]}
+                          for item in data.get("items", ())]}
         try:
             order = call(config, "/shiip/public-api/v2/shipping-order/create", body)
         except CarrierRefusedError as exc:
@@ -136,9 +105,52 @@ class GhnCarrier(Carrier):
                 "details": {"client_order_code": code, "total_fee": order.get("total_fee"),
                             "expected_delivery_time": order.get("expected_delivery_time")}}
 
-    def cancel(self, tracking_number: str) -> None:
+    def cancel(self, tracking_number: str, config: Mapping[str, Any]) -> None:
         """Cancel a GHN order before pickup.
 
         :raises CarrierRefusedError: GHN refused (already picked up).
         """
-        call(current_app.config, "/shiip/public-api/v2/switch-status/cancel", {"order_codes": [tracking_number]})
+        results = call(config, "/shiip/public-api/v2/switch-status/cancel", {"order_codes": [tracking_number]})
+        if not any(r.get("order_code") == tracking_number and r.get("result") for r in results or ()):
+            raise CarrierRefusedError("the carrier refused to cancel", details={"carrier_message": next(
+                (r.get("message") for r in results or () if r.get("order_code") == tracking_number), None)})
+
+    def verify_webhook(self, delivery: WebhookDelivery, config: Mapping[str, Any]) -> bool:
+        """GHN signs nothing: the callback URL registered with GHN carries our shared ``GHN_WEBHOOK_TOKEN``
+        (``?token=``, or the ``Token`` header)."""
+        token = delivery.query.get("token") or delivery.headers.get("Token") or ""
+        expected = config.get(self.webhook_setting) or ""
+        return bool(token and expected) and hmac.compare_digest(token.encode(), expected.encode())
+
+    def parse_webhook(self, delivery: WebhookDelivery) -> list[CarrierEvent]:
+        """GHN's JSON order event (``OrderCode``, ``Status``, ``Time``, ``Reason``, ``Warehouse``, ...); keyed by
+        OrderCode + Status + Time.
+
+        :raises InvalidInputError: not JSON, or not a GHN status event.
+        """
+        try:
+            body = json.loads(delivery.raw)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInputError("the body is not JSON") from None
+        if not isinstance(body, dict) or not all(isinstance(body.get(k), str) and body.get(k)
+                                                 for k in ("OrderCode", "Status", "Time")):
+            raise InvalidInputError("the body is not a GHN status event (OrderCode, Status, Time)")
+        return [CarrierEvent(tracking_number=body["OrderCode"][:64], raw_status=body["Status"][:64],
+                             occurred_at=parse_time(body["Time"]),
+                             dedupe_key=f"{body['OrderCode']}:{body['Status']}:{body['Time']}"[:200],
+                             description=str(body.get("Reason") or body.get("Description") or "")[:2000],
+                             location=str(body["Warehouse"])[:200] if body.get("Warehouse") else None)]
+
+
+def parse_time(value: str):
+    """An ISO 8601 time with a zone (``Z`` or an offset) as an aware datetime.
+
+    :raises InvalidInputError: not a timestamp with a zone.
+    """
+    try:
+        at = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError("the event time is not ISO 8601") from None
+    if at.tzinfo is None:
+        raise InvalidInputError("the event time has no zone")
+    return at
