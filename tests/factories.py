@@ -167,8 +167,8 @@ class ApiClient:
             body["payment_terms"] = terms
         return self.post(f"/rfqs/{rfq['id']}/quotes", vendor, body, expect=expect)
 
-    def funded_deal(self, world: World, terms=None) -> dict:
-        rfq = self.open_rfq(world.buyer, [world.vendors[0]])
+    def funded_deal(self, world: World, terms=None, lines: list[dict] | None = None) -> dict:
+        rfq = self.open_rfq(world.buyer, [world.vendors[0]], lines=lines)
         quote = self.quote(world.vendors[0], rfq, terms=terms)
         deal = self.post(f"/rfqs/{rfq['id']}/award", world.buyer, {"quote_ids": [quote["id"]]}, expect=201)["deals"][0]
         pay = self.post(f"/deals/{deal['id']}/payments", world.buyer, {"gateway": "bank_transfer"})

@@ -1,5 +1,7 @@
 """Deal endpoints: list, read, timeline, payments, the deal's ledger, and one POST per transition."""
 
+from flask import jsonify
+
 from ..accounts.auth import current_actor, login_required
 from ..accounts.models import MemberRole, OrgKind
 from ..escrow.schemas import BankTransferConfirmSchema, DealLedgerSchema
@@ -7,7 +9,8 @@ from ..extensions import db
 from ..http.blueprint import Blueprint
 from ..http.events import EventSchema
 from ..http.pagination import PageQuerySchema, page_schema
-from ..shipping.schemas import ShipmentCreateSchema, ShipmentSchema
+from ..shipping import services as shipping_services
+from ..shipping.schemas import BookingQueuedSchema, ShipmentCreateSchema, ShipmentSchema
 from . import services
 from .schemas import (
     DealQuerySchema,
@@ -18,6 +21,7 @@ from .schemas import (
     PaymentStartSchema,
     ReasonSchema,
     RefundSchema,
+    ShippingPlanSchema,
     TransitionsSchema,
 )
 from .services import timeline
@@ -106,12 +110,32 @@ def start_payment(data, deal_id):
 @login_required(OrgKind.VENDOR, roles=(MemberRole.OWNER, MemberRole.ADMIN, MemberRole.FULFILMENT, MemberRole.SALES))
 @blp.arguments(ShipmentCreateSchema)
 @blp.response(201, ShipmentSchema)
-@blp.alt_response(502, response="BAD_GATEWAY")  # a carrier adapter (e.g. GHN) timed out or failed; nothing booked
+@blp.alt_response(202, schema=BookingQueuedSchema,
+                  description="The carrier did not answer in time: nothing is booked yet; the booking is tried once "
+                              "more in the background under the same reference, and the vendor is told the outcome")
 def ship(data, deal_id):
-    """The vendor ships a funded deal (built-in ``manual`` carrier, or an adapter)."""
+    """The vendor ships a funded deal, whole or in parts (``lines``: quantities per deal line; default everything
+    left to ship), with the built-in ``manual`` carrier or an adapter. The first shipment makes the deal
+    ``shipped``; further ones ship the rest. 422 ``carrier_refused`` when the carrier refuses the booking."""
     _deal, shipment = services.ship_deal(current_actor(), deal_id, data)
     db.session.commit()
+    if shipment is None:
+        queued = BookingQueuedSchema().dump({
+            "queued": True, "carrier": data.get("carrier"), "reference": shipping_services.booking_reference(deal_id),
+            "message": "the carrier did not answer in time; the booking is tried once more in the background"})
+        response = jsonify(queued)
+        response.status_code = 202
+        return response
     return shipment
+
+
+@blp.route("/deals/<int:deal_id>/shipping-plan")
+@login_required()
+@blp.response(200, ShippingPlanSchema)
+def shipping_plan(deal_id):
+    """Per deal line: ordered, on the way, delivered and left to ship (partial shipments); ``complete`` when every
+    line has arrived in full."""
+    return services.deal_shipping_plan(current_actor(), deal_id)
 
 
 @blp.route("/deals/<int:deal_id>/shipments", methods=["GET"])

@@ -2,13 +2,19 @@
 
 from ..disputes.models import DisputeStatus
 from ..escrow.services import LOCK_OWNER, PAYMENT_RECEIVED
-from ..registry import Registration
+from ..registry import OutboxHandler, Registration
 from ..shipping.documents import DEAL_OF
 from ..shipping.services import SHIPMENT_DELIVERED
 from . import models, services
 from .models import DealStatus
 from .services import dispute_outcomes
-from .services.delivery import on_delivered
+from .services.delivery import (
+    BOOK_SHIPMENT,
+    book_queued,
+    on_delivered,
+    on_queued_booked,
+    on_queued_booking_failed,
+)
 from .states import deal_machine
 
 registration = Registration(
@@ -24,6 +30,10 @@ registration = Registration(
     sweep_steps=(services.redrive_settlements, services.redrive_dispute_settlements, services.warn_unshipped),
     # a shipment to the buyer confirms the delivery (or asks the buyer); a dispute's return starts its inspection
     listeners={SHIPMENT_DELIVERED: dispute_outcomes.on_shipment_delivered},
+    # a carrier booking that timed out is tried once more in the background, then the deal ships (or the vendor
+    # is told it failed)
+    outbox_handlers={BOOK_SHIPMENT: OutboxHandler(book_queued, follow_up=on_queued_booked,
+                                                  on_error=on_queued_booking_failed)},
     # escrow's flows (statement import, Stripe webhooks) lock and pay the deal through these
     hooks={LOCK_OWNER: services.lock_owner, PAYMENT_RECEIVED: services.record_payment,
            DEAL_OF: services.get_deal},  # shipping's documents read the deal's lines and terms

@@ -183,3 +183,20 @@ class TransitionsSchema(Schema):
     allowed = fields.List(fields.String(), metadata={"description": "transitions the caller may trigger now"})
 
 
+
+
+class ShippingPlanLineSchema(Schema):
+    deal_line_id = fields.Integer()
+    description = fields.String()
+    unit = fields.String()
+    quantity = fields.Integer(metadata={"description": "ordered"})
+    in_transit = fields.Integer(metadata={"description": "in shipments on their way"})
+    delivered = fields.Integer(metadata={"description": "arrived in delivered shipments"})
+    remaining = fields.Integer(metadata={"description": "left to ship (cancelled, returned or lost shipments count "
+                                                        "here again)"})
+
+
+class ShippingPlanSchema(Schema):
+    deal_id = fields.Integer()
+    lines = fields.List(fields.Nested(ShippingPlanLineSchema))
+    complete = fields.Boolean(metadata={"description": "every line has arrived in full"})

@@ -1,11 +1,17 @@
 """Shipment endpoints (creating one is the deal's ``ship`` transition, under /deals)."""
 
+import io
+
+from flask import send_file
+from marshmallow import Schema, fields, validate
+
 from ..accounts.auth import current_actor, login_required
 from ..accounts.models import OrgKind
 from ..extensions import db
 from ..http.blueprint import Blueprint
-from . import services
+from . import documents, services
 from .schemas import (
+    DeliveryProofUploadSchema,
     RateListSchema,
     RateRequestSchema,
     ShipmentPageSchema,
@@ -46,6 +52,46 @@ def add_event(data, shipment_id):
     return shipment
 
 
+@blp.route("/shipments/<int:shipment_id>/cancel", methods=["POST"])
+@login_required(OrgKind.VENDOR, OrgKind.PLATFORM)
+@blp.response(200, ShipmentSchema)
+def cancel_shipment(shipment_id):
+    """Cancel a booking the carrier has not picked up yet (with the carrier first); its quantities are free to
+    ship again. 409 once the goods are with the carrier; 422 ``carrier_refused`` when the carrier refuses."""
+    shipment = services.cancel_shipment(current_actor(), shipment_id)
+    db.session.commit()
+    return shipment
+
+
+@blp.route("/shipments/<int:shipment_id>/proof-of-delivery", methods=["POST"])
+@login_required(OrgKind.VENDOR, OrgKind.PLATFORM)
+@blp.arguments(DeliveryProofUploadSchema, location="form_and_files", content_type="multipart/form-data")
+@blp.response(201, ShipmentSchema)
+def add_proof(form, shipment_id):
+    """Proof of delivery of a built-in carrier's shipment (multipart: ``receiver_name``, ``image`` — a PNG or JPEG
+    photo or signature, kept by its SHA-256 —, optional ``received_at``, ``note`` and ``delivered``: JSON
+    quantities per line when the receiver took less). The shipment becomes delivered with proof, which starts the
+    deal's inspection once everything has arrived."""
+    upload = form.pop("image")
+    shipment = services.record_proof(current_actor(), shipment_id, form, upload.filename, upload.stream)
+    db.session.commit()
+    return shipment
+
+
+@blp.route("/shipments/<int:shipment_id>/proof-of-delivery/image")
+@login_required()
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png",
+              description="The proof-of-delivery image (PNG or JPEG); header ``X-Content-SHA256``.")
+def proof_image(shipment_id):
+    """The proof-of-delivery photo or signature (the deal's buyer, its vendor and admins)."""
+    path, content_type, sha256 = services.proof_image(current_actor(), shipment_id)
+    response = send_file(path, mimetype=content_type, download_name=f"proof-{shipment_id}" +
+                         (".png" if content_type == "image/png" else ".jpg"))
+    response.headers["X-Content-SHA256"] = sha256
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @blp.route("/shipping/rates", methods=["POST"])
 @login_required()
 @blp.arguments(RateRequestSchema)
@@ -56,14 +102,7 @@ def quote_rates(data):
     return services.quote_rates(data)
 
 
-# === documents ===
-# (the integrator may fold these imports into the header)
-import io
-
-from flask import send_file
-from marshmallow import Schema, fields, validate
-
-from . import documents
+# --- documents ---
 
 _PDF = {"type": "string", "format": "binary"}
 

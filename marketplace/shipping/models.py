@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -75,10 +82,10 @@ class Shipment(OrgScoped, IdMixin, TimestampMixin, db.Model):
     next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
     poll_failures: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    events: Mapped[list["TrackingEvent"]] = relationship(order_by="TrackingEvent.occurred_at", lazy="selectin")
-    lines: Mapped[list["ShipmentLine"]] = relationship(order_by="ShipmentLine.id", lazy="selectin",
+    events: Mapped[list[TrackingEvent]] = relationship(order_by="TrackingEvent.occurred_at", lazy="selectin")
+    lines: Mapped[list[ShipmentLine]] = relationship(order_by="ShipmentLine.id", lazy="selectin",
                                                        cascade="all, delete-orphan")
-    proof: Mapped["DeliveryProof | None"] = relationship(lazy="selectin", uselist=False)
+    proof: Mapped[DeliveryProof | None] = relationship(lazy="selectin", uselist=False)
 
     def is_terminal(self) -> bool:
         return self.status in TERMINAL

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..http.fields import MoneyField
@@ -15,10 +16,23 @@ STATUSES = [s.value for s in ShipmentStatus]
 PROVINCE_CODES = sorted(PROVINCES)
 
 
+class ShipmentLineInputSchema(Schema):
+    deal_line_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**62))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**62),
+                              metadata={"description": "in the deal line's unit; at most what is left to ship"})
+
+
 class ShipmentCreateSchema(Schema):
     carrier = fields.String(load_default=MANUAL, validate=validate.Length(max=32))
-    tracking_number = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9-]{4,64}$"))
+    tracking_number = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9-]{4,64}$"),
+                                    metadata={"description": "manual carrier only: the vendor's own number (default: "
+                                                             "an internal number with a check digit)"})
     note = fields.String(validate=validate.Length(max=2000))
+    weight_grams = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000_000),
+                                  metadata={"description": "gross weight, sent to carriers that book by weight"})
+    lines = fields.List(fields.Nested(ShipmentLineInputSchema), validate=validate.Length(min=1, max=500),
+                        metadata={"description": "quantities per deal line in this shipment (partial shipments); "
+                                                 "default: everything left to ship"})
 
     @validates_schema
     def _check_digit(self, data, **kwargs):
@@ -50,8 +64,25 @@ class TrackingEventSchema(Schema):
     occurred_at = fields.DateTime()
 
 
+class ShipmentLineSchema(Schema):
+    deal_line_id = fields.Integer()
+    quantity = fields.Integer()
+    delivered_quantity = fields.Integer(allow_none=True, metadata={"description": "what the receiver took (proof of "
+                                                                               "delivery); null: all once delivered"})
+
+
+class DeliveryProofSchema(Schema):
+    receiver_name = fields.String()
+    received_at = fields.DateTime()
+    image_sha256 = fields.String()
+    image_type = fields.String()
+    image_bytes = fields.Integer()
+    note = fields.String()
+
+
 class ShipmentSchema(Schema):
     id = fields.Integer()
+    reference = fields.String(allow_none=True, metadata={"description": "our booking key sent to the carrier"})
     deal_id = fields.Integer()
     buyer_id = fields.Integer()
     vendor_id = fields.Integer()
@@ -64,6 +95,33 @@ class ShipmentSchema(Schema):
     direction = fields.String(metadata={"enum": [d.value for d in ShipmentDirection],
                                         "description": "forward: to the buyer; return: a dispute's goods coming back"})
     events = fields.List(fields.Nested(TrackingEventSchema))
+    lines = fields.List(fields.Nested(ShipmentLineSchema))
+    proof = fields.Nested(DeliveryProofSchema, allow_none=True)
+
+
+class BookingQueuedSchema(Schema):
+    """A carrier booking that timed out: nothing is booked yet; it is tried once more in the background."""
+
+    queued = fields.Boolean()
+    carrier = fields.String()
+    reference = fields.String(metadata={"description": "the booking key the retry sends again (one carrier order)"})
+    message = fields.String()
+
+
+class ProofLineSchema(Schema):
+    deal_line_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**62))
+    delivered_quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=2**62))
+
+
+class DeliveryProofUploadSchema(Schema):
+    """Proof of delivery of a built-in carrier's shipment (multipart form: the fields and the ``image`` file)."""
+
+    image = Upload(required=True, metadata={"description": "PNG or JPEG photo or signature (judged by its bytes)"})
+    receiver_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    received_at = fields.AwareDateTime(metadata={"description": "default: now; not in the future, not before booking"})
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    delivered = fields.String(metadata={"description": "JSON list of {deal_line_id, delivered_quantity} when the "
+                                                       "receiver took less than shipped; default: all"})
 
 
 ShipmentPageSchema = page_schema(ShipmentSchema, "ShipmentPage")

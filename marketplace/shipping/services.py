@@ -4,7 +4,9 @@ a delivery upward as the fact :data:`SHIPMENT_DELIVERED`."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -16,9 +18,17 @@ from ..database import utcnow
 from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..extensions import db
 from ..http.pagination import paginate
+from ..vendors.storage import blob_path, sniff, store_stream
 from . import polling
 from .carriers import MANUAL, Carrier, Parcel, RateRequest, enabled_carriers
-from .models import Shipment, ShipmentDirection, ShipmentLine, ShipmentStatus, TrackingEvent
+from .models import (
+    DeliveryProof,
+    Shipment,
+    ShipmentDirection,
+    ShipmentLine,
+    ShipmentStatus,
+    TrackingEvent,
+)
 
 #: fact published when a tracking event makes a shipment ``delivered``; listeners get ``fn(shipment)``
 #: in the same transaction (deals confirms the delivery of a shipped deal)
@@ -149,6 +159,11 @@ def carrier_proves_delivery(shipment: Shipment) -> bool:
     return carrier is not None and not carrier.manual_tracking
 
 
+def find_by_reference(reference: str) -> Shipment | None:
+    """The shipment booked under our ``reference``, if it was stored."""
+    return db.session.execute(select(Shipment).where(Shipment.reference == reference)).scalar_one_or_none()
+
+
 def latest_shipment(deal_id: int) -> Shipment | None:
     """A deal's newest shipment to the buyer (the caller has checked who may see the deal)."""
     return db.session.execute(
@@ -254,3 +269,87 @@ def add_manual_event(actor: Actor, shipment_id: int, data: dict) -> Shipment:
     record_tracking(shipment, data["status"], data["status"], data.get("description", ""), occurred,
                     data.get("location"))
     return shipment
+
+
+def record_proof(actor: Actor, shipment_id: int, data: dict, filename: str | None, stream) -> Shipment:
+    """The vendor (or an admin) records proof of delivery of a built-in carrier's shipment: the receiver's name,
+    a photo or signature image (PNG or JPEG by its bytes, kept by SHA-256) and, when the receiver took less than
+    shipped, the delivered quantities per line. The shipment becomes ``delivered`` with proof, which starts the
+    deal's inspection like a carrier's own report.
+
+    :raises NotFoundError: unknown, or not the actor's shipment as its vendor.
+    :raises ConflictError: a carrier that reports its own tracking, or proof already recorded.
+    :raises InvalidInputError: not an image; a line not in the shipment or more than shipped; a time in the future
+        or before booking.
+    :raises TooLargeError: bigger than ``DISPUTE_EVIDENCE_MAX_BYTES``.
+    """
+    shipment = get_shipment(actor, shipment_id)
+    if shipment.buyer_id == actor.org_id:
+        raise NotFoundError("no such shipment")
+    carrier = registry.current().carriers.get(shipment.carrier)
+    if carrier is None or not carrier.manual_tracking:
+        raise ConflictError("this carrier reports its own tracking and proof of delivery")
+    received = data.get("received_at") or utcnow()
+    if received > utcnow() or received < shipment.created_at:
+        raise InvalidInputError.at(("received_at",), "between the booking and now")
+    quantities = _proof_quantities(shipment, data.get("delivered"))
+    blob = store_stream(stream, current_app.config["DISPUTE_EVIDENCE_MAX_BYTES"])
+    sniffed = sniff(blob.head)
+    if sniffed is None or sniffed[0] not in ("image/png", "image/jpeg"):
+        raise InvalidInputError.at(("image",), "a PNG or JPEG photo or signature", code="unsupported_file_type")
+    shipment = get_shipment(actor, shipment_id, lock=True)
+    if shipment.proof is not None:
+        raise ConflictError("proof of delivery is already recorded")
+    if shipment.is_terminal() and shipment.status != ShipmentStatus.DELIVERED:
+        raise ConflictError(f"the shipment is {shipment.status}")
+    db.session.add(DeliveryProof(shipment_id=shipment.id, receiver_name=data["receiver_name"].strip(),
+                                 received_at=received, image_sha256=blob.sha256, image_type=sniffed[0],
+                                 image_bytes=blob.size, note=data.get("note", ""), recorded_by_user_id=actor.user_id))
+    for line in shipment.lines:
+        if line.deal_line_id in quantities:
+            line.delivered_quantity = quantities[line.deal_line_id]
+    db.session.flush()
+    db.session.expire(shipment, ["proof"])
+    if shipment.status == ShipmentStatus.DELIVERED:  # the vendor's bare report before: the proof now proves it
+        db.session.add(TrackingEvent(shipment_id=shipment.id, status=ShipmentStatus.DELIVERED, raw_code=None,
+                                     description=f"Proof of delivery: received by {data['receiver_name'].strip()}",
+                                     occurred_at=received, dedupe_key="proof-of-delivery"))
+        db.session.flush()
+        registry.publish(SHIPMENT_DELIVERED, shipment)
+        return shipment
+    record_tracking(shipment, ShipmentStatus.DELIVERED, ShipmentStatus.DELIVERED.value,
+                    f"Delivered to {data['receiver_name'].strip()} (proof of delivery)", received,
+                    dedupe_key="proof-of-delivery")
+    return shipment
+
+
+def _proof_quantities(shipment: Shipment, raw: str | None) -> dict[int, int]:
+    """``delivered`` of a proof (JSON ``[{deal_line_id, delivered_quantity}]``) checked against the shipment.
+
+    :raises InvalidInputError: not that shape, a line not in the shipment, or more than shipped.
+    """
+    if not raw:
+        return {}
+    try:
+        rows = json.loads(raw)
+        pairs = [(int(r["deal_line_id"]), int(r["delivered_quantity"])) for r in rows]
+    except (ValueError, TypeError, KeyError):
+        raise InvalidInputError.at(("delivered",), "a JSON list of {deal_line_id, delivered_quantity}") from None
+    shipped = {line.deal_line_id: line.quantity for line in shipment.lines}
+    for line_id, quantity in pairs:
+        if line_id not in shipped:
+            raise InvalidInputError.at(("delivered",), f"line {line_id} is not in this shipment")
+        if not 0 <= quantity <= shipped[line_id]:
+            raise InvalidInputError.at(("delivered",), f"line {line_id}: between 0 and {shipped[line_id]}")
+    return dict(pairs)
+
+
+def proof_image(actor: Actor, shipment_id: int) -> tuple[Path, str, str]:
+    """The proof-of-delivery image of a shipment the actor may see: (path, content type, SHA-256).
+
+    :raises NotFoundError: unknown shipment, another organisation's, or no proof.
+    """
+    shipment = get_shipment(actor, shipment_id)
+    if shipment.proof is None:
+        raise NotFoundError("no proof of delivery")
+    return blob_path(shipment.proof.image_sha256), shipment.proof.image_type, shipment.proof.image_sha256

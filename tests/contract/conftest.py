@@ -27,6 +27,7 @@ from tests.factories import (
     valid_tax_code,
 )
 from tests.ghn_server import SHOP_ID, TOKEN, GhnTestServer
+from tests.shipping.test_partial_shipments import PNG as SIGNATURE_PNG
 
 PDF = b"%PDF-1.4\n% schemathesis document\n%%EOF\n"
 _n = itertools.count(1)
@@ -235,7 +236,18 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
     api.call("PATCH", f"/organizations/{buyer.org_id}", buyer, json={"approval_threshold": None}, expect=200)
     assert to_approve["status"] == "awaiting_approval", to_approve
     _, (to_transfer,) = awaiting_deal(api, world)
+    _, to_cancel_shipment = api.shipped_deal(world)
+    _, to_prove = api.shipped_deal(world)
+    _, proved = api.shipped_deal(world)
+    api.call("POST", f"/shipments/{proved['id']}/proof-of-delivery", vendor, expect=201,
+             content_type="multipart/form-data", data={"receiver_name": "Trần Thị Bình",
+                                                       "image": (io.BytesIO(SIGNATURE_PNG), "signature.png")})
     ok += [
+        Success(f"POST {A}/shipments/{{shipment_id}}/cancel", vendor.email, {"shipment_id": to_cancel_shipment["id"]}),
+        Success(f"POST {A}/shipments/{{shipment_id}}/proof-of-delivery", vendor.email, {"shipment_id": to_prove["id"]},
+                {"receiver_name": "Lê Văn Cường", "image": SIGNATURE_PNG}),
+        Success(f"GET {A}/shipments/{{shipment_id}}/proof-of-delivery/image", buyer.email,
+                {"shipment_id": proved["id"]}),
         Success(f"POST {A}/deals/{{deal_id}}/shipments", vendor.email, {"deal_id": to_ship["id"]}, {"carrier": "manual"}),
         Success(f"POST {A}/shipping/rates", buyer.email, body={"origin": "VN-SG", "destination": "VN-HN", "pallets": 1,
                 "parcels": [{"weight_grams": 1200, "length_cm": 40, "width_cm": 30, "height_cm": 20}]}),

@@ -115,10 +115,11 @@ def test_only_the_deal_parties_and_admins_get_the_documents(api, world):
 
 
 def test_a_partial_shipment_lists_its_own_quantities_parcels_and_weight(api, world, db):
-    deal, shipment = api.shipped_deal(world, tracking_number="PART-001")
+    deal = api.funded_deal(world)
     line = deal["lines"][0]
-    details = {"lines": [{"deal_line_id": line["id"], "quantity": 400}], "service": "express", "pallets": 1,
-               "parcels": [{"weight_grams": 1200}, {"weight_grams": 800}]}
+    shipment = api.post(f"/deals/{deal['id']}/shipments", world.vendors[0], {
+        "tracking_number": "PART-001", "lines": [{"deal_line_id": line["id"], "quantity": 400}]}, expect=201)
+    details = {"service": "express", "pallets": 1, "parcels": [{"weight_grams": 1200}, {"weight_grams": 800}]}
     with db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE shipments SET details = CAST(:d AS jsonb) WHERE id = :id"),
                      {"d": json.dumps(details), "id": shipment["id"]})

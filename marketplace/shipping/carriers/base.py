@@ -91,7 +91,7 @@ class CarrierEvent:
                 "description": self.description, "location": self.location}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "CarrierEvent":
+    def from_json(cls, data: Mapping[str, Any]) -> CarrierEvent:
         return cls(tracking_number=data["tracking_number"], raw_status=data["raw_status"],
                    occurred_at=datetime.fromisoformat(data["occurred_at"]), dedupe_key=data["dedupe_key"],
                    description=data.get("description") or "", location=data.get("location"))
