@@ -23,6 +23,7 @@ from .deals.services import (
 from .escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
 from .escrow.models import MilestoneDue
 from .extensions import db
+from .shipping.services import add_manual_event
 from .rfq.models import RfqVisibility
 from .rfq.services import (
     award_rfq,
@@ -163,6 +164,31 @@ def seed_demo() -> list[str]:
     make_offer(seller, case.id, {"buyer_amount": "31000000", "return_required": False,
                                  "note": "Xe thứ hai bị thiếu 2 tấn; chúng tôi hoàn tiền 2 tấn."})
 
+    # a deal shipped in parts: the first truck is on its way, the rest waits on the vendor's booking page
+    cement = create_rfq(buyer, {
+        "title": "Xi măng PCB40 và cát cho nhà xưởng mới", "description": "Cement and sand for the new workshop",
+        "delivery_region": "VN-SG", "incoterm": "DAP", "visibility": RfqVisibility.INVITE_ONLY,
+        "quote_deadline": utcnow() + timedelta(days=5),
+        "lines": [{"description": "Xi măng PCB40 bao 50 kg", "quantity": 800, "unit": "bag", "hs_code": "252329"},
+                  {"description": "Cát vàng xây dựng", "quantity": 30, "unit": "m3", "hs_code": "250590"}]})
+    builder = vendor_actors[0]
+    invite_vendor(buyer, cement.id, builder.org_id)
+    publish_rfq(buyer, cement.id)
+    cement_quote = submit_quote(builder, cement.id, {
+        "lead_time_days": 5, "freight": "2500000",
+        "lines": [{"rfq_line_id": cement.lines[0].id, "unit_price": "92000", "quantity": 800},
+                  {"rfq_line_id": cement.lines[1].id, "unit_price": "450000", "quantity": 30}]})
+    parted = award_rfq(buyer, cement.id, {"quote_ids": [cement_quote.id]}).deals[0]
+    start_payment(buyer, parted.id, BANK_TRANSFER)
+    for m in parted.milestones:
+        confirm_bank_transfer(admin_actor, m.payment_reference, m.amount, "VND")
+    _, first_truck = ship_deal(builder, parted.id, {
+        "carrier": "manual", "note": "Xe 51C-123.45, tài xế Minh",
+        "lines": [{"deal_line_id": parted.lines[0].id, "quantity": 400}]})
+    add_manual_event(builder, first_truck.id, {"status": "picked_up", "location": "Kho Dĩ An, Bình Dương"})
+    add_manual_event(builder, first_truck.id, {"status": "in_transit", "location": "Xa lộ Hà Nội, Thủ Đức",
+                                               "description": "Đang trên đường tới nhà xưởng"})
+
     # an open RFQ with competing quotes
     open_rfq = create_rfq(buyer_actors[1], {
         "title": "Thùng carton 5 lớp và pallet gỗ", "description": "Cartons and pallets for the Bình Dương warehouse",
@@ -178,6 +204,7 @@ def seed_demo() -> list[str]:
                       {"rfq_line_id": open_rfq.lines[1].id, "unit_price": prices[1], "quantity": 500}]})
     db.session.commit()
     logins.append(f"deal #{deal.id} is funded and waiting for vendor1 to ship; RFQ #{open_rfq.id} is open with two quotes")
+    logins.append(f"deal #{parted.id} is shipped in part: 400 of 800 bags on the way, the rest for vendor1 to ship")
     logins.append(f"deal #{disputed.id} is disputed (2 tonnes short): vendor2's offer waits for buyer1 on dispute #{case.id}")
     return logins
 
