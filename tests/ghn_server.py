@@ -4,6 +4,9 @@
 - ``.../shipping-order/create``: a new ``order_code``; a ``client_order_code`` used before is refused (code 400,
   ``duplicate client_order_code``), as GHN does;
 - ``.../shipping-order/detail-by-client-code``: the order booked under a ``client_order_code``;
+- ``.../shipping-order/detail``: an order's ``status``, ``updated_date`` and its ``log[]`` of ``{status,
+  updated_date}`` (what the poller asks when no webhook is configured); :meth:`GhnTestServer.advance` moves an
+  order on without a webhook;
 - ``.../switch-status/cancel``: cancels orders not yet picked up;
 - every call needs the ``Token`` and ``ShopId`` headers (401 otherwise);
 - faults on request: ``500`` answers before anything happens; ``timeout`` executes the call (the order exists)
@@ -43,6 +46,11 @@ class GhnState:
     faults: list[Fault] = field(default_factory=list)
     calls: list[tuple[str, dict]] = field(default_factory=list)
     webhooks: list[bytes] = field(default_factory=list)  #: every body built by :meth:`GhnTestServer.webhook`
+
+
+def _time(at: datetime) -> str:
+    """A time as GHN writes it (UTC, milliseconds, ``Z``)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _answer(code: int, message: str, data=None, http: int = 200) -> Response:
@@ -114,7 +122,8 @@ class GhnTestServer:
                 return _answer(400, "duplicate client_order_code", http=400)
             order_code = f"GHN{len(self.state.orders) + 1:06d}"
             order = {"order_code": order_code, "client_order_code": code, "status": "ready_to_pick",
-                     "total_fee": 33_000, "expected_delivery_time": "2026-12-03T23:59:59Z", "request": body}
+                     "total_fee": 33_000, "expected_delivery_time": "2026-12-03T23:59:59Z", "request": body,
+                     "log": [{"status": "ready_to_pick", "updated_date": _time(datetime.now(UTC))}]}
             self.state.orders[order_code] = order
             self.state.by_client_code[code] = order_code
             return _answer(200, "Success", {k: order[k] for k in ("order_code", "total_fee",
@@ -126,6 +135,16 @@ class GhnTestServer:
             order = self.state.orders[order_code]
             return _answer(200, "Success", {k: order[k] for k in ("order_code", "client_order_code", "status",
                                                                   "total_fee", "expected_delivery_time")})
+        if path == "/shipping-order/detail":
+            order = self.state.orders.get(body.get("order_code"))
+            if order is None:
+                return _answer(400, "order not found", http=400)
+            steps = order.setdefault("log", [])
+            return _answer(200, "Success", {"order_code": order["order_code"],
+                                            "client_order_code": order["client_order_code"],
+                                            "status": order["status"],
+                                            "updated_date": steps[-1]["updated_date"] if steps else None,
+                                            "log": list(steps)})
         if path == "/switch-status/cancel":
             results = []
             for code in body.get("order_codes") or []:
@@ -136,6 +155,13 @@ class GhnTestServer:
                 results.append({"order_code": code, "result": ok, "message": "OK" if ok else "cannot cancel"})
             return _answer(200, "Success", results)
         return _answer(404, "not found", http=404)
+
+    def advance(self, order_code: str, status: str, at: datetime | None = None) -> None:
+        """GHN moves ``order_code`` to ``status`` (its log gains the step); no webhook is sent."""
+        with self._lock:
+            order = self.state.orders[order_code]
+            order["status"] = status
+            order.setdefault("log", []).append({"status": status, "updated_date": _time(at or datetime.now(UTC))})
 
     def webhook(self, order_code: str, status: str, at: datetime | None = None, **extra) -> bytes:
         """The body GHN posts for ``order_code`` reaching ``status`` (kept in ``state.webhooks``)."""

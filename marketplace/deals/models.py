@@ -56,7 +56,7 @@ class Deal(OrgScoped, IdMixin, TimestampMixin, db.Model):
     delivered_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
-    lines: Mapped[list["DealLine"]] = relationship(order_by="DealLine.id", cascade="all, delete-orphan", lazy="selectin")
+    lines: Mapped[list[DealLine]] = relationship(order_by="DealLine.id", cascade="all, delete-orphan", lazy="selectin")
     milestones: Mapped[list[Milestone]] = relationship(order_by=Milestone.seq, cascade="all, delete-orphan",
                                                        lazy="selectin")
 

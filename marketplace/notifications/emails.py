@@ -125,6 +125,36 @@ EMAILS: dict[str, dict[str, Template]] = {
                "What next: follow the shipment on the deal page. When the goods arrive, confirm receipt; from then you"
                " have {inspection_days} days to inspect them before the money is released to the vendor."),
     },
+    K.DEAL_PARTLY_DELIVERED: {
+        "vi": Template("Một lô hàng của giao dịch #{deal_id} đã được giao",
+               "Lô hàng {tracking_number} ({carrier}) của giao dịch #{deal_id} với {vendor_name} đã được giao.\n\n"
+               "Còn {lines_open} dòng hàng chưa giao đủ số lượng. Thời gian nghiệm thu bắt đầu khi toàn bộ hàng đã"
+               " được giao; bạn có thể theo dõi từng lô trên trang giao dịch."),
+        "en": Template("A shipment of deal #{deal_id} was delivered",
+               "Shipment {tracking_number} ({carrier}) of deal #{deal_id} with {vendor_name} was delivered.\n\n"
+               "{lines_open} line(s) are not fully delivered yet. The inspection window starts when everything has"
+               " arrived; follow each shipment on the deal page."),
+    },
+    K.SHIPMENT_BOOKED: {
+        "vi": Template("Đã đặt vận chuyển cho giao dịch #{deal_id}, mã vận đơn {tracking_number}",
+               "{carrier} không trả lời kịp lúc bạn đặt vận chuyển; chúng tôi đã thử lại và việc đặt đã thành"
+               " công.\n\nGiao dịch: #{deal_id}\nĐơn vị vận chuyển: {carrier}\nMã vận đơn: {tracking_number}\n\n"
+               "Việc tiếp theo: in nhãn vận chuyển và phiếu đóng gói trên trang giao dịch."),
+        "en": Template("Shipment of deal #{deal_id} booked, tracking number {tracking_number}",
+               "{carrier} did not answer in time when you booked; we tried again and the booking went through.\n\n"
+               "Deal: #{deal_id}\nCarrier: {carrier}\nTracking number: {tracking_number}\n\n"
+               "What next: print the shipping label and the packing list on the deal page."),
+    },
+    K.SHIPMENT_BOOKING_FAILED: {
+        "vi": Template("Chưa đặt được vận chuyển cho giao dịch #{deal_id}",
+               "{carrier} không trả lời khi bạn đặt vận chuyển, kể cả khi chúng tôi thử lại. Chưa có đơn vận chuyển"
+               " nào được tạo.\n\nViệc cần làm: đặt lại trên trang giao dịch, hoặc chọn đơn vị vận chuyển khác, trước"
+               " hạn giao hàng {ship_by_at}."),
+        "en": Template("Shipment of deal #{deal_id} not booked yet",
+               "{carrier} did not answer when you booked, nor when we tried again. No carrier order was made.\n\n"
+               "What to do: book again on the deal page, or choose another carrier, before the ship-by date"
+               " {ship_by_at}."),
+    },
     K.DEAL_DELIVERED: {
         "vi": Template("Giao dịch #{deal_id} đã giao: nghiệm thu trước {inspection_ends_at}",
                "Hàng của giao dịch #{deal_id} từ {vendor_name} đã được giao.\n\n"
@@ -288,6 +318,105 @@ EMAILS: dict[str, dict[str, Template]] = {
         "en": Template("Your verification was rejected",
                "The platform could not verify your business.\n\nReason: {reason}\n\n"
                "What to do: correct the profile or add documents as the reason says, then submit it again."),
+    },
+    K.SHIPMENT_DELIVERY_FAILED: {
+        "vi": Template("Giao hàng không thành công: lô hàng {tracking_number} của giao dịch #{deal_id}",
+               "Đơn vị vận chuyển không giao được lô hàng của giao dịch #{deal_id} ở lần giao này.\n\n"
+               "Đơn vị vận chuyển: {carrier}\nMã vận đơn: {tracking_number}\nLý do: {reason}\nThời điểm: {occurred_at}"
+               "\n\nViệc tiếp theo: đơn vị vận chuyển sẽ giao lại hoặc liên hệ để hẹn lần giao mới. Bên nhận hàng hãy"
+               " bảo đảm có người nhận và số điện thoại liên lạc được; bên gửi hàng có thể liên hệ đơn vị vận chuyển"
+               " nếu cần. Tiền của giao dịch vẫn được giữ trong tài khoản ký quỹ."),
+        "en": Template("Delivery failed: shipment {tracking_number} of deal #{deal_id}",
+               "The carrier could not deliver the shipment of deal #{deal_id} on this attempt.\n\n"
+               "Carrier: {carrier}\nTracking number: {tracking_number}\nReason: {reason}\nWhen: {occurred_at}\n\n"
+               "What next: the carrier will try again or get in touch to arrange a new delivery. The receiver should"
+               " make sure someone can take the goods and answers the phone; the sender may contact the carrier if"
+               " needed. The deal's money stays in escrow."),
+    },
+    K.SHIPMENT_EXCEPTION: {
+        "vi": Template("Lô hàng {tracking_number} của giao dịch #{deal_id} đang bị tạm giữ",
+               "Đơn vị vận chuyển báo lô hàng của giao dịch #{deal_id} đang bị tạm giữ.\n\n"
+               "Đơn vị vận chuyển: {carrier}\nMã vận đơn: {tracking_number}\nLý do: {reason}\nThời điểm: {occurred_at}"
+               "\n\nViệc tiếp theo: theo dõi lô hàng trên trang giao dịch; bên gửi hàng hãy liên hệ đơn vị vận chuyển"
+               " để xử lý. Nền tảng cũng được thông báo khi mã trạng thái của đơn vị vận chuyển không rõ ràng."),
+        "en": Template("Shipment {tracking_number} of deal #{deal_id} is held up",
+               "The carrier reports the shipment of deal #{deal_id} held up.\n\n"
+               "Carrier: {carrier}\nTracking number: {tracking_number}\nReason: {reason}\nWhen: {occurred_at}\n\n"
+               "What next: follow the shipment on the deal page; the sender should contact the carrier to sort it out."
+               " The platform is told as well when the carrier's status code is unclear."),
+    },
+    K.SHIPMENT_RETURNING: {
+        "vi": Template("Lô hàng {tracking_number} đang được hoàn về cho bạn",
+               "Lô hàng của giao dịch #{deal_id} không giao được cho {receiver_name} và đang được đơn vị vận chuyển"
+               " hoàn về cho bạn.\n\nĐơn vị vận chuyển: {carrier}\nMã vận đơn: {tracking_number}\nLý do: {reason}\n\n"
+               "Việc cần làm: chuẩn bị nhận lại hàng, rồi thỏa thuận với bên kia về việc giao lại hoặc hủy trên trang"
+               " giao dịch."),
+        "en": Template("Shipment {tracking_number} is coming back to you",
+               "The shipment of deal #{deal_id} could not be delivered to {receiver_name} and the carrier is bringing"
+               " it back to you.\n\nCarrier: {carrier}\nTracking number: {tracking_number}\nReason: {reason}\n\n"
+               "What to do: be ready to take the goods back, then agree with the other party on the deal page whether"
+               " to ship again or cancel."),
+    },
+    K.SHIPMENT_RETURNING_RECEIVER: {
+        "vi": Template("Lô hàng {tracking_number} của giao dịch #{deal_id} đang được hoàn về người gửi",
+               "Đơn vị vận chuyển không giao được lô hàng của giao dịch #{deal_id} và đang hoàn hàng về"
+               " {sender_name}.\n\nĐơn vị vận chuyển: {carrier}\nMã vận đơn: {tracking_number}\nLý do: {reason}\n\n"
+               "Việc tiếp theo: tiền của giao dịch vẫn được giữ trong tài khoản ký quỹ. Hãy liên hệ {sender_name} trên"
+               " trang giao dịch để giao lại; nếu không thỏa thuận được, bạn có thể mở khiếu nại."),
+        "en": Template("Shipment {tracking_number} of deal #{deal_id} is going back to its sender",
+               "The carrier could not deliver the shipment of deal #{deal_id} and is returning it to {sender_name}.\n\n"
+               "Carrier: {carrier}\nTracking number: {tracking_number}\nReason: {reason}\n\n"
+               "What next: the deal's money stays in escrow. Talk to {sender_name} on the deal page about a new"
+               " delivery; if you cannot agree, you may open a dispute."),
+    },
+    K.SHIPMENT_RETURNED: {
+        "vi": Template("Lô hàng {tracking_number} đã được hoàn về cho bạn",
+               "Đơn vị vận chuyển báo lô hàng của giao dịch #{deal_id} đã được hoàn về cho bạn.\n\n"
+               "Đơn vị vận chuyển: {carrier}\nMã vận đơn: {tracking_number}\n\n"
+               "Việc cần làm: kiểm tra hàng nhận lại, rồi giao lại hoặc thỏa thuận với bên kia trên trang giao dịch."),
+        "en": Template("Shipment {tracking_number} is back with you",
+               "The carrier reports the shipment of deal #{deal_id} returned to you.\n\n"
+               "Carrier: {carrier}\nTracking number: {tracking_number}\n\n"
+               "What to do: check the goods you got back, then ship again or agree with the other party on the deal"
+               " page."),
+    },
+    K.SHIPMENT_RETURNED_RECEIVER: {
+        "vi": Template("Lô hàng {tracking_number} của giao dịch #{deal_id} đã được hoàn về người gửi",
+               "Đơn vị vận chuyển báo lô hàng của giao dịch #{deal_id} đã được hoàn về {sender_name}.\n\n"
+               "Việc tiếp theo: tiền của giao dịch vẫn được giữ trong tài khoản ký quỹ. Hãy thỏa thuận với"
+               " {sender_name} trên trang giao dịch về việc giao lại; nếu không thỏa thuận được, bạn có thể mở khiếu"
+               " nại."),
+        "en": Template("Shipment {tracking_number} of deal #{deal_id} went back to its sender",
+               "The carrier reports the shipment of deal #{deal_id} returned to {sender_name}.\n\n"
+               "What next: the deal's money stays in escrow. Agree with {sender_name} on the deal page on a new"
+               " delivery; if you cannot agree, you may open a dispute."),
+    },
+    K.SHIPMENT_LOST: {
+        "vi": Template("Lô hàng {tracking_number} của giao dịch #{deal_id} bị thất lạc",
+               "Đơn vị vận chuyển báo lô hàng của giao dịch #{deal_id} đã bị thất lạc.\n\n"
+               "Đơn vị vận chuyển: {carrier}\nMã vận đơn: {tracking_number}\nThời điểm: {occurred_at}\n\n"
+               "Việc tiếp theo: tiền của giao dịch vẫn được giữ trong tài khoản ký quỹ. Bên gửi hàng hãy yêu cầu đơn vị"
+               " vận chuyển bồi thường và thỏa thuận với bên kia về việc gửi lại; bên nhận hàng có thể mở khiếu nại nếu"
+               " không nhận được hàng."),
+        "en": Template("Shipment {tracking_number} of deal #{deal_id} is lost",
+               "The carrier reports the shipment of deal #{deal_id} lost.\n\n"
+               "Carrier: {carrier}\nTracking number: {tracking_number}\nWhen: {occurred_at}\n\n"
+               "What next: the deal's money stays in escrow. The sender should claim from the carrier and agree with"
+               " the other party on shipping again; the receiver may open a dispute if the goods do not arrive."),
+    },
+    K.SHIPMENT_UNKNOWN_STATUS: {
+        "vi": Template("Mã trạng thái lạ từ {carrier}: \u201c{raw_status}\u201d",
+               "{carrier} gửi mã trạng thái \u201c{raw_status}\u201d, không có trong bảng mã của đơn vị này, cho lô hàng"
+               " {tracking_number} (giao dịch #{deal_id}). Lô hàng được coi là đang bị tạm giữ; các bên đã được báo.\n\n"
+               "Mô tả của đơn vị vận chuyển: {reason}\n\n"
+               "Việc cần làm: xem lô hàng trong trang Vận chuyển, hỏi đơn vị vận chuyển mã này nghĩa là gì và bổ sung"
+               " mã vào bảng trạng thái của đơn vị."),
+        "en": Template("Unknown status code from {carrier}: \u201c{raw_status}\u201d",
+               "{carrier} sent the status code \u201c{raw_status}\u201d, which is not in its table, for shipment"
+               " {tracking_number} (deal #{deal_id}). The shipment counts as held up; the parties were told.\n\n"
+               "Carrier's description: {reason}\n\n"
+               "What to do: look at the shipment on the Shipments page, ask the carrier what the code means and add"
+               " it to the carrier's status table."),
     },
     K.OUTBOX_FAILED: {
         "vi": Template("Lệnh gửi ra ngoài #{command_id} đã thất bại",

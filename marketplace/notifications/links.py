@@ -21,6 +21,7 @@ KIND_LINKS: dict[str, tuple[str, str | None]] = {
     K.VENDOR_REJECTED: ("web_vendor.onboarding", None),
     K.VENDOR_REVERIFICATION: ("web_vendor.onboarding", None),
     K.DEAL_RELEASED: ("web_deals.deal", "deal_id"),
+    K.SHIPMENT_UNKNOWN_STATUS: ("web_admin.shipments", None),
 }
 
 #: the reader's kind of organisation -> (data key, endpoint, the endpoint's argument), first match wins

@@ -85,6 +85,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     K.DEAL_SHIPPED: {"vi": "{vendor_name} đã gửi hàng của giao dịch #{deal_id} qua {carrier}, mã vận đơn"
                            " {tracking_number}",
                      "en": "{vendor_name} shipped deal #{deal_id} with {carrier}, tracking number {tracking_number}"},
+    K.DEAL_PARTLY_DELIVERED: {"vi": "Một lô hàng của giao dịch #{deal_id} đã được giao ({tracking_number}); còn"
+                                    " {lines_open} dòng hàng chưa giao đủ",
+                              "en": "A shipment of deal #{deal_id} was delivered ({tracking_number}); {lines_open}"
+                                    " line(s) are not fully delivered yet"},
+    K.SHIPMENT_BOOKED: {"vi": "Đã đặt vận chuyển cho giao dịch #{deal_id} với {carrier}, mã vận đơn {tracking_number}",
+                        "en": "The shipment of deal #{deal_id} is booked with {carrier}, tracking number"
+                              " {tracking_number}"},
+    K.SHIPMENT_BOOKING_FAILED: {"vi": "Không đặt được vận chuyển cho giao dịch #{deal_id} với {carrier}: hãy đặt lại",
+                                "en": "The shipment of deal #{deal_id} could not be booked with {carrier}: book it"
+                                      " again"},
     K.DEAL_DELIVERED: {"vi": "Hàng của giao dịch #{deal_id} đã được giao: hãy nghiệm thu hoặc mở khiếu nại trước"
                              " {inspection_ends_at}",
                        "en": "Deal #{deal_id} is delivered: accept the goods or open a dispute by"
@@ -107,6 +117,39 @@ MESSAGES: dict[str, dict[str, str]] = {
                                    " giữ",
                              "en": "{vendor_name} changed its {fields_en}: it needs re-verification and its payouts"
                                    " are on hold"},
+    K.SHIPMENT_DELIVERY_FAILED: {"vi": "Giao lô hàng {tracking_number} ({carrier}) của giao dịch #{deal_id} không thành công:"
+                                       " {reason}. Đơn vị vận chuyển sẽ giao lại hoặc hẹn lần giao mới",
+                                 "en": "Delivery of shipment {tracking_number} ({carrier}) of deal #{deal_id} failed:"
+                                       " {reason}. The carrier will try again or arrange a new delivery"},
+    K.SHIPMENT_EXCEPTION: {"vi": "Lô hàng {tracking_number} ({carrier}) của giao dịch #{deal_id} đang bị đơn vị vận"
+                                 " chuyển tạm giữ: {reason}",
+                           "en": "Shipment {tracking_number} ({carrier}) of deal #{deal_id} is held up by the carrier:"
+                                 " {reason}"},
+    K.SHIPMENT_RETURNING: {"vi": "Lô hàng {tracking_number} của giao dịch #{deal_id} không giao được và đang được hoàn"
+                                 " về cho bạn ({carrier})",
+                           "en": "Shipment {tracking_number} of deal #{deal_id} was not delivered and is on its way"
+                                 " back to you ({carrier})"},
+    K.SHIPMENT_RETURNING_RECEIVER: {"vi": "Lô hàng {tracking_number} của giao dịch #{deal_id} sẽ không được giao:"
+                                          " đơn vị vận chuyển đang hoàn hàng về {sender_name}; tiền vẫn được giữ trong"
+                                          " tài khoản ký quỹ",
+                                    "en": "Shipment {tracking_number} of deal #{deal_id} will not be delivered: the"
+                                          " carrier is returning it to {sender_name}; the money stays in escrow"},
+    K.SHIPMENT_RETURNED: {"vi": "Lô hàng {tracking_number} của giao dịch #{deal_id} đã được hoàn về cho bạn",
+                          "en": "Shipment {tracking_number} of deal #{deal_id} is back with you"},
+    K.SHIPMENT_RETURNED_RECEIVER: {"vi": "Lô hàng {tracking_number} của giao dịch #{deal_id} đã được hoàn về"
+                                         " {sender_name}; tiền vẫn được giữ trong tài khoản ký quỹ",
+                                   "en": "Shipment {tracking_number} of deal #{deal_id} went back to {sender_name};"
+                                         " the money stays in escrow"},
+    K.SHIPMENT_LOST: {"vi": "Đơn vị vận chuyển báo lô hàng {tracking_number} ({carrier}) của giao dịch #{deal_id} đã bị"
+                            " thất lạc; tiền vẫn được giữ trong tài khoản ký quỹ",
+                      "en": "The carrier reports shipment {tracking_number} ({carrier}) of deal #{deal_id} lost; the"
+                            " money stays in escrow"},
+    K.SHIPMENT_UNKNOWN_STATUS: {"vi": "{carrier} gửi mã trạng thái không có trong bảng mã \u201c{raw_status}\u201d cho"
+                                      " lô hàng {tracking_number} (giao dịch #{deal_id}); lô hàng được coi là đang bị"
+                                      " tạm giữ",
+                                "en": "{carrier} sent a status code that is not in its table, \u201c{raw_status}\u201d,"
+                                      " for shipment {tracking_number} (deal #{deal_id}); the shipment counts as held"
+                                      " up"},
     K.OUTBOX_FAILED: {"vi": "Lệnh gửi ra ngoài #{command_id} ({command_kind}) thất bại sau {attempts} lần thử: {error}",
                       "en": "Outgoing call #{command_id} ({command_kind}) failed after {attempts} attempts: {error}"},
     K.WEBHOOK_FAILING: {"vi": "Webhook {url} không nhận được sự kiện {event_type} ({event_id}) sau {attempts} lần thử;"

@@ -47,6 +47,12 @@ class NotificationKind(StrEnum):
     DEAL_PAYABLE = "deal_payable"  #: a deal awaits the buyer's payment into escrow, with the date it lapses (buyer)
     PAYMENT_RECEIVED = "payment_received"  #: the buyer's money is held in escrow; the vendor must ship by (buyer)
     DEAL_SHIPPED = "deal_shipped"  #: the vendor handed the goods to a carrier, with tracking (buyer)
+    #: one shipment of a deal shipped in parts arrived; the rest is still on its way or to be shipped (buyer, vendor)
+    DEAL_PARTLY_DELIVERED = "deal_partly_delivered"
+    #: a carrier booking that timed out was retried in the background and went through (vendor)
+    SHIPMENT_BOOKED = "shipment_booked"
+    #: a carrier booking failed for good: nothing was booked, book again (vendor)
+    SHIPMENT_BOOKING_FAILED = "shipment_booking_failed"
     DEAL_DELIVERED = "deal_delivered"  #: the delivery is confirmed; the inspection window runs (buyer)
     DEAL_ACCEPTED = "deal_accepted"  #: the goods were accepted (by the buyer or its silence); release follows (vendor)
     DEAL_COMPLETED = "deal_completed"  #: the money was released to the vendor: the deal is complete (buyer)
@@ -55,6 +61,16 @@ class NotificationKind(StrEnum):
     DEAL_CANCELLED = "deal_cancelled"  #: a party or an admin cancelled an unpaid deal (the other side, or both)
     VENDOR_VERIFICATION_REQUESTED = "vendor_verification_requested"  #: a vendor asks to be verified (platform admins)
     VENDOR_CHANGE_REVIEW = "vendor_change_review"  #: a verified vendor's sensitive change awaits review (admins)
+    #: a delivery attempt failed; the carrier retries or arranges a new delivery (sender and receiver)
+    SHIPMENT_DELIVERY_FAILED = "shipment_delivery_failed"
+    SHIPMENT_EXCEPTION = "shipment_exception"  #: the carrier holds the shipment up (sender and receiver)
+    SHIPMENT_RETURNING = "shipment_returning"  #: the carrier is bringing the goods back (their sender)
+    SHIPMENT_RETURNING_RECEIVER = "shipment_returning_receiver"  #: the shipment goes back to its sender (receiver)
+    SHIPMENT_RETURNED = "shipment_returned"  #: the goods are back with their sender (sender)
+    SHIPMENT_RETURNED_RECEIVER = "shipment_returned_receiver"  #: the shipment went back to its sender (receiver)
+    SHIPMENT_LOST = "shipment_lost"  #: the carrier reports the goods lost (sender and receiver)
+    #: a carrier sent a status code its table does not know; the shipment is an exception (platform admins)
+    SHIPMENT_UNKNOWN_STATUS = "shipment_unknown_status"
     OUTBOX_FAILED = "outbox_failed"  #: an external call gave up after its last attempt (platform admins)
     #: a webhook delivery failed after its last attempt (never itself sent to webhooks: no loop)
     WEBHOOK_FAILING = "webhook_failing"

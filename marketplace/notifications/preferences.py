@@ -23,6 +23,7 @@ TOPICS: dict[str, NotificationTopic] = {
     K.RFQ_APPROVAL_REJECTED: T.RFQS,
     K.VENDOR_REVERIFICATION: T.ACCOUNT, K.VENDOR_VERIFIED: T.ACCOUNT, K.VENDOR_REJECTED: T.ACCOUNT,
     K.VENDOR_VERIFICATION_REQUESTED: T.ACCOUNT, K.VENDOR_CHANGE_REVIEW: T.ACCOUNT, K.OUTBOX_FAILED: T.ACCOUNT,
+    K.SHIPMENT_UNKNOWN_STATUS: T.ACCOUNT,  # a platform alert; the parties' shipment notices are deals
 }
 
 #: kinds that ask the reader to act before a deadline: e-mailed whatever the preferences say

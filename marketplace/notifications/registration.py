@@ -7,7 +7,9 @@ from ..webhooks import services as webhooks
 from . import models, services
 
 #: kinds never sent to webhooks: notices about failing deliveries would feed on their own failures
-NOT_WEBHOOK_EVENTS = frozenset({models.NotificationKind.WEBHOOK_FAILING, models.NotificationKind.OUTBOX_FAILED})
+#: (and the platform's own alerts, which no customer endpoint is for)
+NOT_WEBHOOK_EVENTS = frozenset({models.NotificationKind.WEBHOOK_FAILING, models.NotificationKind.OUTBOX_FAILED,
+                                models.NotificationKind.SHIPMENT_UNKNOWN_STATUS})
 
 
 def webhook_event_types() -> list[str]:

@@ -12,6 +12,8 @@ from .schemas import (
     AwardResultSchema,
     AwardSchema,
     ComparisonSchema,
+    FreightRatesRequestSchema,
+    FreightRatesSchema,
     InvitationPageSchema,
     InvitationSchema,
     InviteSchema,
@@ -123,6 +125,17 @@ class RfqQuotes(MethodView):
         quote = services.submit_quote(current_actor(), rfq_id, data)
         db.session.commit()
         return quote
+
+
+@blp.route("/rfqs/<int:rfq_id>/quotes/freight-rates", methods=["POST"])
+@login_required(VENDOR, roles=SELLERS)
+@blp.arguments(FreightRatesRequestSchema)
+@blp.response(200, FreightRatesSchema)
+def freight_rates(data, rfq_id):
+    """The enabled carriers' prices, cheapest first, for the vendor's parcels and pallets from its warehouse address
+    to the RFQ's delivery province (409 ``no_origin_province`` / ``no_destination_province`` when one end has no
+    province code); attach one to a quote with ``freight_rate``."""
+    return services.lane_rates(current_actor(), rfq_id, data)
 
 
 @blp.route("/quotes/<int:quote_id>")

@@ -21,6 +21,8 @@ from ..database import IdMixin, OrgScoped, TimestampMixin, utcnow
 from ..extensions import db
 
 INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
+#: E and F terms: the seller's price stops before the main carriage, which the buyer books and pays
+BUYER_PAYS_CARRIAGE = frozenset({"EXW", "FCA", "FAS", "FOB"})
 
 
 class RfqStatus(StrEnum):
@@ -160,6 +162,12 @@ class Quote(IdMixin, TimestampMixin, OrgScoped, db.Model):
     currency: Mapped[str] = mapped_column(String(3))  #: the RFQ's currency
     incoterm: Mapped[str] = mapped_column(String(3))
     freight: Mapped[int] = mapped_column(default=0)  #: minor units of the quote's currency, whole quote
+    #: the goods as the vendor packs them, ``{"parcels": [{weight_grams, length_cm, width_cm, height_cm}],
+    #: "pallets": n}``; prices the lane (the attached rate, or the buyer's estimate under E/F terms)
+    shipment: Mapped[dict | None] = mapped_column(JSONB)
+    #: the carrier rate ``freight`` was taken from: ``{carrier, carrier_name, service, amount (minor units),
+    #: currency, transit_days, estimate, origin, destination, priced_at}``; None when freight was typed by hand
+    freight_rate: Mapped[dict | None] = mapped_column(JSONB)
     lead_time_days: Mapped[int]
     valid_until: Mapped[datetime]
     #: the deal's milestone schedule: [{"name", "percent", "due": MilestoneDue}]
@@ -185,6 +193,10 @@ class Quote(IdMixin, TimestampMixin, OrgScoped, db.Model):
     def total_amount(self) -> int:
         """Goods plus freight (minor units)."""
         return self.subtotal() + self.freight
+
+    def leaves_carriage_to_buyer(self) -> bool:
+        """E and F terms (EXW, FCA, FAS, FOB): the buyer pays the main carriage, which the price leaves out."""
+        return self.incoterm in BUYER_PAYS_CARRIAGE
 
     def is_live(self, now: datetime | None = None) -> bool:
         return self.status in LIVE_QUOTE_STATUSES and self.valid_until > (now or utcnow())

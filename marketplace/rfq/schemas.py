@@ -13,8 +13,10 @@ from ..http.events import EventSchema
 from ..http.fields import MoneyField
 from ..http.pagination import PageQuerySchema, page_schema
 from ..money import CURRENCY_EXPONENTS
+from ..shipping.schemas import RateParcelSchema, RateQuoteSchema
 from ..vendors.schemas import REGION
 from .models import (
+    BUYER_PAYS_CARRIAGE,
     INCOTERMS,
     InvitationSource,
     LineChange,
@@ -77,10 +79,42 @@ class QuoteLineInSchema(Schema):
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
+class QuoteShipmentInSchema(Schema):
+    """The goods as the vendor packs them: parcels and/or pallets (what a carrier prices)."""
+
+    parcels = fields.List(fields.Nested(RateParcelSchema), load_default=list, validate=validate.Length(max=100))
+    pallets = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=100))
+
+    @validates_schema
+    def _something_to_ship(self, data, **kwargs):
+        if not data.get("parcels") and not data.get("pallets"):
+            raise ValidationError("name at least one parcel or pallet", field_name="parcels")
+
+
+class FreightRatesRequestSchema(QuoteShipmentInSchema):
+    """What a vendor ships on an RFQ; the lane runs from its warehouse address to the RFQ's delivery province."""
+
+
+class FreightRateChoiceSchema(Schema):
+    """The carrier rate a quote's freight is taken from: one of ``POST /rfqs/{id}/quotes/freight-rates``."""
+
+    carrier = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    service = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    amount = MoneyField(metadata={"description": "the price the vendor was shown; when it no longer holds the quote "
+                                               "is refused (409 rate_changed) instead of taking another price"})
+
+
 class QuoteCreateSchema(Schema):
     incoterm = fields.String(validate=validate.OneOf(INCOTERMS))
     freight = MoneyField(metadata={"description": "freight for the whole quote in the RFQ's currency, a decimal "
-                                               "string; \"0\" when omitted"})
+                                               "string; \"0\" when omitted; with ``freight_rate`` it is taken from "
+                                               "the rate (leave it out)"})
+    shipment = fields.Nested(QuoteShipmentInSchema, metadata={
+        "description": "how the goods are packed; prices the attached rate, and the buyer's freight estimate when "
+                       "the incoterm leaves the carriage to the buyer (E/F terms)"})
+    freight_rate = fields.Nested(FreightRateChoiceSchema, metadata={
+        "description": "attach a carrier rate (C and D incoterms only): the lane is priced again and ``freight`` "
+                       "set to the rate's amount; needs ``shipment``"})
     lead_time_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=3650))
     valid_until = fields.AwareDateTime()
     payment_terms = fields.List(fields.Nested(MilestoneTermInSchema), validate=validate.Length(min=1, max=6))
@@ -95,6 +129,8 @@ class QuoteCreateSchema(Schema):
         ids = [line["rfq_line_id"] for line in data.get("lines", [])]
         if len(ids) != len(set(ids)):
             raise ValidationError("each RFQ line may be quoted once", "lines")
+        if data.get("freight_rate") and not data.get("shipment"):
+            raise ValidationError("give the shipment the rate prices", "shipment")
 
 
 class QuoteQuerySchema(PageQuerySchema):
@@ -183,6 +219,26 @@ class QuoteLineSchema(Schema):
     notes = fields.String()
 
 
+class QuoteShipmentSchema(Schema):
+    parcels = fields.List(fields.Nested(RateParcelSchema))
+    pallets = fields.Integer()
+
+
+class FreightRateSchema(Schema):
+    """The carrier rate a quote's freight was taken from, as it was priced."""
+
+    carrier = fields.String()
+    carrier_name = fields.String()
+    service = fields.String()
+    amount = MoneyField()
+    currency = fields.String()
+    transit_days = fields.Integer(metadata={"description": "business days after the ship day"})
+    estimate = fields.Boolean(metadata={"description": "true: the carrier's guide price, not a binding quote"})
+    origin = fields.String(metadata={"description": "ISO 3166-2 province the goods leave from"})
+    destination = fields.String(metadata={"description": "ISO 3166-2 province of the RFQ's delivery"})
+    priced_at = fields.String(metadata={"format": "date-time"})
+
+
 class QuoteSchema(Schema):
     id = fields.Integer()
     rfq_id = fields.Integer()
@@ -193,6 +249,9 @@ class QuoteSchema(Schema):
     currency = fields.String()
     incoterm = fields.String()
     freight = MoneyField()
+    shipment = fields.Nested(QuoteShipmentSchema, allow_none=True)
+    freight_rate = fields.Nested(FreightRateSchema, allow_none=True,
+                                 metadata={"description": "the carrier rate ``freight`` comes from; null: typed"})
     subtotal = MoneyField(attribute="subtotal_amount")
     total = MoneyField(attribute="total_amount")
     lead_time_days = fields.Integer()
@@ -217,6 +276,8 @@ class QuoteSnapshotSchema(Schema):
     revision = fields.Integer()
     incoterm = fields.String()
     freight = MoneyField()
+    freight_rate = fields.Nested(FreightRateSchema, allow_none=True)
+    shipment = fields.Nested(QuoteShipmentSchema, allow_none=True)
     lead_time_days = fields.Integer()
     valid_until = fields.String(metadata={"format": "date-time"})
     payment_terms = fields.List(fields.Nested(MilestoneTermSchema))
@@ -280,6 +341,21 @@ class ComparisonLineSchema(Schema):
     quantity = fields.Integer(allow_none=True)
 
 
+class EstimatedFreightSchema(Schema):
+    """The carriage a quote on E/F terms leaves to the buyer, priced from the enabled carriers (an estimate)."""
+
+    amount = MoneyField()
+    currency = fields.String()
+    carrier = fields.String()
+    carrier_name = fields.String()
+    service = fields.String()
+    transit_days = fields.Integer()
+    eta = fields.Date()
+    origin = fields.String()
+    destination = fields.String()
+    estimate = fields.Boolean(metadata={"description": "always true: not a price anyone offered"})
+
+
 class ComparisonRowSchema(Schema):
     quote_id = fields.Integer()
     vendor_id = fields.Integer()
@@ -289,7 +365,18 @@ class ComparisonRowSchema(Schema):
     incoterm = fields.String()
     goods = MoneyField()
     freight = MoneyField()
-    landed_cost = MoneyField()
+    landed_cost = MoneyField(metadata={"description": "goods + the quote's own freight"})
+    freight_rate = fields.Nested(FreightRateSchema, allow_none=True,
+                                 metadata={"description": "the carrier rate the vendor attached to its freight"})
+    estimated_freight = fields.Nested(EstimatedFreightSchema, allow_none=True, metadata={
+        "description": f"E/F terms ({', '.join(sorted(BUYER_PAYS_CARRIAGE))}): the enabled carriers' cheapest rate "
+                       "for the vendor's lane and shipment, an estimate of the carriage the buyer pays"})
+    estimated_freight_missing = fields.String(allow_none=True, metadata={
+        "enum": ["no_origin_province", "no_destination_province", "no_shipment", "no_rate"],
+        "description": "why an E/F quote has no estimated freight; null otherwise"})
+    landed_total = MoneyField(metadata={"description": "goods + freight + estimated freight: every incoterm at the "
+                                                       "delivery place"})
+    landed_total_estimated = fields.Boolean(metadata={"description": "true: landed_total includes an estimate"})
     lead_time_days = fields.Integer()
     payment_terms = fields.List(fields.Nested(MilestoneTermSchema))
     valid_until = fields.DateTime()
@@ -312,6 +399,17 @@ class ComparisonSchema(Schema):
     quotes = fields.List(fields.Nested(ComparisonRowSchema))
     cheapest_quote_id = fields.Integer(allow_none=True)
     best_quote_per_line = fields.List(fields.Nested(BestQuoteSchema))
+
+
+class FreightRatesSchema(Schema):
+    """The carriers' prices for a vendor's goods on an RFQ's lane, cheapest first."""
+
+    rfq_id = fields.Integer()
+    origin = fields.String(metadata={"description": "ISO 3166-2 province of the vendor's warehouse address"})
+    destination = fields.String(metadata={"description": "ISO 3166-2 province of the RFQ's delivery"})
+    currency = fields.String()
+    shipment = fields.Nested(QuoteShipmentSchema)
+    rates = fields.List(fields.Nested(RateQuoteSchema))
 
 
 class AwardResultSchema(Schema):

@@ -41,6 +41,7 @@ MENU: dict[str, tuple[Item, ...]] = {
         Item("web_admin.payments", _l("Bank transfers")),
         Item("web_admin.disputes", _l("Dispute desk")),
         Item("web_admin.money", _l("Money")),
+        Item("web_admin.shipments", _l("Shipments")),
         Item("web_deals.deals", _l("Deals")),
     ),
 }

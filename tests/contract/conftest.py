@@ -160,6 +160,8 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
                                       "lines": [{"description": "Thép tấm", "quantity": 10, "unit": "piece"}]},
                      expect=201)
     rfq = api.open_rfq(buyer, [vendor, vendor2])
+    api.call("PATCH", f"/vendors/{vendor.org_id}", vendor, expect=200,
+             json={"addresses": [{"kind": "warehouse", "line1": "KCN Quang Minh", "region": "VN-HN"}]})
     quote = api.quote(vendor, rfq)
     to_reject = api.quote(vendor2, rfq)
     to_quote = api.open_rfq(buyer, [vendor2])
@@ -172,6 +174,8 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
     to_cancel_rfq = api.open_rfq(buyer, [vendor2])
     to_withdraw = api.quote(vendor, api.open_rfq(buyer, [vendor]))
     ok += [
+        Success(f"POST {A}/rfqs/{{rfq_id}}/quotes/freight-rates", vendor.email, {"rfq_id": rfq["id"]},
+                {"parcels": [{"weight_grams": 800, "length_cm": 20, "width_cm": 15, "height_cm": 10}], "pallets": 1}),
         Success(f"POST {A}/rfqs", buyer.email, body={
             "title": "Dây curoa B-52", "description": "v-belts", "delivery_region": "VN-HN", "quote_deadline": _iso(7),
             "lines": [{"description": "Dây curoa", "quantity": 200, "unit": "piece"}]}),

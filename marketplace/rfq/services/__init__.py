@@ -1,9 +1,11 @@
 """RFQ verbs, one module per subject: :mod:`.rfqs` (draft, publish, cancel, visibility, listing),
 :mod:`.invitations` (matching and manual invites), :mod:`.quotes` (submit, revise, versions, withdraw,
-reject, request a revision), :mod:`.comparison` (quotes side by side) and :mod:`.award` (deals)."""
+reject, request a revision), :mod:`.freight` (carrier rates on quotes, the buyer's freight estimate),
+:mod:`.comparison` (quotes side by side) and :mod:`.award` (deals)."""
 
 from .award import Award, award_rfq  # noqa: F401
 from .comparison import SELLER_PAYS_CARRIAGE, compare_quotes  # noqa: F401
+from .freight import estimate_freight, lane_rates  # noqa: F401
 from .invitations import (  # noqa: F401
                      board_page,
                      invitation_for,

@@ -8,6 +8,7 @@ from ...actors import Actor
 from ...database import utcnow
 from ...extensions import db
 from ..models import Quote
+from .freight import estimate_freight
 from .rfqs import buyer_rfq
 
 #: Incoterms under which the vendor's price carries the goods to the buyer's named place (C and D
@@ -32,15 +33,29 @@ def _flags(rfq, quote: Quote, lines: dict, now) -> list[str]:
     return flags
 
 
-def _row(rfq, quote: Quote, now) -> dict:
+def _estimate(found: dict | None, currency: str) -> dict | None:
+    rate = found and found["rate"]
+    if not rate:
+        return None
+    return {"amount": rate["amount"], "currency": currency, "carrier": rate["carrier"],
+            "carrier_name": rate["carrier_name"], "service": rate["service"], "transit_days": rate["transit_days"],
+            "eta": rate["eta"], "origin": rate["origin"], "destination": rate["destination"], "estimate": True}
+
+
+def _row(rfq, quote: Quote, now, estimate: dict | None = None) -> dict:
     lines = {l.rfq_line_id: l for l in quote.lines}
     flags = _flags(rfq, quote, lines, now)
     covered = sum(1 for line in rfq.lines if line.id in lines)
     goods = quote.subtotal()
+    estimated = _estimate(estimate, rfq.currency)
     return {
         "quote_id": quote.id, "vendor_id": quote.vendor_id, "vendor_name": quote.vendor.organization.name,
         "status": quote.status, "revision": quote.revision, "incoterm": quote.incoterm, "currency": rfq.currency,
         "goods": goods, "freight": quote.freight, "landed_cost": goods + quote.freight,
+        "freight_rate": quote.freight_rate, "estimated_freight": estimated,
+        "estimated_freight_missing": estimate["missing"] if estimate else None,
+        "landed_total": goods + quote.freight + (estimated["amount"] if estimated else 0),
+        "landed_total_estimated": estimated is not None,
         "lead_time_days": quote.lead_time_days, "payment_terms": quote.payment_terms,
         "valid_until": quote.valid_until, "coverage": f"{covered}/{len(rfq.lines)}", "complete": not flags,
         "flags": flags, "live": quote.is_live(now),
@@ -52,15 +67,21 @@ def _row(rfq, quote: Quote, now) -> dict:
 
 def compare_quotes(actor: Actor, rfq_id: int) -> dict:
     """Every quote on the buyer's RFQ side by side (money in minor units of the RFQ's currency), with the
-    cheapest live quote at landed cost and the cheapest live offer per line.
+    cheapest live quote at landed total and the cheapest live offer per line.
+
+    A quote on E/F terms gets ``estimated_freight``: the enabled carriers' cheapest rate for its vendor's lane and
+    shipment (an estimate), or ``estimated_freight_missing`` saying why there is none; ``landed_total`` is goods +
+    freight + that estimate.
 
     :raises NotFoundError: not the buyer's RFQ.
     """
     rfq = buyer_rfq(actor, rfq_id)
     quotes = db.session.execute(select(Quote).where(Quote.rfq_id == rfq.id).order_by(Quote.id)).scalars().all()
     now = utcnow()
-    rows = [_row(rfq, quote, now) for quote in quotes]
-    cheapest = min((r for r in rows if r["live"]), key=lambda r: (r["landed_cost"], r["quote_id"]), default=None)
+    estimates = estimate_freight(rfq, quotes)  # once for the whole table: one price per distinct lane and load
+    rows = [_row(rfq, quote, now, estimates.get(quote.id)) for quote in quotes]
+    # E/F quotes count with the carriage the buyer would pay, so every incoterm compares at the delivery place
+    cheapest = min((r for r in rows if r["live"]), key=lambda r: (r["landed_total"], r["quote_id"]), default=None)
     best_per_line = []
     for line in rfq.lines:
         offers = [(offered.unit_price, quote.id) for quote in quotes if quote.is_live(now)

@@ -29,6 +29,7 @@ from ..models import (
     Rfq,
 )
 from ..states import quote_machine
+from .freight import attach_rate
 from .rfqs import vendor_rfq, visible_rfq
 
 #: the terms whose changes a version diff reports, besides the lines
@@ -53,6 +54,7 @@ def _quote_lines(rfq: Rfq, lines: list[dict]) -> list[QuoteLine]:
 def _snapshot(quote: Quote) -> dict:
     """The revision's terms as stored in ``quote_versions`` (money in minor units)."""
     return {"revision": quote.revision, "incoterm": quote.incoterm, "freight": quote.freight,
+            "freight_rate": quote.freight_rate, "shipment": quote.shipment,
             "lead_time_days": quote.lead_time_days, "valid_until": quote.valid_until.isoformat(),
             "payment_terms": quote.payment_terms, "notes": quote.notes,
             "lines": [{"rfq_line_id": l.rfq_line_id, "unit_price": l.unit_price, "quantity": l.quantity,
@@ -65,7 +67,12 @@ def _apply_quote_fields(quote: Quote, rfq: Rfq, data: dict) -> None:
     if valid_until <= now:
         raise InvalidInputError.at(("valid_until",), "validity must end in the future")
     quote.incoterm = data.get("incoterm") or rfq.incoterm
-    quote.freight = to_minor(data.get("freight", "0"), rfq.currency, ("freight",))
+    typed = to_minor(data["freight"], rfq.currency, ("freight",)) if data.get("freight") is not None else None
+    quote.freight = typed or 0
+    choice = data.get("freight_rate")
+    if choice and choice.get("amount") is not None:
+        choice = {**choice, "amount": to_minor(choice["amount"], rfq.currency, ("freight_rate", "amount"))}
+    attach_rate(quote, rfq, {**data, "freight": typed, "freight_rate": choice})
     quote.lead_time_days = data["lead_time_days"]
     quote.valid_until = valid_until
     quote.payment_terms = data.get("payment_terms") or [

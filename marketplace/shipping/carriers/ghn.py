@@ -1,5 +1,6 @@
 """The GHN (Giao Hàng Nhanh) adapter over its public HTTP API: fee, create order, cancel; tracking arrives by
-webhook (:mod:`marketplace.shipping.webhooks`).
+webhook (:mod:`marketplace.shipping.webhooks`), or is polled from the order detail when no webhook token is set
+(:mod:`marketplace.shipping.polling`).
 
 Every booking sends a deterministic ``client_order_code``; GHN refuses a second order with the same code, so a
 retry after a timeout looks the first order up by that code instead of creating another.
@@ -18,7 +19,15 @@ from flask import current_app
 
 from ...business_days import add_business_days
 from ...errors import InvalidInputError
-from .base import Capabilities, Carrier, CarrierEvent, Charge, RateQuote, RateRequest, WebhookDelivery
+from .base import (
+    Capabilities,
+    Carrier,
+    CarrierEvent,
+    Charge,
+    RateQuote,
+    RateRequest,
+    WebhookDelivery,
+)
 from .builtin import chargeable_grams, ship_day
 from .http import CarrierRefusedError, CarrierUnavailableError, request_json
 from .statuses import GHN_STATUSES
@@ -140,6 +149,37 @@ class GhnCarrier(Carrier):
                              dedupe_key=f"{body['OrderCode']}:{body['Status']}:{body['Time']}"[:200],
                              description=str(body.get("Reason") or body.get("Description") or "")[:2000],
                              location=str(body["Warehouse"])[:200] if body.get("Warehouse") else None)]
+
+    def track(self, tracking_number: str, config: Mapping[str, Any]) -> list[CarrierEvent]:
+        """The order's history from GHN's order detail (``log[]`` of ``{status, updated_date}``, and the current
+        ``status`` / ``updated_date``), keyed like its webhook (OrderCode + Status + Time) so a report that came
+        both ways is stored once; an entry without a status or a zoned time is skipped.
+
+        :raises CarrierUnavailableError: GHN did not answer (the poller backs off).
+        :raises CarrierRefusedError: GHN refused (e.g. it does not know the order).
+        """
+        data = call(config, "/shiip/public-api/v2/shipping-order/detail", {"order_code": tracking_number}) or {}
+        entries = [e for e in data.get("log") or () if isinstance(e, dict)]
+        current = {"status": data.get("status"), "updated_date": data.get("updated_date")}
+        if current["status"] and current["updated_date"] and not any(
+                (e.get("status"), e.get("updated_date")) == (current["status"], current["updated_date"])
+                for e in entries):
+            entries.append(current)  # the newest step may not be in the log yet
+        events = []
+        for entry in entries:
+            status, at = entry.get("status"), entry.get("updated_date")
+            if not (isinstance(status, str) and status and isinstance(at, str)):
+                continue
+            try:
+                occurred = parse_time(at)
+            except InvalidInputError:
+                log.warning("GHN order %s: skipped a log entry with time %r", tracking_number, at)
+                continue
+            events.append(CarrierEvent(tracking_number=tracking_number[:64], raw_status=status[:64],
+                                       occurred_at=occurred, dedupe_key=f"{tracking_number}:{status}:{at}"[:200],
+                                       description=str(entry.get("reason") or "")[:2000],
+                                       location=str(entry["warehouse"])[:200] if entry.get("warehouse") else None))
+        return events
 
 
 def parse_time(value: str):

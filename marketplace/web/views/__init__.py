@@ -3,12 +3,14 @@
 from . import (
     account,
     admin,
+    admin_shipments,  # noqa: F401  (its routes join the web_admin blueprint)
     buyer,
     deals,
     demo,
     dispute_negotiation,
     disputes,
     public,
+    shipments,
     shipping_documents,
     vendor,
     webhooks,
@@ -16,4 +18,4 @@ from . import (
 
 #: every page blueprint, registered by ``web.site.init_web``
 BLUEPRINTS = (public.bp, account.bp, vendor.bp, buyer.bp, deals.bp, disputes.bp, dispute_negotiation.bp, admin.bp,
-              demo.bp, webhooks.bp, shipping_documents.bp)
+              demo.bp, webhooks.bp, shipping_documents.bp, shipments.bp)

@@ -4,13 +4,14 @@ disputes and their messages, the money's outcome, the timeline and the viewer's 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from wtforms import (
     FieldList,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -32,9 +33,8 @@ from ...escrow.gateways.bank import vietqr
 from ...escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
 from ...escrow.models import MilestoneStatus
 from ...shipping import services as shipping
-from ...shipping.carriers import MANUAL, enabled_carriers
+from ...shipping.carriers import MANUAL, all_carriers
 from ...shipping.models import ShipmentStatus
-from ...shipping.schemas import ShipmentCreateSchema, TrackingEventCreateSchema
 from ..forms import CountField, Form, attempt, load, page
 from ..i18n import register_labels, status_label
 from ..session import page_login_required
@@ -105,6 +105,9 @@ EVENTS = {
     ("deal", "milestone_funded"): _l("Milestone %(milestone)s paid into escrow"),
     ("deal", "fund"): _l("Deal fully paid into escrow"),
     ("deal", "ship"): _l("Goods shipped (tracking %(tracking_number)s)"),
+    ("deal", "shipment_added"): _l("More goods shipped (tracking %(tracking_number)s)"),
+    ("deal", "booking_queued"): _l("The carrier did not answer the booking; it is tried once more"),
+    ("deal", "partly_delivered"): _l("A shipment arrived; more goods are still on their way"),
     ("deal", "confirm_delivery"): _l("Delivery confirmed; the inspection window started"),
     ("deal", "delivery_reported"): _l("The vendor reports the goods delivered; the buyer is asked to confirm"),
     ("deal", "accept"): _l("Goods accepted"),
@@ -158,7 +161,10 @@ class SearchForm(Form):
 
 
 class ShipForm(Form):
-    carrier = SelectField(_l("Carrier"), default=MANUAL)
+    """The deal page's quick shipment: everything left to ship, delivered by the vendor or a carrier it booked
+    itself, with that tracking number (the booking page offers the carriers, their prices and partial quantities)."""
+
+    carrier = HiddenField(default=MANUAL)
     tracking_number = StringField(_l("Tracking number"), validators=[
         DataRequired(message=_l("Enter the tracking number.")),
         Regexp(r"^[A-Za-z0-9-]{4,64}$", message=_l("Use 4 to 64 letters, digits or dashes."))])
@@ -197,14 +203,32 @@ class MessageForm(Form):
     body = TextAreaField(_l("Message"), validators=[DataRequired(message=_l("Write a message.")), Length(max=10000)])
 
 
+#: carriers' names as people read them (adapters name the others themselves)
 CARRIER_NAMES = {MANUAL: _l("Own delivery or any carrier (tracking entered by hand)")}
+#: short carrier names for lists
+CARRIER_SHORT = {MANUAL: _l("Own delivery")}
 
 
-def _ship_form(formdata=None) -> ShipForm:
-    form = ShipForm(formdata=formdata) if formdata is not None else ShipForm()
-    form.carrier.choices = [(code, CARRIER_NAMES.get(code, c.name)) for code, c in
-                            enabled_carriers(current_app.config).items()]  # a carrier without credentials is not offered
-    return form
+def carrier_name(code: str, short: bool = False) -> str:
+    """A carrier's name for people: ours translated, an adapter's as it names itself, else its code."""
+    label = (CARRIER_SHORT if short else CARRIER_NAMES).get(code)
+    if label is not None:
+        return str(label)
+    carrier = all_carriers().get(code)
+    return carrier.name if carrier is not None else code
+
+
+def left_to_ship(plan: list[dict]) -> int:
+    """How many units of the deal's lines are still to ship (0: everything is on its way or arrived)."""
+    return sum(p["remaining"] for p in plan)
+
+
+def may_ship(actor, deal, actions, plan: list[dict]) -> bool:
+    """May the viewer book a shipment now: a funded deal (``ship``), or a shipped one with goods left to ship."""
+    if "ship" in actions:
+        return True
+    return (overview.side_of(actor, deal) == "vendor" and deal.status == DealStatus.SHIPPED
+            and actor.member_role in overview.SHIPPER_ROLES and left_to_ship(plan) > 0)
 
 
 def _dispute_form() -> DisputeForm:
@@ -293,6 +317,7 @@ def render_deal(deal_id: int, partial_preview: dict | None = None, **forms):
     actions = overview.allowed_actions(actor, deal, dispute)
     step = overview.next_step(actor, deal, dispute)
     shipments = shipping.list_shipments(actor, {"limit": 100}, deal_id=deal.id)["items"]
+    plan = services.shipping_plan(deal)
     events = overview.deal_timeline(actor, deal.id)
     timeline = [{"at": e["at"], "actor": _actor_text(e), "text": _event_text(e)} for e in events
                 if (e["subject"], e["name"]) not in REPEATED]
@@ -308,10 +333,10 @@ def render_deal(deal_id: int, partial_preview: dict | None = None, **forms):
         lapse=LAPSES.get(step.lapse) if step.deadline else None, shipments=shipments, timeline=timeline,
         messages=messages, authors=authors, names=names, money=overview.money_summary(deal),
         decision=dispute.decision_summary if dispute is not None else None,
-        payments=_payments(actor, deal, actions), tracking_text=TRACKING_TEXT,
+        payments=_payments(actor, deal, actions), tracking_text=TRACKING_TEXT, plan=plan,
+        can_ship=may_ship(actor, deal, actions, plan), left=left_to_ship(plan), carrier_name=carrier_name,
         live=step.waiting_for is not None or step.action in LIVE_ACTIONS, side=overview.side_of(actor, deal),
-        pay_form=forms.get("pay_form") or ActionForm(), ship_form=forms.get("ship_form") or _ship_form(),
-        tracking_form=forms.get("tracking_form") or TrackingForm(),
+        pay_form=forms.get("pay_form") or ActionForm(), ship_form=forms.get("ship_form") or ShipForm(),
         dispute_form=forms.get("dispute_form") or _dispute_form(),
         message_form=forms.get("message_form") or MessageForm(), action_form=forms.get("action_form") or ActionForm(),
         partial_form=forms.get("partial_form") or _partial_form(deal), partial_preview=partial_preview,
@@ -370,38 +395,6 @@ def cancel(deal_id):
     if form.validate_on_submit() and attempt(form, lambda: services.cancel_deal(current_actor(), deal_id, None)):
         return _done(deal_id, _("The deal is cancelled."))
     return render_deal(deal_id, action_form=form)
-
-
-@bp.post("/<int:deal_id>/ship")
-@page_login_required()
-def ship(deal_id):
-    """The vendor ships a funded deal with a carrier and tracking number."""
-    form = _ship_form(request.form)
-    if form.validate_on_submit():
-        data = {"carrier": form.carrier.data, "tracking_number": form.tracking_number.data.strip()}
-        if form.note.data:
-            data["note"] = form.note.data
-        if attempt(form, lambda: services.ship_deal(current_actor(), deal_id,
-                                                    load(ShipmentCreateSchema(), data))) is not None:
-            return _done(deal_id, _("The deal is shipped; the buyer is told."), "#shipments")
-    return render_deal(deal_id, ship_form=form)
-
-
-@bp.post("/<int:deal_id>/shipments/<int:shipment_id>/events")
-@page_login_required()
-def tracking(deal_id, shipment_id):
-    """The vendor reports progress of a shipment it delivers itself."""
-    form = TrackingForm()
-    if shipping.get_shipment(current_actor(), shipment_id).deal_id != services.get_deal(current_actor(), deal_id).id:
-        abort(404)  # another organisation's shipment or deal is a 404 already; so is another deal's shipment
-    if form.validate_on_submit():
-        data = {"status": form.status.data, "description": form.description.data or ""}
-        if form.location.data:
-            data["location"] = form.location.data
-        if attempt(form, lambda: shipping.add_manual_event(current_actor(), shipment_id,
-                                                           load(TrackingEventCreateSchema(), data))) is not None:
-            return _done(deal_id, _("The tracking event is recorded."), "#shipments")
-    return render_deal(deal_id, tracking_form=form)
 
 
 @bp.post("/<int:deal_id>/confirm-delivery")

@@ -28,6 +28,13 @@ GAPS = {
     "validity_lapsed": _l("The quote's validity has lapsed"),
     "not_live": _l("Quote status: %(status)s"),
 }
+#: why a quote on E/F terms has no estimated freight, in words
+ESTIMATE_MISSING = {
+    "no_origin_province": _l("No estimate: the vendor's address names no province"),
+    "no_destination_province": _l("No estimate: the RFQ names no delivery province"),
+    "no_shipment": _l("No estimate: the vendor did not say how the goods are packed"),
+    "no_rate": _l("No estimate: no carrier prices this lane"),
+}
 #: when a payment milestone falls due, in words
 MILESTONE_DUE = {"before_shipment": _l("before shipment"), "on_delivery": _l("on delivery"),
                  "on_acceptance": _l("on acceptance")}
@@ -49,8 +56,11 @@ def _comparison_context(actor, rfq_id: int) -> dict:
     table = rfqs.compare_quotes(actor, rfq_id)
     gaps = {qid: _gap_texts(g) for qid, g in comparison_gaps(actor, rfq_id).items()}
     best = {b["rfq_line_id"]: b["quote_id"] for b in table["best_quote_per_line"]}
+    # the estimate rows show when some quote leaves the carriage to the buyer
+    estimating = any(r["estimated_freight"] or r["estimated_freight_missing"] for r in table["quotes"])
     return {"rfq": item, "table": table, "gaps": gaps, "best": best, "milestone_due": MILESTONE_DUE,
-            "can_award": current().role in WRITERS and item.is_awardable()}
+            "can_award": current().role in WRITERS and item.is_awardable(), "estimating": estimating,
+            "estimate_missing": ESTIMATE_MISSING}
 
 
 @bp.get("/rfqs/<int:rfq_id>/compare")

@@ -8,6 +8,7 @@ from flask import abort, redirect, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
 from wtforms import (
     DateField,
     FieldList,
@@ -22,12 +23,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ....accounts.auth import current_actor
 from ....accounts.models import SELLERS
+from ....errors import DomainError
 from ....escrow.models import MilestoneDue
+from ....extensions import db
+from ....money import format_amount
 from ....rfq import services as rfq
 from ....rfq.models import INCOTERMS, RfqVisibility
-from ....rfq.schemas import QuoteCreateSchema
+from ....rfq.schemas import FreightRatesRequestSchema, QuoteCreateSchema
 from ....vendors import services as vendors
-from ...forms import AmountField, CountField, Form, attempt, load, page
+from ...forms import AmountField, CountField, Form, attempt, load, page, show_error
 from ...i18n import status_label
 from ...session import page_login_required
 from . import bp
@@ -94,6 +98,21 @@ class QuoteForm(Form):
     payment_terms = FieldList(FormField(TermForm), min_entries=3, max_entries=6)
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
     lines = FieldList(FormField(QuoteLineForm), min_entries=0, max_entries=200)
+    # the goods as packed: prices the carriers' rates (and, under E/F terms, the buyer's freight estimate)
+    parcel_count = CountField(_l("Parcels"), validators=[
+        Optional(), NumberRange(min=0, max=100, message=_l("Enter a number from %(min)s to %(max)s."))])
+    parcel_weight_grams = CountField(_l("Weight per parcel (g)"), validators=[
+        Optional(), NumberRange(min=1, max=1_000_000, message=_l("Enter a number from %(min)s to %(max)s."))])
+    parcel_length_cm = CountField(_l("Length (cm)"), validators=[
+        Optional(), NumberRange(min=1, max=1000, message=_l("Enter a number from %(min)s to %(max)s."))])
+    parcel_width_cm = CountField(_l("Width (cm)"), validators=[
+        Optional(), NumberRange(min=1, max=1000, message=_l("Enter a number from %(min)s to %(max)s."))])
+    parcel_height_cm = CountField(_l("Height (cm)"), validators=[
+        Optional(), NumberRange(min=1, max=1000, message=_l("Enter a number from %(min)s to %(max)s."))])
+    pallets = CountField(_l("Pallets"), validators=[
+        Optional(), NumberRange(min=0, max=100, message=_l("Enter a number from %(min)s to %(max)s."))])
+    #: the chosen carrier rate, ``carrier|service|amount`` (amount as the API's decimal string); empty: none
+    freight_rate = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,6 +144,15 @@ def quote_form(the_rfq, quote=None) -> QuoteForm:
             row = form.payment_terms.entries[i].form
             row.name.data, row.percent.data, row.due.data = term["name"], term["percent"], term["due"]
         form.incoterm.data = quote.incoterm if quote else the_rfq.incoterm
+        if quote and quote.shipment:
+            parcels = quote.shipment.get("parcels") or []
+            form.pallets.data = quote.shipment.get("pallets") or None
+            if parcels:
+                form.parcel_count.data = len(parcels)
+                for dim in PARCEL_DIMENSIONS:
+                    getattr(form, f"parcel_{dim}").data = parcels[0][dim]
+        if quote and quote.freight_rate:
+            form.freight_rate.data = rate_value(quote.freight_rate)
         if quote:
             if quote.valid_until is not None:
                 form.valid_until.data = quote.valid_until.astimezone(get_timezone()).date()
@@ -134,6 +162,69 @@ def quote_form(the_rfq, quote=None) -> QuoteForm:
         for entry in form.payment_terms.entries:
             entry.form.due.choices = [(d.value, status_label(d.value)) for d in MilestoneDue]
     return form
+
+
+#: a parcel's measures, as the form names them after ``parcel_``
+PARCEL_DIMENSIONS = ("weight_grams", "length_cm", "width_cm", "height_cm")
+#: the form's shipment fields (and the CSRF token): all that getting the carriers' prices needs
+SHIPMENT_FIELDS = ("csrf_token", "parcel_count", *(f"parcel_{d}" for d in PARCEL_DIMENSIONS), "pallets",
+                   "freight_rate")
+
+
+def rate_value(rate: dict) -> str:
+    """A rate as the form's radio value: ``carrier|service|amount`` (the amount as the API's decimal string)."""
+    return f"{rate['carrier']}|{rate['service']}|{format_amount(rate['amount'], rate['currency'])}"
+
+
+def shipment_data(form: QuoteForm) -> tuple[dict | None, dict]:
+    """The API's ``shipment`` from the form (``parcel_count`` parcels alike, and pallets), None when neither is
+    given, and the aliases that put the schema's messages beside the form's fields."""
+    count, pallets = form.parcel_count.data or 0, form.pallets.data or 0
+    if not count and not pallets:
+        return None, {}
+    parcel = {d: getattr(form, f"parcel_{d}").data for d in PARCEL_DIMENSIONS}
+    aliases = {"shipment-parcels": "parcel_count", "shipment-pallets": "pallets", "parcels": "parcel_count",
+               "pallets": "pallets"}
+    for i in range(count):
+        for d in PARCEL_DIMENSIONS:
+            aliases[f"shipment-parcels-{i}-{d}"] = aliases[f"parcels-{i}-{d}"] = f"parcel_{d}"
+    return {"parcels": [{k: v for k, v in parcel.items() if v is not None} for _ in range(count)],
+            "pallets": pallets}, aliases
+
+
+def rate_options(form: QuoteForm, rates: list[dict] | None = None, stored: dict | None = None) -> list[dict]:
+    """The carrier rates the form offers as radios: the prices just fetched, else the one already chosen (the
+    quote's attached rate, when that is the choice)."""
+    chosen = form.freight_rate.data or ""
+    if rates is None:
+        if not chosen:
+            return []
+        if stored and rate_value(stored) == chosen:
+            return [{**stored, "value": chosen, "checked": True}]
+        carrier, service, amount = (chosen.split("|") + ["", "", ""])[:3]
+        return [{"value": chosen, "carrier_name": carrier, "service": service, "amount_text": amount,
+                 "checked": True}]
+    return [{**rate, "value": rate_value(rate), "checked": rate_value(rate) == chosen} for rate in rates]
+
+
+def fetch_rates(form: QuoteForm, actor, rfq_id: int) -> tuple[dict | None, list[dict] | None]:
+    """Get the carriers' prices for the form's shipment; on a refusal the reason goes on the form."""
+    checked = [form[name].validate(form) for name in SHIPMENT_FIELDS]  # every field, so each shows its message
+    if not all(checked):
+        return None, None
+    shipment, aliases = shipment_data(form)
+    if shipment is None:
+        form.parcel_count.errors = [_("Enter the parcels or pallets to price.")]
+        return None, None
+    try:
+        offer = rfq.lane_rates(actor, rfq_id, load(FreightRatesRequestSchema(), shipment))
+    except (DomainError, ValidationError) as exc:
+        db.session.rollback()
+        show_error(form, exc, aliases)
+        return None, None
+    if not offer["rates"]:
+        form.page_errors.append(_("No carrier prices this lane and shipment; enter the freight yourself."))
+    return offer, offer["rates"]
 
 
 def quote_data(form: QuoteForm, current=None) -> tuple[dict, dict]:
@@ -176,6 +267,14 @@ def quote_data(form: QuoteForm, current=None) -> tuple[dict, dict]:
         terms.append(term)
     if terms:
         data["payment_terms"] = terms
+    shipment, shipment_aliases = shipment_data(form)
+    if shipment is not None:
+        data["shipment"] = shipment
+        aliases.update(shipment_aliases)
+    if form.freight_rate.data:
+        carrier, service, amount = (form.freight_rate.data.split("|") + ["", "", ""])[:3]
+        data["freight_rate"] = {"carrier": carrier, "service": service, **({"amount": amount} if amount else {})}
+        data.pop("freight", None)  # the freight is the rate's price
     return data, aliases
 
 
@@ -189,10 +288,13 @@ def rfq_page(rfq_id: int):
     if quote is not None and request.method == "GET":
         return redirect(url_for(".quote", quote_id=quote.id))
     form = quote_form(the_rfq)
+    offer, rates = None, None
     if request.method == "POST":
         if actor.member_role not in SELLERS:
             abort(403)
-        if form.validate_on_submit():
+        if "get_rates" in request.form:
+            offer, rates = fetch_rates(form, actor, rfq_id)
+        elif form.validate_on_submit():
             data, aliases = quote_data(form)
             if not data["lines"]:
                 form.page_errors.append(_("Enter a unit price for at least one line."))
@@ -203,7 +305,7 @@ def rfq_page(rfq_id: int):
     step = next_step_words(rfq.rfq_next_step(actor, the_rfq, quote))
     return page("vendor/rfq.html", form, rfq=the_rfq, invitation=rfq.invitation_for(actor, rfq_id), step=step,
                 hs_levels=HS_LEVELS, timeline=timeline("rfq", rfq_id), visibility=VISIBILITY,
-                may_quote=rfq.may_quote(actor, the_rfq))
+                may_quote=rfq.may_quote(actor, the_rfq), lane=offer, rate_options=rate_options(form, rates))
 
 
 def _instant(value):
@@ -267,7 +369,10 @@ def revise_quote(quote_id: int):
     item = rfq.visible_quote(actor, quote_id)
     the_rfq = rfq.visible_rfq(actor, item.rfq_id)
     form = quote_form(the_rfq, item)
-    if request.method == "POST" and form.validate_on_submit():
+    offer, rates = None, None
+    if request.method == "POST" and "get_rates" in request.form:
+        offer, rates = fetch_rates(form, actor, item.rfq_id)
+    elif request.method == "POST" and form.validate_on_submit():
         data, aliases = quote_data(form, item)
         if not data["lines"]:
             form.page_errors.append(_("Enter a unit price for at least one line."))
@@ -275,7 +380,8 @@ def revise_quote(quote_id: int):
             done = attempt(form, lambda: rfq.revise_quote(actor, quote_id, load(QuoteCreateSchema(), data)), aliases)
             if done is not None:
                 return redirect(url_for(".quote", quote_id=quote_id))
-    return page("vendor/quote_form.html", form, quote=item, rfq=the_rfq)
+    return page("vendor/quote_form.html", form, quote=item, rfq=the_rfq, lane=offer,
+                rate_options=rate_options(form, rates, item.freight_rate))
 
 
 @bp.post("/quotes/<int:quote_id>/withdraw")
