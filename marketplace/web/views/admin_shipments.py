@@ -18,6 +18,8 @@ from ..forms import Form, page
 from ..i18n import status_label
 from ..session import page_login_required
 from .admin import PLATFORM, bp
+from .deals import carrier_name
+from .shipments import event_text
 
 #: the filter's choices: every status in trouble, one of them, or the unknown carrier codes
 FILTERS = {"": _l("Every shipment in trouble"), **{str(s): None for s in notices.TROUBLE},
@@ -40,4 +42,8 @@ def shipments():
     status = request.args.get("status") or None
     if status not in FILTERS:
         status = None
-    return page("admin/shipments.html", rows=notices.troubled_shipments(status), filters=filters, status=status)
+    rows = notices.troubled_shipments(status)
+    for row in rows:  # names and texts as the reader reads them
+        row["carrier_name"] = carrier_name(row["shipment"].carrier, short=True)
+        row["event_text"] = event_text(row["event"].description) if row["event"] and row["event"].description else ""
+    return page("admin/shipments.html", rows=rows, filters=filters, status=status)
