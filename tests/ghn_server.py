@@ -19,24 +19,16 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.carrier_peer import CarrierPeer, Fault
 
 TOKEN, SHOP_ID = "ghn-test-token", "885"
 PREFIX = "/shiip/public-api/v2"
-
-
-@dataclass
-class Fault:
-    path: str  #: path after PREFIX, e.g. ``/shipping-order/create``
-    kind: str  #: ``500`` | ``timeout``
-    times: int = 1
-    delay: float = 3.0
 
 
 @dataclass
@@ -58,38 +50,10 @@ def _answer(code: int, message: str, data=None, http: int = 200) -> Response:
                     content_type="application/json")
 
 
-class GhnTestServer:
-    def __init__(self):
-        self.state = GhnState()
-        self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+class GhnTestServer(CarrierPeer):
+    state_class = GhnState
 
-    def reset(self) -> None:
-        with self._lock:
-            self.state = GhnState()
-
-    def close(self) -> None:
-        self._server.shutdown()
-
-    def fail(self, path: str, kind: str, times: int = 1, delay: float = 3.0) -> None:
-        """The next ``times`` calls of ``path`` fail with ``kind`` (``500`` or ``timeout``)."""
-        self.state.faults.append(Fault(path, kind, times, delay))
-
-    def _fault(self, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self.state.faults:
-                if fault.path == path and fault.times > 0:
-                    fault.times -= 1
-                    return fault
-        return None
-
-    def _wsgi(self, environ, start_response):
-        return self._handle(Request(environ))(environ, start_response)
-
-    def _handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Response:
         if request.headers.get("Token") != TOKEN or request.headers.get("ShopId") != SHOP_ID:
             return _answer(401, "Token is not valid", http=401)
         path = request.path.removeprefix(PREFIX)

@@ -23,15 +23,15 @@ reconciliation, rate limits.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.carrier_peer import CarrierPeer, Fault
 
 TOKEN, CLIENT_SOURCE = "ghtk-test-token", "S-TEST"
 PREFIX = "/services/shipment"
@@ -42,14 +42,6 @@ STATUS_TEXT = {"-1": "Hủy đơn hàng", "1": "Chưa tiếp nhận", "2": "Đã
                "4": "Đã điều phối giao hàng/Đang giao hàng", "5": "Đã giao hàng/Chưa đối soát",
                "6": "Đã đối soát", "9": "Không giao được hàng", "12": "Đang lấy hàng", "20": "Đang trả hàng",
                "21": "Đã trả hàng"}
-
-
-@dataclass
-class Fault:
-    path: str  #: path after PREFIX, e.g. ``/order``
-    kind: str  #: ``500`` | ``timeout`` | ``refuse``
-    times: int = 1
-    delay: float = 3.0
 
 
 @dataclass
@@ -76,45 +68,15 @@ def _local(at: datetime) -> str:
     return at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
 
 
-class GhtkTestServer:
-    def __init__(self):
-        self.state = GhtkState()
-        self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def reset(self) -> None:
-        with self._lock:
-            self.state = GhtkState()
-
-    def close(self) -> None:
-        self._server.shutdown()
-
-    def fail(self, path: str, kind: str, times: int = 1, delay: float = 3.0) -> None:
-        """The next ``times`` calls of ``path`` (after ``/services/shipment``, e.g. ``/order``; ``/v2/`` and
-        ``/cancel/`` match their prefix) fail with ``kind`` (``500``, ``timeout`` or ``refuse``)."""
-        self.state.faults.append(Fault(path, kind, times, delay))
+class GhtkTestServer(CarrierPeer):
+    state_class = GhtkState
 
     def set_status(self, label: str, status_id: str, at: datetime | None = None) -> None:
         """GHTK's side moves an order (e.g. the shipper picked it up), without a webhook."""
         order = self.state.orders[label]
         order["status"], order["modified"] = str(status_id), _local(at or datetime.now(UTC))
 
-    def _fault(self, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self.state.faults:
-                if fault.times > 0 and (path == fault.path or (fault.path.endswith("/")
-                                                               and path.startswith(fault.path))):
-                    fault.times -= 1
-                    return fault
-        return None
-
-    def _wsgi(self, environ, start_response):
-        return self._handle(Request(environ))(environ, start_response)
-
-    def _handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Response:
         if request.headers.get("Token") != TOKEN:
             return _refuse("Token không hợp lệ", http=401)
         path = request.path.removeprefix(PREFIX)

@@ -25,26 +25,18 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.carrier_peer import CarrierPeer, Fault
 
 USERNAME, PASSWORD = "0987654321", "vtp-test-password"
 VIETNAM = timezone(timedelta(hours=7))
 #: VTP statuses before pickup, the ones UpdateOrder TYPE 4 may cancel
 CANCELLABLE = {-100, 100, 102, 103, 104}
-
-
-@dataclass
-class Fault:
-    path: str  #: e.g. ``/v2/order/createOrder``
-    kind: str  #: ``500`` | ``timeout``
-    times: int = 1
-    delay: float = 3.0
 
 
 @dataclass
@@ -69,45 +61,19 @@ def vtp_time(at: datetime) -> str:
     return at.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M:%S")
 
 
-class VtpTestServer:
+class VtpTestServer(CarrierPeer):
+    state_class = VtpState
+
     def __init__(self, webhook_token: str = ""):
         self.webhook_token = webhook_token  #: the TOKEN VTP puts into its webhook bodies
-        self.state = VtpState()
-        self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def reset(self) -> None:
-        """Forget orders, calls, faults and every token issued (clients log in again)."""
-        with self._lock:
-            self.state = VtpState()
-
-    def close(self) -> None:
-        self._server.shutdown()
-
-    def fail(self, path: str, kind: str, times: int = 1, delay: float = 3.0) -> None:
-        """The next ``times`` calls of ``path`` fail with ``kind`` (``500`` or ``timeout``)."""
-        self.state.faults.append(Fault(path, kind, times, delay))
+        super().__init__()
 
     def expire_tokens(self) -> None:
         """Every token issued so far has expired (VTP answers 401 until the client logs in again)."""
         with self._lock:
             self.state.tokens = dict.fromkeys(self.state.tokens, 0.0)
 
-    def _fault(self, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self.state.faults:
-                if fault.path == path and fault.times > 0:
-                    fault.times -= 1
-                    return fault
-        return None
-
-    def _wsgi(self, environ, start_response):
-        return self._handle(Request(environ))(environ, start_response)
-
-    def _handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Response:
         body = request.get_json(silent=True) or {}
         if request.path == "/v2/user/Login":
             return self._login(body)
