@@ -5,7 +5,6 @@ deliveries, records their proof of delivery and cancels a booking the carrier ha
 
 from __future__ import annotations
 
-import io
 import json
 
 from flask import (
@@ -42,14 +41,12 @@ from ...extensions import db
 from ...rfq.models import Quote, Rfq
 from ...rfq.services.freight import rfq_destination, vendor_origin
 from ...settings import LOCALES
-from ...shipping import documents
 from ...shipping import services as shipping
 from ...shipping.carriers import MANUAL, PROVINCES, enabled_carriers
 from ...shipping.models import ShipmentDirection, ShipmentStatus
 from ...shipping.schemas import ShipmentCreateSchema, TrackingEventCreateSchema
 from ...vendors.models import VendorProfile
 from ..forms import CountField, Form, attempt, load, page
-from ..i18n import locale_code
 from ..session import page_login_required
 from .deals import (
     TRACKING_TEXT,
@@ -59,6 +56,7 @@ from .deals import (
     carrier_name,
     render_deal,
 )
+from .shipping_documents import send_document
 
 bp = Blueprint("web_shipments", __name__)
 
@@ -409,9 +407,4 @@ def cancel(shipment_id: int):
 @page_login_required()
 def document(shipment_id: int, kind: str):
     """A shipment's document as PDF in the language asked for (``?lang=vi|en``; default: the page's)."""
-    lang = request.args.get("lang")
-    found = documents.shipment_document(current_actor(), shipment_id, kind, lang if lang in LOCALES else locale_code())
-    response = send_file(io.BytesIO(found.body), mimetype="application/pdf", as_attachment=True,
-                         download_name=found.filename)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_document(shipment_id, kind)
