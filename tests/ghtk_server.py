@@ -7,6 +7,7 @@
   does;
 - ``GET /services/shipment/v2/<label>`` and ``.../v2/partner_id:<id>``: the order's status (``status``,
   ``status_text``, ``created``, ``modified`` in GHTK's local time without a zone);
+- ``GET /services/label/<label>``: GHTK's own A6 label as PDF (a JSON refusal for an unknown or cancelled order);
 - ``POST /services/shipment/cancel/<label>`` (or ``partner_id:<id>``): cancels an order not yet picked up (status
   1, 2 or 12), refuses otherwise (HTTP 200, ``success: false``);
 - every call needs the ``Token`` header (HTTP 401, ``success: false`` otherwise); ``X-Client-Source`` is recorded;
@@ -16,7 +17,7 @@
   status change (``label_id``, ``partner_id``, ``status_id``, ``action_time``, ``reason``, ...) and keeps it, so a
   test delivers it once, twice, or out of order (GHTK resends on a non-200).
 
-Not emulated: labels (PDF), address master data and area checks beyond ``unserved``, pickup scheduling, COD
+Not emulated: address master data and area checks beyond ``unserved``, pickup scheduling, COD
 reconciliation, rate limits.
 """
 
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from fpdf import FPDF
 from werkzeug.wrappers import Request, Response
 
 from tests.carrier_peer import CarrierPeer, Fault
@@ -79,6 +81,11 @@ class GhtkTestServer(CarrierPeer):
     def handle(self, request: Request) -> Response:
         if request.headers.get("Token") != TOKEN:
             return _refuse("Token không hợp lệ", http=401)
+        if request.path.startswith("/services/label/"):
+            fault = self._fault("/label")
+            if fault is not None and fault.kind == "500":
+                return Response("<html>502 Bad Gateway</html>", status=500, content_type="text/html")
+            return self._label(request.path.removeprefix("/services/label/"))
         path = request.path.removeprefix(PREFIX)
         body = request.get_json(silent=True) or {}
         self.state.calls.append((request.method, path, body, {
@@ -93,6 +100,18 @@ class GhtkTestServer(CarrierPeer):
         if fault is not None and fault.kind == "timeout":
             time.sleep(fault.delay)  # executed; the client gave up before this answer
         return response
+
+    def _label(self, label: str) -> Response:
+        """GHTK's own label of an order: a PDF (A6) with the label code, or a JSON refusal for an unknown or
+        cancelled order."""
+        order = self.state.orders.get(urllib.parse.unquote(label))
+        if order is None or str(order.get("status")) == "-1":
+            return _refuse("Không tìm thấy đơn hàng")
+        pdf = FPDF(format=(105, 148))  # A6, in mm
+        pdf.add_page()
+        pdf.set_font("helvetica", size=14)
+        pdf.cell(0, 10, f"GHTK {order['label_id']}")
+        return Response(bytes(pdf.output()), content_type="application/pdf")
 
     def _find(self, key: str) -> dict | None:
         key = urllib.parse.unquote(key)

@@ -117,10 +117,13 @@ class DocumentQuerySchema(Schema):
 @blp.arguments(DocumentQuerySchema, location="query")
 @blp.response(200, _PDF, content_type="application/pdf",
               description="The PDF: ``label`` (A6, tracking barcode and a QR code of the tracking page), "
-                          "``packing-list`` or ``delivery-note`` (A4, incoterm and named place, signature boxes).")
+                          "``packing-list`` or ``delivery-note`` (A4, incoterm and named place, signature boxes), "
+                          "or ``carrier-label``: the carrier's own label, fetched from carriers that return one.")
+@blp.alt_response(502, response="BAD_GATEWAY")  # carrier-label: the carrier did not answer
 def shipment_document(params, shipment_id, kind):
-    """A shipment's document (the deal's buyer, its vendor and admins); 404 for another organisation's shipment
-    or a kind other than ``label``, ``packing-list``, ``delivery-note``."""
+    """A shipment's document (the deal's buyer, its vendor and admins); 404 for another organisation's shipment,
+    a kind other than ``label``, ``packing-list``, ``delivery-note``, ``carrier-label``, or a carrier label of a
+    carrier that returns none."""
     found = documents.shipment_document(current_actor(), shipment_id, kind, params["lang"])
     response = send_file(io.BytesIO(found.body), mimetype="application/pdf", as_attachment=True,
                          download_name=found.filename)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import segno
+from flask import current_app
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -34,6 +35,8 @@ DEAL_OF = "shipping.deal_of"
 
 LABEL, PACKING_LIST, DELIVERY_NOTE = "label", "packing-list", "delivery-note"
 KINDS = (LABEL, PACKING_LIST, DELIVERY_NOTE)
+#: the carrier's own label, fetched from carriers that return one (``Capabilities.labels``)
+CARRIER_LABEL = "carrier-label"
 LOCALES = ("vi", "en")
 
 #: the documents' words, per locale
@@ -101,14 +104,35 @@ def shipment_document(actor: Actor, shipment_id: int, kind: str, locale: str = "
 
     :raises NotFoundError: unknown kind, unknown shipment, or another organisation's.
     """
+    if kind == CARRIER_LABEL:
+        return _carrier_label(actor, shipment_id)
     if kind not in KINDS:
-        raise NotFoundError("no such document: use label, packing-list or delivery-note")
+        raise NotFoundError("no such document: use label, packing-list, delivery-note or carrier-label")
     shipment = get_shipment(actor, shipment_id)
     deal = registry.hook(DEAL_OF)(actor, shipment.deal_id)
     locale = locale if locale in LOCALES else "vi"
     sheet = _Sheet(shipment, deal, locale, now or utcnow())
     body = {LABEL: sheet.label, PACKING_LIST: sheet.packing_list, DELIVERY_NOTE: sheet.delivery_note}[kind]()
     return ShipmentDocument(f"shipment-{shipment.id}-{kind}-{locale}.pdf", body, shipment.deal_id)
+
+
+def has_carrier_label(shipment: Shipment) -> bool:
+    """Does the shipment's carrier return its own label?"""
+    carrier = registry.current().carriers.get(shipment.carrier)
+    return carrier is not None and carrier.capabilities.labels and not carrier.manual_tracking
+
+
+def _carrier_label(actor: Actor, shipment_id: int) -> ShipmentDocument:
+    """The carrier's own label, fetched from the carrier as it prints it (its language).
+
+    :raises NotFoundError: the shipment is not the actor's, or its carrier returns no label.
+    :raises CarrierUnavailableError: the carrier did not answer.
+    """
+    shipment = get_shipment(actor, shipment_id)
+    if not has_carrier_label(shipment):
+        raise NotFoundError("this carrier returns no label of its own")
+    body = registry.current().carriers[shipment.carrier].carrier_label(shipment.tracking_number, current_app.config)
+    return ShipmentDocument(f"shipment-{shipment.id}-{shipment.carrier}-label.pdf", body, shipment.deal_id)
 
 
 def _address(profile: VendorProfile | None) -> str:

@@ -6,12 +6,14 @@ inspection window once."""
 
 from __future__ import annotations
 
+import io
 import urllib.parse
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from marketplace.database import utcnow
 from marketplace.jobs import sweep
@@ -390,3 +392,26 @@ def test_without_a_webhook_hash_ghtk_shipments_are_polled_to_delivered(app, api,
 
 def _delivery(raw: bytes) -> WebhookDelivery:
     return WebhookDelivery(raw=raw, content_type=FORM, query={"hash": HOOK_HASH}, headers={})
+
+
+def test_ghtks_own_label_is_fetched_as_a_pdf(api, world, ghtk, db):
+    deal = api.funded_deal(world)
+    shipment = _book(api, world, deal)
+    url = f"/api/v1/shipments/{shipment['id']}/documents/carrier-label"
+    resp = api.client.get(url, headers=world.buyer.headers)
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert shipment["tracking_number"] in PdfReader(io.BytesIO(resp.data)).pages[0].extract_text()
+    # GHTK down: a clear 502
+    ghtk.fail("/label", "500")
+    down = api.client.get(url, headers=world.vendors[0].headers)
+    assert down.status_code == 502 and down.get_json()["error"]["code"] == "carrier_unavailable"
+    # another organisation: 404; the built-in carrier returns no label of its own: 404
+    assert api.client.get(url, headers=world.other_buyer.headers).status_code == 404
+    other = api.funded_deal(world)
+    manual = api.post(f"/deals/{other['id']}/shipments", world.vendors[0], {"carrier": "manual"}, expect=201)
+    assert api.client.get(f"/api/v1/shipments/{manual['id']}/documents/carrier-label",
+                          headers=world.vendors[0].headers).status_code == 404
+    # a cancelled order: GHTK refuses, and says why
+    api.post(f"/shipments/{shipment['id']}/cancel", world.vendors[0])
+    refused = api.client.get(url, headers=world.vendors[0].headers)
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "carrier_refused"

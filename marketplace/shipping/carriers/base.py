@@ -140,6 +140,15 @@ class Carrier:
         """
         raise NotImplementedError
 
+    def carrier_label(self, tracking_number: str, config: Mapping[str, Any]) -> bytes:
+        """The carrier's own label for the shipment as PDF bytes (``capabilities.labels``).
+
+        :raises NotImplementedError: the carrier returns no label.
+        :raises CarrierUnavailableError: the carrier did not answer.
+        :raises CarrierRefusedError: the carrier refused (e.g. a cancelled order).
+        """
+        raise NotImplementedError
+
     def push_enabled(self, config: Mapping[str, Any]) -> bool:
         """Does the carrier push tracking here (its webhook secret is configured)? Otherwise it is polled."""
         return bool(self.capabilities.tracking_push and self.webhook_setting and config.get(self.webhook_setting))

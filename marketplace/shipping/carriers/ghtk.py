@@ -32,7 +32,12 @@ from .base import (
     WebhookDelivery,
 )
 from .builtin import chargeable_grams, rate_card, ship_day, zone_of
-from .http import CarrierRefusedError, CarrierUnavailableError, request_json
+from .http import (
+    CarrierRefusedError,
+    CarrierUnavailableError,
+    request_json,
+    request_pdf,
+)
 from .statuses import GHTK_STATUSES
 
 log = logging.getLogger(__name__)
@@ -79,7 +84,7 @@ class GhtkCarrier(Carrier):
 
     code = GHTK
     name = "GHTK (Giao Hàng Tiết Kiệm)"
-    capabilities = Capabilities(rates=True, labels=False, cancel=True, tracking_push=True, tracking_pull=True,
+    capabilities = Capabilities(rates=True, labels=True, cancel=True, tracking_push=True, tracking_pull=True,
                                 pickup=True, currencies=frozenset({"VND"}), countries=frozenset({"VN"}))
     status_table = GHTK_STATUSES
     required_settings = ("GHTK_TOKEN", "GHTK_API_BASE")
@@ -210,6 +215,23 @@ class GhtkCarrier(Carrier):
         return [CarrierEvent(tracking_number=label[:64], raw_status=status_id, occurred_at=at,
                              dedupe_key=dedupe_key(label, status_id, at),
                              description=str(order.get("status_text") or order.get("message") or "")[:2000])]
+
+    def carrier_label(self, tracking_number: str, config: Mapping[str, Any]) -> bytes:
+        """GHTK's own A6 label: ``GET /services/label/<label>`` answers the PDF (or a JSON refusal).
+
+        :raises CarrierUnavailableError: GHTK did not answer.
+        :raises CarrierRefusedError: GHTK refused (its message kept).
+        """
+        headers = {"Token": config["GHTK_TOKEN"]}
+        if config.get("GHTK_CLIENT_SOURCE"):
+            headers["X-Client-Source"] = config["GHTK_CLIENT_SOURCE"]
+        url = (config["GHTK_API_BASE"].rstrip("/") + "/services/label/" + urllib.parse.quote(tracking_number, safe=".")
+               + "?original=portrait&page_size=A6")
+        answer = request_pdf(url, headers=headers, timeout=config["GHTK_TIMEOUT_SECONDS"])
+        if isinstance(answer, bytes):
+            return answer
+        raise CarrierRefusedError("the carrier refused the request", details={
+            "carrier_message": answer.get("message") if isinstance(answer, dict) else None})
 
 
 def _fields(delivery: WebhookDelivery) -> dict[str, str]:

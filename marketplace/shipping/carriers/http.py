@@ -60,3 +60,27 @@ def request_json(method: str, url: str, *, headers: Mapping[str, str], timeout: 
         return status, json.loads(raw or b"{}")
     except ValueError:
         raise CarrierUnavailableError(UNAVAILABLE, details={"http_status": status}) from None
+
+
+def request_pdf(url: str, *, headers: Mapping[str, str], timeout: float) -> bytes | Any:
+    """GET a document: the PDF's bytes, or the parsed JSON answer when the carrier answered with JSON instead (its
+    refusal).
+
+    :raises CarrierUnavailableError: a timeout, a connection error, a 5xx, or neither a PDF nor JSON.
+    """
+    req = urllib.request.Request(url, method="GET", headers={"Accept": "application/pdf", **headers})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            raw = resp.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code >= 500:
+            raise CarrierUnavailableError(UNAVAILABLE, details={"http_status": exc.code}) from None
+        raw = exc.read()
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError):
+        raise CarrierUnavailableError(UNAVAILABLE) from None
+    if raw.startswith(b"%PDF-"):
+        return raw
+    try:
+        return json.loads(raw or b"{}")
+    except ValueError:
+        raise CarrierUnavailableError(UNAVAILABLE) from None

@@ -41,6 +41,7 @@ from ...extensions import db
 from ...rfq.models import Quote, Rfq
 from ...rfq.services.freight import rfq_destination, vendor_origin
 from ...settings import LOCALES
+from ...shipping import documents
 from ...shipping import services as shipping
 from ...shipping.carriers import MANUAL, PROVINCES, enabled_carriers
 from ...shipping.models import ShipmentDirection, ShipmentStatus
@@ -326,6 +327,7 @@ def render_shipment(shipment_id: int, **forms):
         "shipping/shipment.html", failed, shipment=shipment, deal=deal, side=side, events=events,
         meaning=STATUS_MEANING.get(shipment.status), carrier=carrier_name(shipment.carrier, short=True),
         deal_lines={line.id: line for line in deal.lines}, documents=DOCUMENTS, locales=LOCALES,
+        carrier_label=documents.has_carrier_label(shipment),
         can_track=shipper and own and not shipment.is_terminal(),
         can_prove=shipper and own and shipment.proof is None and shipment.status not in NOT_ARRIVING,
         can_cancel=shipper and shipment.status == ShipmentStatus.PRE_TRANSIT,
