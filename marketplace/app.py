@@ -12,6 +12,8 @@ from flask import Flask
 
 from .accounts import api as accounts_api
 from .accounts import registration as accounts
+from .analytics import api as analytics_api
+from .analytics import registration as analytics
 from .deals import api as deals_api
 from .deals import dispute_api as deal_disputes_api
 from .deals import dispute_outcome_api
@@ -30,6 +32,8 @@ from .http.idempotency import init_idempotency
 from .http.openapi import complete_document, configure_api, init_request_checks
 from .notifications import api as notifications_api
 from .notifications import registration as notifications
+from .orders import api as orders_api
+from .orders import registration as orders
 from .registry import Registry
 from .rfq import api as rfq_api
 from .rfq import registration as rfq
@@ -46,13 +50,13 @@ from .webhooks import registration as webhooks
 #: every domain package's declarations, lowest first (the order listeners are told in)
 REGISTRATIONS = (accounts.registration, webhooks.registration, notifications.registration, vendors.registration,
                  escrow.registration, shipping.registration, disputes.registration, deals.registration,
-                 rfq.registration)
+                 rfq.registration, orders.registration, analytics.registration)
 
 #: the API blueprints (the only place API modules are imported)
 BLUEPRINTS = (accounts_api.blp, vendors_api.blp, rfq_api.blp, deals_api.blp, escrow_api.blp, bank_api.blp,
               stripe_api.blp, shipping_api.blp, carrier_webhook_api.blp, disputes_api.blp, deal_disputes_api.blp,
               dispute_outcome_api.blp, notifications_api.blp,
-              webhooks_api.blp)
+              webhooks_api.blp, orders_api.blp, analytics_api.blp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

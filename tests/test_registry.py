@@ -42,7 +42,7 @@ def test_listeners_are_told_in_package_order_and_hooks_have_one_provider():
 def test_the_app_collects_every_domain_once(app):
     registry = app.extensions["marketplace_registry"]
     assert registry.packages == ("accounts", "webhooks", "notifications", "vendors", "escrow", "shipping", "disputes",
-                                 "deals", "rfq")
+                                 "deals", "rfq", "orders", "analytics")
     assert set(registry.machines) == {"deal", "rfq", "quote", "dispute", "vendor"}
     assert {"email.send", "stripe.payment_intent", "stripe.transfer", "stripe.refund"} <= set(registry.outbox_handlers)
     assert set(registry.gateways) == {"bank_transfer", "stripe"}

@@ -1,0 +1,5 @@
+"""What ``analytics`` declares to the registry."""
+
+from ..registry import Registration
+
+registration = Registration(name="analytics")
