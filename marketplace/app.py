@@ -17,7 +17,9 @@ from .analytics import registration as analytics
 from .deals import api as deals_api
 from .deals import dispute_api as deal_disputes_api
 from .deals import dispute_outcome_api
+from .deals import document_api as deal_documents_api
 from .deals import registration as deals
+from .deals import review_api as deal_reviews_api
 from .disputes import api as disputes_api
 from .disputes import registration as disputes
 from .errors import register_error_handlers
@@ -56,7 +58,8 @@ REGISTRATIONS = (accounts.registration, webhooks.registration, notifications.reg
 BLUEPRINTS = (accounts_api.blp, vendors_api.blp, rfq_api.blp, deals_api.blp, escrow_api.blp, bank_api.blp,
               stripe_api.blp, shipping_api.blp, carrier_webhook_api.blp, disputes_api.blp, deal_disputes_api.blp,
               dispute_outcome_api.blp, notifications_api.blp,
-              webhooks_api.blp, orders_api.blp, analytics_api.blp)
+              webhooks_api.blp, orders_api.blp, analytics_api.blp, deal_reviews_api.blp,
+              deal_documents_api.blp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -43,6 +43,9 @@ SPEC: dict[str, tuple[type, Any]] = {
     # only silence past it counts as delivered (then the inspection window starts)
     "DELIVERY_CONFIRM_DAYS": (int, 14),
     "SHIP_BY_DAYS": (int, 14),
+    # a catalog order the vendor neither confirms nor rejects this long after it was placed is cancelled (its
+    # stock released); the vendor is reminded 12 hours before
+    "ORDER_CONFIRM_HOURS": (int, 48),
     # a deal awaiting payment that is not fully paid this long after it became payable is cancelled by the
     # sweeper (money that arrives later is the buyer's again: a refund payable)
     "PAYMENT_DUE_DAYS": (int, 7),
@@ -205,7 +208,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
         raise SettingsError("PLATFORM_COMMISSION_BPS must be between 0 and 10000")
     if settings["ARGON2_TIME_COST"] < 1 or settings["ARGON2_MEMORY_KIB"] < 8192:
         raise SettingsError("ARGON2_TIME_COST must be >= 1 and ARGON2_MEMORY_KIB >= 8192")
-    for name in ("INSPECTION_DAYS", "DELIVERY_CONFIRM_DAYS", "SHIP_BY_DAYS", "PAYMENT_DUE_DAYS", "SHIP_GRACE_DAYS",
+    for name in ("INSPECTION_DAYS", "DELIVERY_CONFIRM_DAYS", "SHIP_BY_DAYS", "ORDER_CONFIRM_HOURS", "PAYMENT_DUE_DAYS",
+                 "SHIP_GRACE_DAYS",
                  "QUOTE_VALIDITY_DAYS", "DISPUTE_FILING_DAYS", "MATCH_TOP_K",
                  "DISPUTE_NEGOTIATION_DAYS", "DISPUTE_ESCALATE_AFTER_DAYS"):
         if settings[name] < 0:

@@ -84,6 +84,8 @@ class Organization(IdMixin, TimestampMixin, OrgScoped, db.Model):
     locale: Mapped[str] = mapped_column(String(8), default="vi")
     #: buyer orgs: deals above this total (in ``currency`` minor units) need an approver; NULL = never
     approval_threshold: Mapped[int | None]
+    #: the tax code (MST) its invoices carry (buyers: checked against the vendor's VAT e-invoices)
+    tax_code: Mapped[str | None] = mapped_column(String(32))
 
     def is_kind(self, kind: str) -> bool:
         return self.kind == kind

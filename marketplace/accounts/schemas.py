@@ -62,6 +62,9 @@ class OrganizationUpdateSchema(Schema):
     locale = fields.String(validate=validate.OneOf(LOCALES))
     #: decimal string in the organisation's currency; null removes the approval step
     approval_threshold = MoneyField(allow_none=True)
+    tax_code = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9A-Za-z -]{5,32}$"),
+                             metadata={"description": "the tax code (MST) its invoices carry; buyers: checked "
+                                                      "against vendors' VAT e-invoices"})
 
 
 class OrganizationSchema(Schema):
@@ -73,6 +76,7 @@ class OrganizationSchema(Schema):
     locale = fields.String()
     #: deals above this total need an approver; null: never
     approval_threshold = MoneyField(allow_none=True)
+    tax_code = fields.String(allow_none=True)
 
 
 class MembershipSchema(Schema):

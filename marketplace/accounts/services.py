@@ -371,7 +371,7 @@ def add_member(actor: Actor, org_id: int, data: dict) -> Membership:
 
 
 def update_organization(actor: Actor, org_id: int, data: dict) -> Organization:
-    """Owners and admins change their organisation's name, currency, language and approval threshold.
+    """Owners and admins change their organisation's name, currency, language, tax code and approval threshold.
 
     :raises NotFoundError: not the actor's organisation.
     :raises ForbiddenError: the actor may not manage the organisation.
@@ -382,6 +382,8 @@ def update_organization(actor: Actor, org_id: int, data: dict) -> Organization:
     for key in ("name", "currency", "locale"):
         if key in data:
             setattr(org, key, data[key])
+    if "tax_code" in data:
+        org.tax_code = (data["tax_code"] or "").strip() or None
     if "approval_threshold" in data:
         raw = data["approval_threshold"]
         org.approval_threshold = None if raw is None else to_minor(raw, org.currency, ("approval_threshold",))

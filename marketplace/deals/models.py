@@ -10,11 +10,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import IdMixin, OrgScoped, TimestampMixin
+from ..database import IdMixin, OrgScoped, TimestampMixin, utcnow
 from ..escrow.models import Milestone, MilestoneStatus
 from ..extensions import db
 
-__all__ = ["Deal", "DealLine", "DealStatus", "Milestone", "MilestoneStatus"]
+__all__ = ["Deal", "DealLine", "DealSource", "DealStatus", "Milestone", "MilestoneStatus"]
 
 
 class DealStatus(StrEnum):
@@ -32,6 +32,17 @@ class DealStatus(StrEnum):
     REFUNDED = "refunded"  #: every held milestone went back to the buyer
 
 
+class DealSource(StrEnum):
+    RFQ = "rfq"  #: an award of quotes on an RFQ
+    ORDER = "order"  #: a vendor's confirmation of a catalog order
+    CONTRACT = "contract"  #: a call-off against a framework contract
+
+
+#: the deal states in which a milestone due on or after delivery takes the buyer's money (held until the
+#: release, or released at once once the deal was released); a dispute freezes it, a resolution cancels it
+PAYABLE_AFTER_DELIVERY = (DealStatus.DELIVERED, DealStatus.ACCEPTED, DealStatus.RELEASED, DealStatus.CLOSED)
+
+
 class Deal(OrgScoped, IdMixin, TimestampMixin, db.Model):
     """One awarded vendor's deal: frozen terms, lines, and the milestones paid into escrow."""
 
@@ -40,8 +51,11 @@ class Deal(OrgScoped, IdMixin, TimestampMixin, db.Model):
     __noun__ = "deal"
     __table_args__ = (CheckConstraint("total = subtotal + freight", name="total"),)
 
-    rfq_id: Mapped[int] = mapped_column(ForeignKey("rfqs.id"), index=True)
-    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id"))
+    rfq_id: Mapped[int | None] = mapped_column(ForeignKey("rfqs.id"), index=True)  #: None unless ``source`` is rfq
+    quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"))
+    #: the catalog order it came from (``source`` order)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="rfq", server_default="rfq")  #: a :class:`DealSource`
     buyer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id"), index=True)
     status: Mapped[str] = mapped_column(String(24))  #: a :class:`DealStatus`
@@ -66,9 +80,17 @@ class Deal(OrgScoped, IdMixin, TimestampMixin, db.Model):
     def can_release(self) -> bool:
         return self.status == DealStatus.ACCEPTED
 
-    def accepts_payment(self) -> bool:
-        """Milestones of this deal may be paid now (escrow asks this of the deals it is given)."""
+    def accepts_payment(self, milestone: Milestone | None = None) -> bool:
+        """Milestones of this deal may be paid now (escrow asks this of the deals it is given); with
+        ``milestone``, whether that one may: a term due on or after delivery is paid once the goods are
+        delivered, and while no dispute freezes the deal's money."""
+        if milestone is not None and milestone.is_after_delivery():
+            return self.status in PAYABLE_AFTER_DELIVERY
         return self.status == DealStatus.AWAITING_PAYMENT
+
+    def is_ready_to_ship(self) -> bool:
+        """Every milestone due before shipment is held in escrow (terms due after delivery are credit)."""
+        return all(m.status == MilestoneStatus.FUNDED for m in self.milestones if not m.is_after_delivery())
 
     def held_milestones(self) -> list[Milestone]:
         return [m for m in self.milestones if m.status == MilestoneStatus.FUNDED]
@@ -82,9 +104,36 @@ class DealLine(IdMixin, db.Model):
     __tablename__ = "deal_lines"
 
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
-    rfq_line_id: Mapped[int] = mapped_column(ForeignKey("rfq_lines.id"))
+    rfq_line_id: Mapped[int | None] = mapped_column(ForeignKey("rfq_lines.id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))  #: the catalog product ordered, if any
     description: Mapped[str] = mapped_column(Text)
     quantity: Mapped[int]
     unit: Mapped[str] = mapped_column(String(16))
     unit_price: Mapped[int]  #: minor units
     amount: Mapped[int]  #: minor units: unit_price x quantity
+
+
+class DealEInvoice(IdMixin, db.Model):
+    """A VAT e-invoice (Decree 123/2020 XML, perhaps its PDF) the vendor attached to a deal, as parsed and as
+    checked against the deal: ``mismatches`` lists every disagreement (empty: it matches)."""
+
+    __tablename__ = "deal_e_invoices"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    xml_sha256: Mapped[str] = mapped_column(String(64))  #: the stored XML (content-addressed upload)
+    xml_filename: Mapped[str] = mapped_column(String(255))
+    xml_size: Mapped[int]
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))  #: the stored PDF rendition, if sent
+    pdf_filename: Mapped[str | None] = mapped_column(String(255))
+    pdf_size: Mapped[int | None]
+    #: what the XML says: form, series, number, issued_on, currency, seller/buyer name and tax code, and the
+    #: amounts as decimal strings (subtotal, vat, total)
+    fields: Mapped[dict] = mapped_column(JSONB, default=dict)
+    total: Mapped[int | None]  #: minor units: the invoice's total with VAT (TgTTTBSo)
+    mismatches: Mapped[list] = mapped_column(JSONB, default=list)  #: ``[{"field", "expected", "actual"}]``
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def is_flagged(self) -> bool:
+        """The invoice disagrees with the deal in at least one field."""
+        return bool(self.mismatches)

@@ -7,7 +7,7 @@ from ..shipping.documents import DEAL_OF
 from ..shipping.services import SHIPMENT_DELIVERED
 from . import models, services
 from .models import DealStatus
-from .services import dispute_outcomes
+from .services import dispute_outcomes, terms
 from .services.delivery import (
     BOOK_SHIPMENT,
     book_queued,
@@ -26,8 +26,11 @@ registration = Registration(
               # cancelled, by anyone or the payment deadline: unpaid milestones closed, held ones refunded
               ("deal", DealStatus.CANCELLED): services.on_cancelled,
               # a dispute decided, by anyone (an admin, the parties, a return accepted or lapsed): settle it
-              ("dispute", DisputeStatus.DECIDED): dispute_outcomes.on_decided},
-    sweep_steps=(services.redrive_settlements, services.redrive_dispute_settlements, services.warn_unshipped),
+              ("dispute", DisputeStatus.DECIDED): dispute_outcomes.on_decided,
+              # resolved: the decision settled the money; payment terms still unpaid take no more
+              ("deal", DealStatus.RESOLVED): terms.on_resolved},
+    sweep_steps=(services.redrive_settlements, services.redrive_dispute_settlements, services.warn_unshipped,
+                 terms.sweep_payment_terms),
     # a shipment to the buyer confirms the delivery (or asks the buyer); a dispute's return starts its inspection
     listeners={SHIPMENT_DELIVERED: dispute_outcomes.on_shipment_delivered},
     # a carrier booking that timed out is tried once more in the background, then the deal ships (or the vendor

@@ -46,7 +46,8 @@ class PartialAcceptanceCreateSchema(Schema):
 
 class DealLineSchema(Schema):
     id = fields.Integer()
-    rfq_line_id = fields.Integer()
+    rfq_line_id = fields.Integer(allow_none=True, metadata={"description": "null unless the deal came from an RFQ"})
+    product_id = fields.Integer(allow_none=True, metadata={"description": "the catalog product, for ordered lines"})
     description = fields.String()
     quantity = fields.Integer()
     unit = fields.String()
@@ -68,12 +69,18 @@ class MilestoneSchema(Schema):
     released = MoneyField(metadata={"description": "net to the vendor (released less commission)"})
     commission = MoneyField()
     refunded = MoneyField()
+    net_days = fields.Integer(allow_none=True, metadata={"description": "net_days terms: days after delivery"})
+    due_at = fields.DateTime(allow_none=True, metadata={
+        "description": "terms due on or after delivery: when the buyer must have paid (set at delivery)"})
+    overdue = fields.Boolean(metadata={"description": "still unpaid past ``due_at``"})
 
 
 class DealSchema(Schema):
     id = fields.Integer()
-    rfq_id = fields.Integer()
-    quote_id = fields.Integer()
+    rfq_id = fields.Integer(allow_none=True, metadata={"description": "null unless ``source`` is rfq"})
+    quote_id = fields.Integer(allow_none=True)
+    order_id = fields.Integer(allow_none=True, metadata={"description": "the catalog order it came from"})
+    source = fields.String(metadata={"enum": ["rfq", "order", "contract"]})
     buyer_id = fields.Integer()
     vendor_id = fields.Integer()
     status = fields.String(validate=validate.OneOf([s.value for s in DealStatus]))
@@ -108,7 +115,7 @@ class _DealView:
     @property
     def lines(self) -> list[dict]:
         d = self._deal
-        return [{"id": l.id, "rfq_line_id": l.rfq_line_id, "description": l.description, "quantity": l.quantity, "unit": l.unit,
+        return [{"id": l.id, "rfq_line_id": l.rfq_line_id, "product_id": l.product_id, "description": l.description, "quantity": l.quantity, "unit": l.unit,
                  "unit_price": l.unit_price, "amount": l.amount, "currency": d.currency} for l in d.lines]
 
     @property
@@ -117,7 +124,8 @@ class _DealView:
         return [{"id": m.id, "seq": m.seq, "name": m.name, "percent": m.percent, "due": m.due, "status": m.status,
                  "amount": m.amount, "currency": d.currency, "payment_reference": m.payment_reference,
                  "released": m.released_amount - m.commission_amount, "commission": m.commission_amount,
-                 "refunded": m.refunded_amount} for m in d.milestones]
+                 "refunded": m.refunded_amount, "net_days": m.net_days, "due_at": m.due_at,
+                 "overdue": m.is_overdue()} for m in d.milestones]
 
 
 class InstructionsSchema(Schema):
@@ -141,6 +149,8 @@ class MilestonePaymentSchema(Schema):
     name = fields.String()
     due = fields.String()
     status = fields.String(validate=validate.OneOf([s.value for s in MilestoneStatus]))
+    due_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()
     instructions = fields.Nested(InstructionsSchema)
 
 

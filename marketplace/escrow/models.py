@@ -53,6 +53,14 @@ class MilestoneDue(StrEnum):
 
     ON_AWARD = "on_award"  #: payable into escrow as soon as the deal exists
     BEFORE_SHIPMENT = "before_shipment"  #: payable into escrow before the vendor ships
+    ON_DELIVERY = "on_delivery"  #: falls due when the deal is delivered (payable within a short grace)
+    NET_DAYS = "net_days"  #: falls due ``net_days`` days after the deal is delivered
+
+
+#: the terms the vendor may not ship before: the deal is ``funded`` once every one of these is held
+BEFORE_SHIPMENT_DUES = frozenset({MilestoneDue.ON_AWARD, MilestoneDue.BEFORE_SHIPMENT})
+#: the terms that fall due only once the goods are delivered (credit the vendor gives the buyer)
+AFTER_DELIVERY_DUES = frozenset({MilestoneDue.ON_DELIVERY, MilestoneDue.NET_DAYS})
 
 
 class MilestoneStatus(StrEnum):
@@ -174,6 +182,23 @@ class Milestone(IdMixin, db.Model):
     released_amount: Mapped[int] = mapped_column(default=0)
     commission_amount: Mapped[int] = mapped_column(default=0)  #: minor units kept by the platform
     refunded_amount: Mapped[int] = mapped_column(default=0)  #: minor units returned to the buyer
+    net_days: Mapped[int | None]  #: for ``net_days`` terms: days after delivery the milestone falls due
+    #: after-delivery terms: when the buyer must have paid (delivery + grace or net days); None before delivery
+    due_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  #: when the buyer was reminded of the coming due date (once)
+    overdue_at: Mapped[datetime | None]  #: when the sweeper found it unpaid past ``due_at`` (once; moves no money)
+
+    def is_after_delivery(self) -> bool:
+        """Falls due on or after delivery: not needed for the deal to ship."""
+        return self.due in AFTER_DELIVERY_DUES
+
+    def is_owed(self) -> bool:
+        """Not held, released or refunded yet, and not cancelled: the buyer still has to pay it."""
+        return self.status in (MilestoneStatus.PENDING, MilestoneStatus.AWAITING_PAYMENT)
+
+    def is_overdue(self) -> bool:
+        """Still owed and found past its due date by the sweeper."""
+        return self.overdue_at is not None and self.is_owed()
 
     def takes_payment(self) -> bool:
         """Payment instructions are out and no money is held yet."""

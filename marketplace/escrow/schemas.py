@@ -1,12 +1,21 @@
 """Escrow schemas: bank-transfer confirmation in; ledger reports, commission rates and reconciliation out."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..http.fields import MoneyField
 from ..http.pagination import page_schema
 from ..money import CURRENCY_EXPONENTS
 from .ledger.accounts import PostingCode
-from .models import MismatchKind, ReconciliationStatus, TransferKind
+from .models import (
+    BEFORE_SHIPMENT_DUES,
+    MilestoneDue,
+    MismatchKind,
+    ReconciliationStatus,
+    TransferKind,
+)
+
+#: the longest credit a ``net_days`` term may give, in days after delivery
+MAX_NET_DAYS = 365
 
 # --- input --------------------------------------------------------------------------------------
 
@@ -15,6 +24,36 @@ class BankTransferConfirmSchema(Schema):
     reference = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9]{4,32}$"))
     amount = MoneyField(required=True, metadata={"description": "decimal string in ``currency``"})
     currency = fields.String(required=True, validate=validate.OneOf(sorted(CURRENCY_EXPONENTS)))
+
+
+class MilestoneTermInSchema(Schema):
+    """One payment term of a quote, order or contract: ``{"name", "percent", "due", "net_days"?}``."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    percent = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+    due = fields.String(required=True, validate=validate.OneOf([d.value for d in MilestoneDue]), metadata={
+        "description": "on_award, before_shipment (the vendor ships once these are held), on_delivery (falls due"
+                       " at delivery, payable within a short grace) or net_days (``net_days`` days after delivery)"})
+    net_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_NET_DAYS), metadata={
+        "description": "days after delivery a ``net_days`` term falls due; only with ``due: net_days``"})
+
+    @validates_schema
+    def _net_days(self, data, **kwargs):
+        if data.get("due") == MilestoneDue.NET_DAYS and data.get("net_days") is None:
+            raise ValidationError("give the number of days after delivery", "net_days")
+        if data.get("due") != MilestoneDue.NET_DAYS and data.get("net_days") is not None:
+            raise ValidationError("only a net_days term takes a number of days", "net_days")
+
+
+def payment_terms_error(terms: list[dict]) -> str | None:
+    """What is wrong with a whole schedule of validated terms, or None: the percentages add up to 100 and
+    at least one term is paid into escrow before shipment (the deal ships once those are held; a schedule of
+    credit only would let goods leave with nothing secured)."""
+    if sum(t["percent"] for t in terms) != 100:
+        return "milestone percentages must add up to 100"
+    if not any(t["due"] in BEFORE_SHIPMENT_DUES for t in terms):
+        return "at least one milestone must be paid on award or before shipment"
+    return None
 
 
 class RateSchema(Schema):

@@ -428,6 +428,143 @@ EMAILS: dict[str, dict[str, Template]] = {
                " again.\n\nLast error: {error}\n\n"
                "What to do: find the cause, fix it and let the call run again."),
     },
+    K.DEAL_REVIEWED: {
+        "vi": Template("{buyer_name} đã đánh giá giao dịch #{deal_id}",
+               "{buyer_name} đã đánh giá giao dịch #{deal_id}.\n\nChất lượng: {quality}/5\nĐúng hạn: {on_time}/5\n"
+               "Giao tiếp: {communication}/5\n\n"
+               "Việc tiếp theo: đọc nhận xét trên trang giao dịch; bạn có thể trả lời một lần, câu trả lời hiển thị"
+               " công khai cùng đánh giá trên hồ sơ của bạn."),
+        "en": Template("{buyer_name} reviewed deal #{deal_id}",
+               "{buyer_name} reviewed deal #{deal_id}.\n\nQuality: {quality}/5\nOn time: {on_time}/5\n"
+               "Communication: {communication}/5\n\n"
+               "What next: read the comment on the deal page; you may reply once, and your reply is shown publicly"
+               " with the review on your profile."),
+    },
+    K.DEAL_REVIEW_REPLIED: {
+        "vi": Template("{vendor_name} đã trả lời đánh giá giao dịch #{deal_id}",
+               "{vendor_name} đã trả lời đánh giá của bạn về giao dịch #{deal_id}.\n\n"
+               "Xem câu trả lời trên trang giao dịch; bạn không cần làm gì thêm."),
+        "en": Template("{vendor_name} replied to your review of deal #{deal_id}",
+               "{vendor_name} replied to your review of deal #{deal_id}.\n\n"
+               "Read the reply on the deal page; there is nothing more to do."),
+    },
+    K.MILESTONE_DUE: {
+        "vi": Template("Đến hạn thanh toán: {amount} cho giao dịch #{deal_id} trước {due_at}",
+               "Hàng của giao dịch #{deal_id} với {vendor_name} đã được giao, nên khoản \u201c{milestone}\u201d"
+               " ({amount}) đã đến hạn.\n\nHạn thanh toán: {due_at}\nMã chuyển khoản (ghi đúng vào nội dung):"
+               " {reference}\n\nViệc cần làm: chuyển khoản vào tài khoản ký quỹ trước hạn; tiền được chuyển cho nhà"
+               " cung cấp cùng phần còn lại khi bạn nghiệm thu, hoặc ngay lập tức nếu giao dịch đã hoàn tất."),
+        "en": Template("Payment due: {amount} for deal #{deal_id} by {due_at}",
+               "The goods of deal #{deal_id} with {vendor_name} are delivered, so \u201c{milestone}\u201d ({amount})"
+               " is now due.\n\nDue by: {due_at}\nTransfer reference (write it exactly in the memo): {reference}\n\n"
+               "What to do: pay into escrow before the due date; the money goes to the vendor with the rest when you"
+               " accept the goods, or at once if the deal is already complete."),
+    },
+    K.MILESTONE_DUE_SOON: {
+        "vi": Template("Nhắc hạn: thanh toán {amount} cho giao dịch #{deal_id} trước {due_at}",
+               "Khoản \u201c{milestone}\u201d ({amount}) của giao dịch #{deal_id} với {vendor_name} chưa được thanh"
+               " toán.\n\nHạn thanh toán: {due_at}\nMã chuyển khoản: {reference}\n\nViệc cần làm: chuyển khoản"
+               " trước hạn để khoản này không bị quá hạn."),
+        "en": Template("Reminder: pay {amount} for deal #{deal_id} by {due_at}",
+               "\u201c{milestone}\u201d ({amount}) of deal #{deal_id} with {vendor_name} is not paid yet.\n\n"
+               "Due by: {due_at}\nTransfer reference: {reference}\n\nWhat to do: pay before the due date so that"
+               " it does not become overdue."),
+    },
+    K.MILESTONE_OVERDUE: {
+        "vi": Template("Quá hạn: {amount} của giao dịch #{deal_id}",
+               "Khoản \u201c{milestone}\u201d ({amount}) của giao dịch #{deal_id} với {vendor_name} đến hạn vào"
+               " {due_at} nhưng chưa được thanh toán. Nhà cung cấp đã được thông báo.\n\nMã chuyển khoản:"
+               " {reference}\n\nViệc cần làm: thanh toán ngay; khoản quá hạn hiển thị cho cả hai bên trên trang"
+               " giao dịch."),
+        "en": Template("Overdue: {amount} of deal #{deal_id}",
+               "\u201c{milestone}\u201d ({amount}) of deal #{deal_id} with {vendor_name} was due on {due_at} and is"
+               " not paid. The vendor has been told.\n\nTransfer reference: {reference}\n\nWhat to do: pay it now;"
+               " the overdue amount shows to both sides on the deal page."),
+    },
+    K.MILESTONE_OVERDUE_VENDOR: {
+        "vi": Template("{buyer_name} chưa thanh toán {amount} của giao dịch #{deal_id}",
+               "Khoản \u201c{milestone}\u201d ({amount}) của giao dịch #{deal_id} đến hạn vào {due_at} nhưng"
+               " {buyer_name} chưa thanh toán. Bên mua đã được nhắc.\n\nKhoản này không được giữ trong ký quỹ:"
+               " nền tảng không tự chuyển tiền. Bạn có thể liên hệ bên mua; khoản quá hạn hiển thị trên trang giao"
+               " dịch và trong hồ sơ thanh toán của giao dịch."),
+        "en": Template("{buyer_name} has not paid {amount} of deal #{deal_id}",
+               "\u201c{milestone}\u201d ({amount}) of deal #{deal_id} was due on {due_at} and {buyer_name} has not"
+               " paid it. The buyer has been reminded.\n\nThis amount is not held in escrow: the platform moves no"
+               " money by itself. You may contact the buyer; the overdue amount shows on the deal page and in the"
+               " deal's payment record."),
+    },
+    K.MILESTONE_PAID: {
+        "vi": Template("{buyer_name} đã thanh toán {amount} của giao dịch #{deal_id}",
+               "{buyer_name} đã thanh toán khoản \u201c{milestone}\u201d ({amount}) của giao dịch #{deal_id}.\n\n"
+               "Tiền được giữ trong ký quỹ và chuyển cho bạn (trừ phí nền tảng) khi giao dịch hoàn tất, hoặc đã"
+               " được chuyển ngay nếu giao dịch đã hoàn tất."),
+        "en": Template("{buyer_name} paid {amount} of deal #{deal_id}",
+               "{buyer_name} paid \u201c{milestone}\u201d ({amount}) of deal #{deal_id}.\n\n"
+               "The money is held in escrow and released to you (less the platform's commission) when the deal"
+               " completes, or was released at once if it had completed already."),
+    },
+    K.E_INVOICE_MISMATCH: {
+        "vi": Template("Hoá đơn điện tử {invoice_number} không khớp với giao dịch #{deal_id}",
+               "Hoá đơn điện tử {invoice_number} mà nhà cung cấp đính kèm giao dịch #{deal_id} không khớp ở: {fields_vi}.\n\n"
+               "Tổng tiền của giao dịch: {total}.\n\n"
+               "Việc cần làm: kiểm tra kết quả đối chiếu trên trang hoá đơn điện tử của giao dịch; nhà cung cấp cần"
+               " lập hoá đơn điều chỉnh hoặc thay thế và đính kèm lại."),
+        "en": Template("E-invoice {invoice_number} does not match deal #{deal_id}",
+               "The e-invoice {invoice_number} the vendor attached to deal #{deal_id} disagrees in: {fields_en}.\n\n"
+               "The deal's total: {total}.\n\n"
+               "What to do: see the check result on the deal's e-invoice page; the vendor should issue an adjusting"
+               " or replacing invoice and attach it again."),
+    },
+    K.ORDER_PLACED: {
+        "vi": Template("Đơn hàng mới #{order_id} từ {buyer_name}: {total}",
+               "{buyer_name} đã đặt đơn hàng #{order_id} trị giá {total} theo giá trong danh mục của bạn.\n\n"
+               "Việc cần làm: xác nhận (đơn hàng trở thành giao dịch chờ thanh toán ký quỹ) hoặc từ chối kèm lý do"
+               " trước {confirm_by_at}. Quá hạn, đơn hàng bị hủy và hàng giữ chỗ được trả lại kho."),
+        "en": Template("New order #{order_id} from {buyer_name}: {total}",
+               "{buyer_name} placed order #{order_id} worth {total} at your catalog prices.\n\n"
+               "What next: confirm it (it becomes a deal awaiting payment into escrow) or reject it with a reason"
+               " by {confirm_by_at}. Past that, the order is cancelled and its reserved stock released."),
+    },
+    K.ORDER_APPROVAL_REQUESTED: {
+        "vi": Template("Cần phê duyệt: đơn hàng #{order_id} ({total})",
+               "Đơn hàng #{order_id} gửi {vendor_name} trị giá {total} vượt hạn mức phê duyệt của tổ chức.\n\n"
+               "Việc cần làm: phê duyệt để gửi đơn cho nhà cung cấp, hoặc hủy đơn."),
+        "en": Template("Approval needed: order #{order_id} ({total})",
+               "Order #{order_id} to {vendor_name} worth {total} is above your organisation's approval"
+               " threshold.\n\nWhat next: approve it to send it to the vendor, or cancel it."),
+    },
+    K.ORDER_CONFIRMED: {
+        "vi": Template("{vendor_name} đã xác nhận đơn hàng #{order_id}",
+               "{vendor_name} đã xác nhận đơn hàng #{order_id}. Giao dịch #{deal_id} trị giá {total} đã được tạo"
+               " với giá đã chốt.\n\nViệc cần làm: thanh toán vào tài khoản ký quỹ để nhà cung cấp giao hàng."),
+        "en": Template("{vendor_name} confirmed order #{order_id}",
+               "{vendor_name} confirmed order #{order_id}. Deal #{deal_id} worth {total} was created at the frozen"
+               " prices.\n\nWhat next: pay into escrow so that the vendor ships."),
+    },
+    K.ORDER_REJECTED: {
+        "vi": Template("{vendor_name} đã từ chối đơn hàng #{order_id}",
+               "{vendor_name} đã từ chối đơn hàng #{order_id} ({total}).\n\nLý do: {reason}\n\n"
+               "Hàng giữ chỗ đã được trả lại kho; bạn có thể đặt lại từ đơn hàng này."),
+        "en": Template("{vendor_name} rejected order #{order_id}",
+               "{vendor_name} rejected order #{order_id} ({total}).\n\nReason: {reason}\n\n"
+               "The reserved stock was released; you may reorder from this order."),
+    },
+    K.ORDER_CONFIRM_DUE: {
+        "vi": Template("Sắp hết hạn xác nhận đơn hàng #{order_id}",
+               "Đơn hàng #{order_id} của {buyer_name} ({total}) vẫn chờ bạn xác nhận.\n\n"
+               "Việc cần làm: xác nhận hoặc từ chối trước {confirm_by_at}; quá hạn, đơn hàng bị hủy."),
+        "en": Template("Order #{order_id} must be confirmed soon",
+               "Order #{order_id} from {buyer_name} ({total}) still waits for your answer.\n\n"
+               "What next: confirm or reject it by {confirm_by_at}; past that, it is cancelled."),
+    },
+    K.ORDER_LAPSED: {
+        "vi": Template("Đơn hàng #{order_id} đã bị hủy vì quá hạn xác nhận",
+               "{vendor_name} không xác nhận đơn hàng #{order_id} ({total}) của {buyer_name} kịp hạn nên đơn hàng"
+               " đã bị hủy. Hàng giữ chỗ đã được trả lại kho."),
+        "en": Template("Order #{order_id} was cancelled: not confirmed in time",
+               "{vendor_name} did not confirm order #{order_id} ({total}) from {buyer_name} in time, so it was"
+               " cancelled. Its reserved stock was released."),
+    },
 }
 
 

@@ -22,6 +22,11 @@ KIND_LINKS: dict[str, tuple[str, str | None]] = {
     K.VENDOR_REVERIFICATION: ("web_vendor.onboarding", None),
     K.DEAL_RELEASED: ("web_deals.deal", "deal_id"),
     K.SHIPMENT_UNKNOWN_STATUS: ("web_admin.shipments", None),
+    K.ORDER_PLACED: ("web_orders.order", "order_id"),
+    K.ORDER_APPROVAL_REQUESTED: ("web_orders.order", "order_id"),
+    K.ORDER_REJECTED: ("web_orders.order", "order_id"),
+    K.ORDER_CONFIRM_DUE: ("web_orders.order", "order_id"),
+    K.ORDER_LAPSED: ("web_orders.order", "order_id"),
 }
 
 #: the reader's kind of organisation -> (data key, endpoint, the endpoint's argument), first match wins

@@ -156,6 +156,52 @@ MESSAGES: dict[str, dict[str, str]] = {
                               " hãy kiểm tra địa chỉ rồi gửi lại trong nhật ký gửi",
                         "en": "Webhook {url} did not accept event {event_type} ({event_id}) after {attempts} attempts;"
                               " check the endpoint, then replay it from the delivery log"},
+    K.DEAL_REVIEWED: {"vi": "{buyer_name} đã đánh giá giao dịch #{deal_id}: chất lượng {quality}/5, đúng hạn {on_time}/5,"
+                            " giao tiếp {communication}/5",
+                      "en": "{buyer_name} reviewed deal #{deal_id}: quality {quality}/5, on time {on_time}/5,"
+                            " communication {communication}/5"},
+    K.DEAL_REVIEW_REPLIED: {"vi": "{vendor_name} đã trả lời đánh giá của bạn về giao dịch #{deal_id}",
+                            "en": "{vendor_name} replied to your review of deal #{deal_id}"},
+    K.MILESTONE_DUE: {"vi": "Giao dịch #{deal_id} đã giao hàng: khoản \u201c{milestone}\u201d ({amount}) đến hạn thanh toán"
+                            " trước {due_at}, mã chuyển khoản {reference}",
+                      "en": "Deal #{deal_id} is delivered: \u201c{milestone}\u201d ({amount}) is now payable by {due_at},"
+                            " transfer reference {reference}"},
+    K.MILESTONE_DUE_SOON: {"vi": "Nhắc hạn: khoản \u201c{milestone}\u201d ({amount}) của giao dịch #{deal_id} đến hạn"
+                                 " vào {due_at}",
+                           "en": "Reminder: \u201c{milestone}\u201d ({amount}) of deal #{deal_id} is due on {due_at}"},
+    K.MILESTONE_OVERDUE: {"vi": "Quá hạn: khoản \u201c{milestone}\u201d ({amount}) của giao dịch #{deal_id} đến hạn vào"
+                                " {due_at} nhưng chưa được thanh toán",
+                          "en": "Overdue: \u201c{milestone}\u201d ({amount}) of deal #{deal_id} was due on {due_at} and is"
+                                " not paid"},
+    K.MILESTONE_OVERDUE_VENDOR: {"vi": "{buyer_name} chưa thanh toán khoản \u201c{milestone}\u201d ({amount}) của giao"
+                                       " dịch #{deal_id}, đến hạn vào {due_at}",
+                                 "en": "{buyer_name} has not paid \u201c{milestone}\u201d ({amount}) of deal #{deal_id},"
+                                       " due on {due_at}"},
+    K.MILESTONE_PAID: {"vi": "{buyer_name} đã thanh toán khoản \u201c{milestone}\u201d ({amount}) của giao dịch"
+                             " #{deal_id}",
+                       "en": "{buyer_name} paid \u201c{milestone}\u201d ({amount}) of deal #{deal_id}"},
+    K.E_INVOICE_MISMATCH: {"vi": "Hoá đơn điện tử {invoice_number} của giao dịch #{deal_id} không khớp với giao dịch:"
+                                 " {fields_vi}",
+                           "en": "E-invoice {invoice_number} of deal #{deal_id} does not match the deal: {fields_en}"},
+    K.ORDER_PLACED: {"vi": "{buyer_name} đặt đơn hàng #{order_id} ({total}); hãy xác nhận hoặc từ chối trước {confirm_by_at}",
+                     "en": "{buyer_name} placed order #{order_id} ({total}); confirm or reject it by {confirm_by_at}"},
+    K.ORDER_APPROVAL_REQUESTED: {"vi": "Đơn hàng #{order_id} gửi {vendor_name} ({total}) vượt hạn mức và đang chờ phê"
+                                       " duyệt",
+                                 "en": "Order #{order_id} to {vendor_name} ({total}) is above the threshold and waits"
+                                       " for approval"},
+    K.ORDER_CONFIRMED: {"vi": "{vendor_name} đã xác nhận đơn hàng #{order_id}: giao dịch #{deal_id} ({total}) chờ"
+                              " thanh toán",
+                        "en": "{vendor_name} confirmed order #{order_id}: deal #{deal_id} ({total}) awaits payment"},
+    K.ORDER_REJECTED: {"vi": "{vendor_name} đã từ chối đơn hàng #{order_id}. Lý do: {reason}",
+                       "en": "{vendor_name} rejected order #{order_id}. Reason: {reason}"},
+    K.ORDER_CONFIRM_DUE: {"vi": "Đơn hàng #{order_id} của {buyer_name} ({total}) sẽ bị hủy nếu không được xác nhận"
+                                " trước {confirm_by_at}",
+                          "en": "Order #{order_id} from {buyer_name} ({total}) is cancelled unless you confirm it by"
+                                " {confirm_by_at}"},
+    K.ORDER_LAPSED: {"vi": "Đơn hàng #{order_id} ({total}) đã bị hủy vì {vendor_name} không xác nhận kịp hạn; hàng"
+                           " giữ chỗ đã được trả lại kho",
+                     "en": "Order #{order_id} ({total}) was cancelled because {vendor_name} did not confirm it in time;"
+                           " its reserved stock was released"},
 }
 
 

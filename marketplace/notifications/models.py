@@ -74,6 +74,21 @@ class NotificationKind(StrEnum):
     OUTBOX_FAILED = "outbox_failed"  #: an external call gave up after its last attempt (platform admins)
     #: a webhook delivery failed after its last attempt (never itself sent to webhooks: no loop)
     WEBHOOK_FAILING = "webhook_failing"
+    DEAL_REVIEWED = "deal_reviewed"  #: the buyer rated a finished deal (vendor)
+    DEAL_REVIEW_REPLIED = "deal_review_replied"  #: the vendor answered the buyer's review of a deal (buyer)
+    MILESTONE_DUE = "milestone_due"  #: the deal was delivered: a term due after delivery is payable, by when (buyer)
+    MILESTONE_DUE_SOON = "milestone_due_soon"  #: a term due after delivery is still unpaid days before its date (buyer)
+    MILESTONE_OVERDUE = "milestone_overdue"  #: a term due after delivery is unpaid past its due date (buyer)
+    MILESTONE_OVERDUE_VENDOR = "milestone_overdue_vendor"  #: the buyer has not paid a term by its due date (vendor)
+    MILESTONE_PAID = "milestone_paid"  #: the buyer paid a term due after delivery: held, or released at once (vendor)
+    ORDER_PLACED = "order_placed"  #: a buyer placed a catalog order: confirm or reject it by its deadline (vendor)
+    ORDER_APPROVAL_REQUESTED = "order_approval_requested"  #: an order above the threshold awaits an approver (approvers)
+    ORDER_CONFIRMED = "order_confirmed"  #: the vendor confirmed the order: its deal awaits payment (buyer)
+    ORDER_REJECTED = "order_rejected"  #: the vendor refused the order, with a reason (buyer)
+    ORDER_CONFIRM_DUE = "order_confirm_due"  #: a placed order's confirmation deadline is near (vendor)
+    ORDER_LAPSED = "order_lapsed"  #: the vendor did not answer in time: the order is cancelled (both sides)
+    #: the vendor's VAT e-invoice disagrees with the deal (tax codes, currency or total) (buyer and vendor)
+    E_INVOICE_MISMATCH = "e_invoice_mismatch"
 
 
 class Notification(OrgScoped, IdMixin, db.Model):

@@ -40,6 +40,12 @@ ACTION_REQUIRED: frozenset[str] = frozenset({
     K.DISPUTE_OPENED_BY_VENDOR,  # the buyer: answer before the case escalates
     K.DISPUTE_OFFER_MADE,  # the other party: accept or reject the offer
     K.DISPUTE_EVIDENCE_REQUESTED,  # the party asked: answer before the deadline
+    K.MILESTONE_DUE,  # the buyer: pay a term due after delivery by its date
+    K.MILESTONE_DUE_SOON,  # the buyer: the due date is near
+    K.MILESTONE_OVERDUE,  # the buyer: pay what is overdue
+    K.ORDER_PLACED,  # the vendor: confirm or reject before the order lapses
+    K.ORDER_APPROVAL_REQUESTED,  # approvers: approve or cancel the order
+    K.ORDER_CONFIRM_DUE,  # the vendor: the order lapses soon
 })
 
 

@@ -19,7 +19,8 @@ Ranking signals, each reported in the rationale:
     BM25-style relevance of the vendor's best-fitting product (core full-text search on the
     folded ``search_vector``; ``may cat laser`` finds ``máy cắt laser``).
 ``track_record``
-    Response rate to invitations, on-time shipping and dispute rate; neutral (0) without history.
+    The vendor's scorecard (:mod:`.scorecard`: response rate, on-time shipping, delivery without dispute,
+    dispute rate, ratings) as one score in [-1, 1]; neutral (0) without history.
 """
 
 from __future__ import annotations
@@ -34,11 +35,14 @@ from flask import current_app
 from sqlalchemy import text
 
 from ..database import utcnow
-from ..deals.models import DealStatus
 from ..extensions import db
 from ..text import fold
 from ..vendors.models import ProductStatus, VerificationStatus
-from .models import RfqStatus
+from .scorecard import scorecards
+
+#: the scorecard figures an invitation's rationale shows (with their counts)
+_TRACK_FIGURES = ("response_rate", "on_time_rate", "delivery_rate", "dispute_rate", "rating_quality",
+                  "rating_on_time", "rating_communication")
 
 #: every signal; evaluation ablations pass a subset
 SIGNALS = frozenset({"text", "hs_catalog", "hs_nomenclature", "track_record"})
@@ -283,57 +287,17 @@ def _sold_codes(eligible: list[int], quantity: int, chapters: list[str]) -> dict
 
 
 def track_records(vendor_ids: list[int]) -> dict[int, dict]:
-    """Response rate, on-time shipping and dispute rate per vendor, with a combined score in [-1, 1].
+    """Each vendor's scorecard figures (:mod:`.scorecard`, the last year) as the ranking reads them: the rates
+    with their counts, and the combined ``score`` in [-1, 1] (:func:`.scorecard.track_score`).
 
-    Vendors without history score 0 (neutral); the score grows with the amount of evidence.
+    Vendors without history score 0 (neutral) and carry only the score; the score grows with the evidence.
     """
-    if not vendor_ids:
-        return {}
-    rows = db.session.execute(text("""
-        WITH ids AS (SELECT unnest(CAST(:ids AS bigint[])) AS id),
-        inv AS (
-            SELECT i.vendor_id, count(*) AS invited,
-                   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM quotes q WHERE q.rfq_id = i.rfq_id
-                                                  AND q.vendor_id = i.vendor_id)) AS answered
-            FROM invitations i JOIN rfqs r ON r.id = i.rfq_id JOIN ids ON ids.id = i.vendor_id
-            WHERE r.status <> :rfq_open OR EXISTS (SELECT 1 FROM quotes q WHERE q.rfq_id = i.rfq_id
-                                                AND q.vendor_id = i.vendor_id)
-            GROUP BY i.vendor_id
-        ), ship AS (
-            SELECT d.vendor_id, count(*) AS shipped, count(*) FILTER (WHERE e.at <= d.ship_by_at) AS on_time
-            FROM deals d JOIN ids ON ids.id = d.vendor_id
-            JOIN LATERAL (SELECT min(ev.at) AS at FROM events ev WHERE ev.subject_type = 'deal'
-                          AND ev.subject_id = d.id AND ev.to_state = :shipped) e ON e.at IS NOT NULL
-            WHERE d.ship_by_at IS NOT NULL
-            GROUP BY d.vendor_id
-        ), disp AS (
-            SELECT d.vendor_id, count(DISTINCT d.id) AS deals, count(DISTINCT x.deal_id) AS disputed
-            FROM deals d JOIN ids ON ids.id = d.vendor_id LEFT JOIN disputes x ON x.deal_id = d.id
-            WHERE d.status <> ALL(CAST(:unfunded AS text[]))
-            GROUP BY d.vendor_id
-        )
-        SELECT ids.id, inv.invited, inv.answered, ship.shipped, ship.on_time, disp.deals, disp.disputed
-        FROM ids LEFT JOIN inv ON inv.vendor_id = ids.id LEFT JOIN ship ON ship.vendor_id = ids.id
-        LEFT JOIN disp ON disp.vendor_id = ids.id
-    """), {"ids": vendor_ids, "rfq_open": RfqStatus.OPEN.value, "shipped": DealStatus.SHIPPED.value,
-           "unfunded": [DealStatus.AWAITING_APPROVAL.value, DealStatus.AWAITING_PAYMENT.value,
-                        DealStatus.CANCELLED.value]}).all()
     out = {}
-    for r in rows:
-        parts, record = [], {}
-        if r.invited:
-            record["response_rate"] = round(r.answered / r.invited, 3)
-            parts.append((2 * r.answered / r.invited - 1, r.invited))
-        if r.shipped:
-            record["on_time_rate"] = round(r.on_time / r.shipped, 3)
-            parts.append((2 * r.on_time / r.shipped - 1, r.shipped))
-        if r.deals:
-            record["dispute_rate"] = round(r.disputed / r.deals, 3)
-            parts.append((1 - 2 * r.disputed / r.deals, r.deals))
-        # shrink towards neutral while the evidence is thin (n / (n + 3) per component)
-        score = sum(v * n / (n + 3) for v, n in parts) / len(parts) if parts else 0.0
-        record["score"] = round(score, 3)
-        out[r.id] = record
+    for vid, card in scorecards(vendor_ids).items():
+        record = {name: card[name]["value"] for name in _TRACK_FIGURES if card[name]["count"]}
+        record.update({f"{name}_count": card[name]["count"] for name in _TRACK_FIGURES if card[name]["count"]})
+        record["score"] = card["track_score"]
+        out[vid] = record
     return out
 
 

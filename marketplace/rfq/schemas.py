@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..deals.schemas import DealSchema
 from ..escrow.models import MilestoneDue
+from ..escrow.schemas import MilestoneTermInSchema, payment_terms_error
 from ..http.arguments import MAX_ID
 from ..http.events import EventSchema
 from ..http.fields import MoneyField
@@ -65,12 +66,6 @@ class InviteSchema(Schema):
     vendor_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
-class MilestoneTermInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    percent = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
-    due = fields.String(required=True, validate=validate.OneOf(_values(MilestoneDue)))
-
-
 class QuoteLineInSchema(Schema):
     rfq_line_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     unit_price = MoneyField(required=True)
@@ -124,8 +119,8 @@ class QuoteCreateSchema(Schema):
     @validates_schema
     def _terms(self, data, **kwargs):
         terms = data.get("payment_terms")
-        if terms is not None and sum(t["percent"] for t in terms) != 100:
-            raise ValidationError("milestone percentages must add up to 100", "payment_terms")
+        if terms is not None and (problem := payment_terms_error(terms)):
+            raise ValidationError(problem, "payment_terms")
         ids = [line["rfq_line_id"] for line in data.get("lines", [])]
         if len(ids) != len(set(ids)):
             raise ValidationError("each RFQ line may be quoted once", "lines")
@@ -208,6 +203,7 @@ class MilestoneTermSchema(Schema):
     name = fields.String()
     percent = fields.Integer()
     due = fields.String(metadata={"enum": _values(MilestoneDue)})
+    net_days = fields.Integer(allow_none=True)
 
 
 class QuoteLineSchema(Schema):

@@ -25,6 +25,9 @@ MENU: dict[str, tuple[Item, ...]] = {
         Item("web_buyer.rfqs", _l("RFQs")),
         Item("web_buyer.approvals", _l("Approvals"), (R.OWNER, R.ADMIN, R.APPROVER)),
         Item("web_deals.deals", _l("Deals")),
+        Item("web_analytics.analytics", _l("Analytics")),
+        Item("web_orders.cart", _l("Cart")),
+        Item("web_orders.orders", _l("Orders")),
     ),
     OrgKind.VENDOR: (
         Item("web_vendor.onboarding", _l("Onboarding")),
@@ -35,6 +38,9 @@ MENU: dict[str, tuple[Item, ...]] = {
         Item("web_vendor.quotes", _l("Quotes")),
         Item("web_deals.deals", _l("Deals")),
         Item("web_vendor.payouts", _l("Payouts"), (R.OWNER, R.ADMIN)),
+        Item("web_analytics.analytics", _l("Analytics")),
+        Item("web_deal_documents.commission_statements", _l("Commission statements")),
+        Item("web_orders.orders", _l("Orders"), (R.OWNER, R.ADMIN, R.SALES)),
     ),
     OrgKind.PLATFORM: (
         Item("web_admin.verifications", _l("Verification")),

@@ -1,10 +1,10 @@
-"""milestones due after delivery
+"""milestones due after delivery: net days, due date, reminder and overdue stamps
 
 Revision ID: 0022
 Revises: 0021
 """
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0022"
 down_revision = "0021"
@@ -13,8 +13,14 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.add_column("milestones", sa.Column("net_days", sa.BigInteger(), nullable=True))
+    op.add_column("milestones", sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("milestones", sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("milestones", sa.Column("overdue_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
-    pass
+    op.drop_column("milestones", "overdue_at")
+    op.drop_column("milestones", "reminded_at")
+    op.drop_column("milestones", "due_at")
+    op.drop_column("milestones", "net_days")

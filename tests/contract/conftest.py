@@ -391,6 +391,73 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
                 {"reason": "hàng trả về không đúng"}),
     ]
 
+    # --- analytics: the reports over the deals above, as JSON and CSV ----------------------------------
+    ok += [
+        Success(f"GET {A}/analytics/buyer", buyer.email, query={"currency": "VND"}),
+        Success(f"GET {A}/analytics/buyer.csv", buyer.email),
+        Success(f"GET {A}/analytics/vendor", vendor.email, query={"from": "2026-01-01"}),
+        Success(f"GET {A}/analytics/vendor.csv", vendor.email),
+    ]
+
+    # --- catalog orders: one placed order per answer (confirm, reject, cancel), one awaiting approval -----------
+    def _order(who: Who = buyer) -> dict:
+        api.post("/cart/items", who, {"product_id": product["id"], "quantity": 10})
+        return api.post("/orders", who, {}, expect=201)["orders"][0]
+
+    to_confirm, to_reject, to_cancel, to_reorder = _order(), _order(), _order(), _order()
+    api.call("PATCH", f"/organizations/{buyer.org_id}", buyer, json={"approval_threshold": "1"}, expect=200)
+    to_approve = _order(world.buyer_members["requester"])
+    api.call("PATCH", f"/organizations/{buyer.org_id}", buyer, json={"approval_threshold": None}, expect=200)
+    ok += [
+        Success(f"POST {A}/cart/items", buyer.email, body={"product_id": product["id"], "quantity": 10}),
+        Success(f"PUT {A}/cart/items/{{product_id}}", buyer.email, {"product_id": product["id"]}, {"quantity": 20}),
+        Success(f"POST {A}/orders", buyer.email, body={"delivery_region": "VN-SG"}),
+        Success(f"POST {A}/orders/{{order_id}}/reorder", buyer.email, {"order_id": to_reorder["id"]}),
+        Success(f"DELETE {A}/cart/items/{{product_id}}", buyer.email, {"product_id": product["id"]}),
+        Success(f"DELETE {A}/cart", buyer.email),
+        Success(f"POST {A}/orders/{{order_id}}/confirm", vendor.email, {"order_id": to_confirm["id"]}),
+        Success(f"POST {A}/orders/{{order_id}}/reject", vendor.email, {"order_id": to_reject["id"]},
+                {"reason": "hết hàng cỡ này"}),
+        Success(f"POST {A}/orders/{{order_id}}/cancel", buyer.email, {"order_id": to_cancel["id"]}, {}),
+        Success(f"POST {A}/orders/{{order_id}}/approve", buyer.email, {"order_id": to_approve["id"]}),
+        Success(f"POST {A}/deals/{{deal_id}}/reorder", buyer.email, {"deal_id": deal["id"]}),
+    ]
+
+    # --- deal documents: a released deal's PDFs, an e-invoice (XML and PDF), the month's commission statements ----
+    documented = _released(api, world, run_jobs)
+    e_invoice = (b"<HDon><DLHDon><TTChung><KHHDon>C26TAA</KHHDon><SHDon>7</SHDon><DVTTe>VND</DVTTe></TTChung><NDHDon>"
+                 b"<NBan><MST>0100109106</MST></NBan><NMua><MST>0302118431</MST></NMua>"
+                 b"<TToan><TgTTTBSo>1000</TgTTTBSo></TToan></NDHDon></DLHDon></HDon>")
+    attached = api.call("POST", f"/deals/{documented['id']}/e-invoices", vendor, expect=201,
+                        content_type="multipart/form-data",
+                        data={"xml": (io.BytesIO(e_invoice), "hd.xml"), "pdf": (io.BytesIO(PDF), "hd.pdf")}).get_json()
+    month = api.get(f"/vendors/{vendor.org_id}/commission-statements", vendor)["months"][0]
+    ok += [
+        Success(f"GET {A}/deals/{{deal_id}}/documents/{{kind}}", buyer.email,
+                {"deal_id": documented["id"], "kind": "proforma-invoice"}, query={"lang": "en"}),
+        Success(f"POST {A}/deals/{{deal_id}}/e-invoices", vendor.email, {"deal_id": documented["id"]},
+                {"xml": e_invoice, "pdf": PDF}),
+        Success(f"GET {A}/deals/{{deal_id}}/e-invoices", buyer.email, {"deal_id": documented["id"]}),
+        Success(f"GET {A}/deals/{{deal_id}}/e-invoices/{{e_invoice_id}}/{{part}}", buyer.email,
+                {"deal_id": documented["id"], "e_invoice_id": attached["id"], "part": "xml"}),
+        Success(f"GET {A}/vendors/{{vendor_id}}/commission-statements", vendor.email, {"vendor_id": vendor.org_id}),
+        Success(f"GET {A}/vendors/{{vendor_id}}/commission-statements/{{month}}.pdf", vendor.email,
+                {"vendor_id": vendor.org_id, "month": month}, query={"lang": "vi"}),
+        Success(f"GET {A}/vendors/{{vendor_id}}/commission-statements/{{month}}.csv", admin.email,
+                {"vendor_id": vendor.org_id, "month": month}),
+    ]
+
+    # --- reviews: a released deal to rate, another rated by its buyer for the vendor to reply to ----------------
+    to_review, reviewed = _released(api, world, run_jobs), _released(api, world, run_jobs)
+    api.post(f"/deals/{reviewed['id']}/review", buyer, {"quality": 5, "on_time": 4, "communication": 5}, expect=201)
+    ok += [
+        Success(f"POST {A}/deals/{{deal_id}}/review", buyer.email, {"deal_id": to_review["id"]},
+                {"quality": 4, "on_time": 5, "communication": 3, "comment": "Giao đúng hẹn"}),
+        Success(f"POST {A}/deals/{{deal_id}}/review/reply", vendor.email, {"deal_id": reviewed["id"]},
+                {"reply": "Cảm ơn quý khách"}),
+        Success(f"GET {A}/vendors/{{vendor_id}}/reviews", None, {"vendor_id": vendor.org_id}),
+    ]
+
     report = api.post("/admin/reconciliation", admin, expect=201)
     documents = api.get(f"/vendors/{vendor.org_id}/documents", vendor)["items"]
     ids = {
@@ -404,6 +471,7 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
     ids["evidence_id"] = record["id"]
     ids["carrier"] = "ghn"  # type: ignore[assignment]  # the one carrier with a webhook
     ids["offer_id"], ids["request_id"] = accept_offer["id"], evidence_request["id"]
+    ids["order_id"] = to_reorder["id"]
     identities = {"anonymous": None, "buyer": buyer.email, "vendor": vendor.email, "admin": admin.email}
     return Seeded(identities, ids, ok)
 

@@ -18,6 +18,7 @@ from .deals import (  # noqa: F401
                          cancel_deal,
                          cancellable_from,
                          create_deal,
+                         create_deal_from_order,
                          deals_for,
                          get_deal,
                          list_deals,

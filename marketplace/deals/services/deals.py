@@ -18,11 +18,17 @@ from ...http.pagination import paginate
 from ...money import allocate, format_amount
 from ...notifications.models import NotificationKind
 from ...notifications.services import notify_members, notify_org
+from ...registry import publish
 from ...statemachine import Deadline
-from ..models import Deal, DealLine, DealStatus, Milestone, MilestoneStatus
+from ...vendors.models import VendorProfile
+from ..models import Deal, DealLine, DealSource, DealStatus, Milestone, MilestoneStatus
 from ..states import PAYMENT_DUE, SHIP_WARNING, deal_machine, ship_grace
 
 APPROVER_ROLES = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.APPROVER)
+#: fact published when a deal is cancelled (by anyone), after its milestones are settled: ``fn(deal)``
+DEAL_CANCELLED = "deals.cancelled"
+#: payment terms of a deal whose vendor names none: everything into escrow before shipment
+DEFAULT_PAYMENT_TERMS = ({"name": "full", "percent": 100, "due": "before_shipment"},)
 
 
 def notice_data(deal: Deal, **extra) -> dict:
@@ -77,7 +83,8 @@ def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
                            amount=l.unit_price * l.quantity) for l in qlines]
     terms = quote.payment_terms
     amounts = allocate(total, [t["percent"] for t in terms])
-    deal.milestones = [Milestone(seq=i + 1, name=t["name"], percent=t["percent"], due=t["due"], amount=a)
+    deal.milestones = [Milestone(seq=i + 1, name=t["name"], percent=t["percent"], due=t["due"], amount=a,
+                                 net_days=t.get("net_days"))
                        for i, (t, a) in enumerate(zip(terms, amounts)) if a > 0]
     db.session.add(deal)
     deal_machine.start(deal, actor, {"total": format_amount(total, deal.currency), "currency": deal.currency,
@@ -87,6 +94,43 @@ def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
                key=f"deal-{deal.id}-awarded")
     if needs_approval:  # only the approvers are e-mailed; the organisation's feed shows it to all
         notify_members(deal.buyer_id, NotificationKind.DEAL_APPROVAL_REQUESTED, notice_data(deal, rfq_id=rfq.id),
+                       key=f"deal-{deal.id}-approval-requested", roles=APPROVER_ROLES)
+    else:
+        tell_payable(deal)
+    return deal
+
+
+def create_deal_from_order(*, order_id: int, buyer_id: int, vendor_id: int, currency: str, lines: list[dict],
+                           freight: int, terms: dict, actor: Actor, approved: bool,
+                           payment_terms: list[dict] | None = None, category_id: int | None = None) -> Deal:
+    """A deal from a catalog order the vendor confirmed: its lines (``product_id``, ``description``, ``quantity``,
+    ``unit``, ``unit_price``) and terms frozen, ``source`` order, paid by ``payment_terms`` (else
+    :data:`DEFAULT_PAYMENT_TERMS`). An order approved (or under the threshold) when it was placed is
+    ``approved``: the deal is payable at once; otherwise the buyer's threshold applies as for awards."""
+    subtotal = sum(l["unit_price"] * l["quantity"] for l in lines)
+    total = subtotal + freight
+    buyer = db.session.get(Organization, buyer_id)
+    needs_approval = (not approved and buyer.approval_threshold is not None and total > buyer.approval_threshold)
+    payment_terms = [dict(t) for t in (payment_terms or DEFAULT_PAYMENT_TERMS)]
+    deal = Deal(
+        order_id=order_id, source=DealSource.ORDER, buyer_id=buyer_id, vendor_id=vendor_id,
+        status=DealStatus.AWAITING_APPROVAL if needs_approval else DealStatus.AWAITING_PAYMENT,
+        currency=currency, subtotal=subtotal, freight=freight, total=total,
+        commission_bps=commission_rate_for(db.session.get(VendorProfile, vendor_id), category_id),
+        terms={**terms, "payment_terms": payment_terms, "order_id": order_id},
+    )
+    deal.lines = [DealLine(product_id=l.get("product_id"), description=l["description"], quantity=l["quantity"],
+                           unit=l["unit"], unit_price=l["unit_price"], amount=l["unit_price"] * l["quantity"])
+                  for l in lines]
+    amounts = allocate(total, [t["percent"] for t in payment_terms])
+    deal.milestones = [Milestone(seq=i + 1, name=t["name"], percent=t["percent"], due=t["due"], amount=a,
+                                 net_days=t.get("net_days"))
+                       for i, (t, a) in enumerate(zip(payment_terms, amounts)) if a > 0]
+    db.session.add(deal)
+    deal_machine.start(deal, actor, {"total": format_amount(total, deal.currency), "currency": deal.currency,
+                                     "order_id": order_id})
+    if needs_approval:
+        notify_members(deal.buyer_id, NotificationKind.DEAL_APPROVAL_REQUESTED, notice_data(deal, order_id=order_id),
                        key=f"deal-{deal.id}-approval-requested", roles=APPROVER_ROLES)
     else:
         tell_payable(deal)
@@ -197,6 +241,7 @@ def on_cancelled(deal: Deal) -> None:
         data = notice_data(deal, due=lapsed.date().isoformat(), due_at=lapsed.isoformat())
         for org_id, side in ((deal.buyer_id, "buyer"), (deal.vendor_id, "vendor")):
             notify_org(org_id, NotificationKind.PAYMENT_LAPSED, data, key=f"deal-{deal.id}-payment-lapsed-{side}")
+    publish(DEAL_CANCELLED, deal)  # e.g. a catalog order gives its reserved stock back
 
 
 def warn_unshipped(now: datetime | None = None) -> int:

@@ -24,6 +24,7 @@ from ...statemachine import Deadline, record_event
 from ..models import Deal, DealStatus
 from ..states import DELIVERY_CONFIRM, deal_machine, delivery_confirm_delay
 from .deals import _require_side, get_deal, notice_data, pending_deadline
+from .terms import open_after_delivery_terms
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,7 @@ def on_delivered(deal: Deal) -> None:
     tell the buyer by when to accept or dispute (silence past the inspection window is acceptance)."""
     if deal.delivered_at is None:
         deal.delivered_at = utcnow()
+    open_after_delivery_terms(deal)  # terms due on or after delivery fall due now
     ends = pending_deadline(deal, INSPECTION)
     notify_org(deal.buyer_id, NotificationKind.DEAL_DELIVERED,
                notice_data(deal, inspection_ends_at=ends.isoformat() if ends else None),

@@ -46,6 +46,7 @@ def deal_records(deal: Deal) -> list[tuple[RecordType, dict]]:
         "milestones": [{"seq": m.seq, "name": m.name, "percent": m.percent, "due": m.due,
                         "amount": format_amount(m.amount, cur), "status": m.status,
                         "payment_reference": m.payment_reference, "funded_at": _iso(m.funded_at),
+                        "net_days": m.net_days, "due_at": _iso(m.due_at), "overdue_at": _iso(m.overdue_at),
                         "released": format_amount(m.released_amount, cur),
                         "commission": format_amount(m.commission_amount, cur),
                         "refunded": format_amount(m.refunded_amount, cur)} for m in deal.milestones],

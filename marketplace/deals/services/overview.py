@@ -123,7 +123,8 @@ def allowed_actions(actor: Actor, deal: Deal, dispute: Dispute | None = None) ->
         if "approve" in allowed and actor.member_role in APPROVER_ROLES:
             out.add("approve")
         if deal.status == DealStatus.AWAITING_PAYMENT and actor.member_role in PAYER_ROLES and (
-                not deal.gateway or any(m.status == MilestoneStatus.PENDING for m in deal.milestones)):
+                not deal.gateway or any(m.status == MilestoneStatus.PENDING and not m.is_after_delivery()
+                                        for m in deal.milestones)):
             out.add("pay")
         out |= allowed & {"confirm_delivery", "accept", "open_dispute"}
     elif side == ActorRole.VENDOR:
@@ -231,18 +232,24 @@ def deal_timeline(actor: Actor, deal_id: int) -> list[dict]:
 
 
 def money_summary(deal: Deal) -> dict:
-    """Where the deal's money is, in minor units of ``currency``: awaited, held in escrow, released to the
-    vendor (net of commission), the platform's commission, and refunded to the buyer."""
+    """Where the deal's money is, in minor units of ``currency``: awaited before shipment, held in escrow,
+    released to the vendor (net of commission), the platform's commission, refunded to the buyer, and owed
+    on terms due after delivery (overdue part and next due date)."""
     ms = deal.milestones
     awaiting = (MilestoneStatus.PENDING, MilestoneStatus.AWAITING_PAYMENT)
     return {
         "currency": deal.currency,
         "total": deal.total,
-        "awaiting": sum(m.amount for m in ms if m.status in awaiting),
+        # due before shipment and not yet paid (terms due after delivery are ``owed`` below)
+        "awaiting": sum(m.amount for m in ms if m.status in awaiting and not m.is_after_delivery()),
         "held": sum(m.held_amount for m in ms),  # less any part a partial acceptance released
         "released_gross": sum(m.released_amount for m in ms),
         "released": sum(m.released_amount - m.commission_amount for m in ms),
         "commission": sum(m.commission_amount for m in ms),
         "refunded": sum(m.refunded_amount for m in ms),
         "settled": any(m.is_settled() or m.is_partly_released() for m in ms),
+        # payment terms due on or after delivery: what the buyer still owes outside escrow, and what is late
+        "owed": sum(m.amount for m in ms if m.is_after_delivery() and m.is_owed()),
+        "overdue": sum(m.amount for m in ms if m.is_overdue()),
+        "next_due_at": min((m.due_at for m in ms if m.is_owed() and m.due_at is not None), default=None),
     }

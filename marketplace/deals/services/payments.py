@@ -29,6 +29,7 @@ from ...notifications.services import notify_org
 from ...statemachine import record_event
 from ..models import Deal, DealStatus, MilestoneStatus
 from ..states import deal_machine
+from . import terms
 from .deals import _require_side, get_deal, notice_data
 
 PAYER_ROLES = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.FINANCE, MemberRole.APPROVER, MemberRole.REQUESTER)
@@ -54,8 +55,8 @@ def start_payment(actor: Actor, deal_id: int, gateway: str) -> Deal:
     if deal.gateway and deal.gateway != gateway:
         raise ConflictError(f"this deal is being paid by {deal.gateway}", code="gateway_chosen")
     deal.gateway = gateway
-    for m in deal.milestones:
-        if m.status == MilestoneStatus.PENDING:
+    for m in deal.milestones:  # terms due after delivery get their instructions at delivery (terms.py)
+        if m.status == MilestoneStatus.PENDING and not m.is_after_delivery():
             m.status = MilestoneStatus.AWAITING_PAYMENT
             m.payment_reference = payment_reference(deal.id, m.seq)
     get_gateway(gateway).start(deal)  # e.g. stripe: one PaymentIntent command per milestone
@@ -67,7 +68,8 @@ def payment_instructions(deal: Deal) -> dict:
     gateway = get_gateway(deal.gateway) if deal.gateway else None
     milestones = []
     for m in deal.milestones:
-        row = {"milestone_id": m.id, "seq": m.seq, "name": m.name, "due": m.due, "status": m.status}
+        row = {"milestone_id": m.id, "seq": m.seq, "name": m.name, "due": m.due, "status": m.status,
+               "due_at": m.due_at, "overdue": m.is_overdue()}
         if gateway and m.status == MilestoneStatus.AWAITING_PAYMENT:
             row["instructions"] = gateway.instructions(m, deal.currency)
         milestones.append(row)
@@ -99,13 +101,15 @@ def lock_owner(deal_id: int) -> Deal:
 
 
 def record_payment(deal_id: int, milestone_id: int, amount: int, currency: str, gateway: str, meta: dict) -> Deal:
-    """Money for one milestone arrived through ``gateway``: hold it; fund the deal once all are held.
+    """Money for one milestone arrived through ``gateway``: hold it; fund the deal once every milestone due
+    before shipment is held. A term due after delivery is held until the release, or released at once when the
+    deal was released already (:func:`.terms.after_delivery_paid`).
 
     Hook ``escrow.payment_received``.
 
     :raises ConflictError: wrong amount or currency (``amount_mismatch``), another gateway
-        (``wrong_gateway``), a cancelled milestone (``milestone_cancelled``), or the milestone is not
-        awaiting payment.
+        (``wrong_gateway``), a cancelled milestone (``milestone_cancelled``), a term due after delivery
+        while the deal's money is frozen (``milestone_not_payable``), or the milestone is not awaiting payment.
     :raises NotFoundError: the milestone is not the deal's.
     """
     deal = deal_machine.lock(deal_id)
@@ -120,10 +124,17 @@ def record_payment(deal_id: int, milestone_id: int, amount: int, currency: str, 
         raise ConflictError("this milestone is not being paid through this gateway", code="wrong_gateway")
     if milestone.status == MilestoneStatus.CANCELLED:
         raise ConflictError(f"the deal is {deal.status}; this milestone takes no more money", code="milestone_cancelled")
-    if escrow.fund_milestone(deal, milestone, gateway, meta):
+    if milestone.takes_payment() and not deal.accepts_payment(milestone):  # e.g. a dispute froze the deal's money
+        raise ConflictError(f"the deal is {deal.status}; this milestone takes no money now", code="milestone_not_payable")
+    funded = escrow.fund_milestone(deal, milestone, gateway, meta)
+    if funded:
         record_event("deal", deal.id, "milestone_funded", deal.status, deal.status, SYSTEM,
                      {"milestone": milestone.seq, "amount": format_amount(amount, currency), "currency": currency, **meta})
-    if deal.accepts_payment() and deal.is_fully_funded():
+    if milestone.is_after_delivery():  # credit paid back: held until the release, or released now (terms.py)
+        if funded:
+            terms.after_delivery_paid(deal, milestone)
+        return deal
+    if deal.accepts_payment() and deal.is_ready_to_ship():
         deal_machine.apply(deal, "fund", SYSTEM)
         deal.ship_by_at = utcnow() + timedelta(days=current_app.config["SHIP_BY_DAYS"])
         data = notice_data(deal, ship_by_at=deal.ship_by_at.isoformat())
@@ -158,7 +169,9 @@ def deal_ledger(actor: Actor, deal_id: int) -> dict:
 
 def queue_release(deal: Deal) -> None:
     """Entering ``accepted`` (the buyer, its silence, a withdrawn dispute): queue the release job once the
-    caller commits, and tell the vendor the goods were accepted."""
+    caller commits, and tell the vendor the goods were accepted. Accepting goods that never passed ``delivered``
+    (a dispute opened in transit, then withdrawn) is their delivery: terms due after delivery fall due now."""
+    terms.open_after_delivery_terms(deal)
     enqueue_after_commit("marketplace.deals.jobs.release_deal", deal.id, queue="money", job_id=f"release-deal-{deal.id}")
     notify_org(deal.vendor_id, NotificationKind.DEAL_ACCEPTED, notice_data(deal), key=f"deal-{deal.id}-accepted")
 

@@ -4,12 +4,16 @@ from . import (
     account,
     admin,
     admin_shipments,  # noqa: F401  (its routes join the web_admin blueprint)
+    analytics,
     buyer,
+    deal_documents,
     deals,
     demo,
     dispute_negotiation,
     disputes,
+    orders,
     public,
+    reviews,
     shipments,
     shipping_documents,
     vendor,
@@ -18,4 +22,5 @@ from . import (
 
 #: every page blueprint, registered by ``web.site.init_web``
 BLUEPRINTS = (public.bp, account.bp, vendor.bp, buyer.bp, deals.bp, disputes.bp, dispute_negotiation.bp, admin.bp,
-              demo.bp, webhooks.bp, shipping_documents.bp, shipments.bp)
+              demo.bp, webhooks.bp, shipping_documents.bp, shipments.bp,
+              analytics.bp, deal_documents.bp, orders.bp, reviews.bp)

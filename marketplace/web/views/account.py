@@ -124,6 +124,8 @@ class PasswordForm(Form):
 class OrganizationForm(Form):
     name = StringField(_l("Company name"), validators=[REQUIRED, _length(200, 2)])
     currency = SelectField(_l("Currency"), choices=CURRENCIES)
+    tax_code = StringField(_l("Tax code"), validators=[Optional(), Regexp(
+        r"^[0-9A-Za-z -]{5,32}$", message=_l("Use 5 to 32 letters, digits, spaces or dashes."))])
     approval_threshold = AmountField(_l("Approval threshold"))
 
 
@@ -140,7 +142,7 @@ def profile():
                                data={"name": who.user.name, "locale": who.user.locale, "timezone": who.user.timezone})
     password_form = PasswordForm(prefix="password", formdata=request.form if action == "password" else None)
     org_form = OrganizationForm(prefix="org", formdata=request.form if action == "organization" else None,
-                                data={"name": org.name, "currency": org.currency})
+                                data={"name": org.name, "currency": org.currency, "tax_code": org.tax_code})
     if action is None and org.approval_threshold is not None:
         org_form.approval_threshold.data = _amount_text(org.approval_threshold, org.currency)
     submitted = None
@@ -166,7 +168,8 @@ def profile():
     elif action == "organization":
         submitted = org_form
         if org_form.validate():
-            data = {"name": org_form.name.data, "currency": org_form.currency.data}
+            data = {"name": org_form.name.data, "currency": org_form.currency.data,
+                    "tax_code": (org_form.tax_code.data or "").strip() or None}
             if org.kind == OrgKind.BUYER:
                 data["approval_threshold"] = org_form.approval_threshold.data
             updated = attempt(org_form, lambda: accounts.update_organization(actor, org.id, data),
@@ -392,6 +395,12 @@ ACTION_LABELS = {
     NotificationKind.DISPUTE_OFFER_MADE: ((OrgKind.BUYER, OrgKind.VENDOR), _l("a settlement offer waits for your answer")),
     NotificationKind.DISPUTE_EVIDENCE_REQUESTED: ((OrgKind.BUYER, OrgKind.VENDOR),
                                                   _l("the platform asks you for evidence by a deadline")),
+    NotificationKind.MILESTONE_DUE: (OrgKind.BUYER, _l("a payment falls due after delivery")),
+    NotificationKind.MILESTONE_DUE_SOON: (OrgKind.BUYER, _l("a payment due after delivery is near its date")),
+    NotificationKind.MILESTONE_OVERDUE: (OrgKind.BUYER, _l("a payment due after delivery is overdue")),
+    NotificationKind.ORDER_APPROVAL_REQUESTED: (OrgKind.BUYER, _l("an order waits for your approval")),
+    NotificationKind.ORDER_PLACED: (OrgKind.VENDOR, _l("an order waits for your confirmation")),
+    NotificationKind.ORDER_CONFIRM_DUE: (OrgKind.VENDOR, _l("an order's confirmation deadline is near")),
 }
 #: the one label of every topic's switch (the topic's name is its fieldset's legend)
 EMAIL_ME = _l("Send me these e-mails")

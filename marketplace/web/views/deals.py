@@ -99,10 +99,15 @@ LAPSES = {
 }
 #: timeline events by (subject, name)
 EVENTS = {
-    ("deal", "create"): _l("Deal created from the award"),
+    ("deal", "create"): _l("Deal created"),
     ("deal", "approve"): _l("Deal approved"),
     ("deal", "cancel"): _l("Deal cancelled"),
     ("deal", "milestone_funded"): _l("Milestone %(milestone)s paid into escrow"),
+    ("deal", "milestone_due"): _l("Milestone %(milestone)s falls due after delivery"),
+    ("deal", "milestone_overdue"): _l("Milestone %(milestone)s is overdue"),
+    ("deal", "milestone_held"): _l("Milestone %(milestone)s paid into escrow after delivery"),
+    ("deal", "milestone_released"): _l("Milestone %(milestone)s paid after release and passed on to the vendor"),
+    ("deal", "e_invoice_attached"): _l("The vendor attached its VAT e-invoice"),
     ("deal", "fund"): _l("Deal fully paid into escrow"),
     ("deal", "ship"): _l("Goods shipped (tracking %(tracking_number)s)"),
     ("deal", "shipment_added"): _l("More goods shipped (tracking %(tracking_number)s)"),

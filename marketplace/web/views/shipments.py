@@ -149,6 +149,9 @@ def _lane(deal, chosen: str | None) -> tuple[str | None, str | None, bool]:
     the RFQ's delivery province."""
     known = vendor_origin(db.session.get(VendorProfile, deal.vendor_id))
     origin = known or (chosen if chosen in PROVINCES else None)
+    if deal.rfq_id is None:  # a catalog order's deal: the province it named
+        region = (deal.terms or {}).get("delivery_region")
+        return origin, region if region in PROVINCES else None, known is not None
     return origin, rfq_destination(db.session.get(Rfq, deal.rfq_id)), known is not None
 
 

@@ -93,7 +93,7 @@ def _why_not_payable(deal, m: Milestone, currency: str) -> UnmatchedReason | Non
         return UnmatchedReason.CURRENCY_MISMATCH
     if deal.gateway != GATEWAY:
         return UnmatchedReason.WRONG_GATEWAY
-    if m.takes_payment() and deal.accepts_payment():
+    if m.takes_payment() and deal.accepts_payment(m):
         return None
     if m.status in (MilestoneStatus.AWAITING_PAYMENT, MilestoneStatus.CANCELLED):
         return UnmatchedReason.DEAL_NOT_PAYABLE  # cancelled or refunded: this milestone will never take money

@@ -37,6 +37,7 @@ register_labels({
     RfqStatus.DRAFT: _l("Draft"), RfqStatus.OPEN: _l("Open"), RfqStatus.CLOSED: _l("Closed"),
     RfqStatus.AWARDED: _l("Awarded"), RfqStatus.CANCELLED: _l("Cancelled"),
     MilestoneDue.ON_AWARD: _l("On award"), MilestoneDue.BEFORE_SHIPMENT: _l("Before shipment"),
+    MilestoneDue.ON_DELIVERY: _l("On delivery"), MilestoneDue.NET_DAYS: _l("Days after delivery"),
     "created": _l("Created"), "paid": _l("Paid"),
 })
 

@@ -86,6 +86,8 @@ class TermForm(PlainForm):
     percent = CountField(_l("Percent"), validators=[
         Optional(), NumberRange(min=1, max=100, message=_l("Enter a number from %(min)s to %(max)s."))])
     due = SelectField(_l("Paid into escrow"), choices=[(d.value, d.value) for d in MilestoneDue])
+    net_days = CountField(_l("Days after delivery"), validators=[
+        Optional(), NumberRange(min=1, max=365, message=_l("Enter a number from %(min)s to %(max)s."))])
 
 
 class QuoteForm(Form):
@@ -143,6 +145,7 @@ def quote_form(the_rfq, quote=None) -> QuoteForm:
                 form.payment_terms.append_entry()
             row = form.payment_terms.entries[i].form
             row.name.data, row.percent.data, row.due.data = term["name"], term["percent"], term["due"]
+            row.net_days.data = term.get("net_days")
         form.incoterm.data = quote.incoterm if quote else the_rfq.incoterm
         if quote and quote.shipment:
             parcels = quote.shipment.get("parcels") or []
@@ -262,7 +265,9 @@ def quote_data(form: QuoteForm, current=None) -> tuple[dict, dict]:
         term = {"name": (row.name.data or "").strip() or str(len(terms) + 1), "due": row.due.data}
         if row.percent.data is not None:
             term["percent"] = row.percent.data
-        for field in ("name", "percent", "due"):
+        if row.due.data == MilestoneDue.NET_DAYS and row.net_days.data is not None:
+            term["net_days"] = row.net_days.data
+        for field in ("name", "percent", "due", "net_days"):
             aliases[f"payment_terms-{len(terms)}-{field}"] = f"payment_terms-{i}-{field}"
         terms.append(term)
     if terms:
