@@ -86,7 +86,8 @@ class CommissionMonthsSchema(Schema):
 @login_required()
 @blp.arguments(DocumentQuerySchema, location="query")
 @blp.response(200, _FILE, content_type="application/pdf",
-              description="The PDF: ``purchase-order``, ``proforma-invoice`` (with each milestone's payment "
+              description="The PDF: ``purchase-order``, ``order-confirmation`` (the vendor's, with the frozen "
+                          "prices), ``proforma-invoice`` (with each milestone's payment "
                           "reference) or ``money-statement`` (funded, released, commission, refunded, held, dated).")
 def deal_document(params, deal_id, kind):
     """A deal's document (its buyer, its vendor and admins); 404 for another organisation's deal or another kind."""

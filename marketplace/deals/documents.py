@@ -33,7 +33,8 @@ from .models import Deal
 from .services import get_deal
 
 PURCHASE_ORDER, PROFORMA_INVOICE, MONEY_STATEMENT = "purchase-order", "proforma-invoice", "money-statement"
-KINDS = (PURCHASE_ORDER, PROFORMA_INVOICE, MONEY_STATEMENT)
+ORDER_CONFIRMATION = "order-confirmation"
+KINDS = (PURCHASE_ORDER, ORDER_CONFIRMATION, PROFORMA_INVOICE, MONEY_STATEMENT)
 COMMISSION_STATEMENT = "commission-statement"
 LOCALES = ("vi", "en")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -41,7 +42,11 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 #: the documents' words, per locale
 WORDS: dict[str, dict[str, str]] = {
     "vi": {
-        PURCHASE_ORDER: "Đơn đặt hàng", PROFORMA_INVOICE: "Hoá đơn chiếu lệ", MONEY_STATEMENT: "Sao kê tiền giao dịch",
+        PURCHASE_ORDER: "Đơn đặt hàng", ORDER_CONFIRMATION: "Xác nhận đơn hàng",
+        "confirmed_at": "Ngày xác nhận",
+        "confirm_note": "Nhà cung cấp xác nhận cung cấp hàng hoá trên với giá, điều kiện giao hàng và điều khoản"
+                        " thanh toán nêu trên; giá đã chốt và không thay đổi cho giao dịch này.",
+        PROFORMA_INVOICE: "Hoá đơn chiếu lệ", MONEY_STATEMENT: "Sao kê tiền giao dịch",
         COMMISSION_STATEMENT: "Bảng kê phí hoa hồng", "deal": "Giao dịch", "date": "Ngày lập",
         "buyer": "Bên mua", "vendor": "Nhà cung cấp", "tax_code": "MST", "address": "Địa chỉ",
         "line": "STT", "description": "Mô tả", "quantity": "Số lượng", "unit": "Đơn vị", "unit_price": "Đơn giá",
@@ -67,7 +72,11 @@ WORDS: dict[str, dict[str, str]] = {
         "fund": "Bên mua nộp tiền ký quỹ", "release": "Giải ngân cho nhà cung cấp", "refund": "Hoàn tiền cho bên mua",
     },
     "en": {
-        PURCHASE_ORDER: "Purchase order", PROFORMA_INVOICE: "Pro-forma invoice", MONEY_STATEMENT: "Statement of money",
+        PURCHASE_ORDER: "Purchase order", ORDER_CONFIRMATION: "Order confirmation",
+        "confirmed_at": "Confirmed on",
+        "confirm_note": "The vendor confirms it supplies the goods above at the prices, delivery terms and payment"
+                        " terms stated; the prices are frozen for this deal.",
+        PROFORMA_INVOICE: "Pro-forma invoice", MONEY_STATEMENT: "Statement of money",
         COMMISSION_STATEMENT: "Commission statement", "deal": "Deal", "date": "Date",
         "buyer": "Buyer", "vendor": "Vendor", "tax_code": "Tax code", "address": "Address",
         "line": "No.", "description": "Description", "quantity": "Quantity", "unit": "Unit", "unit_price": "Unit price",
@@ -163,17 +172,19 @@ def parties(deal: Deal) -> tuple[Party, Party]:
 
 def deal_document(actor: Actor, deal_id: int, kind: str, locale: str = "vi", *,
                   now: datetime | None = None) -> DealDocument:
-    """The document ``kind`` (``purchase-order``, ``proforma-invoice``, ``money-statement``) of a deal, for its
-    buyer, its vendor or an admin.
+    """The document ``kind`` (``purchase-order``, ``order-confirmation``, ``proforma-invoice``,
+    ``money-statement``) of a deal, for its buyer, its vendor or an admin.
 
     :raises NotFoundError: unknown kind, unknown deal, or another organisation's.
     """
     if kind not in KINDS:
-        raise NotFoundError("no such document: use purchase-order, proforma-invoice or money-statement")
+        raise NotFoundError("no such document: use purchase-order, order-confirmation, proforma-invoice or "
+                            "money-statement")
     deal = get_deal(actor, deal_id)
     locale = _locale(locale)
     sheet = _DealSheet(deal, locale, now or utcnow())
-    body = {PURCHASE_ORDER: sheet.purchase_order, PROFORMA_INVOICE: sheet.proforma_invoice,
+    body = {PURCHASE_ORDER: sheet.purchase_order, ORDER_CONFIRMATION: sheet.order_confirmation,
+            PROFORMA_INVOICE: sheet.proforma_invoice,
             MONEY_STATEMENT: sheet.money_statement}[kind]()
     return DealDocument(f"deal-{deal.id}-{kind}-{locale}.pdf", body)
 
@@ -262,6 +273,18 @@ class _DealSheet:
         doc.pairs([(w["buyer"], self._party(self.buyer)), (w["vendor"], self._party(self.vendor)), *self._head()])
         self._goods(doc)
         doc.pairs(self._terms())
+        return doc.output()
+
+    def order_confirmation(self) -> bytes:
+        """Vendor to buyer: the vendor's confirmation of the order the deal froze (when it was made), its lines,
+        prices, delivery and payment terms."""
+        w = self.w
+        doc = self._document(ORDER_CONFIRMATION)
+        doc.pairs([(w["vendor"], self._party(self.vendor)), (w["buyer"], self._party(self.buyer)), *self._head(),
+                   (w["confirmed_at"], _date(self.deal.created_at))])
+        self._goods(doc)
+        doc.pairs(self._terms())
+        doc.text(w["confirm_note"], size=8)
         return doc.output()
 
     def proforma_invoice(self) -> bytes:

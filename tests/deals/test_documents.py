@@ -69,9 +69,11 @@ def test_the_documents_open_with_the_deals_parties_figures_and_money(api, world,
 
     order = _text(_pdf(api, world.buyer, deal["id"], "purchase-order", lang).data)
     proforma = _text(_pdf(api, world.vendors[0], deal["id"], "proforma-invoice", lang).data)
+    confirmation = _text(_pdf(api, world.buyer, deal["id"], "order-confirmation", lang).data)
     statement = _text(_pdf(api, world.admin, deal["id"], "money-statement", lang).data)
     words = documents.WORDS[lang]
-    for text in (order, proforma):
+    assert _flat(words["order-confirmation"]) in confirmation and _flat(words["confirm_note"][:40]) in confirmation
+    for text in (order, proforma, confirmation):
         assert _flat(buyer) in text and _flat(profile.legal_name) in text
         assert BUYER_MST in text and profile.tax_code in text  # both parties' tax codes
         line = deal["lines"][0]

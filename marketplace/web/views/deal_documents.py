@@ -34,7 +34,8 @@ from ..session import page_login_required
 bp = Blueprint("web_deal_documents", __name__)
 
 #: the deal's documents as the pages name them
-TITLES = {documents.PURCHASE_ORDER: _l("Purchase order"), documents.PROFORMA_INVOICE: _l("Pro-forma invoice"),
+TITLES = {documents.PURCHASE_ORDER: _l("Purchase order"), documents.ORDER_CONFIRMATION: _l("Order confirmation"),
+          documents.PROFORMA_INVOICE: _l("Pro-forma invoice"),
           documents.MONEY_STATEMENT: _l("Statement of money")}
 #: the checked fields of an e-invoice as the pages name them
 FIELD_TITLES = {"buyer_tax_code": _l("Buyer's tax code"), "seller_tax_code": _l("Seller's tax code"),
