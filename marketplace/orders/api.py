@@ -18,6 +18,8 @@ from .schemas import (
     OrderRejectSchema,
     OrderSchema,
     OrdersPlacedSchema,
+    OrderTermsInSchema,
+    OrderTermsSchema,
 )
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Catalog orders")
@@ -169,3 +171,24 @@ def reorder_deal(deal_id):
     cart = services.reorder_deal(current_actor(), deal_id)
     db.session.commit()
     return cart
+
+
+@blp.route("/vendors/<int:vendor_id>/order-terms")
+@login_required()
+@blp.response(200, OrderTermsSchema)
+def vendor_order_terms(vendor_id):
+    """The payment terms the vendor's catalog orders are paid by (buyers read them before ordering)."""
+    return services.vendor_order_terms(vendor_id)
+
+
+@blp.route("/vendors/<int:vendor_id>/order-terms", methods=["PUT"])
+@login_required(OrgKind.VENDOR, OrgKind.PLATFORM)
+@blp.arguments(OrderTermsInSchema)
+@blp.response(200, OrderTermsSchema)
+def set_vendor_order_terms(data, vendor_id):
+    """The vendor sets its default payment terms for catalog orders (owners, admins and sales members); orders
+    confirmed from now on are paid by them. 422 when the percentages do not add up to 100 or nothing is paid
+    before shipment."""
+    result = services.set_order_terms(current_actor(), vendor_id, data["payment_terms"])
+    db.session.commit()
+    return result

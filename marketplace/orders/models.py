@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -13,9 +14,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import IdMixin, OrgScoped, TimestampMixin
+from ..database import IdMixin, OrgScoped, TimestampMixin, utcnow
 from ..extensions import db
 
 
@@ -100,3 +102,14 @@ class StockReservation(IdMixin, TimestampMixin, db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     quantity: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default=ReservationStatus.HELD)  #: a :class:`ReservationStatus`
+
+
+class VendorOrderTerms(db.Model):
+    """A vendor's default payment terms for catalog orders (``[{name, percent, due, net_days?}]``); a confirmed
+    order's deal is paid by them. No row: 100 % before shipment."""
+
+    __tablename__ = "vendor_order_terms"
+
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id", ondelete="CASCADE"), primary_key=True)
+    payment_terms: Mapped[list[dict]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -149,3 +149,24 @@ class OrdersPlacedSchema(Schema):
 class OrderConfirmedSchema(Schema):
     order = fields.Nested(OrderSchema)
     deal_id = fields.Integer()
+
+
+class OrderTermsInSchema(Schema):
+    """A vendor's default payment terms for catalog orders."""
+
+    payment_terms = fields.List(fields.Dict(), required=True, metadata={
+        "description": "one to six milestones ``{name, percent, due, net_days?}`` adding up to 100, at least one "
+                       "paid before shipment (as a quote's terms)"})
+
+
+class OrderTermSchema(Schema):
+    name = fields.String()
+    percent = fields.Integer()
+    due = fields.String()
+    net_days = fields.Integer(allow_none=True)
+
+
+class OrderTermsSchema(Schema):
+    vendor_id = fields.Integer()
+    payment_terms = fields.List(fields.Nested(OrderTermSchema))
+    default = fields.Boolean(metadata={"description": "true: the platform default (100 % before shipment)"})

@@ -106,3 +106,16 @@ def unit_label(value: str | None) -> str:
         return ""
     label = UNIT_LABELS.get(value.strip().lower())
     return str(label) if label is not None else value
+
+
+def region_name(code: str | None) -> str:
+    """An ISO 3166-2 subdivision (``VN-HN``) or ISO 3166-1 country (``VN``) by its name (pycountry's, which for
+    Vietnam are the Vietnamese names), e.g. "Hà Nội"; an unknown code shows as it is."""
+    if not code:
+        return "—"
+    import pycountry  # loaded once, on first use
+
+    found = (pycountry.subdivisions.get(code=code) if "-" in code else pycountry.countries.get(alpha_2=code))
+    if found is None:
+        return code
+    return str(found.name).removesuffix(" Municipality").removesuffix(" City")

@@ -82,7 +82,7 @@ def init_web(app: Flask) -> None:
                    default_translation_directories=str(HERE / "translations"))
     csrf.init_app(app)
     app.jinja_env.filters.update(money=i18n.money, number=i18n.number, when=i18n.when, iso=i18n.iso,
-                                 status=i18n.status_label, unit=i18n.unit_label)
+                                 status=i18n.status_label, unit=i18n.unit_label, region=i18n.region_name)
     app.jinja_env.globals.update(csrf_token=generate_csrf, LOCALES=LOCALES, OrgKind=OrgKind, MemberRole=MemberRole,
                                  has_page=lambda endpoint: endpoint in app.view_functions)
     app.jinja_env.policies["ext.i18n.trimmed"] = True

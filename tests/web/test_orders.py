@@ -69,3 +69,34 @@ def test_ordering_from_the_catalog_end_to_end(new_page, api, world):
     page.goto(f"/orders/{orders[v1.org_id]['id']}")
     assert page.locator("a.deal-link").count() == 1
     assert not untranslated(page), untranslated(page)
+
+
+def test_the_vendor_sets_its_payment_terms_for_catalog_orders(new_page, api, world):
+    vendor = world.vendors[0]
+    page = accept_dialogs(new_page("vi"))
+    login(page, vendor.email, PASSWORD)
+    page.goto("/orders")
+    page.click("a.order-terms-link")
+    assert "Điều khoản thanh toán cho đơn hàng" in page.inner_text("h1")
+    assert page.locator(".current-default").count() == 1
+    rows = page.locator("table.terms tbody tr")
+    # 30 % + 60 %: refused beside the form, in Vietnamese, nothing saved
+    rows.nth(0).locator("input[name$='-name']").fill("Đặt cọc")
+    rows.nth(0).locator("input[name$='-percent']").fill("30")
+    rows.nth(0).locator("select[name$='-due']").select_option("before_shipment")
+    rows.nth(1).locator("input[name$='-name']").fill("Còn lại")
+    rows.nth(1).locator("input[name$='-percent']").fill("60")
+    rows.nth(1).locator("select[name$='-due']").select_option("net_days")
+    rows.nth(1).locator("input[name$='-net_days']").fill("30")
+    submit(page, "button.primary")
+    assert page.locator(".error").count() >= 1
+    assert api.get(f"/vendors/{vendor.org_id}/order-terms", world.buyer)["default"] is True
+    assert not untranslated(page), untranslated(page)
+    page.locator("table.terms tbody tr").nth(1).locator("input[name$='-percent']").fill("70")
+    submit(page, "button.primary")
+    saved = api.get(f"/vendors/{vendor.org_id}/order-terms", world.buyer)
+    assert saved["default"] is False
+    assert [(t["percent"], t["due"], t.get("net_days")) for t in saved["payment_terms"]] == [
+        (30, "before_shipment", None), (70, "net_days", 30)]
+    assert page.locator(".current-default").count() == 0
+    screenshot(page, "orders-payment-terms")

@@ -32,7 +32,7 @@ def test_vendor_picks_a_carrier_price_as_the_freight_of_its_quote(page, api, wor
     page.click("input.get-rates")
     option = page.locator("label.rate-option:has(input[value^='manual|standard|'])")
     assert "52.800" in option.inner_text() and "4 ngày làm việc" in option.inner_text()
-    assert "VN-HN" in page.inner_text("p.lane")
+    assert "Hà Nội" in page.inner_text("p.lane")
     assert page.input_value("#lines-0-unit_price").replace(".", "") == "17500"  # what was typed is kept
     assert untranslated(page) == []
     screenshot(page, "vendor-quote-carrier-rates")

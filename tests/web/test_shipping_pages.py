@@ -58,7 +58,7 @@ def test_two_partial_shipments_tracked_to_delivery_with_proof(new_page, api, wor
     manual = vendor.locator(".carrier-option[data-carrier=manual]")
     assert _built_in_price(app, 2500) in manual.inner_text()
     assert "ước tính" in manual.locator(".badge.estimate").inner_text()
-    assert "VN-HN" in vendor.inner_text(".lane") and "VN-SG" in vendor.inner_text(".lane")
+    assert "Hà Nội" in vendor.inner_text(".lane") and "Hồ Chí Minh" in vendor.inner_text(".lane")
     screenshot(vendor, "shipping-book")
 
     # more than is left is refused in Vietnamese, and nothing is booked

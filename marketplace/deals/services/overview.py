@@ -208,6 +208,13 @@ def next_step(actor: Actor, deal: Deal, dispute: Dispute | None = None) -> NextS
         if case == DisputeStatus.NEGOTIATING:
             return NextStep("reply_dispute")
         return NextStep(None, waiting_for="admin")
+    if status in (DealStatus.RELEASED, DealStatus.CLOSED):
+        owed = [m for m in deal.milestones if m.is_after_delivery() and m.status == MilestoneStatus.AWAITING_PAYMENT]
+        if owed:  # a balance due after delivery is still to be paid
+            due = min((m.due_at for m in owed if m.due_at is not None), default=None)
+            if side == ActorRole.BUYER:
+                return NextStep("pay_balance", due, "balance_overdue")
+            return NextStep(None, due, "balance_overdue", waiting_for="buyer")
     return NextStep(None)  # released, resolved, refunded, closed, cancelled: nothing is asked
 
 

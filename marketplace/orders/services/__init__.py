@@ -25,3 +25,4 @@ from .orders import (  # noqa: F401
     reorder_order,
     warn_unconfirmed,
 )
+from .terms import order_terms, set_order_terms, vendor_order_terms  # noqa: F401

@@ -30,6 +30,7 @@ from .stock import (
     lock_products,
     release_order_stock,
 )
+from .terms import order_terms
 
 
 def order_notice(order: Order, **extra) -> dict:
@@ -183,6 +184,7 @@ def confirm_order(actor: Actor, order_id: int) -> tuple[Order, Deal]:
     deal = create_deal_from_order(
         order_id=order.id, buyer_id=order.buyer_id, vendor_id=order.vendor_id, currency=order.currency, lines=lines,
         freight=order.freight, terms=terms, actor=actor, approved=True,
+        payment_terms=order_terms(order.vendor_id),  # the vendor's terms as they stand at confirmation
         category_id=products[top.product_id].category_id if top.product_id in products else None)
     notify_org(order.buyer_id, NotificationKind.ORDER_CONFIRMED, order_notice(order, deal_id=deal.id),
                key=f"order-{order.id}-confirmed")

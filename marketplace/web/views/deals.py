@@ -63,6 +63,17 @@ register_labels({
     "bank_transfer": _l("Bank transfer"), "stripe": _l("Card (Stripe)"),
 })
 
+#: a milestone's statuses where the shared labels mean something else (``pending`` is also a verification's)
+MILESTONE_LABELS = {MilestoneStatus.PENDING: _l("Not yet payable")}
+
+
+@bp.app_template_filter("milestone_status")
+def milestone_status(value: str) -> str:
+    """A milestone's status as the deal page words it."""
+    label = MILESTONE_LABELS.get(value)
+    return str(label) if label is not None else status_label(value)
+
+
 #: the viewer's next step (``NextStep.action`` codes of ``overview.next_step``), worded
 ACTIONS = {
     "approve": _l("Approve this deal so that it can be paid."),
@@ -76,6 +87,7 @@ ACTIONS = {
     "confirm_transfer": _l("Confirm the buyer's bank transfer when the money arrives."),
     "decide": _l("Decide the dispute on the dispute desk."),
     "cancel_unshipped": _l("The vendor did not ship in time: you may cancel this deal and get a full refund."),
+    "pay_balance": _l("Pay the balance due after delivery with its payment reference, by its due date."),
 }
 #: steps after which the viewer waits on someone else: the page watches the deal's status meanwhile
 LIVE_ACTIONS = {"transfer"}
@@ -96,6 +108,7 @@ LAPSES = {
     "assume_delivered": _l("the vendor's report of delivery counts as confirmed and the inspection window starts."),
     "auto_cancel": _l("the unpaid deal is cancelled; money that arrives later is refunded to the buyer."),
     "buyer_may_cancel": _l("the buyer may cancel the unshipped deal and get a full refund."),
+    "balance_overdue": _l("the payment is overdue: both sides are told, and it shows on the deal and in any dispute."),
 }
 #: timeline events by (subject, name)
 EVENTS = {

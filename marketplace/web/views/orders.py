@@ -7,7 +7,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -20,17 +27,30 @@ from wtforms.validators import (
 from ...accounts.auth import current_actor
 from ...accounts.models import MemberRole, Organization, OrgKind
 from ...deals.services import APPROVER_ROLES
+from ...escrow.models import MilestoneDue
 from ...extensions import db
 from ...orders import services
 from ...orders.models import OrderStatus
 from ...orders.schemas import OrderCreateSchema
 from ..forms import Form, attempt, load, page
-from ..i18n import register_labels
+from ..i18n import register_labels, status_label
 from ..session import page_login_required
+from .vendor.quotes import TermForm
 
 bp = Blueprint("web_orders", __name__)
 
 register_labels({OrderStatus.PLACED: _l("Waiting for the vendor"), OrderStatus.CONFIRMED: _l("Confirmed")})
+#: an order's statuses worded for orders (the shared labels word ``rejected`` for quotes: "Not selected")
+ORDER_LABELS = {OrderStatus.AWAITING_APPROVAL: _l("Waiting for approval"),
+                OrderStatus.PLACED: _l("Waiting for the vendor"), OrderStatus.CONFIRMED: _l("Confirmed"),
+                OrderStatus.REJECTED: _l("Rejected by the vendor"), OrderStatus.CANCELLED: _l("Cancelled")}
+
+
+@bp.app_template_filter("order_status")
+def order_status(value: str) -> str:
+    """An order's status as its pages word it."""
+    label = ORDER_LABELS.get(value)
+    return str(label) if label is not None else status_label(value)
 
 #: vendor members who answer orders (as the API's)
 SELLERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.SALES)
@@ -254,3 +274,51 @@ def reorder_deal(deal_id: int):
             for gone in result["unavailable"]:
                 flash(_("%(item)s is no longer available.", item=gone["description"]), "error")
     return redirect(url_for(".cart"))
+
+
+# --- the vendor's payment terms for catalog orders ----------------------------------------------------------
+
+class OrderTermsForm(Form):
+    payment_terms = FieldList(FormField(TermForm), min_entries=3, max_entries=6)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for entry in self.payment_terms.entries:
+            entry.form.due.choices = [(d.value, status_label(d.value)) for d in MilestoneDue]
+
+
+def _terms_from(form: OrderTermsForm) -> list[dict]:
+    terms = []
+    for entry in form.payment_terms.entries:
+        row = entry.form
+        if not (row.name.data or "").strip() and row.percent.data is None:
+            continue
+        term = {"name": (row.name.data or "").strip() or str(len(terms) + 1), "due": row.due.data,
+                "percent": row.percent.data}
+        if row.due.data == MilestoneDue.NET_DAYS:
+            term["net_days"] = row.net_days.data
+        terms.append({k: v for k, v in term.items() if v is not None})
+    return terms
+
+
+@bp.route("/orders/payment-terms", methods=["GET", "POST"])
+@page_login_required(OrgKind.VENDOR)
+def order_terms():
+    """The vendor's default payment terms for catalog orders (what a confirmed order's deal is paid by)."""
+    actor = current_actor()
+    form = OrderTermsForm() if request.method == "POST" else OrderTermsForm(formdata=None)
+    if request.method == "GET":
+        for i, term in enumerate(services.vendor_order_terms(actor.org_id)["payment_terms"][:6]):
+            while len(form.payment_terms.entries) <= i:
+                form.payment_terms.append_entry()
+            row = form.payment_terms.entries[i].form
+            row.name.data, row.percent.data, row.due.data = term["name"], term["percent"], term["due"]
+            row.net_days.data = term.get("net_days")
+        for entry in form.payment_terms.entries:
+            entry.form.due.choices = [(d.value, status_label(d.value)) for d in MilestoneDue]
+    elif form.validate_on_submit() and attempt(
+            form, lambda: services.set_order_terms(actor, actor.org_id, _terms_from(form))) is not None:
+        flash(_("Your payment terms are saved; orders you confirm from now on use them."))
+        return redirect(url_for(".order_terms"))
+    current = services.vendor_order_terms(actor.org_id)
+    return page("orders/terms.html", form, current=current)

@@ -48,6 +48,7 @@ from ...shipping.models import ShipmentDirection, ShipmentStatus
 from ...shipping.schemas import ShipmentCreateSchema, TrackingEventCreateSchema
 from ...vendors.models import VendorProfile
 from ..forms import CountField, Form, attempt, load, page
+from ..i18n import region_name
 from ..session import page_login_required
 from .deals import (
     TRACKING_TEXT,
@@ -197,7 +198,8 @@ def _booking_form(deal, plan: list[dict], formdata=None) -> BookingForm:
     else:
         form = BookingForm(formdata=formdata)
     form.carrier.choices = [(code, carrier_name(code)) for code in enabled_carriers(current_app.config)]
-    form.origin.choices = [("", _("Choose the province"))] + [(code, code) for code in sorted(PROVINCES)]
+    form.origin.choices = [("", _("Choose the province"))] + sorted(
+        ((code, region_name(code)) for code in PROVINCES), key=lambda choice: choice[1])
     left = {p["deal_line_id"]: p["remaining"] for p in plan}
     for entry in form.lines:
         most = left.get(entry.form.deal_line_id.data, 0)
