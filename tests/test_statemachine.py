@@ -33,6 +33,7 @@ def subjects(db):
     from marketplace.accounts.services import create_organization, create_user
     from marketplace.deals.models import Deal
     from marketplace.disputes.models import Dispute
+    from marketplace.orders.models import Order, OrderStatus
     from marketplace.rfq.models import Quote, Rfq
     from marketplace.vendors.models import VendorProfile
 
@@ -56,8 +57,12 @@ def subjects(db):
                       opened_by=user.id, reason="damaged", description="rusty")
     db.session.add(dispute)
     db.session.flush()
+    order = Order(buyer_id=buyer.id, vendor_id=vendor_org.id, placed_by=user.id, status=OrderStatus.PLACED,
+                  currency="VND", subtotal=1000, freight=0, total=1000)
+    db.session.add(order)
+    db.session.flush()
     db.session.commit()
-    return {"deal": deal, "rfq": rfq, "quote": quote, "dispute": dispute,
+    return {"deal": deal, "rfq": rfq, "quote": quote, "dispute": dispute, "order": order,
             "vendor": db.session.get(VendorProfile, vendor_org.id)}
 
 

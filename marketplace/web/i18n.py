@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import pycountry
 from babel.numbers import format_decimal
 from flask import current_app, g, request, session
 from flask_babel import format_date, format_datetime, get_locale
@@ -113,8 +114,6 @@ def region_name(code: str | None) -> str:
     Vietnam are the Vietnamese names), e.g. "Hà Nội"; an unknown code shows as it is."""
     if not code:
         return "—"
-    import pycountry  # loaded once, on first use
-
     found = (pycountry.subdivisions.get(code=code) if "-" in code else pycountry.countries.get(alpha_2=code))
     if found is None:
         return code
