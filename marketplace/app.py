@@ -14,6 +14,8 @@ from .accounts import api as accounts_api
 from .accounts import registration as accounts
 from .analytics import api as analytics_api
 from .analytics import registration as analytics
+from .contracts import api as contracts_api
+from .contracts import registration as contracts
 from .deals import api as deals_api
 from .deals import dispute_api as deal_disputes_api
 from .deals import dispute_outcome_api
@@ -52,14 +54,14 @@ from .webhooks import registration as webhooks
 #: every domain package's declarations, lowest first (the order listeners are told in)
 REGISTRATIONS = (accounts.registration, webhooks.registration, notifications.registration, vendors.registration,
                  escrow.registration, shipping.registration, disputes.registration, deals.registration,
-                 rfq.registration, orders.registration, analytics.registration)
+                 rfq.registration, orders.registration, contracts.registration, analytics.registration)
 
 #: the API blueprints (the only place API modules are imported)
 BLUEPRINTS = (accounts_api.blp, vendors_api.blp, rfq_api.blp, deals_api.blp, escrow_api.blp, bank_api.blp,
               stripe_api.blp, shipping_api.blp, carrier_webhook_api.blp, disputes_api.blp, deal_disputes_api.blp,
               dispute_outcome_api.blp, notifications_api.blp,
               webhooks_api.blp, orders_api.blp, analytics_api.blp, deal_reviews_api.blp,
-              deal_documents_api.blp)
+              deal_documents_api.blp, contracts_api.blp)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -33,7 +33,7 @@ from .jobs import redis_connection, sweep
 from .rfq.matching import SIGNALS
 from .seed import platform_org, seed_demo
 from .settings import LOCALES, load_settings
-from .vendors.services import seed_hs_categories
+from .vendors.services import rebuild_product_search, seed_hs_categories
 from .web.catalogue import build as build_catalogue
 from .worker import make_worker
 
@@ -138,6 +138,15 @@ def seed_categories_command() -> None:
     counts = seed_hs_categories()
     db.session.commit()
     click.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()))
+
+
+@main.command("search-rebuild")
+@with_appcontext
+def search_rebuild_command() -> None:
+    """Rebuild the catalog search table from the products (kept in step by triggers; for repairs)."""
+    listed = rebuild_product_search()
+    db.session.commit()
+    click.echo(f"{listed} listed products")
 
 
 @main.command("eval-matching")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .accounts.models import MemberRole, Organization, OrgKind, User
 from .accounts.services import add_membership, create_organization, create_user
 from .actors import Actor, ActorRole
+from .contracts.services import accept_version, place_call_off, propose_contract
 from .database import utcnow
 from .deals.services import (
     confirm_bank_transfer,
@@ -23,7 +24,6 @@ from .deals.services import (
 from .escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
 from .escrow.models import MilestoneDue
 from .extensions import db
-from .shipping.services import add_manual_event
 from .rfq.models import RfqVisibility
 from .rfq.services import (
     award_rfq,
@@ -32,7 +32,8 @@ from .rfq.services import (
     publish_rfq,
     submit_quote,
 )
-from .vendors.models import DocumentKind, ProductStatus, VerificationDecision
+from .shipping.services import add_manual_event
+from .vendors.models import DocumentKind, Product, ProductStatus, VerificationDecision
 from .vendors.services import (
     add_vendor_document,
     create_product,
@@ -182,9 +183,9 @@ def seed_demo() -> list[str]:
     start_payment(buyer, parted.id, BANK_TRANSFER)
     for m in parted.milestones:
         confirm_bank_transfer(admin_actor, m.payment_reference, m.amount, "VND")
-    _, first_truck = ship_deal(builder, parted.id, {
+    first_truck = ship_deal(builder, parted.id, {
         "carrier": "manual", "note": "Xe 51C-123.45, tài xế Minh",
-        "lines": [{"deal_line_id": parted.lines[0].id, "quantity": 400}]})
+        "lines": [{"deal_line_id": parted.lines[0].id, "quantity": 400}]}).shipment
     add_manual_event(builder, first_truck.id, {"status": "picked_up", "location": "Kho Dĩ An, Bình Dương"})
     add_manual_event(builder, first_truck.id, {"status": "in_transit", "location": "Xa lộ Hà Nội, Thủ Đức",
                                                "description": "Đang trên đường tới nhà xưởng"})
@@ -202,7 +203,10 @@ def seed_demo() -> list[str]:
             "lead_time_days": 14, "freight": "3000000",
             "lines": [{"rfq_line_id": open_rfq.lines[0].id, "unit_price": prices[0], "quantity": 20000},
                       {"rfq_line_id": open_rfq.lines[1].id, "unit_price": prices[1], "quantity": 500}]})
+    # a signed one-year framework contract for cartons and pallets, with one call-off under way
+    contract = _demo_contract(buyer, vendor_actors[2])
     db.session.commit()
+    logins.append(f"contract #{contract.id} (buyer1 with vendor3) is active with one call-off")
     logins.append(f"deal #{deal.id} is funded and waiting for vendor1 to ship; RFQ #{open_rfq.id} is open with two quotes")
     logins.append(f"deal #{parted.id} is shipped in part: 400 of 800 bags on the way, the rest for vendor1 to ship")
     logins.append(f"deal #{disputed.id} is disputed (2 tonnes short): vendor2's offer waits for buyer1 on dispute #{case.id}")
@@ -210,6 +214,21 @@ def seed_demo() -> list[str]:
 
 
 ADMIN_CODE_LINE = "second-factor code: shown on the login page in demo mode"
+
+
+def _demo_contract(buyer: Actor, vendor: Actor):
+    """A framework contract the buyer proposed and the vendor signed, with one call-off (a deal to pay)."""
+    products = {p.sku: p for p in db.session.execute(select(Product).where(Product.vendor_id == vendor.org_id)).scalars()}
+    contract = propose_contract(buyer, {
+        "vendor_id": vendor.org_id, "title": "Thùng carton và pallet 2027", "ends_on": (utcnow() + timedelta(days=365)).date(),
+        "max_value": "500000000", "committed_value": "300000000", "incoterm": "DAP", "lead_time_days": 7,
+        "delivery_region": "VN-SG",
+        "items": [{"product_id": products["CARTON-5L"].id, "unit_price": "12000", "committed_qty": 20000,
+                   "tiers": [{"min_qty": 5000, "unit_price": "11500"}]},
+                  {"product_id": products["PALLET-EU"].id, "unit_price": "170000", "committed_qty": 500}]})
+    accept_version(vendor, contract.id, 1)
+    place_call_off(buyer, contract.id, {"lines": [{"item_no": 1, "quantity": 6000}, {"item_no": 2, "quantity": 100}]})
+    return contract
 
 
 def _demo_second_factor(admin: User) -> None:

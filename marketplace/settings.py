@@ -46,6 +46,8 @@ SPEC: dict[str, tuple[type, Any]] = {
     # a catalog order the vendor neither confirms nor rejects this long after it was placed is cancelled (its
     # stock released); the vendor is reminded 12 hours before
     "ORDER_CONFIRM_HOURS": (int, 48),
+    # a proposed contract or amendment not accepted by both sides this long after it was proposed lapses
+    "CONTRACT_SIGN_DAYS": (int, 14),
     # a deal awaiting payment that is not fully paid this long after it became payable is cancelled by the
     # sweeper (money that arrives later is the buyer's again: a refund payable)
     "PAYMENT_DUE_DAYS": (int, 7),
@@ -209,7 +211,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     if settings["ARGON2_TIME_COST"] < 1 or settings["ARGON2_MEMORY_KIB"] < 8192:
         raise SettingsError("ARGON2_TIME_COST must be >= 1 and ARGON2_MEMORY_KIB >= 8192")
     for name in ("INSPECTION_DAYS", "DELIVERY_CONFIRM_DAYS", "SHIP_BY_DAYS", "ORDER_CONFIRM_HOURS", "PAYMENT_DUE_DAYS",
-                 "SHIP_GRACE_DAYS",
+                 "SHIP_GRACE_DAYS", "CONTRACT_SIGN_DAYS",
                  "QUOTE_VALIDITY_DAYS", "DISPUTE_FILING_DAYS", "MATCH_TOP_K",
                  "DISPUTE_NEGOTIATION_DAYS", "DISPUTE_ESCALATE_AFTER_DAYS"):
         if settings[name] < 0:

@@ -24,7 +24,7 @@ from marketplace.settings import PROJECT_ROOT
 PACKAGE = PROJECT_ROOT / "marketplace"
 DOMAINS = ("accounts", "vendors", "rfq", "orders", "deals", "escrow", "shipping", "disputes", "notifications", "web")
 LOW_LEVEL = ("registry.py", "actors.py", "jobs.py", "worker.py", "statemachine.py", "database.py", "extensions.py", "errors.py", "money.py",
-             "business_days.py", "pdf.py", "text.py", "settings.py", "embedded.py", "http")
+             "business_days.py", "pdf.py", "text.py", "units.py", "settings.py", "embedded.py", "http")
 
 #: function-level imports that are there on purpose (an optional or heavy dependency loaded on use), with why;
 #: anything else inside a function is an import that should sit at the top of its module

@@ -42,15 +42,16 @@ def test_listeners_are_told_in_package_order_and_hooks_have_one_provider():
 def test_the_app_collects_every_domain_once(app):
     registry = app.extensions["marketplace_registry"]
     assert registry.packages == ("accounts", "webhooks", "notifications", "vendors", "escrow", "shipping", "disputes",
-                                 "deals", "rfq", "orders", "analytics")
-    assert set(registry.machines) == {"deal", "rfq", "quote", "dispute", "vendor", "order"}
+                                 "deals", "rfq", "orders", "contracts", "analytics")
+    assert set(registry.machines) == {"deal", "rfq", "quote", "dispute", "vendor", "order", "contract",
+                                      "contract_version"}
     assert {"email.send", "stripe.payment_intent", "stripe.transfer", "stripe.refund"} <= set(registry.outbox_handlers)
     assert set(registry.gateways) == {"bank_transfer", "stripe"}
     assert set(registry.carriers) == {"manual", "ghn", "ghtk", "vtp"}
     assert {step.__name__ for step in registry.sweep_steps} == {
         "redrive_imports", "redrive_webhook_events", "redrive_settlements", "redrive_dispute_settlements",
         "warn_unshipped", "alert_failed_outbox", "redrive_carrier_events", "poll_due_shipments",
-        "warn_unconfirmed", "sweep_payment_terms"}
+        "warn_unconfirmed", "sweep_payment_terms", "remind_expiring"}
 
 
 def test_a_fresh_process_sees_the_same_declarations_whatever_it_imported_first():

@@ -8,7 +8,7 @@ event, a disallowed role is refused (403), and applying it again once applied is
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -31,6 +31,13 @@ CASES = [(subject, t.name) for subject, m in MACHINES.items() for t in m.transit
 def subjects(db):
     """One bare row per machine, built directly (no HTTP): buyer, vendor, RFQ, quote, deal, dispute."""
     from marketplace.accounts.services import create_organization, create_user
+    from marketplace.contracts.models import (
+        Contract,
+        ContractSource,
+        ContractStatus,
+        ContractVersion,
+        VersionStatus,
+    )
     from marketplace.deals.models import Deal
     from marketplace.disputes.models import Dispute
     from marketplace.orders.models import Order, OrderStatus
@@ -61,9 +68,18 @@ def subjects(db):
                   currency="VND", subtotal=1000, freight=0, total=1000)
     db.session.add(order)
     db.session.flush()
+    contract = Contract(buyer_id=buyer.id, vendor_id=vendor_org.id, title="Bearings 2027", currency="VND",
+                        status=ContractStatus.PROPOSED, source=ContractSource.DIRECT, starts_on=date.today(),
+                        ends_on=date.today() + timedelta(days=365), proposed_by_org=buyer.id)
+    contract.versions = [ContractVersion(number=1, status=VersionStatus.PROPOSED, proposed_by_org=buyer.id,
+                                         ends_on=contract.ends_on, max_value=10_000,
+                                         payment_terms=[{"name": "full", "percent": 100, "due": "before_shipment"}])]
+    db.session.add(contract)
+    db.session.flush()
     db.session.commit()
     return {"deal": deal, "rfq": rfq, "quote": quote, "dispute": dispute, "order": order,
-            "vendor": db.session.get(VendorProfile, vendor_org.id)}
+            "vendor": db.session.get(VendorProfile, vendor_org.id), "contract": contract,
+            "contract_version": contract.versions[0]}
 
 
 def _events(subject: str, subject_id: int) -> list[Event]:

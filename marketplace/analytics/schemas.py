@@ -28,13 +28,6 @@ HOURS = {"allow_none": True, "metadata": {"description": "hours, one decimal; nu
 RATE = {"allow_none": True, "metadata": {"description": "a fraction 0..1 (4 decimals); null when the base is 0"}}
 
 
-class NotYetSchema(Schema):
-    """A report the marketplace cannot give yet, and why (never a made-up figure)."""
-
-    available = fields.Boolean(metadata={"description": "always false for now"})
-    reason = fields.String()
-
-
 class SpendFiguresSchema(Schema):
     currency = fields.String()
     deals = fields.Integer(metadata={"description": "deals made (awarded or ordered) whose money reached escrow"})
@@ -101,13 +94,38 @@ class PeriodSchema(Schema):
     months = fields.List(MONTH)
 
 
+class ContractUseSchema(Schema):
+    contract_id = fields.Integer()
+    title = fields.String()
+    vendor_id = fields.Integer()
+    vendor_name = fields.String()
+    currency = fields.String()
+    status = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    call_offs = fields.Integer(metadata={"description": "live call-offs (cancelled or refunded deals excluded)"})
+    committed_value = MoneyField(allow_none=True)
+    max_value = MoneyField()
+    ordered_value = MoneyField(metadata={"description": "goods of the live call-offs, over the whole contract"})
+    remaining_value = MoneyField()
+    percent_of_committed = fields.Float(allow_none=True)
+    percent_of_max = fields.Float()
+
+
+class ContractUtilisationSchema(Schema):
+    """The buyer's signed framework contracts that ran during the period, with their utilisation."""
+
+    available = fields.Boolean(metadata={"description": "true"})
+    contracts = fields.List(fields.Nested(ContractUseSchema))
+
+
 class BuyerAnalyticsSchema(PeriodSchema):
     """A buyer's spend, savings against target prices and RFQ cycle time over the period."""
 
     currencies = fields.List(fields.Nested(BuyerCurrencySchema),
                              metadata={"description": "one section per currency with spend; never summed across"})
     cycle_time = fields.Nested(CycleTimeSchema)
-    contract_utilisation = fields.Nested(NotYetSchema)
+    contract_utilisation = fields.Nested(ContractUtilisationSchema)
 
 
 class SalesFiguresSchema(Schema):

@@ -44,6 +44,8 @@ from sqlalchemy import and_, func, select
 
 from ..accounts.models import Organization
 from ..actors import Actor
+from ..contracts.models import CallOff, Contract, ContractStatus, ContractVersion
+from ..contracts.services.call_offs import NOT_COUNTED
 from ..deals.models import Deal, DealLine, DealStatus
 from ..errors import InvalidInputError
 from ..escrow.ledger.accounts import PostingCode
@@ -64,8 +66,8 @@ COMMITTED = (DealStatus.FUNDED, DealStatus.SHIPPED, DealStatus.DELIVERED, DealSt
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 #: the longest range one report covers, in months
 MAX_MONTHS = 60
-#: what stands in for reports that need data the marketplace does not keep yet
-NOT_YET_CONTRACTS = "Contracts (framework agreements) do not exist yet: utilisation will be reported once they do."
+#: contracts whose utilisation a buyer's report lists: signed ones (active, or ended after they ran)
+SIGNED_CONTRACTS = (ContractStatus.ACTIVE, ContractStatus.EXPIRED, ContractStatus.TERMINATED)
 
 
 # --- the period -----------------------------------------------------------------------------------
@@ -203,7 +205,39 @@ def buyer_report(actor: Actor, start: date | None = None, end: date | None = Non
         currencies.append(sec)
     return {"start": start, "end": end, "currency": currency, "months": months, "currencies": currencies,
             "cycle_time": _cycle_time(org, lo, hi, months),
-            "contract_utilisation": {"available": False, "reason": NOT_YET_CONTRACTS}}
+            "contract_utilisation": _contract_utilisation(org, start, end, currency)}
+
+
+def _contract_utilisation(org: int, start: date, end: date, currency: str | None) -> dict:
+    """Each signed contract of the buyer that ran during the period, with its limits from the version in force
+    and what its live call-offs hold (all of them, not only the period's: utilisation is the contract's)."""
+    live = (select(CallOff.contract_id, func.count(CallOff.id).label("call_offs"),
+                   func.sum(CallOff.subtotal).label("ordered"))
+            .join(Deal, Deal.id == CallOff.deal_id).where(Deal.status.not_in(NOT_COUNTED))
+            .group_by(CallOff.contract_id).subquery())
+    stmt = (select(Contract, ContractVersion.committed_value, ContractVersion.max_value,
+                   func.coalesce(VendorProfile.legal_name, Organization.name), live.c.call_offs, live.c.ordered)
+            .join(ContractVersion, (ContractVersion.contract_id == Contract.id)
+                  & (ContractVersion.number == Contract.current_version))
+            .join(Organization, Organization.id == Contract.vendor_id)
+            .outerjoin(VendorProfile, VendorProfile.id == Contract.vendor_id)
+            .outerjoin(live, live.c.contract_id == Contract.id)
+            .where(Contract.buyer_id == org, Contract.status.in_(SIGNED_CONTRACTS), Contract.starts_on <= end,
+                   Contract.ends_on >= start)
+            .order_by(Contract.currency, Contract.ends_on, Contract.id))
+    if currency:
+        stmt = stmt.where(Contract.currency == currency)
+    rows = []
+    for contract, committed, maximum, vendor_name, call_offs, ordered in db.session.execute(stmt).all():
+        ordered = int(ordered or 0)
+        rows.append({"contract_id": contract.id, "title": contract.title, "vendor_id": contract.vendor_id,
+                     "vendor_name": vendor_name, "currency": contract.currency, "status": contract.status,
+                     "starts_on": contract.starts_on, "ends_on": contract.ends_on, "call_offs": int(call_offs or 0),
+                     "committed_value": committed, "max_value": maximum, "ordered_value": ordered,
+                     "remaining_value": max(maximum - ordered, 0),
+                     "percent_of_committed": round(100 * ordered / committed, 1) if committed else None,
+                     "percent_of_max": round(100 * ordered / maximum, 1)})
+    return {"available": True, "contracts": rows}
 
 
 def _cycle_time(org: int, lo: datetime, hi: datetime, months: list[str]) -> dict:
@@ -325,7 +359,8 @@ def _response_time(org: int, lo: datetime, hi: datetime, months: list[str]) -> d
 # --- CSV ------------------------------------------------------------------------------------------
 
 BUYER_COLUMNS = ["section", "currency", "period", "id", "name", "deals", "spend", "refunded", "target_value",
-                 "awarded_value", "savings", "rfqs", "median_cycle_hours", "p90_cycle_hours"]
+                 "awarded_value", "savings", "rfqs", "median_cycle_hours", "p90_cycle_hours", "committed_value",
+                 "max_value"]
 VENDOR_COLUMNS = ["section", "currency", "period", "deals", "sales", "released", "commission", "net_released",
                   "quoted", "awarded", "win_rate", "invited", "responded", "median_response_hours"]
 
@@ -373,6 +408,15 @@ def _buyer_rows(report: dict) -> Iterator[list]:
             yield _cells(BUYER_COLUMNS, {"section": "category", "currency": cur, "period": period,
                                          "id": r["category_id"] or "", "name": r["category_name"] or "",
                                          "deals": r["deals"], "spend": format_amount(r["goods"], cur)})
+    for r in report["contract_utilisation"]["contracts"]:
+        cur = r["currency"]
+        yield _cells(BUYER_COLUMNS, {"section": "contract", "currency": cur,
+                                     "period": f"{r['starts_on']}..{r['ends_on']}", "id": r["contract_id"],
+                                     "name": f"{r['title']} ({r['vendor_name']})", "deals": r["call_offs"],
+                                     "spend": format_amount(r["ordered_value"], cur),
+                                     "committed_value": "" if r["committed_value"] is None
+                                     else format_amount(r["committed_value"], cur),
+                                     "max_value": format_amount(r["max_value"], cur)})
     cycle = report["cycle_time"]
     for r in [*cycle["by_month"], {**cycle["totals"], "month": period}]:
         yield _cells(BUYER_COLUMNS, {"section": "cycle_time" if r["month"] != period else "cycle_time_total",

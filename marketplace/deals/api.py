@@ -9,7 +9,6 @@ from ..extensions import db
 from ..http.blueprint import Blueprint
 from ..http.events import EventSchema
 from ..http.pagination import PageQuerySchema, page_schema
-from ..shipping import services as shipping_services
 from ..shipping.schemas import BookingQueuedSchema, ShipmentCreateSchema, ShipmentSchema
 from . import services
 from .schemas import (
@@ -117,16 +116,16 @@ def ship(data, deal_id):
     """The vendor ships a funded deal, whole or in parts (``lines``: quantities per deal line; default everything
     left to ship), with the built-in ``manual`` carrier or an adapter. The first shipment makes the deal
     ``shipped``; further ones ship the rest. 422 ``carrier_refused`` when the carrier refuses the booking."""
-    _deal, shipment = services.ship_deal(current_actor(), deal_id, data)
+    shipped = services.ship_deal(current_actor(), deal_id, data)
     db.session.commit()
-    if shipment is None:
+    if shipped.shipment is None:
         queued = BookingQueuedSchema().dump({
-            "queued": True, "carrier": data.get("carrier"), "reference": shipping_services.booking_reference(deal_id),
+            "queued": True, "carrier": data.get("carrier"), "reference": shipped.reference,
             "message": "the carrier did not answer in time; the booking is tried once more in the background"})
         response = jsonify(queued)
         response.status_code = 202
         return response
-    return shipment
+    return shipped.shipment
 
 
 @blp.route("/deals/<int:deal_id>/shipping-plan")

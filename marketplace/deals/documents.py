@@ -28,6 +28,7 @@ from ..escrow.models import LedgerTransfer, TransferKind
 from ..extensions import db
 from ..money import format_amount, format_display
 from ..pdf import Document
+from ..units import unit_name
 from ..vendors.models import AddressKind, VendorProfile
 from .models import Deal
 from .services import get_deal
@@ -249,7 +250,7 @@ class _DealSheet:
         w, cur = self.w, self.deal.currency
         doc.heading(w["goods"], 11)
         doc.table([w["line"], w["description"], w["quantity"], w["unit"], w["unit_price"], w["amount"]],
-                  [[str(n), line.description, _number(line.quantity, self.locale), line.unit,
+                  [[str(n), line.description, _number(line.quantity, self.locale), unit_name(line.unit, self.locale, line.quantity),
                     self.money(line.unit_price), self.money(line.amount)]
                    for n, line in enumerate(self.deal.lines, start=1)], [12, 70, 24, 18, 30, 36], size=8)
         doc.pairs([(w["subtotal"], self.money(self.deal.subtotal)), (w["freight"], self.money(self.deal.freight)),

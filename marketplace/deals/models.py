@@ -55,6 +55,8 @@ class Deal(OrgScoped, IdMixin, TimestampMixin, db.Model):
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"))
     #: the catalog order it came from (``source`` order)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    #: the framework contract it was called off against (``source`` contract)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
     source: Mapped[str] = mapped_column(String(16), default="rfq", server_default="rfq")  #: a :class:`DealSource`
     buyer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor_profiles.id"), index=True)

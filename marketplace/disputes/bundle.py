@@ -17,6 +17,7 @@ from ..actors import Actor
 from ..extensions import db
 from ..money import format_display, parse_amount
 from ..pdf import Document
+from ..units import format_quantity
 from .evidence import case_evidence, evidence_bytes
 from .models import DisputeMessage, EvidenceKind
 from .services import get_dispute, organization_names, user_names
@@ -136,7 +137,7 @@ def _summary(dispute, pieces, messages, locale: str, now: datetime | None) -> by
                    for k in ("subtotal", "freight", "total")])
     doc.heading(w["scope"], 11)
     doc.table([w["line"], w["quantity"], w["amount"]],
-              [[f"#{s['deal_line_id']} {s.get('description', '')}", f"{s['quantity']} {s.get('unit', '')}",
+              [[f"#{s['deal_line_id']} {s.get('description', '')}", format_quantity(s['quantity'], s.get('unit'), locale),
                 money(s.get("amount"))] for s in dispute.scope or []], [110, 35, 45])
     decision = dispute.decision_summary
     if decision:

@@ -7,7 +7,11 @@ Each milestone's money moves through deterministic transfer ids (see :mod:`.ledg
 A partial acceptance (:func:`release_part`) posts the hold partly and holds the rest again under
 ``m<id>.hold2``; the milestone's settlement then resolves that second hold (``release2``,
 ``commission2``, ``void2``, ``refund``), so it still settles exactly once.
-Callers lock the deal row first, so the milestone's status and the ledger move together.
+Callers lock the deal row first, so the milestone's status and the ledger move together. Under that lock
+a settlement's transfers cannot be refused (the hold is unresolved while the milestone is held, and each
+debit follows a credit at least as large), so they are booked without a savepoint each; were the ledger to
+refuse one anyway, the :class:`~.ledger.LedgerError` aborts the caller's transaction, which every caller
+rolls back (a job, a request).
 
 Deals arrive as plain objects (``.id .currency .gateway .buyer_id .vendor_id .commission_bps
 .milestones``). Flows that start here (a bank statement, a Stripe webhook, an admin's confirmation)
@@ -110,14 +114,14 @@ def release_part(deal, m: Milestone, vendor_gross: int) -> bool:
     ids = ledger.milestone_transfers(m.id)
     commission = commission_for(vendor_gross, deal.commission_bps)
     ledger.post_hold(ids[MilestoneStep.RELEASE], ids[MilestoneStep.HOLD], vendor_gross, code=PostingCode.RELEASE,
-                     deal_id=deal.id, milestone_id=m.id, meta={"partial": True})
+                     deal_id=deal.id, milestone_id=m.id, savepoint=False, meta={"partial": True})
     if commission:
         ledger.transfer(ids[MilestoneStep.COMMISSION], ledger.vendor_payable(deal.vendor_id), ledger.COMMISSION,
-                        commission, deal.currency, code=PostingCode.COMMISSION, deal_id=deal.id, milestone_id=m.id,
+                        commission, deal.currency, code=PostingCode.COMMISSION, deal_id=deal.id, milestone_id=m.id, savepoint=False,
                         meta={"bps": deal.commission_bps})
     # the rest came back to the deal's escrow with the post: reserve it again for the vendor
     ledger.hold(ids[MilestoneStep.HOLD_REST], ledger.escrow_account(deal.id), ledger.vendor_payable(deal.vendor_id),
-                m.amount - vendor_gross, deal.currency, code=PostingCode.HOLD, deal_id=deal.id, milestone_id=m.id)
+                m.amount - vendor_gross, deal.currency, code=PostingCode.HOLD, deal_id=deal.id, milestone_id=m.id, savepoint=False)
     m.released_amount = vendor_gross
     m.commission_amount = commission
     return True
@@ -150,17 +154,17 @@ def settle_milestone(deal, m: Milestone, vendor_gross: int) -> bool:
     commission = commission_for(vendor_gross, deal.commission_bps)
     if vendor_gross > 0:
         ledger.post_hold(release_id, hold_id, vendor_gross, code=PostingCode.RELEASE, deal_id=deal.id,
-                         milestone_id=m.id)
+                         milestone_id=m.id, savepoint=False)
         if commission:
             ledger.transfer(commission_id, ledger.vendor_payable(deal.vendor_id), ledger.COMMISSION, commission,
-                            deal.currency, code=PostingCode.COMMISSION, deal_id=deal.id, milestone_id=m.id,
+                            deal.currency, code=PostingCode.COMMISSION, deal_id=deal.id, milestone_id=m.id, savepoint=False,
                             meta={"bps": deal.commission_bps})
     else:
-        ledger.void_hold(void_id, hold_id, code=PostingCode.VOID, deal_id=deal.id, milestone_id=m.id)
+        ledger.void_hold(void_id, hold_id, code=PostingCode.VOID, deal_id=deal.id, milestone_id=m.id, savepoint=False)
     refund = held - vendor_gross
     if refund:
         ledger.transfer(ids[MilestoneStep.REFUND], escrow, ledger.buyer_refund_payable(deal.buyer_id), refund,
-                        deal.currency, code=PostingCode.REFUND, deal_id=deal.id, milestone_id=m.id)
+                        deal.currency, code=PostingCode.REFUND, deal_id=deal.id, milestone_id=m.id, savepoint=False)
     m.released_amount += vendor_gross
     m.commission_amount += commission if vendor_gross else 0
     m.refunded_amount += refund

@@ -116,14 +116,15 @@ EMAILS: dict[str, dict[str, Template]] = {
     K.DEAL_SHIPPED: {
         "vi": Template("Giao dịch #{deal_id} đã được gửi đi, mã vận đơn {tracking_number}",
                "{vendor_name} đã giao hàng của giao dịch #{deal_id} cho đơn vị vận chuyển.\n\n"
-               "Đơn vị vận chuyển: {carrier}\nMã vận đơn: {tracking_number}\n\n"
-               "Việc tiếp theo: theo dõi lô hàng trên trang giao dịch. Khi nhận được hàng, hãy xác nhận đã nhận; từ lúc"
-               " đó bạn có {inspection_days} ngày để kiểm tra trước khi tiền được giải ngân cho nhà cung cấp."),
+               "Đơn vị vận chuyển: {carrier}\nMã vận đơn: {tracking_number}\n\n{shipping_plan}"
+               "Việc tiếp theo: theo dõi lô hàng trên trang giao dịch. Khi đã nhận đủ toàn bộ hàng, hãy xác nhận đã"
+               " nhận; từ lúc đó bạn có {inspection_days} ngày để kiểm tra trước khi tiền được giải ngân cho nhà cung"
+               " cấp."),
         "en": Template("Deal #{deal_id} is shipped, tracking number {tracking_number}",
                "{vendor_name} handed the goods of deal #{deal_id} to a carrier.\n\n"
-               "Carrier: {carrier}\nTracking number: {tracking_number}\n\n"
-               "What next: follow the shipment on the deal page. When the goods arrive, confirm receipt; from then you"
-               " have {inspection_days} days to inspect them before the money is released to the vendor."),
+               "Carrier: {carrier}\nTracking number: {tracking_number}\n\n{shipping_plan}"
+               "What next: follow the shipment on the deal page. When all the goods have arrived, confirm receipt; from"
+               " then you have {inspection_days} days to inspect them before the money is released to the vendor."),
     },
     K.DEAL_PARTLY_DELIVERED: {
         "vi": Template("Một lô hàng của giao dịch #{deal_id} đã được giao",
@@ -564,6 +565,125 @@ EMAILS: dict[str, dict[str, Template]] = {
         "en": Template("Order #{order_id} was cancelled: not confirmed in time",
                "{vendor_name} did not confirm order #{order_id} ({total}) from {buyer_name} in time, so it was"
                " cancelled. Its reserved stock was released."),
+    },
+    K.CONTRACT_PROPOSED: {
+        "vi": Template("Hợp đồng khung #{contract_id} chờ bạn ký: {title}",
+               "{proposer_name} đề xuất hợp đồng khung #{contract_id} \u201c{title}\u201d giữa {buyer_name} và"
+               " {vendor_name}: giá cố định cho các mặt hàng trong hợp đồng, giá trị tối đa {max_value}, hiệu lực"
+               " đến {ends_on}.\n\n"
+               "Việc cần làm: xem điều khoản rồi ký hoặc từ chối kèm lý do trước {sign_by_at}. Quá hạn, đề xuất hết"
+               " hiệu lực. Khi hai bên đã ký, bên mua đặt hàng theo hợp đồng mà không cần phê duyệt lại."),
+        "en": Template("Framework contract #{contract_id} waits for your signature: {title}",
+               "{proposer_name} proposes framework contract #{contract_id} \u201c{title}\u201d between {buyer_name}"
+               " and {vendor_name}: fixed prices for its items, up to {max_value} in all, valid until {ends_on}.\n\n"
+               "What next: read the terms, then sign it or decline it with a reason by {sign_by_at}. Past that,"
+               " the proposal lapses. Once both sides signed, the buyer calls off goods under it without a new"
+               " approval."),
+    },
+    K.CONTRACT_SIGNED: {
+        "vi": Template("Hợp đồng khung #{contract_id} đã được ký: {title}",
+               "{buyer_name} và {vendor_name} đã cùng ký hợp đồng khung #{contract_id} \u201c{title}\u201d. Hợp"
+               " đồng có hiệu lực từ {starts_on} đến {ends_on}, giá trị tối đa {max_value}.\n\n"
+               "Bên mua có thể gọi hàng theo giá hợp đồng; mỗi lần gọi hàng trở thành một giao dịch ký quỹ."),
+        "en": Template("Framework contract #{contract_id} is signed: {title}",
+               "{buyer_name} and {vendor_name} both signed framework contract #{contract_id} \u201c{title}\u201d. It"
+               " runs from {starts_on} to {ends_on}, up to {max_value}.\n\n"
+               "The buyer may call off goods at the contract's prices; each call-off becomes an escrow-protected"
+               " deal."),
+    },
+    K.CONTRACT_DECLINED: {
+        "vi": Template("Hợp đồng khung #{contract_id} bị từ chối",
+               "Đề xuất hợp đồng khung #{contract_id} \u201c{title}\u201d đã bị từ chối.\n\nLý do: {reason}\n\n"
+               "Bạn có thể đề xuất một hợp đồng mới với điều khoản khác."),
+        "en": Template("Framework contract #{contract_id} was declined",
+               "The proposed framework contract #{contract_id} \u201c{title}\u201d was declined.\n\n"
+               "Reason: {reason}\n\nYou may propose a new contract on other terms."),
+    },
+    K.CONTRACT_WITHDRAWN: {
+        "vi": Template("Đề xuất hợp đồng khung #{contract_id} đã được rút lại",
+               "Bên đề xuất đã rút lại phiên bản {version} của hợp đồng khung #{contract_id} \u201c{title}\u201d."
+               " Bạn không cần làm gì thêm."),
+        "en": Template("Framework contract #{contract_id}: proposal withdrawn",
+               "The proposer withdrew version {version} of framework contract #{contract_id} \u201c{title}\u201d."
+               " Nothing is asked of you."),
+    },
+    K.CONTRACT_LAPSED: {
+        "vi": Template("Hợp đồng khung #{contract_id}: đề xuất đã hết hạn ký",
+               "Phiên bản {version} của hợp đồng khung #{contract_id} \u201c{title}\u201d không được hai bên ký kịp"
+               " hạn nên đã hết hiệu lực. Nếu vẫn cần, hãy đề xuất lại."),
+        "en": Template("Framework contract #{contract_id}: proposal lapsed",
+               "Version {version} of framework contract #{contract_id} \u201c{title}\u201d was not signed by both"
+               " sides in time and has lapsed. Propose it again if you still need it."),
+    },
+    K.CONTRACT_EXPIRING: {
+        "vi": Template("Hợp đồng khung #{contract_id} sắp hết hiệu lực ({ends_on})",
+               "Hợp đồng khung #{contract_id} \u201c{title}\u201d giữa {buyer_name} và {vendor_name} hết hiệu lực"
+               " sau {days_left} ngày, vào {ends_on}.\n\n"
+               "Việc cần làm: nếu hai bên muốn tiếp tục, hãy gia hạn (một hợp đồng mới cùng giá và điều khoản, hai"
+               " bên cùng ký). Sau ngày hết hạn không thể gọi hàng theo hợp đồng này nữa."),
+        "en": Template("Framework contract #{contract_id} ends on {ends_on}",
+               "Framework contract #{contract_id} \u201c{title}\u201d between {buyer_name} and {vendor_name} ends in"
+               " {days_left} days, on {ends_on}.\n\n"
+               "What next: to go on, renew it (a new contract with the same prices and terms, signed by both)."
+               " After its last day no call-off can be placed under it."),
+    },
+    K.CONTRACT_EXPIRED: {
+        "vi": Template("Hợp đồng khung #{contract_id} đã hết hiệu lực",
+               "Hợp đồng khung #{contract_id} \u201c{title}\u201d đã hết hiệu lực vào {ends_on}. Các giao dịch đang"
+               " thực hiện theo hợp đồng vẫn tiếp tục như đã thỏa thuận."),
+        "en": Template("Framework contract #{contract_id} has ended",
+               "Framework contract #{contract_id} \u201c{title}\u201d ended on {ends_on}. Deals already under way"
+               " go on as agreed."),
+    },
+    K.CONTRACT_TERMINATED: {
+        "vi": Template("Hợp đồng khung #{contract_id} đã bị chấm dứt",
+               "{by_name} đã chấm dứt hợp đồng khung #{contract_id} \u201c{title}\u201d trước hạn.\n\n"
+               "Lý do: {reason}\n\nKhông thể gọi hàng theo hợp đồng này nữa; các giao dịch đang thực hiện vẫn"
+               " tiếp tục như đã thỏa thuận."),
+        "en": Template("Framework contract #{contract_id} was terminated",
+               "{by_name} terminated framework contract #{contract_id} \u201c{title}\u201d early.\n\n"
+               "Reason: {reason}\n\nNo more call-offs can be placed under it; deals already under way go on as"
+               " agreed."),
+    },
+    K.CONTRACT_AMENDMENT_PROPOSED: {
+        "vi": Template("Sửa đổi hợp đồng khung #{contract_id} chờ bạn chấp nhận",
+               "{proposer_name} đề xuất sửa đổi hợp đồng khung #{contract_id} \u201c{title}\u201d (phiên bản"
+               " {version}): {summary}\n\n"
+               "Việc cần làm: chấp nhận hoặc từ chối kèm lý do trước {sign_by_at}. Trong lúc chờ, các lần gọi hàng"
+               " vẫn theo điều khoản hiện hành."),
+        "en": Template("Framework contract #{contract_id}: an amendment waits for you",
+               "{proposer_name} proposes an amendment to framework contract #{contract_id} \u201c{title}\u201d"
+               " (version {version}): {summary}\n\n"
+               "What next: accept it or decline it with a reason by {sign_by_at}. Meanwhile call-offs use the terms"
+               " in force."),
+    },
+    K.CONTRACT_AMENDED: {
+        "vi": Template("Hợp đồng khung #{contract_id} đã được sửa đổi",
+               "Hai bên đã chấp nhận sửa đổi (phiên bản {version}) của hợp đồng khung #{contract_id}"
+               " \u201c{title}\u201d: {summary}\n\n"
+               "Điều khoản mới áp dụng cho các lần gọi hàng từ nay; các giao dịch đã đặt giữ nguyên điều khoản cũ."),
+        "en": Template("Framework contract #{contract_id} is amended",
+               "Both sides accepted the amendment (version {version}) of framework contract #{contract_id}"
+               " \u201c{title}\u201d: {summary}\n\n"
+               "The new terms apply to call-offs from now on; deals already placed keep their terms."),
+    },
+    K.CONTRACT_AMENDMENT_DECLINED: {
+        "vi": Template("Sửa đổi hợp đồng khung #{contract_id} bị từ chối",
+               "Đề xuất sửa đổi (phiên bản {version}) của hợp đồng khung #{contract_id} \u201c{title}\u201d đã bị"
+               " từ chối.\n\nLý do: {reason}\n\nHợp đồng tiếp tục theo điều khoản hiện hành."),
+        "en": Template("Framework contract #{contract_id}: amendment declined",
+               "The amendment (version {version}) of framework contract #{contract_id} \u201c{title}\u201d was"
+               " declined.\n\nReason: {reason}\n\nThe contract goes on under the terms in force."),
+    },
+    K.CONTRACT_CALL_OFF: {
+        "vi": Template("Gọi hàng theo hợp đồng khung #{contract_id}: giao dịch #{deal_id}",
+               "{buyer_name} đã gọi hàng theo hợp đồng khung #{contract_id} \u201c{title}\u201d: giao dịch"
+               " #{deal_id} trị giá {total} theo giá hợp đồng. Giá trị hợp đồng còn lại: {remaining_value}.\n\n"
+               "Giao dịch chờ bên mua thanh toán ký quỹ; bạn sẽ được báo khi có thể giao hàng."),
+        "en": Template("Call-off under framework contract #{contract_id}: deal #{deal_id}",
+               "{buyer_name} called off goods under framework contract #{contract_id} \u201c{title}\u201d: deal"
+               " #{deal_id} worth {total} at the contract's prices. Left under the contract: {remaining_value}.\n\n"
+               "The deal waits for the buyer's payment into escrow; you will be told when you may ship."),
     },
 }
 

@@ -27,6 +27,7 @@ KIND_LINKS: dict[str, tuple[str, str | None]] = {
     K.ORDER_REJECTED: ("web_orders.order", "order_id"),
     K.ORDER_CONFIRM_DUE: ("web_orders.order", "order_id"),
     K.ORDER_LAPSED: ("web_orders.order", "order_id"),
+    **{kind: ("web_contracts.contract", "contract_id") for kind in K if kind.startswith("contract_")},
 }
 
 #: the reader's kind of organisation -> (data key, endpoint, the endpoint's argument), first match wins

@@ -202,6 +202,51 @@ MESSAGES: dict[str, dict[str, str]] = {
                            " giữ chỗ đã được trả lại kho",
                      "en": "Order #{order_id} ({total}) was cancelled because {vendor_name} did not confirm it in time;"
                            " its reserved stock was released"},
+    K.CONTRACT_PROPOSED: {"vi": "{proposer_name} đề xuất hợp đồng khung #{contract_id} “{title}” (tối đa"
+                                " {max_value}); hãy ký hoặc từ chối trước {sign_by_at}",
+                          "en": "{proposer_name} proposes framework contract #{contract_id} “{title}” (up to"
+                                " {max_value}); sign or decline it by {sign_by_at}"},
+    K.CONTRACT_SIGNED: {"vi": "Hợp đồng khung #{contract_id} “{title}” giữa {buyer_name} và {vendor_name} đã"
+                              " được hai bên ký; hiệu lực từ {starts_on} đến {ends_on}",
+                        "en": "Framework contract #{contract_id} “{title}” between {buyer_name} and"
+                              " {vendor_name} is signed by both; it runs from {starts_on} to {ends_on}"},
+    K.CONTRACT_DECLINED: {"vi": "Hợp đồng khung #{contract_id} “{title}” bị từ chối. Lý do: {reason}",
+                          "en": "Framework contract #{contract_id} “{title}” was declined. Reason: {reason}"},
+    K.CONTRACT_WITHDRAWN: {"vi": "Bên đề xuất đã rút lại phiên bản {version} của hợp đồng khung #{contract_id}"
+                                 " “{title}”",
+                           "en": "The proposer withdrew version {version} of framework contract #{contract_id}"
+                                 " “{title}”"},
+    K.CONTRACT_LAPSED: {"vi": "Phiên bản {version} của hợp đồng khung #{contract_id} “{title}” đã hết hạn ký"
+                              " vì hai bên chưa cùng ký",
+                        "en": "Version {version} of framework contract #{contract_id} “{title}” lapsed: it was"
+                              " not signed by both sides in time"},
+    K.CONTRACT_EXPIRING: {"vi": "Hợp đồng khung #{contract_id} “{title}” hết hiệu lực sau {days_left} ngày"
+                                " ({ends_on}); hãy gia hạn nếu cần",
+                          "en": "Framework contract #{contract_id} “{title}” ends in {days_left} days"
+                                " ({ends_on}); renew it if you need it"},
+    K.CONTRACT_EXPIRED: {"vi": "Hợp đồng khung #{contract_id} “{title}” đã hết hiệu lực; các giao dịch đang"
+                               " thực hiện vẫn tiếp tục",
+                         "en": "Framework contract #{contract_id} “{title}” has ended; deals under way go on"},
+    K.CONTRACT_TERMINATED: {"vi": "{by_name} đã chấm dứt hợp đồng khung #{contract_id} “{title}”. Lý do:"
+                                  " {reason}",
+                            "en": "{by_name} terminated framework contract #{contract_id} “{title}”."
+                                  " Reason: {reason}"},
+    K.CONTRACT_AMENDMENT_PROPOSED: {"vi": "{proposer_name} đề xuất sửa đổi (phiên bản {version}) hợp đồng khung"
+                                          " #{contract_id}: {summary}; hãy chấp nhận hoặc từ chối trước {sign_by_at}",
+                                    "en": "{proposer_name} proposes an amendment (version {version}) to framework"
+                                          " contract #{contract_id}: {summary}; accept or decline it by {sign_by_at}"},
+    K.CONTRACT_AMENDED: {"vi": "Sửa đổi (phiên bản {version}) của hợp đồng khung #{contract_id} đã được hai bên chấp"
+                               " nhận và áp dụng cho các lần gọi hàng từ nay: {summary}",
+                         "en": "Amendment (version {version}) of framework contract #{contract_id} is accepted by both"
+                               " and applies to call-offs from now on: {summary}"},
+    K.CONTRACT_AMENDMENT_DECLINED: {"vi": "Sửa đổi (phiên bản {version}) của hợp đồng khung #{contract_id} bị từ"
+                                          " chối. Lý do: {reason}",
+                                    "en": "Amendment (version {version}) of framework contract #{contract_id} was"
+                                          " declined. Reason: {reason}"},
+    K.CONTRACT_CALL_OFF: {"vi": "{buyer_name} gọi hàng theo hợp đồng khung #{contract_id}: giao dịch #{deal_id}"
+                                " ({total}); giá trị còn lại {remaining_value}",
+                          "en": "{buyer_name} called off goods under framework contract #{contract_id}: deal"
+                                " #{deal_id} ({total}); {remaining_value} left"},
 }
 
 

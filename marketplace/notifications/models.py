@@ -87,6 +87,18 @@ class NotificationKind(StrEnum):
     ORDER_REJECTED = "order_rejected"  #: the vendor refused the order, with a reason (buyer)
     ORDER_CONFIRM_DUE = "order_confirm_due"  #: a placed order's confirmation deadline is near (vendor)
     ORDER_LAPSED = "order_lapsed"  #: the vendor did not answer in time: the order is cancelled (both sides)
+    CONTRACT_PROPOSED = "contract_proposed"  #: a contract waits for this side's signature by its deadline
+    CONTRACT_SIGNED = "contract_signed"  #: both sides signed: call-offs may be placed (both sides)
+    CONTRACT_DECLINED = "contract_declined"  #: the other side refused to sign, with a reason (proposer)
+    CONTRACT_WITHDRAWN = "contract_withdrawn"  #: the proposer took back a contract or amendment (other side)
+    CONTRACT_LAPSED = "contract_lapsed"  #: a contract or amendment was not signed by both in time (both sides)
+    CONTRACT_EXPIRING = "contract_expiring"  #: an active contract ends in 30 or 7 days (both sides)
+    CONTRACT_EXPIRED = "contract_expired"  #: a contract's validity ended (both sides)
+    CONTRACT_TERMINATED = "contract_terminated"  #: the other side ended a contract early, with a reason
+    CONTRACT_AMENDMENT_PROPOSED = "contract_amendment_proposed"  #: new terms wait for this side's acceptance
+    CONTRACT_AMENDED = "contract_amended"  #: both sides accepted an amendment: later call-offs use it (both sides)
+    CONTRACT_AMENDMENT_DECLINED = "contract_amendment_declined"  #: the other side refused an amendment (proposer)
+    CONTRACT_CALL_OFF = "contract_call_off"  #: the buyer called off goods under a contract: a deal exists (vendor)
     #: the vendor's VAT e-invoice disagrees with the deal (tax codes, currency or total) (buyer and vendor)
     E_INVOICE_MISMATCH = "e_invoice_mismatch"
 

@@ -46,6 +46,9 @@ ACTION_REQUIRED: frozenset[str] = frozenset({
     K.ORDER_PLACED,  # the vendor: confirm or reject before the order lapses
     K.ORDER_APPROVAL_REQUESTED,  # approvers: approve or cancel the order
     K.ORDER_CONFIRM_DUE,  # the vendor: the order lapses soon
+    K.CONTRACT_PROPOSED,  # the other side: sign or decline before it lapses
+    K.CONTRACT_AMENDMENT_PROPOSED,  # the other side: accept or decline before it lapses
+    K.CONTRACT_EXPIRING,  # both sides: renew before call-offs stop
 })
 
 

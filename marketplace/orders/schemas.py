@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from ..http.fields import MoneyField
 from ..http.pagination import PageQuerySchema
 from .models import OrderStatus
-from .services import confirm_deadline, deal_of
+from .services import confirm_deadline, deal_id_of
 
 _ID = validate.Range(min=1, max=2**53)
 
@@ -126,8 +126,7 @@ class OrderSchema(Schema):
         return [schema.dump(_Line(l, order.currency)) for l in order.lines]
 
     def _deal_id(self, order):
-        deal = deal_of(order)
-        return deal.id if deal is not None else None
+        return deal_id_of(order)
 
     def _confirm_by(self, order):
         due = confirm_deadline(order)

@@ -30,6 +30,8 @@ from .schemas import (
     RfqPageSchema,
     RfqQuerySchema,
     RfqSchema,
+    ScorecardQuerySchema,
+    ScorecardSchema,
 )
 from .services.quotes import quote_events as read_quote_events
 from .services.rfqs import rfq_events as read_rfq_events
@@ -234,3 +236,13 @@ def award(data, rfq_id):
     result = services.award_rfq(current_actor(), rfq_id, data)
     db.session.commit()
     return result
+
+
+@blp.route("/vendors/<int:vendor_id>/scorecard")
+@blp.arguments(ScorecardQuerySchema, location="query")
+@blp.response(200, ScorecardSchema)
+def vendor_scorecard(params, vendor_id):
+    """A vendor's scorecard from real history over the last ``days`` (default 365) and per month for the last 12:
+    response rate and time, win rate, on-time shipping, clean deliveries, dispute rate and ratings, each with the
+    number of cases behind it (public, as on the vendor's profile)."""
+    return services.scorecard_of(vendor_id, params["days"])

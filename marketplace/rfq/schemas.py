@@ -25,6 +25,7 @@ from .models import (
     RfqStatus,
     RfqVisibility,
 )
+from .scorecard import FIGURES as SCORECARD_FIGURES
 
 
 def _values(enum) -> list[str]:
@@ -419,3 +420,30 @@ InvitationPageSchema = page_schema(InvitationSchema, "InvitationPage")
 QuoteVersionPageSchema = page_schema(QuoteVersionSchema, "QuoteVersionPage")
 RfqEventPageSchema = page_schema(EventSchema, "RfqEventPage")
 QuoteEventPageSchema = page_schema(EventSchema, "QuoteEventPage")
+
+
+class ScorecardFigureSchema(Schema):
+    value = fields.Float(allow_none=True, metadata={"description": "null when there is no case to measure"})
+    count = fields.Integer(metadata={"description": "the cases behind the figure"})
+
+
+_FIGURE_FIELDS = {name: fields.Nested(ScorecardFigureSchema) for name in SCORECARD_FIGURES}
+
+
+class VendorScorecardMonthSchema(Schema.from_dict(_FIGURE_FIELDS, name="ScorecardMonthBase")):
+    month = fields.Date()
+
+
+class ScorecardSchema(Schema.from_dict(_FIGURE_FIELDS, name="ScorecardBase")):
+    """A vendor's figures from real history (definitions in the scorecard's documentation), each with its count."""
+
+    vendor_id = fields.Integer()
+    days = fields.Integer()
+    since = fields.DateTime()
+    until = fields.DateTime()
+    track_score = fields.Float(metadata={"description": "the matcher's track-record signal in [-1, 1]"})
+    monthly = fields.List(fields.Nested(VendorScorecardMonthSchema), metadata={"description": "the last 12 months"})
+
+
+class ScorecardQuerySchema(Schema):
+    days = fields.Integer(load_default=365, validate=validate.Range(min=1, max=3650))

@@ -26,6 +26,7 @@ from ..errors import NotFoundError
 from ..extensions import db
 from ..notifications.links import absolute
 from ..pdf import FAMILY, FONTS, Document
+from ..units import unit_name
 from ..vendors.models import AddressKind, VendorProfile
 from .models import Shipment, ShipmentDirection
 from .services import get_shipment
@@ -290,7 +291,7 @@ class _Sheet:
                    (w["marks"], self.marks())])
         doc.heading(w["goods"], 11)
         doc.table([w["line"], w["description"], w["quantity"], w["unit"]],
-                  [[str(n), d, f"{q:,}".replace(",", "." if self.locale == "vi" else ","), u]
+                  [[str(n), d, f"{q:,}".replace(",", "." if self.locale == "vi" else ","), unit_name(u, self.locale, q)]
                    for n, d, q, u in self.lines()], [15, 115, 30, 30], size=9)
         return doc.output()
 
@@ -303,7 +304,7 @@ class _Sheet:
                    (w["incoterm"], self.incoterm), (w["named_place"], self.named_place)])
         doc.heading(w["goods"], 11)
         doc.table([w["line"], w["description"], w["quantity"], w["unit"]],
-                  [[str(n), d, f"{q:,}".replace(",", "." if self.locale == "vi" else ","), u]
+                  [[str(n), d, f"{q:,}".replace(",", "." if self.locale == "vi" else ","), unit_name(u, self.locale, q)]
                    for n, d, q, u in self.lines()], [15, 115, 30, 30], size=9)
         doc.text(w["confirm"], size=9)
         doc.heading(w["remarks"], 10)

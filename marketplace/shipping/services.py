@@ -33,6 +33,9 @@ from .models import (
 #: fact published when a tracking event makes a shipment ``delivered``; listeners get ``fn(shipment)``
 #: in the same transaction (deals confirms the delivery of a shipped deal)
 SHIPMENT_DELIVERED = "shipping.delivered"
+#: what the delivered event of a shipment says when the buyer confirmed the deal's delivery while the shipment was
+#: still open (design §6.3: the buyer's "mark as received" is a ``delivered`` event whose source is the buyer)
+BUYER_CONFIRMED = "Delivered: the buyer confirmed receipt"
 #: fact published whenever an event moves a shipment's status; listeners get ``fn(shipment, previous)`` in the
 #: same transaction (the parties and, for exceptions, the platform's admins are told)
 SHIPMENT_STATUS_CHANGED = "shipping.status_changed"
@@ -157,6 +160,31 @@ def carrier_proves_delivery(shipment: Shipment) -> bool:
         return True
     carrier = registry.current().carriers.get(shipment.carrier)
     return carrier is not None and not carrier.manual_tracking
+
+
+#: statuses of a shipment to the buyer that the buyer's confirmation of receipt closes: the goods were on their way
+#: (a shipment coming back to the vendor, or at an end, is left as it is)
+_RECEIVABLE = (ShipmentStatus.PRE_TRANSIT, ShipmentStatus.PICKED_UP, ShipmentStatus.IN_TRANSIT,
+               ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.DELIVERY_FAILED, ShipmentStatus.EXCEPTION)
+
+
+def lock_open_shipments(deal_id: int) -> list[Shipment]:
+    """The deal's shipments to the buyer still on their way (not delivered, not at another end, not coming back),
+    locked in id order (a caller that then locks the deal keeps the order shipments, then deal)."""
+    return list(db.session.execute(
+        select(Shipment).where(Shipment.deal_id == deal_id, Shipment.direction == ShipmentDirection.FORWARD,
+                               Shipment.status.in_([s.value for s in _RECEIVABLE]))
+        .order_by(Shipment.id).with_for_update().execution_options(populate_existing=True)).scalars())
+
+
+def confirm_receipt(shipments: list[Shipment], occurred_at: datetime) -> None:
+    """The buyer confirmed the deal's delivery: each shipment still open becomes ``delivered`` with an event saying
+    the buyer confirmed it (once: its dedupe key). A carrier's later reports of it are kept in its history and move
+    nothing (``delivered`` is terminal); nobody asks the carrier about it any more."""
+    for shipment in shipments:
+        record_tracking(shipment, ShipmentStatus.DELIVERED, None, BUYER_CONFIRMED, occurred_at,
+                        dedupe_key="buyer-confirmation")
+        shipment.next_poll_at = None
 
 
 def find_by_reference(reference: str) -> Shipment | None:

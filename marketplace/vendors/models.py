@@ -202,6 +202,41 @@ class PriceTier(IdMixin, db.Model):
         return self.product.currency
 
 
+#: the price sort's key of a listing without a price: after every priced one
+NO_PRICE = 2**62
+
+
+class ProductSearch(db.Model):
+    """What catalog search reads of one listed product (active, of a verified vendor), one narrow row.
+
+    Written only by PostgreSQL triggers on ``products``, ``price_tiers`` and ``vendor_profiles``
+    (migration 0027), in the writer's own transaction; ``product_search_rebuild()`` rebuilds it.
+    """
+
+    __tablename__ = "product_search"
+    __table_args__ = (
+        Index("ix_product_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_product_search_created", "created_at", "product_id"),
+        Index("ix_product_search_price", "currency", sql_text(f"coalesce(price, {NO_PRICE})"), "product_id"),
+        Index("ix_product_search_vendor", "vendor_id", "created_at"),
+        Index("ix_product_search_category", "category_id", "created_at"),
+    )
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    vendor_id: Mapped[int]
+    #: products.search_vector with the lexemes of the names (either language) weighted A
+    search_vector = mapped_column(TSVECTOR, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3))
+    price: Mapped[int | None]  #: the public unit price at the MOQ
+    tier_qty = mapped_column(ARRAY(BigInteger))  #: the public tiers' quantity breaks, ascending
+    tier_price = mapped_column(ARRAY(BigInteger))  #: their unit prices, in the same order
+    moq: Mapped[int]
+    stock_qty: Mapped[int | None]
+    category_id: Mapped[int | None]
+    hs_code: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+
+
 class DocumentKind(StrEnum):
     BUSINESS_REGISTRATION = "business_registration"  #: giấy chứng nhận đăng ký doanh nghiệp; needed to submit
     TAX_CERTIFICATE = "tax_certificate"  #: tax registration certificate

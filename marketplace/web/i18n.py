@@ -7,11 +7,11 @@ from datetime import date, datetime, timezone
 import pycountry
 from babel.numbers import format_decimal
 from flask import current_app, g, request, session
-from flask_babel import format_date, format_datetime, get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, format_time, get_locale
 
 from ..money import format_display
 from ..settings import LOCALES
+from ..units import format_quantity, unit_name
 
 #: the session key of the language a person picked with the switcher
 LANG_KEY = "lang"
@@ -56,13 +56,16 @@ def number(value) -> str:
 
 
 def when(value: datetime | date | None, style: str = "medium") -> str:
-    """A date or time in the viewer's zone and language."""
+    """A date, or a date and time, in the viewer's zone and language; the date in ``style``, the time always to the
+    minute (people never read seconds): ``08:42 30 thg 11, 2026`` / ``Nov 30, 2026, 8:42 AM``."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
-        return format_datetime(value, style)
+        day, clock = format_date(value, style), format_time(value, "short")  # both in the viewer's zone
+        pattern = get_locale().datetime_formats.get(style) or get_locale().datetime_formats["medium"]
+        return str(pattern).replace("{1}", day).replace("{0}", clock)
     return format_date(value, style)
 
 
@@ -75,38 +78,34 @@ def iso(value: datetime | None) -> str:
     return value.astimezone(timezone.utc).isoformat()
 
 
-def status_label(value: str | None) -> str:
-    """A status or enum value as a translated label (each area registers the values its pages show)."""
+def status_label(value: str | None, kind: str) -> str:
+    """A status or enum value of ``kind`` (``"order"``, ``"deal"``, ``"milestone"``, ...) as a translated label: the
+    same value reads differently by what it is the status of (a ``pending`` milestone is not yet payable, a
+    ``pending`` vendor waits for review). Templates use the ``status`` filter: ``{{ o.status|status("order") }}``."""
     if not value:
         return "—"
-    label = STATUS_LABELS.get(str(value))
+    label = STATUS_LABELS.get((kind, str(value)))
     return str(label) if label is not None else str(value).replace("_", " ")
 
 
-#: enum value -> ``lazy_gettext`` label, filled by :func:`register_labels`
-STATUS_LABELS: dict[str, object] = {}
+#: ``(kind, value)`` -> ``lazy_gettext`` label, filled by :func:`register_labels`
+STATUS_LABELS: dict[tuple[str, str], object] = {}
 
 
-def register_labels(labels: dict[str, object]) -> None:
-    """Add people-facing labels (``lazy_gettext`` strings) for enum values."""
-    STATUS_LABELS.update(labels)
+def register_labels(kind: str, labels: dict[str, object]) -> None:
+    """Add the people-facing labels (``lazy_gettext`` strings) of one kind's values (e.g. ``"order"``)."""
+    STATUS_LABELS.update({(kind, str(value)): label for value, label in labels.items()})
 
 
-#: common unit codes people type in English, worded in the page's language; other units show as typed
-UNIT_LABELS: dict[str, object] = {
-    "piece": _l("piece"), "pcs": _l("piece"), "set": _l("set"), "pair": _l("pair"), "box": _l("box"),
-    "carton": _l("carton"), "pallet": _l("pallet"), "bag": _l("bag"), "roll": _l("roll"), "sheet": _l("sheet"),
-    "pack": _l("pack"), "ton": _l("tonne"), "tonne": _l("tonne"), "litre": _l("litre"), "liter": _l("litre"),
-    "metre": _l("metre"), "meter": _l("metre"),
-}
+def unit_label(value: str | None, count=1) -> str:
+    """A unit of measure in the page's language, plural when ``count`` asks for it (``piece`` -> ``pieces`` / ``cái``);
+    see :mod:`marketplace.units`."""
+    return unit_name(value, locale_code(), count)
 
 
-def unit_label(value: str | None) -> str:
-    """A unit of measure in the page's language when it is one of the common codes (``piece`` -> ``cái``)."""
-    if not value:
-        return ""
-    label = UNIT_LABELS.get(value.strip().lower())
-    return str(label) if label is not None else value
+def quantity(value, unit: str | None = None) -> str:
+    """A quantity with its unit in the page's language (``60 pieces``, ``1 piece``, ``60 cái``)."""
+    return format_quantity(value, unit, locale_code())
 
 
 def region_name(code: str | None) -> str:

@@ -28,6 +28,7 @@ MENU: dict[str, tuple[Item, ...]] = {
         Item("web_analytics.analytics", _l("Analytics")),
         Item("web_orders.cart", _l("Cart")),
         Item("web_orders.orders", _l("Orders")),
+        Item("web_contracts.contracts", _l("Contracts")),
     ),
     OrgKind.VENDOR: (
         Item("web_vendor.onboarding", _l("Onboarding")),
@@ -41,6 +42,7 @@ MENU: dict[str, tuple[Item, ...]] = {
         Item("web_analytics.analytics", _l("Analytics")),
         Item("web_deal_documents.commission_statements", _l("Commission statements")),
         Item("web_orders.orders", _l("Orders"), (R.OWNER, R.ADMIN, R.SALES)),
+        Item("web_contracts.contracts", _l("Contracts")),
     ),
     OrgKind.PLATFORM: (
         Item("web_admin.verifications", _l("Verification")),
@@ -49,6 +51,7 @@ MENU: dict[str, tuple[Item, ...]] = {
         Item("web_admin.money", _l("Money")),
         Item("web_admin.shipments", _l("Shipments")),
         Item("web_deals.deals", _l("Deals")),
+        Item("web_contracts.contracts", _l("Contracts")),
     ),
 }
 

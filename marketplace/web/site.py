@@ -43,13 +43,14 @@ ERROR_PAGES = {
 CSRF_MESSAGE = _l("The form has expired or was not sent from this site. Reload the page and try again.")
 
 
-#: people-facing words for roles and organisation kinds (shown with the ``|status`` filter)
-i18n.register_labels({
+#: people-facing words for roles and organisation kinds (``|status("role")``, ``|status("org_kind")``)
+i18n.register_labels("role", {
     MemberRole.OWNER: _l("owner"), MemberRole.ADMIN: _l("admin"), MemberRole.REQUESTER: _l("requester"),
     MemberRole.APPROVER: _l("approver"), MemberRole.FINANCE: _l("finance"), MemberRole.SALES: _l("sales"),
     MemberRole.FULFILMENT: _l("fulfilment"), MemberRole.SUPPORT: _l("support"),
-    OrgKind.BUYER: _l("buyer"), OrgKind.VENDOR: _l("vendor"), OrgKind.PLATFORM: _l("platform"),
 })
+i18n.register_labels("org_kind", {OrgKind.BUYER: _l("buyer"), OrgKind.VENDOR: _l("vendor"),
+                                  OrgKind.PLATFORM: _l("platform")})
 
 
 def render_error_page(status: int, code: str, message: str):
@@ -82,7 +83,8 @@ def init_web(app: Flask) -> None:
                    default_translation_directories=str(HERE / "translations"))
     csrf.init_app(app)
     app.jinja_env.filters.update(money=i18n.money, number=i18n.number, when=i18n.when, iso=i18n.iso,
-                                 status=i18n.status_label, unit=i18n.unit_label, region=i18n.region_name)
+                                 status=i18n.status_label, unit=i18n.unit_label, quantity=i18n.quantity,
+                                 region=i18n.region_name)
     app.jinja_env.globals.update(csrf_token=generate_csrf, LOCALES=LOCALES, OrgKind=OrgKind, MemberRole=MemberRole,
                                  has_page=lambda endpoint: endpoint in app.view_functions)
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -460,6 +460,46 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
         Success(f"POST {A}/deals/{{deal_id}}/review/reply", vendor.email, {"deal_id": reviewed["id"]},
                 {"reply": "Cảm ơn quý khách"}),
         Success(f"GET {A}/vendors/{{vendor_id}}/reviews", None, {"vendor_id": vendor.org_id}),
+        Success(f"GET {A}/vendors/{{vendor_id}}/scorecard", None, {"vendor_id": vendor.org_id}, query={"days": 90}),
+    ]
+
+    # --- framework contracts: one per verb (sign, decline, withdraw, amend, renew, terminate, call off) ----------
+    def _contract(active: bool = True) -> dict:
+        made = api.post("/contracts", buyer, {
+            "vendor_id": vendor.org_id, "title": "Hợp đồng khung vòng bi", "ends_on": _iso(200)[:10],
+            "max_value": "100000000", "items": [{"description": "Vòng bi 6205", "unit": "piece",
+                                                 "unit_price": "17000", "committed_qty": 1000}]}, expect=201)
+        if active:
+            api.post(f"/contracts/{made['id']}/versions/1/sign", vendor)
+        return made
+
+    to_sign, to_decline, to_withdraw = _contract(False), _contract(False), _contract(False)
+    to_call_off, to_amend, to_renew, to_terminate = _contract(), _contract(), _contract(), _contract()
+    contract_rfq = api.open_rfq(buyer, [vendor])
+    contract_quote = api.quote(vendor, contract_rfq)
+    ok += [
+        Success(f"POST {A}/contracts", buyer.email, body={
+            "vendor_id": vendor.org_id, "title": "Ống thép 2027", "ends_on": _iso(100)[:10], "max_value": "5000000",
+            "items": [{"description": "Ống thép phi 21", "unit": "m", "unit_price": "50000"}]}),
+        Success(f"POST {A}/rfqs/{{rfq_id}}/award-contract", buyer.email, {"rfq_id": contract_rfq["id"]},
+                {"quote_ids": [contract_quote["id"]], "ends_on": _iso(300)[:10]}),
+        Success(f"GET {A}/contracts", buyer.email),
+        Success(f"GET {A}/contracts/{{contract_id}}", vendor.email, {"contract_id": to_call_off["id"]}),
+        Success(f"POST {A}/contracts/{{contract_id}}/versions/{{number}}/sign", vendor.email,
+                {"contract_id": to_sign["id"], "number": 1}),
+        Success(f"POST {A}/contracts/{{contract_id}}/versions/{{number}}/decline", vendor.email,
+                {"contract_id": to_decline["id"], "number": 1}, {"reason": "giá chưa phù hợp"}),
+        Success(f"POST {A}/contracts/{{contract_id}}/versions/{{number}}/withdraw", buyer.email,
+                {"contract_id": to_withdraw["id"], "number": 1}),
+        Success(f"POST {A}/contracts/{{contract_id}}/call-offs", buyer.email, {"contract_id": to_call_off["id"]},
+                {"lines": [{"item_no": 1, "quantity": 100}]}),
+        Success(f"GET {A}/contracts/{{contract_id}}/call-offs", buyer.email, {"contract_id": to_call_off["id"]}),
+        Success(f"POST {A}/contracts/{{contract_id}}/amendments", vendor.email, {"contract_id": to_amend["id"]},
+                {"summary": "Giá mới từ quý 2", "max_value": "120000000"}),
+        Success(f"POST {A}/contracts/{{contract_id}}/renew", buyer.email, {"contract_id": to_renew["id"]},
+                {"ends_on": _iso(600)[:10]}),
+        Success(f"POST {A}/contracts/{{contract_id}}/terminate", vendor.email, {"contract_id": to_terminate["id"]},
+                {"reason": "ngừng sản xuất"}),
     ]
 
     report = api.post("/admin/reconciliation", admin, expect=201)
@@ -476,6 +516,7 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
     ids["carrier"] = "ghn"  # type: ignore[assignment]  # the one carrier with a webhook
     ids["offer_id"], ids["request_id"] = accept_offer["id"], evidence_request["id"]
     ids["order_id"] = to_reorder["id"]
+    ids["contract_id"], ids["number"] = to_call_off["id"], 1
     identities = {"anonymous": None, "buyer": buyer.email, "vendor": vendor.email, "admin": admin.email}
     return Seeded(identities, ids, ok)
 

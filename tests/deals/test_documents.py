@@ -17,6 +17,7 @@ from marketplace.deals import documents
 from marketplace.deals.models import DealEInvoice
 from marketplace.money import format_amount, format_display
 from marketplace.notifications.models import Notification
+from marketplace.units import unit_name
 from marketplace.vendors.models import VendorProfile
 from tests.factories import valid_tax_code
 
@@ -78,6 +79,7 @@ def test_the_documents_open_with_the_deals_parties_figures_and_money(api, world,
         assert BUYER_MST in text and profile.tax_code in text  # both parties' tax codes
         line = deal["lines"][0]
         assert _flat(line["description"]) in text and money(line["unit_price"]) in text
+        assert _flat(unit_name(line["unit"], lang, line["quantity"])) in text  # "pieces" / "cái"
         assert money(deal["freight"]) in text and money(deal["total"]) in text
         assert deal["terms"]["incoterm"] in text and _flat(words["incoterm"]) in text
         assert _flat(words["payment_terms"]) in text and _flat(words["ship_by"]) in text

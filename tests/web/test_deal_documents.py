@@ -5,6 +5,7 @@ commission statements page lists the months with releases."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pypdf
@@ -71,4 +72,12 @@ def test_documents_block_e_invoice_check_and_commission_statements(new_page, api
     csv_href = vendor.get_attribute(".commission-months a:text('CSV')", "href")
     body = vendor.request.get(csv_href).text()
     assert f"{deal['id']}," in body and ",total," in body
+    # the page shows the month's figures, the same as the statement's totals
+    total = next(line.split(",") for line in body.splitlines() if ",total," in line)
+    gross, commission, net = (f"{int(Decimal(v)):,}".replace(",", ".") for v in total[4:7])
+    row = vendor.locator(".commission-months tr[data-month]")
+    assert row.locator("td.deals").inner_text() == "1"
+    assert gross in row.locator("td.gross").inner_text() and commission in row.locator("td.commission").inner_text()
+    assert net in row.locator("td.net").inner_text() and int(total[6]) > 0
     assert untranslated(vendor) == []
+    screenshot(vendor, "vendor-commission-statements")

@@ -26,16 +26,28 @@ def test_ordering_from_the_catalog_end_to_end(new_page, api, world):
     # from a product page: the second vendor's bearings, below its MOQ first
     product = next(p for p in api.get("/products?q=6206", buyer)["items"] if p["sku"] == "BEAR-6206")
     page.goto(f"/buyer/products/{product['id']}")
-    page.fill("#cart-quantity", "20")
-    submit(page, ".add-to-cart button")
+    # one quantity field serves the price and the cart: "Update price" shows the price at it
+    assert page.locator(".your-price input[name=quantity]").count() == 1
+    page.fill("#quantity", "80")
+    submit(page, ".add-to-cart button.update-price")
+    assert page.input_value("#quantity") == "80"
+    assert "80 cái" in page.inner_text(".price-line") and "1.680.000" in page.inner_text(".price-line")
+    screenshot(page, "buyer-product-price")
+    page.fill("#quantity", "20")
+    submit(page, ".add-to-cart button.add")
     blocks = page.locator(".cart-vendor")
     assert blocks.count() == 2
     below = page.locator(f"tr[data-product='{product['id']}']")
     assert "Dưới số lượng đặt hàng tối thiểu" in below.inner_text()
     assert page.locator("form.place-orders button[type=submit]").is_disabled()
+    assert "50 cái" in below.inner_text()  # the MOQ with its unit
     below.locator("input[name=quantity]").fill("60")
     submit(page, f"tr[data-product='{product['id']}'] form.quantity button")
     assert "1.260.000" in page.locator(f"tr[data-product='{product['id']}']").inner_text()  # 60 x 21 000
+    # the quantity, its unit and the button sit on one line
+    cell = page.locator(f"tr[data-product='{product['id']}'] form.quantity")
+    boxes = [cell.locator(part).bounding_box() for part in ("input[name=quantity]", ".unit", "button")]
+    assert max(b["y"] + b["height"] / 2 for b in boxes) - min(b["y"] + b["height"] / 2 for b in boxes) < 4, boxes
     assert not untranslated(page), untranslated(page)
     screenshot(page, "orders-cart")
 
@@ -51,6 +63,11 @@ def test_ordering_from_the_catalog_end_to_end(new_page, api, world):
     login(vendor_page, v1.email, PASSWORD)
     vendor_page.goto("/orders")
     assert "Đơn hàng nhận được" in vendor_page.inner_text("h1")
+    # an order waiting for the vendor's answer is listed once, in the waiting block
+    waiting_id = orders[v1.org_id]["id"]
+    assert vendor_page.locator(f"tr[data-order='{waiting_id}']").count() == 1
+    assert vendor_page.locator(f".waiting tr[data-order='{waiting_id}']").count() == 1
+    screenshot(vendor_page, "orders-vendor-waiting")
     vendor_page.click(f".waiting tr[data-order='{orders[v1.org_id]['id']}'] a")
     submit(vendor_page, "button.confirm")
     deal_id = api.get(f"/orders/{orders[v1.org_id]['id']}", buyer)["deal_id"]

@@ -3,6 +3,8 @@ and the vendor's public profile and the comparison page show the scorecard with 
 
 from __future__ import annotations
 
+import re
+
 from tests.factories import PASSWORD, released_deal
 
 from .conftest import login, screenshot, untranslated
@@ -60,6 +62,12 @@ def test_review_reply_and_the_vendors_profile(new_page, api, world, run_jobs):
     assert "4.0 / 5" in reader.inner_text("table.months tbody tr:first-child")  # this month's communication
     assert "giao chậm hai ngày" in reader.inner_text("section.reviews")
     assert "lần sau chúng tôi sẽ giao đúng hẹn" in reader.inner_text("section.reviews")
+    # the 12 months take the page's full width below the two columns, each figure's heading on one line at most two
+    months, columns = reader.locator("section.scorecard-months").bounding_box(), reader.locator(".cols").bounding_box()
+    assert months["y"] >= columns["y"] + columns["height"] and months["width"] >= columns["width"] - 2
+    heading = reader.locator("table.months thead th").nth(1).bounding_box()
+    assert heading["height"] < 3 * reader.locator("table.months tbody th").first.bounding_box()["height"]
+    assert not re.search(r"\d:\d\d:\d\d", reader.inner_text("section.reviews"))  # times without seconds
     screenshot(reader, "vendor-profile-scorecard")
     assert reader.goto("/vendors/999999999").status == 404
 

@@ -14,6 +14,7 @@ from .acceptance import (  # noqa: F401
 )
 from .deals import (  # noqa: F401
                          APPROVER_ROLES,
+                         DEFAULT_PAYMENT_TERMS,
                          approve_deal,
                          cancel_deal,
                          cancellable_from,

@@ -100,24 +100,28 @@ def create_deal(rfq, quote, qlines, freight: int, actor: Actor) -> Deal:
     return deal
 
 
-def create_deal_from_order(*, order_id: int, buyer_id: int, vendor_id: int, currency: str, lines: list[dict],
-                           freight: int, terms: dict, actor: Actor, approved: bool,
-                           payment_terms: list[dict] | None = None, category_id: int | None = None) -> Deal:
-    """A deal from a catalog order the vendor confirmed: its lines (``product_id``, ``description``, ``quantity``,
-    ``unit``, ``unit_price``) and terms frozen, ``source`` order, paid by ``payment_terms`` (else
-    :data:`DEFAULT_PAYMENT_TERMS`). An order approved (or under the threshold) when it was placed is
-    ``approved``: the deal is payable at once; otherwise the buyer's threshold applies as for awards."""
+def create_deal_from_order(*, order_id: int | None, buyer_id: int, vendor_id: int, currency: str,
+                           lines: list[dict], freight: int, terms: dict, actor: Actor, approved: bool,
+                           payment_terms: list[dict] | None = None, category_id: int | None = None,
+                           contract_id: int | None = None) -> Deal:
+    """A deal from a catalog order the vendor confirmed (``order_id``) or a call-off against a signed contract
+    (``contract_id``): its lines (``product_id``, ``description``, ``quantity``, ``unit``, ``unit_price``) and
+    terms frozen, paid by ``payment_terms`` (else :data:`DEFAULT_PAYMENT_TERMS`). An order approved (or under
+    the threshold) when it was placed, or a call-off within its contract's limits, is ``approved``: the deal is
+    payable at once; otherwise the buyer's threshold applies as for awards."""
     subtotal = sum(l["unit_price"] * l["quantity"] for l in lines)
     total = subtotal + freight
     buyer = db.session.get(Organization, buyer_id)
     needs_approval = (not approved and buyer.approval_threshold is not None and total > buyer.approval_threshold)
     payment_terms = [dict(t) for t in (payment_terms or DEFAULT_PAYMENT_TERMS)]
     deal = Deal(
-        order_id=order_id, source=DealSource.ORDER, buyer_id=buyer_id, vendor_id=vendor_id,
+        order_id=order_id, contract_id=contract_id, buyer_id=buyer_id, vendor_id=vendor_id,
+        source=DealSource.CONTRACT if contract_id is not None else DealSource.ORDER,
         status=DealStatus.AWAITING_APPROVAL if needs_approval else DealStatus.AWAITING_PAYMENT,
         currency=currency, subtotal=subtotal, freight=freight, total=total,
         commission_bps=commission_rate_for(db.session.get(VendorProfile, vendor_id), category_id),
-        terms={**terms, "payment_terms": payment_terms, "order_id": order_id},
+        terms={**terms, "payment_terms": payment_terms,
+               **({"order_id": order_id} if order_id is not None else {})},
     )
     deal.lines = [DealLine(product_id=l.get("product_id"), description=l["description"], quantity=l["quantity"],
                            unit=l["unit"], unit_price=l["unit_price"], amount=l["unit_price"] * l["quantity"])
@@ -127,10 +131,11 @@ def create_deal_from_order(*, order_id: int, buyer_id: int, vendor_id: int, curr
                                  net_days=t.get("net_days"))
                        for i, (t, a) in enumerate(zip(payment_terms, amounts)) if a > 0]
     db.session.add(deal)
+    origin = {"order_id": order_id} if order_id is not None else {"contract_id": contract_id}
     deal_machine.start(deal, actor, {"total": format_amount(total, deal.currency), "currency": deal.currency,
-                                     "order_id": order_id})
+                                     **origin})
     if needs_approval:
-        notify_members(deal.buyer_id, NotificationKind.DEAL_APPROVAL_REQUESTED, notice_data(deal, order_id=order_id),
+        notify_members(deal.buyer_id, NotificationKind.DEAL_APPROVAL_REQUESTED, notice_data(deal, **origin),
                        key=f"deal-{deal.id}-approval-requested", roles=APPROVER_ROLES)
     else:
         tell_payable(deal)

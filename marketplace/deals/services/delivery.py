@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select
@@ -36,6 +37,16 @@ INSPECTION = next((t.kind for t in deal_machine.timers if t.state == DealStatus.
 BOOK_SHIPMENT = "deals.book_shipment"
 #: shipments whose goods are no longer on their way and count neither as shipped nor delivered (ship them again)
 _NOT_CARRYING = frozenset({ShipmentStatus.CANCELLED, ShipmentStatus.RETURNED, ShipmentStatus.LOST})
+
+
+class Shipped(NamedTuple):
+    """What :func:`ship_deal` did: the deal, the shipment stored (None while a booking the carrier did not answer is
+    tried once more in the background) and the booking reference sent to the carrier (None only for a shipment
+    stored before references existed)."""
+
+    deal: Deal
+    shipment: Shipment | None
+    reference: str | None
 
 
 def shipping_plan(deal: Deal) -> list[dict]:
@@ -92,14 +103,15 @@ def _items(deal: Deal, plan: list[dict], lines: list[dict] | None) -> list[dict]
     return items
 
 
-def ship_deal(actor: Actor, deal_id: int, data: dict) -> tuple[Deal, Shipment | None]:
+def ship_deal(actor: Actor, deal_id: int, data: dict) -> Shipped:
     """The vendor hands goods to a carrier: a shipment with tracking carries the named quantities per line (by
     default everything left to ship). The first shipment makes the deal ``shipped``; later ones ship the rest.
     With nothing left to ship, repeating returns the latest shipment.
 
     A carrier that does not answer in time leaves nothing booked here; the booking is queued in the outbox and
     tried once more in the background under the same reference (so the carrier makes one order, not two): the
-    shipment is then ``None`` and the vendor is told how it went.
+    shipment is then ``None`` and the vendor is told how it went. The reference is returned either way (callers
+    never work it out again: once this transaction commits, the count it is made from may have moved on).
 
     :raises IllegalTransitionError: the deal is neither funded nor shipped.
     :raises InvalidInputError: an unknown carrier, or quantities that cannot be shipped.
@@ -112,7 +124,8 @@ def ship_deal(actor: Actor, deal_id: int, data: dict) -> tuple[Deal, Shipment | 
         deal_machine.apply(deal, "ship", actor)  # raises the 409 with the allowed transitions
     items = _items(deal, shipping_plan(deal), data.get("lines"))
     if not items and deal.status == DealStatus.SHIPPED:
-        return deal, shipping.latest_shipment(deal.id)
+        latest = shipping.latest_shipment(deal.id)
+        return Shipped(deal, latest, latest.reference if latest is not None else None)
     if not items:
         raise InvalidInputError("nothing is left to ship", fields={"lines": ["nothing left to ship"]})
     booking = {key: value for key, value in data.items() if key != "lines"}
@@ -124,14 +137,22 @@ def ship_deal(actor: Actor, deal_id: int, data: dict) -> tuple[Deal, Shipment | 
                                                                  "user_id": actor.user_id}, max_attempts=1)
         record_event(deal_machine.subject, deal.id, "booking_queued", deal.status, deal.status, actor,
                      {"carrier": booking.get("carrier"), "reference": booking["reference"]})
-        return deal, None
+        return Shipped(deal, None, booking["reference"])
     shipment = shipping.store_shipment(deal, booking, booked)
     _shipped(deal, shipment, actor)
-    return deal, shipment
+    return Shipped(deal, shipment, shipment.reference)
+
+
+def _plan_notice(deal: Deal) -> list[dict]:
+    """The deal's shipping plan as a notification carries it (``notifications.figures.PLAN_KEY``): per line what
+    was ordered, what has shipped (on its way or delivered) and what the vendor still has to ship."""
+    return [{"description": p["description"], "unit": p["unit"], "ordered": p["quantity"],
+             "shipped": p["in_transit"] + p["delivered"], "remaining": p["remaining"]} for p in shipping_plan(deal)]
 
 
 def _shipped(deal: Deal, shipment: Shipment, actor: Actor) -> None:
-    """A booked shipment: the first one ships the deal; each is announced to the buyer."""
+    """A booked shipment: the first one ships the deal; each is announced to the buyer, with what has shipped so
+    far and what is still to ship when the deal ships in parts."""
     payload = {"shipment_id": shipment.id, "tracking_number": shipment.tracking_number}
     first = deal.status == DealStatus.FUNDED
     if first:
@@ -141,7 +162,7 @@ def _shipped(deal: Deal, shipment: Shipment, actor: Actor) -> None:
     notify_org(deal.buyer_id, NotificationKind.DEAL_SHIPPED,
                notice_data(deal, shipment_id=shipment.id, carrier=shipment.carrier,
                            tracking_number=shipment.tracking_number,
-                           inspection_days=current_app.config["INSPECTION_DAYS"]),
+                           inspection_days=current_app.config["INSPECTION_DAYS"], shipping_plan=_plan_notice(deal)),
                key=f"deal-{deal.id}-shipped" if first else f"deal-{deal.id}-shipment-{shipment.id}")
 
 
@@ -188,13 +209,22 @@ def on_queued_booking_failed(command, exc: Exception) -> None:
 
 def confirm_delivery(actor: Actor, deal_id: int) -> Deal:
     """The buyer (or, as ``system``, a carrier's delivered event) confirms arrival; the inspection window starts.
+    The buyer's word also closes the deal's shipments still on their way: each becomes ``delivered``, confirmed by
+    the buyer (their ``shipping.delivered`` finds the deal delivered already, so the window starts once and no money
+    moves).
 
     :raises IllegalTransitionError: the deal is not shipped.
     """
-    deal = get_deal(actor, deal_id) if actor.role != ActorRole.SYSTEM else deal_machine.lock(deal_id)
-    if actor.role != ActorRole.SYSTEM:
-        _require_side(deal, actor, ActorRole.BUYER)
-    deal_machine.apply(deal, "confirm_delivery", actor)  # entering ``delivered`` stamps it (on_delivered)
+    if actor.role == ActorRole.SYSTEM:
+        deal = deal_machine.lock(deal_id)
+        deal_machine.apply(deal, "confirm_delivery", actor)  # entering ``delivered`` stamps it (on_delivered)
+        return deal
+    deal = get_deal(actor, deal_id)
+    _require_side(deal, actor, ActorRole.BUYER)
+    # the shipments before the deal: a carrier's event locks its shipment, then the deal (on_shipment_delivered)
+    open_shipments = shipping.lock_open_shipments(deal.id)
+    if deal_machine.apply(deal, "confirm_delivery", actor):  # entering ``delivered`` stamps it (on_delivered)
+        shipping.confirm_receipt(open_shipments, deal.delivered_at or utcnow())
     return deal
 
 

@@ -131,6 +131,30 @@ def dispute_metrics(params: dict, *, now: datetime | None = None) -> dict:
     }
 
 
+def vendors_dispute_metrics(vendor_ids: list[int], *, window_days: int = 90, now: datetime | None = None) -> dict:
+    """:func:`vendor_dispute_metrics` of many vendors in two statements: vendor id -> its row."""
+    since = (now or utcnow()) - timedelta(days=window_days)
+    shipped = dict(db.session.execute(
+        select(Deal.vendor_id, func.count()).where(Deal.vendor_id.in_(vendor_ids), Deal.created_at >= since,
+                                                   Deal.status.in_(PAST_SHIPMENT)).group_by(Deal.vendor_id)).all()
+    ) if vendor_ids else {}
+    disputes = {vendor_id: (opened, against) for vendor_id, opened, against in db.session.execute(select(
+        Dispute.vendor_id,
+        func.count().filter(Dispute.opened_by_party == DisputeParty.BUYER),
+        func.count().filter(and_(Dispute.opened_by_party == DisputeParty.BUYER,
+                                 case((Dispute.decision["outcome"].astext.in_(
+                                     [DisputeOutcome.REFUND, DisputeOutcome.SPLIT]), True), else_=False))),
+    ).where(Dispute.vendor_id.in_(vendor_ids), Dispute.created_at >= since).group_by(Dispute.vendor_id))} \
+        if vendor_ids else {}
+    rows = {}
+    for vendor_id in vendor_ids:
+        count, (opened, against) = shipped.get(vendor_id, 0), disputes.get(vendor_id, (0, 0))
+        rows[vendor_id] = {"vendor_id": vendor_id, "deals_shipped": count, "disputes": opened,
+                           "decided_against": against, "dispute_rate": _rate(opened, count),
+                           "decided_against_rate": _rate(against, count)}
+    return rows
+
+
 def vendor_dispute_metrics(vendor_id: int, *, window_days: int = 90, now: datetime | None = None) -> dict:
     """One vendor's row of :func:`dispute_metrics` (zeros when it has no deal in the window)."""
     since = (now or utcnow()) - timedelta(days=window_days)

@@ -22,7 +22,7 @@ from ...statemachine import Deadline, Event, NextStep
 from ..models import Deal, DealLine, DealStatus
 from ..states import PAYMENT_DUE, deal_machine
 from .deals import APPROVER_ROLES, cancellable_from, deals_for, get_deal
-from .delivery import delivery_confirm_deadline
+from .delivery import delivery_confirm_deadline, shipping_plan
 from .payments import PAYER_ROLES
 
 #: vendor members who may ship and report tracking (as the API's shipment endpoint allows)
@@ -151,7 +151,10 @@ def next_step(actor: Actor, deal: Deal, dispute: Dispute | None = None) -> NextS
     """What ``actor`` should do next on ``deal``, by when and what happens if not (codes; pages word them).
 
     Action codes: ``approve``, ``pay``, ``transfer`` (wire the money with the reference), ``ship``,
-    ``confirm_delivery``, ``accept``, ``reply_dispute``, ``confirm_transfer`` and ``decide`` (admins),
+    ``confirm_delivery``, ``confirm_delivery_partial`` (part of the goods shipped, the vendor still has the rest
+    to ship: confirm once everything has arrived; the page says what shipped and what is left), ``ship_rest`` (the
+    vendor's side of the same: book the rest from the booking page), ``accept``,
+    ``reply_dispute``, ``confirm_transfer`` and ``decide`` (admins),
     ``cancel_unshipped`` (the buyer may now cancel an unshipped deal with a full refund).
     Lapse codes: ``auto_cancel`` (the payment deadline ends: the unpaid deal is cancelled), ``buyer_may_cancel``
     (the ship-by grace ends: the buyer may cancel the unshipped deal, fully refunded), ``auto_accept`` (the
@@ -187,8 +190,11 @@ def next_step(actor: Actor, deal: Deal, dispute: Dispute | None = None) -> NextS
     if status == DealStatus.SHIPPED:
         due = delivery_confirm_deadline(deal)  # the vendor reported delivery: the buyer's word is awaited
         lapse = "assume_delivered" if due is not None else None
+        partial = side in (ActorRole.BUYER, ActorRole.VENDOR) and any(p["remaining"] for p in shipping_plan(deal))
         if side == ActorRole.BUYER:
-            return NextStep("confirm_delivery", due, lapse)
+            return NextStep("confirm_delivery_partial" if partial else "confirm_delivery", due, lapse)
+        if partial:  # the vendor still has goods of this deal to ship
+            return NextStep("ship_rest", deal.ship_by_at, "late_shipment" if deal.ship_by_at else None)
         return NextStep(None, due, lapse, waiting_for="buyer")
     if status == DealStatus.DELIVERED:
         due = inspection_deadline(deal)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ...accounts.models import MemberRole
+from ...accounts.models import MemberRole, Organization
 from ...actors import SYSTEM, Actor, ActorRole
 from ...database import utcnow
 from ...errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
@@ -189,6 +189,9 @@ def release_deal(deal_id: int) -> bool:
         return False
     if not deal.can_release():
         return False
+    # both parties in one query, referenced until the end: the notices below read them from the session
+    parties = db.session.execute(  # noqa: F841 (kept alive: the session's identity map holds objects weakly)
+        select(Organization).where(Organization.id.in_((deal.buyer_id, deal.vendor_id)))).scalars().all()
     for m in deal.held_milestones():
         escrow.settle_milestone(deal, m, m.held_amount)  # all of it, less any part released before
     deal_machine.apply(deal, "release", SYSTEM)

@@ -7,10 +7,12 @@ different figures is refused loudly, because it means two code paths disagree ab
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
+from ...database import utcnow
 from ...errors import ConflictError
 from ...extensions import db
 from ..models import LedgerAccount, LedgerTransfer, TransferKind
@@ -37,8 +39,77 @@ def account(code: str, currency: str) -> LedgerAccount:
     ).scalar_one()
 
 
+_COLUMNS = ("id", "kind", "debit_account_id", "credit_account_id", "amount", "currency", "pending_id", "deal_id",
+            "milestone_id", "code", "meta", "created_at")
+
+
+def _value(name: str, value):
+    """A bound value typed as column ``name`` of the transfers table, for an ``INSERT ... SELECT``."""
+    return literal(value, LedgerTransfer.__table__.c[name].type)
+
+
+def _execute(stmt, transfer_id: str, pending_id: str | None, savepoint: bool) -> str | None:
+    """Run one transfer INSERT (``RETURNING id``: None when nothing was inserted), turning the database's
+    refusals into :class:`LedgerError`. With ``savepoint`` a refusal leaves the caller's transaction usable;
+    without, it aborts it (for callers that roll back on any refusal: one round trip less per transfer)."""
+    try:
+        if not savepoint:
+            return db.session.execute(stmt).scalar_one_or_none()
+        with db.session.begin_nested():
+            return db.session.execute(stmt).scalar_one_or_none()
+    except IntegrityError as exc:
+        message = str(exc.orig)
+        if "no_overdraft" in message:
+            raise LedgerError(f"transfer {transfer_id} would overdraw an account", code="insufficient_funds") from None
+        if "uq_ledger_transfers_pending_id" in message:
+            raise LedgerError(f"hold {pending_id} is already resolved", code="hold_resolved") from None
+        raise
+
+
+def _insert_from(source, transfer_id: str, pending_id: str | None, savepoint: bool) -> bool:
+    """One statement: insert the transfer ``source`` selects (its accounts read in the same statement).
+    False when the source found nothing (an account or the hold is missing) or the id exists already:
+    the caller then takes the careful path, which tells these apart."""
+    stmt = (insert(LedgerTransfer).from_select(_COLUMNS, source)
+            .on_conflict_do_nothing(index_elements=["id"]).returning(LedgerTransfer.id))
+    return _execute(stmt, transfer_id, pending_id, savepoint) is not None
+
+
+def _constants(transfer_id, kind, deal_id, milestone_id, code, meta) -> dict:
+    return {"id": _value("id", transfer_id), "kind": _value("kind", kind), "deal_id": _value("deal_id", deal_id),
+            "milestone_id": _value("milestone_id", milestone_id), "code": _value("code", code),
+            "meta": _value("meta", meta or {}), "created_at": _value("created_at", utcnow())}
+
+
+def _insert_by_codes(transfer_id: str, kind: str, debit: str, credit: str, amount: int, currency: str, *, code: str,
+                     deal_id, milestone_id, meta, savepoint: bool) -> bool:
+    """Fast path of :func:`_insert` for a transfer between two existing accounts: one INSERT ... SELECT."""
+    d, c = aliased(LedgerAccount), aliased(LedgerAccount)
+    k = _constants(transfer_id, kind, deal_id, milestone_id, code, meta)
+    source = select(k["id"], k["kind"], d.id, c.id, _value("amount", amount), _value("currency", currency),
+                    _value("pending_id", None), k["deal_id"], k["milestone_id"], k["code"], k["meta"],
+                    k["created_at"]).select_from(d).join(c, c.currency == d.currency).where(
+        d.code == debit, d.currency == currency, c.code == credit)
+    return _insert_from(source, transfer_id, None, savepoint)
+
+
+def _resolve_by_id(transfer_id: str, kind: str, pending_id: str, amount: int | None, *, code: str, deal_id,
+                   milestone_id, meta, savepoint: bool) -> bool:
+    """Fast path of :func:`post_hold` / :func:`void_hold`: one INSERT ... SELECT from the hold itself
+    (``amount`` None: all of it), which must exist, be pending and hold at least ``amount``."""
+    p = aliased(LedgerTransfer)
+    k = _constants(transfer_id, kind, deal_id, milestone_id, code, meta)
+    source = select(k["id"], k["kind"], p.debit_account_id, p.credit_account_id,
+                    p.amount if amount is None else _value("amount", amount), p.currency, p.id, k["deal_id"],
+                    k["milestone_id"], k["code"], k["meta"], k["created_at"]).where(
+        p.id == pending_id, p.kind == TransferKind.PENDING, *(() if amount is None else (p.amount >= amount,)))
+    return _insert_from(source, transfer_id, pending_id, savepoint)
+
+
 def _insert(transfer_id: str, kind: str, debit: str | None, credit: str | None, amount: int, currency: str, *,
-            code: str, pending: LedgerTransfer | None = None, deal_id=None, milestone_id=None, meta=None) -> bool:
+            code: str, pending: LedgerTransfer | None = None, deal_id=None, milestone_id=None, meta=None,
+            savepoint: bool = True) -> bool:
+    """The careful path: accounts created when missing, a replay compared with what is booked."""
     if pending is not None:
         debit_id, credit_id = pending.debit_account_id, pending.credit_account_id
     else:
@@ -46,19 +117,8 @@ def _insert(transfer_id: str, kind: str, debit: str | None, credit: str | None, 
     values = dict(id=transfer_id, kind=kind, debit_account_id=debit_id, credit_account_id=credit_id, amount=amount,
                   currency=currency, pending_id=pending.id if pending is not None else None, deal_id=deal_id,
                   milestone_id=milestone_id, code=code, meta=meta or {})
-    try:
-        with db.session.begin_nested():
-            inserted = db.session.execute(
-                insert(LedgerTransfer).values(**values).on_conflict_do_nothing(index_elements=["id"])
-                .returning(LedgerTransfer.id)
-            ).scalar_one_or_none()
-    except IntegrityError as exc:
-        message = str(exc.orig)
-        if "no_overdraft" in message:
-            raise LedgerError(f"transfer {transfer_id} would overdraw an account", code="insufficient_funds") from None
-        if "uq_ledger_transfers_pending_id" in message:
-            raise LedgerError(f"hold {pending.id} is already resolved", code="hold_resolved") from None
-        raise
+    inserted = _execute(insert(LedgerTransfer).values(**values).on_conflict_do_nothing(index_elements=["id"])
+                        .returning(LedgerTransfer.id), transfer_id, values["pending_id"], savepoint)
     if inserted is None:  # replay: must be the very same transfer
         existing = db.session.get(LedgerTransfer, transfer_id)
         same = (existing.kind, existing.debit_account_id, existing.credit_account_id, existing.amount, existing.currency) == (
@@ -69,6 +129,20 @@ def _insert(transfer_id: str, kind: str, debit: str | None, credit: str | None, 
     return True
 
 
+def _fast(kw: dict) -> dict:
+    return {"deal_id": kw.get("deal_id"), "milestone_id": kw.get("milestone_id"), "meta": kw.get("meta"),
+            "savepoint": kw.get("savepoint", True)}
+
+
+def _book(transfer_id: str, kind: str, debit: str, credit: str, amount: int, currency: str, *, code: str,
+          **kw) -> bool:
+    """Insert a posted or pending transfer between accounts ``debit`` and ``credit``: one statement when both
+    exist and the id is new (the common case), else the careful path (create the accounts, compare a replay)."""
+    if _insert_by_codes(transfer_id, kind, debit, credit, amount, currency, code=code, **_fast(kw)):
+        return True
+    return _insert(transfer_id, kind, debit, credit, amount, currency, code=code, **kw)
+
+
 def transfer(transfer_id: str, debit: str, credit: str, amount: int, currency: str, *, code: str, **kw) -> bool:
     """Post ``amount`` from ``debit`` to ``credit`` now; False when it was already posted.
 
@@ -76,7 +150,7 @@ def transfer(transfer_id: str, debit: str, credit: str, amount: int, currency: s
     """
     if amount <= 0:
         raise LedgerError("transfers move a positive amount")
-    return _insert(transfer_id, TransferKind.POSTED, debit, credit, amount, currency, code=code, **kw)
+    return _book(transfer_id, TransferKind.POSTED, debit, credit, amount, currency, code=code, **kw)
 
 
 def hold(transfer_id: str, debit: str, credit: str, amount: int, currency: str, *, code: str = PostingCode.HOLD,
@@ -88,7 +162,7 @@ def hold(transfer_id: str, debit: str, credit: str, amount: int, currency: str, 
     """
     if amount <= 0:
         raise LedgerError("holds reserve a positive amount")
-    return _insert(transfer_id, TransferKind.PENDING, debit, credit, amount, currency, code=code, **kw)
+    return _book(transfer_id, TransferKind.PENDING, debit, credit, amount, currency, code=code, **kw)
 
 
 def _pending(pending_id: str) -> LedgerTransfer:
@@ -104,6 +178,10 @@ def post_hold(transfer_id: str, pending_id: str, amount: int | None = None, *, c
 
     :raises LedgerError: the hold is already resolved by another transfer, or ``amount`` exceeds it.
     """
+    if amount is not None and amount <= 0:
+        raise LedgerError("a hold posts between 1 and its own amount")
+    if _resolve_by_id(transfer_id, TransferKind.POST_PENDING, pending_id, amount, code=code, **_fast(kw)):
+        return True
     pending = _pending(pending_id)
     amount = pending.amount if amount is None else amount
     if not 0 < amount <= pending.amount:
@@ -114,6 +192,8 @@ def post_hold(transfer_id: str, pending_id: str, amount: int | None = None, *, c
 
 def void_hold(transfer_id: str, pending_id: str, *, code: str = PostingCode.VOID, **kw) -> bool:
     """Cancel a hold; its amount is available again on the debit side."""
+    if _resolve_by_id(transfer_id, TransferKind.VOID_PENDING, pending_id, None, code=code, **_fast(kw)):
+        return True
     pending = _pending(pending_id)
     return _insert(transfer_id, TransferKind.VOID_PENDING, None, None, pending.amount, pending.currency, code=code,
                    pending=pending, **kw)

@@ -13,6 +13,7 @@ from .orders import (  # noqa: F401
     cancel_order,
     confirm_deadline,
     confirm_order,
+    deal_id_of,
     deal_of,
     get_order,
     list_orders,

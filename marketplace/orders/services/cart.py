@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from ...actors import Actor
-from ...errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from ...errors import ForbiddenError, InvalidInputError, NotFoundError
 from ...extensions import db
 from ...vendors.models import Product, ProductStatus
 from ...vendors.services.catalog import get_visible_product
-from ...vendors.services.pricing import price_for
+from ...vendors.services.pricing import prices_for
 from ..models import CartItem
 from .stock import available, held_quantities
 
@@ -42,9 +42,19 @@ def problems(product: Product, quantity: int, free: int | None) -> list[dict]:
     return out
 
 
-def priced_line(product: Product, quantity: int, buyer_org_id: int, free: int | None) -> dict:
-    """One cart or order line priced for the buyer now: its unit price (negotiated, else the tier), amount and
-    problems."""
+def priced_lines(items, products: dict[int, Product], buyer_org_id: int, held: dict[int, int]) -> list[dict]:
+    """Cart or order lines (``items`` with ``product_id`` and ``quantity``) priced for the buyer now, the
+    negotiated prices of all of them looked up at once (:func:`priced_line` each)."""
+    wanted = [products[i.product_id] for i in items]
+    prices = prices_for(wanted, {i.product_id: max(i.quantity, products[i.product_id].moq) for i in items},
+                        buyer_org_id)
+    return [priced_line(products[i.product_id], i.quantity, available(products[i.product_id], held),
+                        prices.get(i.product_id)) for i in items]
+
+
+def priced_line(product: Product, quantity: int, free: int | None, price: dict | None) -> dict:
+    """One cart or order line priced for the buyer now (``price``: :func:`prices_for`'s answer for it, None when no
+    tier prices the quantity): its unit price (negotiated, else the tier), amount and problems."""
     line = {"product_id": product.id, "sku": product.sku, "name": product.name, "name_vi": product.name_vi,
             "unit": product.unit, "quantity": quantity, "moq": product.moq, "pack_size": product.pack_size,
             "available": free, "vendor_id": product.vendor_id, "vendor_name": product.vendor.organization.name,
@@ -52,9 +62,7 @@ def priced_line(product: Product, quantity: int, buyer_org_id: int, free: int | 
             "price_list_id": None, "category_id": product.category_id, "lead_time_days": product.lead_time_days}
     issues = problems(product, quantity, free)
     if not any(p["code"] == "unavailable" for p in issues):
-        try:
-            price = price_for(product, max(quantity, product.moq), buyer_org_id)
-        except ConflictError:
+        if price is None:
             issues.append({"code": "no_price", "message": "no price for this quantity"})
         else:
             line.update(unit_price=price["unit_price"], amount=price["unit_price"] * quantity,
@@ -70,8 +78,7 @@ def cart_view(actor: Actor) -> dict:
     products = {p.id: p for p in db.session.execute(
         select(Product).where(Product.id.in_([i.product_id for i in items]))).scalars()}
     held = held_quantities(products)
-    lines = [priced_line(products[i.product_id], i.quantity, actor.org_id, available(products[i.product_id], held))
-             for i in items]
+    lines = priced_lines(items, products, actor.org_id, held)
     groups: dict[tuple[int, str], dict] = {}
     for line in lines:
         group = groups.setdefault((line["vendor_id"], line["currency"]), {

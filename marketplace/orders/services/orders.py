@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from ...accounts.models import Organization
 from ...actors import Actor, ActorRole
@@ -22,9 +22,8 @@ from ...statemachine import Deadline
 from ...vendors.models import Product
 from ..models import CartItem, Order, OrderLine, OrderStatus, StockReservation
 from ..states import CONFIRM_DUE, CONFIRM_WARNING, order_machine
-from .cart import cart_items, fill_cart, priced_line
+from .cart import cart_items, fill_cart, priced_lines
 from .stock import (
-    available,
     consume_order_stock,
     held_quantities,
     lock_products,
@@ -42,6 +41,9 @@ def order_notice(order: Order, **extra) -> dict:
 
 def confirm_deadline(order: Order) -> datetime | None:
     """When the vendor must have confirmed a placed order, if that deadline is pending."""
+    read = getattr(order, "_read", None)
+    if read is not None:
+        return read["confirm_by"]
     return db.session.execute(
         select(Deadline.due_at).where(Deadline.subject_type == order_machine.subject, Deadline.subject_id == order.id,
                                       Deadline.kind == CONFIRM_DUE, Deadline.fired_at.is_(None),
@@ -71,8 +73,7 @@ def place_orders(actor: Actor, data: dict) -> list[Order]:
     # lock the products first (by id): whoever locks second sees the first's reservations
     products = lock_products(i.product_id for i in items)
     held = held_quantities(products)
-    lines = [priced_line(products[i.product_id], i.quantity, actor.org_id, available(products[i.product_id], held))
-             for i in items]
+    lines = priced_lines(items, products, actor.org_id, held)
     failing = [l for l in lines if l["problems"]]
     if failing:
         raise InvalidInputError(
@@ -118,11 +119,40 @@ def place_orders(actor: Actor, data: dict) -> list[Order]:
 
 
 def list_orders(actor: Actor, params: dict) -> dict:
-    """One page of the orders ``actor``'s organisation placed or received (admins: all), newest first."""
+    """One page of the orders ``actor``'s organisation placed or received (admins: all), newest first, with their
+    deals and confirmation deadlines read for the whole page (:func:`annotate`)."""
     stmt = Order.visible_to(actor)
     if params.get("status"):
         stmt = stmt.where(Order.status == params["status"])
-    return paginate(stmt, params, Order.id, descending=True)
+    page = paginate(stmt, params, Order.id, descending=True)
+    annotate(page["items"])
+    return page
+
+
+def annotate(orders: list[Order]) -> None:
+    """Read the deals and pending confirmation deadlines of many orders in two queries; :func:`deal_id_of` and
+    :func:`confirm_deadline` answer from what this put on each order."""
+    ids = [o.id for o in orders]
+    if not ids:
+        return
+    deals = dict(db.session.execute(select(Deal.order_id, func.min(Deal.id)).where(Deal.order_id.in_(ids))
+                                    .group_by(Deal.order_id)).all())
+    dues = dict(db.session.execute(
+        select(Deadline.subject_id, func.min(Deadline.due_at))
+        .where(Deadline.subject_type == order_machine.subject, Deadline.subject_id.in_(ids),
+               Deadline.kind == CONFIRM_DUE, Deadline.fired_at.is_(None), Deadline.cancelled_at.is_(None))
+        .group_by(Deadline.subject_id)).all())
+    for order in orders:
+        order._read = {"deal_id": deals.get(order.id), "confirm_by": dues.get(order.id)}
+
+
+def deal_id_of(order: Order) -> int | None:
+    """The id of the deal a confirmed order became (from :func:`annotate` when it ran)."""
+    read = getattr(order, "_read", None)
+    if read is not None:
+        return read["deal_id"]
+    deal = deal_of(order)
+    return deal.id if deal is not None else None
 
 
 def get_order(actor: Actor, order_id: int) -> Order:

@@ -21,6 +21,7 @@ from .quotes import (  # noqa: F401
                      list_quotes,
                      may_quote,
                      own_quote_on,
+                     own_quotes_on,
                      quote_actions,
                      quote_next_step,
                      quotes_for,
@@ -43,4 +44,6 @@ from .rfqs import (  # noqa: F401
                      rfqs_for,
                      vendor_rfq,
                      visible_rfq,
+                     visible_rfqs,
 )
+from .scorecards import scorecard_of  # noqa: F401

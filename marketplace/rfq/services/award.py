@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -22,10 +23,11 @@ from .rfqs import buyer_rfq
 
 @dataclass
 class Award:
-    """What one award created: the deals, one per winning vendor."""
+    """What one award created: the deals, one per winning vendor (or, awarded as contracts, the contracts)."""
 
     rfq_id: int
     deals: list[Deal] = field(default_factory=list)
+    contracts: list = field(default_factory=list)
 
 
 def _choice(data: dict, quotes: dict[int, Quote]) -> list[tuple[int, int, tuple]]:
@@ -68,9 +70,12 @@ def _winning_lines(rfq: Rfq, quotes: dict[int, Quote], choice) -> dict[int, list
     return by_quote
 
 
-def award_rfq(actor: Actor, rfq_id: int, data: dict) -> Award:
+def award_rfq(actor: Actor, rfq_id: int, data: dict, *, as_contract: Callable | None = None) -> Award:
     """Award whole quotes or single lines; each winning vendor gets one deal with frozen terms. Once every
     line is awarded, the other live quotes are rejected and their vendors told.
+
+    ``as_contract(rfq, quote, qlines, actor)``: award as framework contracts instead (the contracts package
+    passes its builder); each winning vendor gets a contract to sign and no deal is made.
 
     :raises NotFoundError: not the buyer's RFQ.
     :raises ConflictError: a line is already awarded, a quote is not live, or the RFQ is not open/closed.
@@ -91,8 +96,12 @@ def award_rfq(actor: Actor, rfq_id: int, data: dict) -> Award:
         whole = quote.subtotal()
         # the quote's freight follows the share of its goods that was awarded
         freight = allocate(quote.freight, [share, whole - share])[0] if whole else quote.freight
-        quote_machine.apply(quote, "accept", actor, {"lines": [l.rfq_line_id for l in qlines]})
-        award.deals.append(create_deal(rfq, quote, qlines, freight, actor))
+        quote_machine.apply(quote, "accept", actor, {"lines": [l.rfq_line_id for l in qlines],
+                                                     **({"as_contract": True} if as_contract else {})})
+        if as_contract is not None:
+            award.contracts.append(as_contract(rfq, quote, qlines, actor))
+        else:
+            award.deals.append(create_deal(rfq, quote, qlines, freight, actor))
     rfq_machine.apply(rfq, "award", actor, {"quotes": sorted(by_quote)})
     if all(line.awarded_quote_line_id is not None for line in rfq.lines):
         for quote in quotes.values():

@@ -307,6 +307,15 @@ def own_quote_on(actor: Actor, rfq_id: int) -> Quote | None:
         select(Quote).where(Quote.rfq_id == rfq_id, Quote.vendor_id == actor.org_id)).scalar_one_or_none()
 
 
+def own_quotes_on(actor: Actor, rfq_ids) -> dict[int, Quote]:
+    """:func:`own_quote_on` of many RFQs in one statement: RFQ id -> the calling vendor's quote (where it quoted)."""
+    ids = set(rfq_ids)
+    if not ids:
+        return {}
+    return {q.rfq_id: q for q in db.session.execute(
+        select(Quote).where(Quote.rfq_id.in_(ids), Quote.vendor_id == actor.org_id)).scalars()}
+
+
 def quote_actions(actor: Actor, quote: Quote) -> list[str]:
     """What ``actor`` may do with the quote now (``revise``, ``withdraw``): its vendor's sales side, while the
     quote is live; revising also needs the RFQ to take quotes."""

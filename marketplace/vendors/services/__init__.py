@@ -37,7 +37,14 @@ from .price_lists import (
                          list_price_lists,
                          update_price_list,
 )
-from .pricing import negotiated_price, price_at_quantity, price_for, quote_price
+from .pricing import (
+                         negotiated_price,
+                         negotiated_prices,
+                         price_at_quantity,
+                         price_for,
+                         prices_for,
+                         quote_price,
+)
 from .profiles import (
                          VendorView,
                          create_vendor_profile,
@@ -47,7 +54,7 @@ from .profiles import (
                          validate_tax_code,
                          view_vendor,
 )
-from .search import search_products
+from .search import rebuild_product_search, search_products
 from .verification import (
                          ONBOARDING_STEPS,
                          add_vendor_document,
@@ -58,6 +65,7 @@ from .verification import (
                          list_vendor_documents,
                          onboarding_checklist,
                          submit_verification,
+                         vendor_documents,
                          verification_queue,
 )
 
@@ -68,8 +76,9 @@ __all__ = [
     "download_catalog", "download_import_errors", "download_vendor_document", "end_price_list", "error_report_rows",
     "export_rows", "get_category", "get_price_list", "get_product_import", "get_vendor", "get_vendor_document",
     "get_visible_product", "list_categories", "list_price_lists", "list_vendor_documents", "list_vendors",
-    "negotiated_price", "price_at_quantity", "price_for", "quote_price", "refresh_category_paths", "replace_tiers",
-    "search_products", "search_text", "seed_hs_categories", "start_product_import", "submit_verification",
+    "negotiated_price", "negotiated_prices", "price_at_quantity", "price_for", "prices_for", "quote_price",
+    "refresh_category_paths", "replace_tiers",
+    "rebuild_product_search", "search_products", "search_text", "seed_hs_categories", "start_product_import", "submit_verification",
     "tier_prices", "update_category", "update_price_list", "update_product", "update_vendor_profile", "validate_tax_code",
-    "verification_queue", "view_vendor",
+    "vendor_documents", "verification_queue", "view_vendor",
 ]

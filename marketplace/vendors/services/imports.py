@@ -2,8 +2,10 @@
 
 An import is processed in chunks. Each chunk's products, its error rows and the cursor
 (``rows_done``) are written in one transaction, so a crash leaves whole chunks only and the next
-run resumes after the last committed row. Rows are validated by the API's own
-:class:`ProductCreateSchema`; upsert by SKU makes a re-import idempotent.
+run resumes after the last committed row. Rows are validated by the rules of the API's own
+:class:`ProductCreateSchema` (plain rows without building the schema, the rest and every invalid row
+by the schema itself); a chunk is staged with ``COPY`` and upserted by SKU in set-based statements,
+which makes a re-import idempotent.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import ValidationError
 from openpyxl import load_workbook
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from ...actors import Actor
 from ...database import utcnow
@@ -29,13 +31,12 @@ from ...extensions import db
 from ...http.downloads import Download
 from ...http.uploads import safe_filename
 from ...jobs import enqueue_after_commit
-from ...money import format_amount
+from ...money import CURRENCY_EXPONENTS, format_amount
 from ...statemachine import record_event
 from ..models import (
     Category,
     ImportFormat,
     ImportStatus,
-    PriceTier,
     Product,
     ProductImport,
     ProductImportError,
@@ -44,7 +45,7 @@ from ..models import (
 )
 from ..schemas import ProductCreateSchema
 from ..storage import blob_path, store_stream
-from .catalog import replace_tiers, search_text, tier_prices
+from .catalog import search_text, tier_prices
 
 LEASE = timedelta(minutes=5)  #: a running import untouched this long is taken over by the next run
 
@@ -259,85 +260,228 @@ def _reason(messages: Any, prefix: str = "") -> str:
     return f"{prefix.rstrip('.')}: {messages}"
 
 
-# --- one chunk ----------------------------------------------------------------------------------
+# --- one chunk: validation ----------------------------------------------------------------------
+
+# The schema's rules for the shapes a file row takes (see _row_data), checked without building the
+# schema per row. A row these accept is one ProductCreateSchema accepts, loaded to the same data
+# (tests/vendors/test_import_bulk.py holds the two side by side); any other row goes through the
+# schema itself, so every message in the error report is the schema's own.
+_SKU = re.compile(r"^[A-Za-z0-9._/-]{1,64}$")
+_HS_CODE = re.compile(r"^\d{2,10}$")
+#: a price every currency reads: ASCII digits, at most 3 decimals, small enough for the widest currency
+_PLAIN_PRICE = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,3})?$")
+_INT_RANGES = {"pack_size": (1, 10**9), "moq": (1, 10**12), "stock_qty": (0, 10**12), "lead_time_days": (0, 3650)}
+_STATUSES = frozenset(s.value for s in ProductStatus)
+_LOAD_DEFAULTS = {"description": "", "pack_size": 1, "moq": 1, "currency": "VND", "status": ProductStatus.DRAFT.value}
+_MAX_TIERS = 20
+
+
+def fast_load(data: dict) -> dict | None:
+    """What ``ProductCreateSchema().load(data)`` returns for a plain row of a file, or None when the row
+    needs the schema itself (anything unusual, and every invalid row)."""
+    if not (_SKU.match(data["sku"]) and 0 < len(data["name"]) <= 300 and 0 < len(data["unit"]) <= 16):
+        return None
+    if len(data.get("name_vi", "")) > 300 or len(data.get("description", "")) > 20000:
+        return None
+    if "hs_code" in data and not _HS_CODE.match(data["hs_code"]):
+        return None
+    for column, (low, high) in _INT_RANGES.items():
+        value = data.get(column)
+        if value is not None and not (type(value) is int and low <= value <= high):
+            return None
+    if data.get("currency", "VND") not in CURRENCY_EXPONENTS or data.get("status", "draft") not in _STATUSES:
+        return None
+    tiers = data["price_tiers"]
+    if not 0 < len(tiers) <= _MAX_TIERS:
+        return None
+    seen = set()
+    for tier in tiers:
+        qty = tier["min_qty"]
+        if type(qty) is not int or not 1 <= qty <= 10**12 or qty in seen or not _PLAIN_PRICE.match(tier["unit_price"]):
+            return None
+        seen.add(qty)
+    return {**_LOAD_DEFAULTS, **data}
+
+
+def plain_tier_prices(tiers: list[dict], currency: str) -> list[tuple[int, int]] | None:
+    """What :func:`tier_prices` returns for tiers :func:`fast_load` took, or None when a price has more
+    decimals than ``currency`` (then :func:`tier_prices` says why)."""
+    exp = CURRENCY_EXPONENTS[currency]
+    prices = []
+    for tier in tiers:
+        whole, _, fraction = tier["unit_price"].partition(".")
+        if len(fraction) > exp:
+            return None
+        prices.append((tier["min_qty"], int(whole) * 10**exp + (int(fraction.ljust(exp, "0")) if exp else 0)))
+    return sorted(prices)
+
+
+def _load_row(row: list[str], columns: dict[str, int], categories: dict[str, int | None],
+              schema: ProductCreateSchema) -> dict:
+    """A file row as validated product data with its tiers in minor units.
+
+    :raises ValidationError: or :class:`InvalidInputError` (a price that does not fit the currency).
+    """
+    raw = _row_data(row, columns, categories)
+    data = fast_load(raw)
+    tiers = None if data is None else plain_tier_prices(data["price_tiers"], data["currency"])
+    if data is None:
+        data = schema.load(raw)
+    data["price_tiers"] = tiers if tiers is not None else tier_prices(data["price_tiers"], data["currency"])
+    return data
+
+
+def check_rows(vendor: VendorProfile, chunk: list[tuple[int, list[str]]], columns: dict[str, int],
+               categories: dict[str, int | None]) -> tuple[list[tuple[int, dict]], list[tuple[int, str, str]]]:
+    """Validate one chunk of ``(row number, cells)``: ``(valid rows, errors as (row, sku, reason))``.
+
+    A SKU repeated inside the chunk keeps its first row; the later ones are errors.
+    """
+    schema = ProductCreateSchema()
+    publishable = vendor.is_verified()
+    valid: list[tuple[int, dict]] = []
+    errors: list[tuple[int, str, str]] = []
+    first_row_of: dict[str, int] = {}
+    sku_at = columns["sku"]
+    for number, row in chunk:
+        sku = (row[sku_at] if sku_at < len(row) else "")[:200]
+        try:
+            data = _load_row(row, columns, categories, schema)
+        except ValidationError as exc:
+            errors.append((number, sku, _reason(exc.messages)))
+            continue
+        except InvalidInputError as exc:  # a price that does not fit the currency
+            errors.append((number, sku, _reason(exc.fields)))
+            continue
+        if data["status"] == ProductStatus.ACTIVE and not publishable:
+            errors.append((number, sku, "status: only verified vendors can publish listings (use draft)"))
+            continue
+        if data["sku"] in first_row_of:
+            errors.append((number, sku, f"sku: duplicate SKU in this file (first on row {first_row_of[data['sku']]})"))
+            continue
+        first_row_of[data["sku"]] = number
+        valid.append((number, data))
+    return valid, errors
+
+
+# --- one chunk: writing -------------------------------------------------------------------------
+
+#: the chunk's valid rows, staged with COPY; NULL in an optional column keeps the product's value
+_STAGE = """CREATE TEMP TABLE import_stage (
+    row_number bigint, product_id bigint, sku text, name text, name_vi text, description text, hs_code text,
+    category_id bigint, unit text, pack_size bigint, moq bigint, stock_qty bigint, lead_time_days bigint,
+    currency text, status text, search_text text, tier_qty bigint[], tier_price bigint[]
+) ON COMMIT DROP"""
+_STAGE_COLUMNS = ("row_number", "product_id", "sku", "name", "name_vi", "description", "hs_code", "category_id", "unit",
+                  "pack_size", "moq", "stock_qty", "lead_time_days", "currency", "status", "search_text", "tier_qty",
+                  "tier_price")
+_EXISTING = """SELECT sku, id, name_vi, hs_code, last_import_id, last_import_row FROM products
+               WHERE vendor_id = %s AND sku = ANY(%s::text[])"""
+#: existing products the chunk changes: any column, or the price tiers (compared before the update)
+_CHANGED = """SELECT s.product_id, s.tier_qty IS DISTINCT FROM t.qty OR s.tier_price IS DISTINCT FROM t.price
+    FROM import_stage s JOIN products p ON p.id = s.product_id
+    LEFT JOIN LATERAL (SELECT array_agg(min_qty ORDER BY min_qty) AS qty, array_agg(unit_price ORDER BY min_qty) AS price
+                       FROM price_tiers WHERE product_id = p.id) t ON true
+    WHERE (p.name, p.name_vi, p.description, p.hs_code, p.category_id, p.unit, p.pack_size, p.moq, p.stock_qty,
+           p.lead_time_days, p.currency, p.status)
+          IS DISTINCT FROM
+          (s.name, coalesce(s.name_vi, p.name_vi), s.description, coalesce(s.hs_code, p.hs_code),
+           coalesce(s.category_id, p.category_id), s.unit, s.pack_size, s.moq, coalesce(s.stock_qty, p.stock_qty),
+           coalesce(s.lead_time_days, p.lead_time_days), s.currency, s.status)
+       OR s.tier_qty IS DISTINCT FROM t.qty OR s.tier_price IS DISTINCT FROM t.price"""
+_UPDATE = """UPDATE products p SET name = s.name, name_vi = coalesce(s.name_vi, p.name_vi), description = s.description,
+        hs_code = coalesce(s.hs_code, p.hs_code), category_id = coalesce(s.category_id, p.category_id), unit = s.unit,
+        pack_size = s.pack_size, moq = s.moq, stock_qty = coalesce(s.stock_qty, p.stock_qty),
+        lead_time_days = coalesce(s.lead_time_days, p.lead_time_days), currency = s.currency, status = s.status,
+        search_text = s.search_text, last_import_id = %(import_id)s, last_import_row = s.row_number, updated_at = now()
+    FROM import_stage s WHERE p.id = s.product_id"""
+_DROP_TIERS = "DELETE FROM price_tiers WHERE product_id = ANY(%(ids)s::bigint[])"
+_ADD_TIERS = """INSERT INTO price_tiers (product_id, min_qty, unit_price)
+    SELECT s.product_id, t.qty, t.price FROM import_stage s, unnest(s.tier_qty, s.tier_price) AS t(qty, price)
+    WHERE s.product_id = ANY(%(ids)s::bigint[])"""
+_INSERT = """WITH new AS (
+        INSERT INTO products (vendor_id, sku, name, name_vi, description, hs_code, category_id, unit, pack_size, moq,
+                              stock_qty, lead_time_days, currency, status, search_text, last_import_id, last_import_row)
+        SELECT %(vendor_id)s, sku, name, name_vi, description, hs_code, category_id, unit, pack_size, moq, stock_qty,
+               lead_time_days, currency, status, search_text, %(import_id)s, row_number
+        FROM import_stage WHERE product_id IS NULL ORDER BY row_number
+        RETURNING id, last_import_row)
+    INSERT INTO price_tiers (product_id, min_qty, unit_price)
+    SELECT new.id, t.qty, t.price FROM new JOIN import_stage s ON s.row_number = new.last_import_row,
+           unnest(s.tier_qty, s.tier_price) AS t(qty, price)"""
 
 
 def import_chunk(imp: ProductImport, vendor: VendorProfile, chunk: list[tuple[int, list[str]]],
                  columns: dict[str, int], categories: dict[str, int | None]) -> None:
-    """Validate and upsert one chunk of ``(row number, cells)``; report invalid rows; advance the cursor. Flushes."""
-    schema = ProductCreateSchema()
-    valid: list[tuple[int, dict]] = []
-    errors: list[ProductImportError] = []
-    first_row_of: dict[str, int] = {}
-    for number, row in chunk:
-        sku = row[columns["sku"]] if columns["sku"] < len(row) else ""
-        try:
-            data = schema.load(_row_data(row, columns, categories))
-            data["price_tiers"] = tier_prices(data["price_tiers"], data["currency"])
-        except ValidationError as exc:
-            errors.append(ProductImportError(import_id=imp.id, row_number=number, sku=sku[:200],
-                                             reason=_reason(exc.messages)))
-            continue
-        except InvalidInputError as exc:  # a price that does not fit the currency
-            errors.append(ProductImportError(import_id=imp.id, row_number=number, sku=sku[:200],
-                                             reason=_reason(exc.fields)))
-            continue
-        if data["status"] == ProductStatus.ACTIVE and not vendor.is_verified():
-            errors.append(ProductImportError(import_id=imp.id, row_number=number, sku=sku[:200],
-                                             reason="status: only verified vendors can publish listings (use draft)"))
-            continue
-        if data["sku"] in first_row_of:
-            errors.append(ProductImportError(import_id=imp.id, row_number=number, sku=sku[:200],
-                                             reason=f"sku: duplicate SKU in this file (first on row {first_row_of[data['sku']]})"))
-            continue
-        first_row_of[data["sku"]] = number
-        valid.append((number, data))
+    """Validate and upsert one chunk of ``(row number, cells)``; report invalid rows; advance the cursor.
 
-    existing = {p.sku: p for p in db.session.execute(
-        Product.for_org(vendor.id).where(Product.sku.in_([d["sku"] for _, d in valid]))).scalars()} if valid else {}
-    created = updated = 0
-    new_rows: list[dict] = []
-    new_tiers: dict[str, list[tuple[int, int]]] = {}
-    for number, data in valid:
-        product = existing.get(data["sku"])
-        if product is not None and product.last_import_id == imp.id and product.last_import_row != number:
-            # an earlier chunk of this very file already wrote this SKU
-            errors.append(ProductImportError(import_id=imp.id, row_number=number, sku=data["sku"],
-                                             reason=f"sku: duplicate SKU in this file (first on row {product.last_import_row})"))
-            continue
-        tiers = data.pop("price_tiers")
-        if product is None:
-            # new rows go in with one multi-row INSERT per table, not one ORM object each
-            values = {column: data.get(column) for column in _PRODUCT_COLUMNS}
-            values.update(vendor_id=vendor.id, last_import_id=imp.id, last_import_row=number)
-            values["search_text"] = search_text(SimpleNamespace(**values))
-            new_rows.append(values)
-            new_tiers[values["sku"]] = tiers
-            created += 1
-            continue
-        else:
-            changed = False
-            for key, value in data.items():
-                if getattr(product, key) != value:
-                    setattr(product, key, value)
-                    changed = True
-            if [(t.min_qty, t.unit_price) for t in product.tiers] != tiers:
-                replace_tiers(product, tiers)
-                changed = True
-            updated += changed
-        product.last_import_id = imp.id
-        product.last_import_row = number
-        product.search_text = search_text(product)
-    if new_rows:
-        ids = db.session.execute(insert(Product).returning(Product.id, Product.sku), new_rows).all()
-        db.session.execute(insert(PriceTier), [{"product_id": pid, "min_qty": q, "unit_price": p}
-                                               for pid, sku in ids for q, p in new_tiers[sku]])
-    db.session.add_all(errors)
+    Set-based: the valid rows are staged with ``COPY`` into a temporary table, then a handful of
+    statements insert the new SKUs with their tiers, update the existing ones (tiers replaced only
+    where they changed) and ``COPY`` the error rows. Runs in the caller's transaction, one chunk per
+    transaction (the stage is dropped at commit); the caller commits.
+    """
+    valid, errors = check_rows(vendor, chunk, columns, categories)
     db.session.flush()
+    conn = db.session.connection().connection.driver_connection  # psycopg, inside the session's transaction
+    created = updated = 0
+    with conn.cursor() as cur:
+        existing = {}
+        if valid:
+            cur.execute(_EXISTING, (vendor.id, [data["sku"] for _, data in valid]))
+            existing = {row[0]: row[1:] for row in cur}
+        staged = []
+        for number, data in valid:
+            found = existing.get(data["sku"])
+            if found is not None and found[3] == imp.id and found[4] != number:
+                # an earlier chunk of this very file already wrote this SKU
+                errors.append((number, data["sku"], f"sku: duplicate SKU in this file (first on row {found[4]})"))
+                continue
+            staged.append(_stage_row(number, data, found))
+        if staged:
+            cur.execute(_STAGE)
+            with cur.copy(f"COPY import_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
+                for values in staged:
+                    copy.write_row(values)
+            created = sum(1 for values in staged if values[1] is None)
+            if created < len(staged):
+                cur.execute("ANALYZE import_stage")  # row count for the joins to products (a temp table has no stats)
+                cur.execute(_CHANGED)
+                changed = cur.fetchall()
+                updated = len(changed)
+                cur.execute(_UPDATE, {"import_id": imp.id})
+                retiered = [product_id for product_id, tiers_changed in changed if tiers_changed]
+                if retiered:
+                    cur.execute(_DROP_TIERS, {"ids": retiered})  # first: the new tiers reuse the quantity breaks
+                    cur.execute(_ADD_TIERS, {"ids": retiered})
+            if created:
+                cur.execute(_INSERT, {"vendor_id": vendor.id, "import_id": imp.id})
+        if errors:
+            with cur.copy("COPY product_import_errors (import_id, row_number, sku, reason) FROM STDIN") as copy:
+                for number, sku, reason in errors:
+                    copy.write_row((imp.id, number, sku, reason))
     db.session.execute(update(ProductImport).where(ProductImport.id == imp.id).values(
         rows_done=ProductImport.rows_done + len(chunk), created_count=ProductImport.created_count + created,
         updated_count=ProductImport.updated_count + updated, error_count=ProductImport.error_count + len(errors),
         updated_at=utcnow()))
+
+
+def _stage_row(number: int, data: dict, found: tuple | None) -> tuple:
+    """One stage row; an existing product (``found``) keeps the optional values the file leaves empty,
+    and its search text is made from what the row will hold."""
+    values = {column: data.get(column) for column in _PRODUCT_COLUMNS}
+    if found is not None:
+        values["name_vi"] = values["name_vi"] if values["name_vi"] is not None else found[1]
+        values["hs_code"] = values["hs_code"] if values["hs_code"] is not None else found[2]
+    tiers = data["price_tiers"]
+    return (number, None if found is None else found[0], data["sku"], data["name"], data.get("name_vi"),
+            data["description"], data.get("hs_code"), data.get("category_id"), data["unit"], data["pack_size"],
+            data["moq"], data.get("stock_qty"), data.get("lead_time_days"), data["currency"], data["status"],
+            search_text(SimpleNamespace(**values)), _array(q for q, _ in tiers), _array(p for _, p in tiers))
+
+
+def _array(numbers) -> str:
+    """A bigint[] in COPY's text form (cheaper than letting the driver adapt a list per row)."""
+    return "{" + ",".join(map(str, numbers)) + "}"
 
 
 def claim_import(import_id: int) -> ProductImport | None:

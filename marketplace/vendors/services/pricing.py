@@ -41,17 +41,43 @@ def negotiated_price(product: Product, buyer_org_id: int | None, quantity: int, 
     return (row[0], row[1]) if row else None
 
 
-def price_for(product: Product, quantity: int, buyer_org_id: int | None = None) -> dict:
+def negotiated_prices(products: list[Product], buyer_org_id: int | None, quantities: dict[int, int],
+                      at: datetime | None = None) -> dict[int, tuple]:
+    """:func:`negotiated_price` of many products in one statement: product id -> (price list, unit price), for
+    the products a valid list covers at ``quantities[product.id]``."""
+    if not buyer_org_id or not products:
+        return {}
+    at = at or utcnow()
+    by_id = {p.id: p for p in products}
+    rows = db.session.execute(
+        select(PriceList, PriceListItem.product_id, PriceListItem.min_qty, PriceListItem.unit_price)
+        .join(PriceListItem, PriceListItem.price_list_id == PriceList.id)
+        .where(PriceList.buyer_org_id == buyer_org_id, PriceListItem.product_id.in_(by_id),
+               PriceList.valid_from <= at, or_(PriceList.valid_until.is_(None), PriceList.valid_until > at))
+        .order_by(PriceList.valid_from.desc(), PriceList.id.desc(), PriceListItem.min_qty.desc())
+    ).all()
+    found: dict[int, tuple] = {}
+    for price_list, product_id, min_qty, unit in rows:  # the first fitting row per product wins, as in the one
+        product = by_id[product_id]
+        if (product_id not in found and price_list.vendor_id == product.vendor_id
+                and price_list.currency == product.currency and min_qty <= quantities[product_id]):
+            found[product_id] = (price_list, unit)
+    return found
+
+
+def price_for(product: Product, quantity: int, buyer_org_id: int | None = None, *, negotiated=...) -> dict:
     """What this buyer pays for ``quantity`` units: its negotiated price if one is valid now, else the public tier.
 
     Below the MOQ nothing can be ordered: the answer says so (``orderable: false``) and prices the MOQ.
-    Amounts are integer minor units of ``currency``.
+    Amounts are integer minor units of ``currency``. ``negotiated``: the product's entry of
+    :func:`negotiated_prices` (or None) when the caller looked it up for many products at once.
 
     :raises ConflictError: no tier prices this quantity.
     """
     below = quantity < product.moq
     priced_qty = max(quantity, product.moq)
-    negotiated = negotiated_price(product, buyer_org_id, priced_qty)
+    if negotiated is ...:
+        negotiated = negotiated_price(product, buyer_org_id, priced_qty)
     if negotiated is not None:
         price_list, unit = negotiated
         source = {"source": PriceSource.NEGOTIATED, "price_list_id": price_list.id, "valid_until": price_list.valid_until}
@@ -63,6 +89,20 @@ def price_for(product: Product, quantity: int, buyer_org_id: int | None = None) 
     return {"product_id": product.id, "quantity": quantity, "priced_quantity": priced_qty, "unit_price": unit,
             "total": unit * priced_qty, "currency": product.currency, "moq": product.moq, "below_moq": below,
             "orderable": not below, **source}
+
+
+def prices_for(products: list[Product], quantities: dict[int, int], buyer_org_id: int | None = None) -> dict:
+    """:func:`price_for` of many products (``quantities``: product id -> quantity) with one lookup of the
+    negotiated prices: product id -> the price, or None where no tier prices the quantity."""
+    negotiated = negotiated_prices(products, buyer_org_id, {p.id: max(quantities[p.id], p.moq) for p in products})
+    prices = {}
+    for product in products:
+        try:
+            prices[product.id] = price_for(product, quantities[product.id], buyer_org_id,
+                                           negotiated=negotiated.get(product.id))
+        except ConflictError:
+            prices[product.id] = None
+    return prices
 
 
 def quote_price(product_id: int, quantity: int, viewer: Actor | None) -> dict:

@@ -139,6 +139,19 @@ def list_vendor_documents(vendor_id: int, actor: Actor, params: dict) -> dict:
     return paginate(VendorDocument.for_org(vendor.id), params, VendorDocument.id)
 
 
+def vendor_documents(vendor_ids: list[int], actor: Actor, limit: int = 50) -> dict[int, list[VendorDocument]]:
+    """The first ``limit`` documents (oldest first) of each of many vendors in one statement, as the first page of
+    :func:`list_vendor_documents` for each: vendor id -> documents (none for a vendor ``actor`` may not read)."""
+    found: dict[int, list[VendorDocument]] = {vendor_id: [] for vendor_id in vendor_ids}
+    if vendor_ids:
+        for document in db.session.execute(VendorDocument.visible_to(actor)
+                                           .where(VendorDocument.vendor_id.in_(vendor_ids))
+                                           .order_by(VendorDocument.vendor_id, VendorDocument.id)).scalars():
+            if len(found[document.vendor_id]) < limit:
+                found[document.vendor_id].append(document)
+    return found
+
+
 def vendor_events(vendor_id: int, actor: Actor, params: dict) -> dict:
     """One page of the vendor's timeline (verification, documents, profile changes), oldest first: the vendor
     itself and platform admins only, as payloads carry pending payout details.

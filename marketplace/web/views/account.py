@@ -266,7 +266,8 @@ def _first_member_role(kind: str) -> str:
 
 
 def _status(value: str) -> str:
-    return current_app.jinja_env.filters["status"](value)
+    """A member role in the page's language."""
+    return current_app.jinja_env.filters["status"](value, "role")
 
 
 def _members_page(invite: InviteForm, role_form: RoleForm | None = None):
@@ -401,6 +402,9 @@ ACTION_LABELS = {
     NotificationKind.ORDER_APPROVAL_REQUESTED: (OrgKind.BUYER, _l("an order waits for your approval")),
     NotificationKind.ORDER_PLACED: (OrgKind.VENDOR, _l("an order waits for your confirmation")),
     NotificationKind.ORDER_CONFIRM_DUE: (OrgKind.VENDOR, _l("an order's confirmation deadline is near")),
+    NotificationKind.CONTRACT_PROPOSED: ((OrgKind.BUYER, OrgKind.VENDOR), _l("a contract waits for your signature")),
+    NotificationKind.CONTRACT_AMENDMENT_PROPOSED: ((OrgKind.BUYER, OrgKind.VENDOR), _l("a contract amendment waits for your acceptance")),
+    NotificationKind.CONTRACT_EXPIRING: ((OrgKind.BUYER, OrgKind.VENDOR), _l("a contract ends soon")),
 }
 #: the one label of every topic's switch (the topic's name is its fieldset's legend)
 EMAIL_ME = _l("Send me these e-mails")

@@ -36,7 +36,7 @@ from ...vendors.schemas import VerificationDecisionSchema
 from ...vendors.states import verification_machine
 from ..charts import Series, line_chart
 from ..forms import AmountField, Form, attempt, load, page, show_error, translate
-from ..i18n import locale_code, status_label, when
+from ..i18n import locale_code, when
 from ..i18n import money as format_money
 from ..session import page_login_required
 from .disputes import EvidenceForm, case_context
@@ -79,9 +79,12 @@ LABELS = {
 
 
 def label(value: str | None) -> str:
-    """A value as the admin pages word it (else as the whole interface does)."""
+    """A value (an action, a statement line's state or reason, a party) as the admin pages word it; statuses are
+    worded for their kind by the ``status`` filter."""
     found = LABELS.get(str(value)) if value else None
-    return str(found) if found is not None else status_label(value)
+    if found is not None:
+        return str(found)
+    return str(value).replace("_", " ") if value else "—"
 
 
 @bp.context_processor
@@ -121,15 +124,18 @@ def _queue_page(failed: int | None = None, failed_form: VerificationForm | None 
     actor = current_actor()
     status = request.args.get("status") or "pending"
     queue = vendors.verification_queue({"limit": 50, "status": status, "cursor": request.args.get("cursor")})
-    twins = vendors.tax_code_twins([v.id for v in queue["items"]])
+    ids = [v.id for v in queue["items"]]
+    twins = vendors.tax_code_twins(ids)
+    documents_of = vendors.vendor_documents(ids, actor, limit=50)
+    metrics = dispute_case.vendors_dispute_metrics(ids, window_days=METRICS_DAYS)
     rows = []
     for vendor in queue["items"]:
-        documents = vendors.list_vendor_documents(vendor.id, actor, {"limit": 50})["items"]
+        documents = documents_of[vendor.id]
         actions = verification_machine.allowed(vendor.status, ActorRole.ADMIN) if _is_admin() else []
         form = failed_form if vendor.id == failed else VerificationForm(formdata=None)
         rows.append({"vendor": vendor, "documents": documents, "actions": actions, "form": form,
                      "tax_code_twins": twins.get(vendor.id, []),
-                     "disputes": dispute_case.vendor_dispute_metrics(vendor.id, window_days=METRICS_DAYS)})
+                     "disputes": metrics[vendor.id]})
     return page("admin/verifications.html", failed_form, rows=rows, status=status, metrics_days=METRICS_DAYS,
                 statuses=["pending", "rejected", "unverified", "suspended", "verified"],
                 next_cursor=queue["next_cursor"])

@@ -38,7 +38,7 @@ class ShipmentFilterForm(Form):
 def shipments():
     """Shipments the platform should look at, most recent event first; ``?status=`` narrows the list."""
     filters = ShipmentFilterForm(request.args)
-    filters.status.choices = [(value, text or status_label(value)) for value, text in FILTERS.items()]
+    filters.status.choices = [(value, text or status_label(value, "shipment")) for value, text in FILTERS.items()]
     status = request.args.get("status") or None
     if status not in FILTERS:
         status = None

@@ -113,10 +113,12 @@ def e_invoice_file(deal_id: int, e_invoice_id: int, part: str):
 @bp.get("/vendor/commission-statements")
 @page_login_required(OrgKind.VENDOR)
 def commission_statements():
-    """The vendor's months with money released, each with its statement as PDF and CSV."""
+    """The vendor's months with money released, each with its figures (deals, gross released, commission, net paid
+    out per currency, as the statement has them) and its statement as PDF and CSV."""
     actor = current_actor()
-    return render_template("vendor/commission_statements.html", vendor_id=actor.org_id,
-                           months=documents.commission_months(actor, actor.org_id))
+    statements = [documents.commission_statement(actor, actor.org_id, month)
+                  for month in documents.commission_months(actor, actor.org_id)]
+    return render_template("vendor/commission_statements.html", vendor_id=actor.org_id, statements=statements)
 
 
 @bp.get("/vendors/<int:vendor_id>/commission-statements/<string:month>.<string:fmt>")

@@ -31,47 +31,54 @@ from ...disputes.schemas import DisputeCreateSchema, DisputeMessageCreateSchema
 from ...errors import DomainError
 from ...escrow.gateways.bank import vietqr
 from ...escrow.gateways.bank.gateway import GATEWAY as BANK_TRANSFER
-from ...escrow.models import MilestoneStatus
+from ...escrow.models import MilestoneDue, MilestoneStatus
 from ...shipping import services as shipping
 from ...shipping.carriers import MANUAL, all_carriers
 from ...shipping.models import ShipmentStatus
 from ..forms import CountField, Form, attempt, load, page
-from ..i18n import register_labels, status_label
+from ..i18n import number, quantity, register_labels, status_label
 from ..session import page_login_required
 
 bp = Blueprint("web_deals", __name__, url_prefix="/deals")
 
-register_labels({
+register_labels("deal", {
     DealStatus.AWAITING_APPROVAL: _l("Awaiting approval"), DealStatus.AWAITING_PAYMENT: _l("Awaiting payment"),
     DealStatus.FUNDED: _l("Funded"), DealStatus.SHIPPED: _l("Shipped"), DealStatus.DELIVERED: _l("Delivered"),
     DealStatus.ACCEPTED: _l("Accepted"), DealStatus.RELEASED: _l("Released"), DealStatus.CLOSED: _l("Closed"),
     DealStatus.CANCELLED: _l("Cancelled"), DealStatus.DISPUTED: _l("Disputed"), DealStatus.RESOLVED: _l("Resolved"),
     DealStatus.REFUNDED: _l("Refunded"),
-    MilestoneStatus.PENDING: _l("Pending"), MilestoneStatus.SPLIT: _l("Split"),
+})
+register_labels("milestone", {
+    MilestoneStatus.PENDING: _l("Not yet payable"), MilestoneStatus.AWAITING_PAYMENT: _l("Awaiting payment"),
+    MilestoneStatus.FUNDED: _l("Funded"), MilestoneStatus.RELEASED: _l("Released"),
+    MilestoneStatus.REFUNDED: _l("Refunded"), MilestoneStatus.SPLIT: _l("Split"),
+    MilestoneStatus.CANCELLED: _l("Cancelled"),
+})
+register_labels("milestone_due", {
+    MilestoneDue.ON_AWARD: _l("On award"), MilestoneDue.BEFORE_SHIPMENT: _l("Before shipment"),
+    MilestoneDue.ON_DELIVERY: _l("On delivery"), MilestoneDue.NET_DAYS: _l("Days after delivery"),
+})
+register_labels("shipment", {
     ShipmentStatus.PRE_TRANSIT: _l("Booked"), ShipmentStatus.PICKED_UP: _l("Picked up"),
     ShipmentStatus.IN_TRANSIT: _l("In transit"), ShipmentStatus.OUT_FOR_DELIVERY: _l("Out for delivery"),
     ShipmentStatus.DELIVERY_FAILED: _l("Delivery failed"), ShipmentStatus.EXCEPTION: _l("Held up"),
     ShipmentStatus.RETURN_IN_TRANSIT: _l("Returning to the vendor"), ShipmentStatus.RETURNED: _l("Returned"),
-    ShipmentStatus.LOST: _l("Lost"),
+    ShipmentStatus.LOST: _l("Lost"), ShipmentStatus.DELIVERED: _l("Delivered"), ShipmentStatus.CANCELLED: _l("Cancelled"),
+})
+register_labels("dispute", {
     DisputeStatus.OPEN: _l("Open"), DisputeStatus.NEGOTIATING: _l("Negotiating"), DisputeStatus.ESCALATED: _l("Escalated"),
     DisputeStatus.UNDER_REVIEW: _l("Under review"), DisputeStatus.DECIDED: _l("Decided"),
     DisputeStatus.SETTLING: _l("Settling"), DisputeStatus.WITHDRAWN: _l("Withdrawn"),
+})
+register_labels("dispute_reason", {
     DisputeReason.NOT_RECEIVED: _l("Goods not received"), DisputeReason.NOT_AS_DESCRIBED: _l("Not as described"),
     DisputeReason.DAMAGED: _l("Damaged goods"), DisputeReason.OTHER: _l("Other reason"),
-    DisputeOutcome.RELEASE: _l("Released to the vendor"), DisputeOutcome.REFUND: _l("Refunded to the buyer"),
-    "on_award": _l("On award"), "before_shipment": _l("Before shipment"),
-    "bank_transfer": _l("Bank transfer"), "stripe": _l("Card (Stripe)"),
 })
-
-#: a milestone's statuses where the shared labels mean something else (``pending`` is also a verification's)
-MILESTONE_LABELS = {MilestoneStatus.PENDING: _l("Not yet payable")}
-
-
-@bp.app_template_filter("milestone_status")
-def milestone_status(value: str) -> str:
-    """A milestone's status as the deal page words it."""
-    label = MILESTONE_LABELS.get(value)
-    return str(label) if label is not None else status_label(value)
+register_labels("dispute_outcome", {
+    DisputeOutcome.RELEASE: _l("Released to the vendor"), DisputeOutcome.REFUND: _l("Refunded to the buyer"),
+    DisputeOutcome.SPLIT: _l("Split"),
+})
+register_labels("payment_method", {"bank_transfer": _l("Bank transfer"), "stripe": _l("Card (Stripe)")})
 
 
 #: the viewer's next step (``NextStep.action`` codes of ``overview.next_step``), worded
@@ -81,6 +88,8 @@ ACTIONS = {
     "transfer": _l("Transfer each milestone's amount with its reference; the deal is funded when the platform "
                    "confirms the money."),
     "ship": _l("Ship the goods and enter the carrier's tracking number."),
+    "ship_rest": _l("Part of the goods is on its way: ship the rest from the booking page (the shipping plan shows "
+                    "what is left)."),
     "confirm_delivery": _l("Confirm delivery when the goods arrive, or open a dispute if something is wrong."),
     "accept": _l("Inspect the goods, then accept them or open a dispute."),
     "reply_dispute": _l("Answer in the dispute conversation."),
@@ -89,6 +98,10 @@ ACTIONS = {
     "cancel_unshipped": _l("The vendor did not ship in time: you may cancel this deal and get a full refund."),
     "pay_balance": _l("Pay the balance due after delivery with its payment reference, by its due date."),
 }
+#: the buyer's next step while the vendor has shipped part of the goods (``confirm_delivery_partial``), filled with
+#: :func:`shipping_progress`
+PARTLY_SHIPPED = _l("Shipped so far: %(shipped)s. Still to ship by the vendor: %(left)s. Confirm delivery once "
+                    "everything has arrived, or open a dispute if something is wrong.")
 #: steps after which the viewer waits on someone else: the page watches the deal's status meanwhile
 LIVE_ACTIONS = {"transfer"}
 #: ``NextStep.waiting_for`` codes, worded (when nothing is asked of the viewer)
@@ -241,6 +254,16 @@ def left_to_ship(plan: list[dict]) -> int:
     return sum(p["remaining"] for p in plan)
 
 
+def shipping_progress(plan: list[dict]) -> dict[str, str]:
+    """What of each line has shipped (on its way or delivered) and what the vendor still has to ship, worded in the
+    page's language: ``{"shipped": "400 of 800 bags (Cement)", "left": "400 bags (Cement); 30 m3 (Sand)"}``."""
+    shipped = [_("%(sent)s of %(ordered)s (%(item)s)", sent=number(p["in_transit"] + p["delivered"]),
+                 ordered=quantity(p["quantity"], p["unit"]), item=p["description"])
+               for p in plan if p["in_transit"] + p["delivered"] > 0]
+    left = [f"{quantity(p['remaining'], p['unit'])} ({p['description']})" for p in plan if p["remaining"] > 0]
+    return {"shipped": "; ".join(shipped) or _("nothing yet"), "left": "; ".join(left) or _("nothing")}
+
+
 def may_ship(actor, deal, actions, plan: list[dict]) -> bool:
     """May the viewer book a shipment now: a funded deal (``ship``), or a shipped one with goods left to ship."""
     if "ship" in actions:
@@ -268,7 +291,7 @@ def deals_page():
     """The viewer's deals (a platform admin: every deal), newest first, by status and a search."""
     actor = current_actor()
     form = SearchForm(request.args)
-    form.status.choices = [("", _("Every status"))] + [(s.value, status_label(s.value)) for s in DealStatus]
+    form.status.choices = [("", _("Every status"))] + [(s.value, status_label(s.value, "deal")) for s in DealStatus]
     raw = {"status": request.args.get("status") or None, "cursor": request.args.get("cursor") or None}
     try:
         params = load(DealQuerySchema(), {k: v for k, v in raw.items() if v is not None})
@@ -345,6 +368,8 @@ def render_deal(deal_id: int, partial_preview: dict | None = None, **forms):
         authors = overview.user_names(m.author_id for m in messages)
     names = overview.org_names([deal.buyer_id, deal.vendor_id])
     what = ACTIONS.get(step.action) if step.action else WAITING.get(step.waiting_for, WAITING[None])
+    if step.action == "confirm_delivery_partial":
+        what = str(PARTLY_SHIPPED) % shipping_progress(plan)
     failed = next((f for f in forms.values() if f is not None and f.has_errors), None)
     context = dict(
         deal=deal, dispute=dispute, actions=actions, step=step, what=what,

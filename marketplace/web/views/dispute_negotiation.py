@@ -57,13 +57,19 @@ from .disputes import EvidenceForm, MessageForm, case_context
 
 bp = Blueprint("web_negotiation", __name__, url_prefix="/disputes")
 
-register_labels({
+register_labels("dispute", {
     DisputeStatus.EVIDENCE_REQUESTED: _l("Evidence requested"),
     DisputeStatus.AWAITING_RETURN: _l("Awaiting the return"),
     DisputeStatus.RETURN_IN_TRANSIT: _l("Return in transit"),
     DisputeStatus.RETURN_INSPECTION: _l("Returned goods under inspection"),
-    OfferStatus.SUPERSEDED: _l("Superseded"), OfferStatus.CLOSED: _l("Closed"),
-    EvidenceRequestStatus.ANSWERED: _l("Answered"), EvidenceRequestStatus.LAPSED: _l("Lapsed"),
+})
+register_labels("offer", {
+    OfferStatus.OPEN: _l("Open"), OfferStatus.ACCEPTED: _l("Accepted"), OfferStatus.REJECTED: _l("Rejected"),
+    OfferStatus.WITHDRAWN: _l("Withdrawn"), OfferStatus.SUPERSEDED: _l("Superseded"), OfferStatus.CLOSED: _l("Closed"),
+})
+register_labels("evidence_request", {
+    EvidenceRequestStatus.OPEN: _l("Open"), EvidenceRequestStatus.ANSWERED: _l("Answered"),
+    EvidenceRequestStatus.LAPSED: _l("Lapsed"), EvidenceRequestStatus.CANCELLED: _l("Cancelled"),
 })
 
 #: the current deadline: what it waits for, and what happens when it passes

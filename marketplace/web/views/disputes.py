@@ -40,15 +40,20 @@ from ..session import page_login_required
 
 bp = Blueprint("web_disputes", __name__, url_prefix="/disputes")
 
-register_labels({
+register_labels("dispute_reason", {
     DisputeReason.QUANTITY_SHORT: _l("Quantity short"), DisputeReason.LATE: _l("Late delivery"),
     DisputeReason.WRONG_ITEM: _l("Wrong goods"),
+})
+register_labels("requested_outcome", {
     RequestedOutcome.REFUND: _l("Full refund"), RequestedOutcome.PARTIAL_REFUND: _l("Partial refund"),
     RequestedOutcome.RETURN_AND_REFUND: _l("Return and refund"), RequestedOutcome.REPLACEMENT: _l("Replacement"),
+    RequestedOutcome.RELEASE: _l("Released to the vendor"),
+})
+register_labels("record_type", {
     RecordType.TERMS: _l("Deal terms and lines"), RecordType.PAYMENTS: _l("Payments and escrow"),
     RecordType.SHIPMENTS: _l("Shipments and tracking"), RecordType.DELIVERY: _l("Proof of delivery"),
-    DisputeStatus.RESOLVED: _l("Resolved"),
 })
+register_labels("dispute", {DisputeStatus.RESOLVED: _l("Resolved")})
 
 #: the reasons a form offers, in order
 REASONS = [(DisputeReason.NOT_RECEIVED, _l("Goods not received")),

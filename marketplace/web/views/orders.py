@@ -33,24 +33,15 @@ from ...orders import services
 from ...orders.models import OrderStatus
 from ...orders.schemas import OrderCreateSchema
 from ..forms import Form, attempt, load, page
-from ..i18n import register_labels, status_label
+from ..i18n import quantity, register_labels, status_label
 from ..session import page_login_required
 from .vendor.quotes import TermForm
 
 bp = Blueprint("web_orders", __name__)
 
-register_labels({OrderStatus.PLACED: _l("Waiting for the vendor"), OrderStatus.CONFIRMED: _l("Confirmed")})
-#: an order's statuses worded for orders (the shared labels word ``rejected`` for quotes: "Not selected")
-ORDER_LABELS = {OrderStatus.AWAITING_APPROVAL: _l("Waiting for approval"),
-                OrderStatus.PLACED: _l("Waiting for the vendor"), OrderStatus.CONFIRMED: _l("Confirmed"),
-                OrderStatus.REJECTED: _l("Rejected by the vendor"), OrderStatus.CANCELLED: _l("Cancelled")}
-
-
-@bp.app_template_filter("order_status")
-def order_status(value: str) -> str:
-    """An order's status as its pages word it."""
-    label = ORDER_LABELS.get(value)
-    return str(label) if label is not None else status_label(value)
+register_labels("order", {OrderStatus.AWAITING_APPROVAL: _l("Waiting for approval"),
+                          OrderStatus.PLACED: _l("Waiting for the vendor"), OrderStatus.CONFIRMED: _l("Confirmed"),
+                          OrderStatus.REJECTED: _l("Rejected by the vendor"), OrderStatus.CANCELLED: _l("Cancelled")})
 
 #: vendor members who answer orders (as the API's)
 SELLERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.SALES)
@@ -92,8 +83,10 @@ class RejectForm(Form):
 
 def problem_texts(line: dict) -> list[str]:
     """A cart line's problems in the reader's language."""
-    return [str(PROBLEMS.get(p["code"], p["message"])) % {"moq": line["moq"], "pack": line["pack_size"],
-                                                          "available": line["available"]}
+    unit = line.get("unit")
+    return [str(PROBLEMS.get(p["code"], p["message"])) % {"moq": quantity(line["moq"], unit),
+                                                          "pack": quantity(line["pack_size"], unit),
+                                                          "available": quantity(line["available"], unit)}
             for p in line["problems"]]
 
 
@@ -109,9 +102,13 @@ def cart(place_form: PlaceForm | None = None):
 @bp.post("/cart/add")
 @page_login_required(OrgKind.BUYER)
 def add_to_cart():
-    """"Add to cart" from the product page or the search results."""
+    """"Add to cart" from the product page or the search results; the product page's "Update price" sends the same
+    quantity here and is shown the page priced at it."""
     form = AddForm()
-    if form.validate_on_submit() and attempt(form, lambda: services.add_to_cart(
+    pricing = request.form.get("action") == "price"
+    if pricing and form.validate_on_submit() and str(form.product_id.data).isdigit():
+        return redirect(url_for("web_buyer.product", product_id=int(form.product_id.data), quantity=form.quantity.data))
+    if not pricing and form.validate_on_submit() and attempt(form, lambda: services.add_to_cart(
             current_actor(), int(form.product_id.data), form.quantity.data)) is not None:
         flash(_("Added to your cart."), "success")
         return redirect(url_for(".cart"))
@@ -172,12 +169,18 @@ def orders():
         status = None
     result = services.list_orders(actor, {"status": status, "limit": 100, "cursor": request.args.get("cursor")})
     waiting = []
-    if actor.role == "buyer" and actor.member_role in APPROVER_ROLES:
-        waiting = services.list_orders(actor, {"status": OrderStatus.AWAITING_APPROVAL, "limit": 100})["items"]
-    elif actor.role == "vendor":
-        waiting = services.list_orders(actor, {"status": OrderStatus.PLACED, "limit": 100})["items"]
+    # the orders waiting for this member come first (unfiltered list); the list below shows each other order once
+    if status is None:
+        if actor.role == "buyer" and actor.member_role in APPROVER_ROLES:
+            waiting = services.list_orders(actor, {"status": OrderStatus.AWAITING_APPROVAL, "limit": 100})["items"]
+        elif actor.role == "vendor":
+            waiting = services.list_orders(actor, {"status": OrderStatus.PLACED, "limit": 100})["items"]
+    shown = {o.id for o in waiting}
+    result = {**result, "items": [o for o in result["items"] if o.id not in shown]}
     ids = {o.buyer_id for o in result["items"] + waiting} | {o.vendor_id for o in result["items"] + waiting}
     names = {o.id: o.name for o in db.session.query(Organization).filter(Organization.id.in_(ids))}
+    if request.args.get("cursor"):
+        waiting = []  # shown on the first page only
     return render_template("orders/list.html", result=result, waiting=waiting, names=names, actor=actor,
                            status=status, statuses=list(OrderStatus))
 
@@ -284,7 +287,7 @@ class OrderTermsForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for entry in self.payment_terms.entries:
-            entry.form.due.choices = [(d.value, status_label(d.value)) for d in MilestoneDue]
+            entry.form.due.choices = [(d.value, status_label(d.value, "milestone_due")) for d in MilestoneDue]
 
 
 def _terms_from(form: OrderTermsForm) -> list[dict]:
@@ -315,7 +318,7 @@ def order_terms():
             row.name.data, row.percent.data, row.due.data = term["name"], term["percent"], term["due"]
             row.net_days.data = term.get("net_days")
         for entry in form.payment_terms.entries:
-            entry.form.due.choices = [(d.value, status_label(d.value)) for d in MilestoneDue]
+            entry.form.due.choices = [(d.value, status_label(d.value, "milestone_due")) for d in MilestoneDue]
     elif form.validate_on_submit() and attempt(
             form, lambda: services.set_order_terms(actor, actor.org_id, _terms_from(form))) is not None:
         flash(_("Your payment terms are saved; orders you confirm from now on use them."))

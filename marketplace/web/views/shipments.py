@@ -77,7 +77,8 @@ STATUS_MEANING = {
     ShipmentStatus.CANCELLED: _l("The booking was cancelled; its goods are to ship again."),
 }
 #: what the platform writes on tracking events itself, worded (proofs name the receiver: see :func:`event_text`)
-OWN_TEXT = {**TRACKING_TEXT, "Cancelled by the vendor": _l("Cancelled by the vendor")}
+OWN_TEXT = {**TRACKING_TEXT, "Cancelled by the vendor": _l("Cancelled by the vendor"),
+            shipping.BUYER_CONFIRMED: _l("Delivered: the buyer confirmed receipt")}
 #: the printable documents of a shipment, by the document route's ``kind``
 DOCUMENTS = (("label", _l("Shipping label")), ("packing-list", _l("Packing list")),
              ("delivery-note", _l("Delivery note")))
@@ -263,7 +264,7 @@ def _booking_data(form: BookingForm) -> tuple[dict, dict[str, str]]:
 def _booked(deal_id: int, result) -> object:
     """Where a booking leads: the new shipment's tracking page, or the deal page when the carrier's answer is
     awaited (the booking is tried once more in the background)."""
-    _deal, shipment = result
+    shipment = result.shipment
     if shipment is None:
         flash(_("The carrier did not answer; we try once more and will tell you how it went."), "success")
         return redirect(url_for("web_deals.deal", deal_id=deal_id) + "#shipments")

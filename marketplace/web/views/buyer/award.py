@@ -6,15 +6,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
+from wtforms import DateField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 from ....accounts.auth import current, current_actor
+from ....contracts import services as contracts
+from ....contracts.schemas import ContractAwardSchema
 from ....errors import DomainError
 from ....extensions import db
 from ....rfq import services as rfqs
 from ....rfq.schemas import AwardSchema
 from ....rfq.services.award import preview_award
 from ....rfq.services.comparison import comparison_gaps
-from ...forms import Form, attempt, load, page, show_error
+from ...forms import AmountField, Form, attempt, load, page, show_error
 from ...i18n import status_label
 from ...session import page_login_required
 from . import bp
@@ -46,7 +50,7 @@ def _gap_texts(gaps: list[dict]) -> list[str]:
         label = GAPS.get(gap["code"])
         values = dict(gap)
         if gap["code"] == "not_live":
-            values["status"] = status_label(gap["status"])
+            values["status"] = status_label(gap["status"], "quote")
         out.append(str(label) % values if label else gap["code"])
     return out
 
@@ -103,9 +107,51 @@ def award(rfq_id: int):
             show_error(form, exc)
             return page("buyer/compare.html", form, **_comparison_context(actor, rfq_id))
         return render_template("buyer/award_confirm.html", rfq=rfqs.buyer_rfq(actor, rfq_id), deals=deals,
-                               choice=data, form=form, milestone_due=MILESTONE_DUE)
+                               choice=data, form=form, milestone_due=MILESTONE_DUE,
+                               contract_form=ContractAwardForm(formdata=None))
     result = attempt(form, lambda: rfqs.award_rfq(actor, rfq_id, load(AwardSchema(), data)), aliases)
     if result is None:
         return page("buyer/compare.html", form, **_comparison_context(actor, rfq_id))
     flash(_("Awarded: %(count)s deal(s) created.", count=len(result.deals)), "success")
     return redirect(url_for("web_buyer.rfq", rfq_id=rfq_id) + "#deals")
+
+
+class ContractAwardForm(Form):
+    """Award as a framework contract: its end date and, optionally, its title and maximum value."""
+
+    title = StringField(_l("Contract title"), validators=[Optional(), Length(min=3, max=200)])
+    ends_on = DateField(_l("Ends on"), validators=[InputRequired(message=_l("Choose the last day of the contract."))])
+    max_value = AmountField(_l("Maximum value"), validators=[Optional()])
+
+
+@bp.post("/rfqs/<int:rfq_id>/award-contract")
+@page_login_required(BUYER, roles=WRITERS)
+def award_contract(rfq_id: int):
+    """Award the chosen quotes or lines as framework contracts (no deal now; the vendors sign, then call-offs)."""
+    actor = current_actor()
+    form = ContractAwardForm()
+    data, aliases = _award_choice()
+    if data is None:
+        abort(400)
+    if form.validate_on_submit():
+        body = {**data, "ends_on": form.ends_on.data.isoformat()}
+        if (form.title.data or "").strip():
+            body["title"] = form.title.data.strip()
+        if form.max_value.data:
+            body["max_value"] = form.max_value.data
+        made = attempt(form, lambda: contracts.award_as_contracts(actor, rfq_id, load(ContractAwardSchema(), body)),
+                       aliases)
+        if made:
+            flash(_("Awarded as %(count)s framework contract(s); the vendor signs to make it active.",
+                    count=len(made)), "success")
+            if len(made) == 1:
+                return redirect(url_for("web_contracts.contract", contract_id=made[0].id))
+            return redirect(url_for("web_contracts.contracts"))
+    try:
+        deals = preview_award(actor, rfq_id, load(AwardSchema(), data))
+    except (DomainError, ValidationError) as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return page("buyer/compare.html", form, **_comparison_context(actor, rfq_id))
+    return page("buyer/award_confirm.html", form, rfq=rfqs.buyer_rfq(actor, rfq_id), deals=deals, choice=data,
+                milestone_due=MILESTONE_DUE, contract_form=form)

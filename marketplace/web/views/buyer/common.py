@@ -5,31 +5,26 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ....accounts.models import MemberRole, OrgKind
-from ....rfq.models import QuoteStatus, RfqStatus, RfqVisibility
+from ....rfq.models import InvitationSource, QuoteStatus, RfqStatus
 from ....vendors import services as vendors
 from ...i18n import locale_code, register_labels
-from . import bp
 
 BUYER = OrgKind.BUYER
 #: buyer members who draft, publish, cancel and award RFQs (as the API's BUYER_WRITERS)
 WRITERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.REQUESTER, MemberRole.APPROVER)
 
-#: the labels of the RFQ's, quotes' and invitations' values on the buyer's pages (also registered for ``|status``)
-LABELS = {
+# an RFQ's and a quote's statuses (``|status("rfq")``, ``|status("quote")``) for buyers and vendors alike; an RFQ
+# waiting for the buyer's approver shows as ``awaiting_approval``
+register_labels("rfq", {
     RfqStatus.DRAFT: _l("Draft"), RfqStatus.OPEN: _l("Open"), RfqStatus.CLOSED: _l("Closed"),
     RfqStatus.AWARDED: _l("Awarded"), RfqStatus.CANCELLED: _l("Cancelled"), RfqStatus.EXPIRED: _l("Expired"),
+    "awaiting_approval": _l("Awaiting approval"),
+})
+register_labels("quote", {
     QuoteStatus.SUBMITTED: _l("Submitted"), QuoteStatus.REVISED: _l("Revised"), QuoteStatus.ACCEPTED: _l("Accepted"),
-    QuoteStatus.REJECTED: _l("Rejected"), QuoteStatus.WITHDRAWN: _l("Withdrawn"),
-    QuoteStatus.EXPIRED: _l("Expired"), RfqVisibility.INVITE_ONLY: _l("Invited vendors only"), "awaiting_approval": _l("Awaiting approval"),
-    "match": _l("Matched"), "manual": _l("Invited by hand"),
-}
-register_labels(LABELS)
-
-
-@bp.context_processor
-def _labels() -> dict:
-    # this area's own words win over another area's label for the same value (e.g. "open")
-    return {"buyer_labels": LABELS}
+    QuoteStatus.REJECTED: _l("Not selected"), QuoteStatus.WITHDRAWN: _l("Withdrawn"), QuoteStatus.EXPIRED: _l("Expired"),
+})
+register_labels("invitation_source", {InvitationSource.MATCH: _l("Matched"), InvitationSource.MANUAL: _l("Invited by hand")})
 
 
 def category_choices(first_label) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -211,13 +212,12 @@ def rfq_list():
 
 
 def _timeline(actor, rfq_id: int) -> list[dict]:
-    names = {}
+    events = rfq_timeline(actor, rfq_id)
+    ids = {event.actor_user_id for event in events if event.actor_user_id}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
     items = []
-    for event in rfq_timeline(actor, rfq_id):
-        if event.actor_user_id and event.actor_user_id not in names:
-            user = db.session.get(User, event.actor_user_id)
-            names[event.actor_user_id] = user.name if user else ""
-        who = names.get(event.actor_user_id) if event.actor_user_id else None
+    for event in events:
+        who = names.get(event.actor_user_id, "") if event.actor_user_id else None
         if event.subject_type == "quote":
             label = QUOTE_EVENTS.get(event.name)
             text = str(label) % {"id": event.subject_id} if label else event.name

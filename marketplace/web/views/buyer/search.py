@@ -65,12 +65,8 @@ def search():
             show_error(form, exc)
         else:
             results, next_cursor = found["items"], found["next_cursor"]
-            org_id = current_actor().org_id
-            for product in results:
-                try:
-                    prices[product.id] = vendors.price_for(product, form.quantity.data or product.moq, org_id)
-                except ConflictError:
-                    prices[product.id] = None
+            prices = vendors.prices_for(results, {p.id: form.quantity.data or p.moq for p in results},
+                                        current_actor().org_id)
     elif not request.args:
         results = None
     status = 422 if form.errors or form.page_errors else 200

@@ -77,7 +77,7 @@ class ProductForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [(s.value, status_label(s.value)) for s in ProductStatus]
+        self.status.choices = [(s.value, status_label(s.value, "product")) for s in ProductStatus]
 
 
 def product_data(form: ProductForm) -> tuple[dict, dict]:

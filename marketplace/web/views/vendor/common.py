@@ -9,9 +9,8 @@ from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 
 from ....accounts.models import OrgKind
-from ....escrow.models import MilestoneDue
+from ....escrow.gateways.bank.models import PayoutBatchStatus, PayoutStatus
 from ....money import format_amount
-from ....rfq.models import QuoteStatus, RfqStatus
 from ....statemachine import events_for
 from ....vendors.models import (
     DocumentKind,
@@ -23,23 +22,21 @@ from ...i18n import number, register_labels
 
 VENDOR = OrgKind.VENDOR
 
-register_labels({
+register_labels("verification", {
     VerificationStatus.UNVERIFIED: _l("Not verified"), VerificationStatus.PENDING: _l("Waiting for review"),
     VerificationStatus.VERIFIED: _l("Verified"), VerificationStatus.REJECTED: _l("Rejected"),
     VerificationStatus.SUSPENDED: _l("Suspended"),
-    ProductStatus.DRAFT: _l("Draft"), ProductStatus.ACTIVE: _l("Listed"), ProductStatus.ARCHIVED: _l("Archived"),
-    ImportStatus.QUEUED: _l("Queued"), ImportStatus.RUNNING: _l("Importing"), ImportStatus.DONE: _l("Done"),
-    ImportStatus.FAILED: _l("Failed"),
+})
+register_labels("product", {ProductStatus.DRAFT: _l("Draft"), ProductStatus.ACTIVE: _l("Listed"),
+                            ProductStatus.ARCHIVED: _l("Archived")})
+register_labels("import", {ImportStatus.QUEUED: _l("Queued"), ImportStatus.RUNNING: _l("Importing"),
+                           ImportStatus.DONE: _l("Done"), ImportStatus.FAILED: _l("Failed")})
+register_labels("document_kind", {
     DocumentKind.BUSINESS_REGISTRATION: _l("Business registration"), DocumentKind.TAX_CERTIFICATE: _l("Tax certificate"),
     DocumentKind.CERTIFICATION: _l("Certification"), DocumentKind.OTHER: _l("Other document"),
-    QuoteStatus.SUBMITTED: _l("Submitted"), QuoteStatus.REVISED: _l("Revised"), QuoteStatus.ACCEPTED: _l("Accepted"),
-    QuoteStatus.REJECTED: _l("Not selected"), QuoteStatus.WITHDRAWN: _l("Withdrawn"), QuoteStatus.EXPIRED: _l("Expired"),
-    RfqStatus.DRAFT: _l("Draft"), RfqStatus.OPEN: _l("Open"), RfqStatus.CLOSED: _l("Closed"),
-    RfqStatus.AWARDED: _l("Awarded"), RfqStatus.CANCELLED: _l("Cancelled"),
-    MilestoneDue.ON_AWARD: _l("On award"), MilestoneDue.BEFORE_SHIPMENT: _l("Before shipment"),
-    MilestoneDue.ON_DELIVERY: _l("On delivery"), MilestoneDue.NET_DAYS: _l("Days after delivery"),
-    "created": _l("Created"), "paid": _l("Paid"),
 })
+register_labels("payout", {PayoutStatus.CREATED: _l("Created"), PayoutStatus.PAID: _l("Paid")})
+register_labels("payout_batch", {PayoutBatchStatus.CREATED: _l("Created"), PayoutBatchStatus.PAID: _l("Paid")})
 
 
 #: what happened, by event name, on the timelines of the vendor's pages

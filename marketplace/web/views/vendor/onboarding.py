@@ -52,7 +52,7 @@ class DocumentForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, status_label(k.value)) for k in DocumentKind]
+        self.kind.choices = [(k.value, status_label(k.value, "document_kind")) for k in DocumentKind]
 
 
 def onboarding_page(profile_form: ProfileForm | None = None, document_form: DocumentForm | None = None,

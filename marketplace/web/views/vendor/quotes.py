@@ -53,7 +53,9 @@ def invitations():
     """RFQs the vendor was invited to, each with why it was matched."""
     actor = current_actor()
     result = rfq.vendor_invitations(actor, {"limit": 50, "cursor": request.args.get("cursor")})
-    rows = [(inv, rfq.visible_rfq(actor, inv.rfq_id), rfq.own_quote_on(actor, inv.rfq_id)) for inv in result["items"]]
+    ids = [inv.rfq_id for inv in result["items"]]
+    rfqs, quotes = rfq.visible_rfqs(actor, ids), rfq.own_quotes_on(actor, ids)
+    rows = [(inv, rfqs[inv.rfq_id], quotes.get(inv.rfq_id)) for inv in result["items"]]
     return page("vendor/invitations.html", rows=rows, next_cursor=result["next_cursor"], hs_levels=HS_LEVELS)
 
 
@@ -63,7 +65,8 @@ def board():
     """Open RFQs every verified vendor may quote on."""
     actor = current_actor()
     result = rfq.board_page(actor, {"limit": 50, "cursor": request.args.get("cursor")})
-    rows = [(item, rfq.own_quote_on(actor, item.id)) for item in result["items"]]
+    quotes = rfq.own_quotes_on(actor, [item.id for item in result["items"]])
+    rows = [(item, quotes.get(item.id)) for item in result["items"]]
     vendor = vendors.get_vendor(actor.org_id)
     return page("vendor/board.html", rows=rows, next_cursor=result["next_cursor"], verified=vendor.is_verified())
 
@@ -119,7 +122,7 @@ class QuoteForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for entry in self.payment_terms.entries:
-            entry.form.due.choices = [(d.value, status_label(d.value)) for d in MilestoneDue]
+            entry.form.due.choices = [(d.value, status_label(d.value, "milestone_due")) for d in MilestoneDue]
 
 
 def quote_form(the_rfq, quote=None) -> QuoteForm:
@@ -163,7 +166,7 @@ def quote_form(the_rfq, quote=None) -> QuoteForm:
             form.freight.data = typed(quote.freight, quote.currency)
             form.notes.data = quote.notes
         for entry in form.payment_terms.entries:
-            entry.form.due.choices = [(d.value, status_label(d.value)) for d in MilestoneDue]
+            entry.form.due.choices = [(d.value, status_label(d.value, "milestone_due")) for d in MilestoneDue]
     return form
 
 
@@ -349,7 +352,8 @@ def quotes():
     actor = current_actor()
     result = rfq.vendor_quotes(actor, {"limit": 50, "cursor": request.args.get("cursor"),
                                        "status": request.args.get("status") or None})
-    rows = [(q, rfq.visible_rfq(actor, q.rfq_id)) for q in result["items"]]
+    rfqs = rfq.visible_rfqs(actor, [q.rfq_id for q in result["items"]])
+    rows = [(q, rfqs[q.rfq_id]) for q in result["items"]]
     return page("vendor/quotes.html", rows=rows, next_cursor=result["next_cursor"])
 
 
