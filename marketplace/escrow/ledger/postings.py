@@ -114,9 +114,9 @@ def _insert(transfer_id: str, kind: str, debit: str | None, credit: str | None, 
         debit_id, credit_id = pending.debit_account_id, pending.credit_account_id
     else:
         debit_id, credit_id = account(debit, currency).id, account(credit, currency).id
-    values = dict(id=transfer_id, kind=kind, debit_account_id=debit_id, credit_account_id=credit_id, amount=amount,
-                  currency=currency, pending_id=pending.id if pending is not None else None, deal_id=deal_id,
-                  milestone_id=milestone_id, code=code, meta=meta or {})
+    values = {"id": transfer_id, "kind": kind, "debit_account_id": debit_id, "credit_account_id": credit_id,
+              "amount": amount, "currency": currency, "pending_id": pending.id if pending is not None else None,
+              "deal_id": deal_id, "milestone_id": milestone_id, "code": code, "meta": meta or {}}
     inserted = _execute(insert(LedgerTransfer).values(**values).on_conflict_do_nothing(index_elements=["id"])
                         .returning(LedgerTransfer.id), transfer_id, values["pending_id"], savepoint)
     if inserted is None:  # replay: must be the very same transfer

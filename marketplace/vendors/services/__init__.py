@@ -78,7 +78,8 @@ __all__ = [
     "get_visible_product", "list_categories", "list_price_lists", "list_vendor_documents", "list_vendors",
     "negotiated_price", "negotiated_prices", "price_at_quantity", "price_for", "prices_for", "quote_price",
     "refresh_category_paths", "replace_tiers",
-    "rebuild_product_search", "search_products", "search_text", "seed_hs_categories", "start_product_import", "submit_verification",
+    "rebuild_product_search",
+    "search_products", "search_text", "seed_hs_categories", "start_product_import", "submit_verification",
     "tier_prices", "update_category", "update_price_list", "update_product", "update_vendor_profile", "validate_tax_code",
     "vendor_documents", "verification_queue", "view_vendor",
 ]

@@ -39,6 +39,8 @@ CANDIDATES = 100
 #: a word in at least this share of the listings is checked along an index, not looked up in the GIN index
 BROAD = 0.005
 _MAX_WORDS = 12
+#: rows a query of several broad words is tried on before it is walked
+_PROBE_ROWS = 2000
 
 #: the search vector's most common lexemes and the share of listings holding each (ANALYZE's statistics)
 _COMMON_LEXEMES = text("""
@@ -63,6 +65,14 @@ def is_broad(words: list[str]) -> bool:
     """Every word prefixes lexemes held by at least :data:`BROAD` of the listings (by the statistics)."""
     shares = _common_lexemes()
     return min(sum(share for lexeme, share in shares.items() if lexeme.startswith(word)) for word in words) >= BROAD
+
+
+def _dense_in_newest(query) -> bool:
+    """Some of the newest :data:`_PROBE_ROWS` listings match ``query`` (a bounded look, about a millisecond)."""
+    newest = (select(ProductSearch.search_vector)
+              .order_by(ProductSearch.created_at.desc(), ProductSearch.product_id.desc()).limit(_PROBE_ROWS).subquery())
+    found = select(func.count()).select_from(newest).where(func.ts_match_vq(newest.c.search_vector, query))
+    return db.session.execute(found).scalar() > 0
 
 
 def rebuild_product_search() -> int:
@@ -101,7 +111,9 @@ def search_products(params: dict) -> dict:
         # ts_match_vq is what @@ calls; written as a function the GIN index cannot serve it, so the
         # planner walks the order's index (the statistics underrate a broad phrase: "vong" and "bi"
         # each in 5 % of listings are taken as 0.25 % together, though they always come together)
-        conds.append(func.ts_match_vq(s.search_vector, query) if is_broad(words) else s.search_vector.op("@@")(query))
+        # words broad alone may be rare together ("vong laser"): walk only when the newest rows hold some
+        broad = is_broad(words) and (len(words) == 1 or _dense_in_newest(query))
+        conds.append(func.ts_match_vq(s.search_vector, query) if broad else s.search_vector.op("@@")(query))
     if params.get("vendor_id"):
         conds.append(s.vendor_id == params["vendor_id"])
     if params.get("category_id"):
@@ -161,10 +173,11 @@ def _relevance_page(conds: list, words: list[str], query, params: dict) -> dict:
     rank_class = case((s.search_vector.op("@@")(phrase), 2), (s.search_vector.op("@@")(in_names), 1), else_=0)
     score = func.ts_rank(s.search_vector, query, 1).cast(Float(53))
     newest = (s.created_at.desc(), s.product_id.desc())
+    cap = max(CANDIDATES, limit + 1)  # a first page never needs the tail's statement
     rows = db.session.execute(select(s.product_id, s.created_at, rank_class, score).where(*conds)
-                              .order_by(*newest).limit(CANDIDATES)).all()
+                              .order_by(*newest).limit(cap)).all()
     ranked = sorted(((int(c), float(sc), created, pid) for pid, created, c, sc in rows), reverse=True)
-    tail_after = (rows[-1][1], rows[-1][0]) if len(rows) == CANDIDATES else None
+    tail_after = (rows[-1][1], rows[-1][0]) if len(rows) == cap else None
     if params.get("cursor"):
         phase, cls, sc, created, pid = decode_cursor(params["cursor"], ProductSort.RELEVANCE.value, 5)
         if (phase not in ("c", "t") or type(cls) is not int or type(pid) is not int
