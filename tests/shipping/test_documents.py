@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 
 from marketplace.accounts.models import Organization
 from marketplace.shipping import documents
+from marketplace.units import unit_name
 from marketplace.vendors.models import VendorProfile
 
 KINDS = ("label", "packing-list", "delivery-note")
@@ -56,7 +57,8 @@ def test_every_document_opens_with_the_tracking_number_parties_and_lines(api, wo
         assert f"#{deal['id']}" in text and f"#{shipment['id']}" in text, kind
     for kind in ("packing-list", "delivery-note"):
         line = deal["lines"][0]
-        assert _flat(line["description"]) in texts[kind] and line["unit"] in texts[kind]
+        # the unit in the reader's words ("1.000 cái", "1,000 pieces")
+        assert _flat(line["description"]) in texts[kind] and unit_name(line["unit"], lang, 1000) in texts[kind]
         assert ("1.000" if lang == "vi" else "1,000") in texts[kind]  # the quantity, grouped per language
     words = documents.WORDS[lang]
     assert words["label"] in texts["label"] or words["label"].upper() in texts["label"]
