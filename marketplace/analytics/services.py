@@ -45,7 +45,7 @@ from sqlalchemy import and_, func, select
 from ..accounts.models import Organization
 from ..actors import Actor
 from ..contracts.models import CallOff, Contract, ContractStatus, ContractVersion
-from ..contracts.services.call_offs import NOT_COUNTED
+from ..contracts.services.usage import NOT_COUNTED
 from ..deals.models import Deal, DealLine, DealStatus
 from ..errors import InvalidInputError
 from ..escrow.ledger.accounts import PostingCode

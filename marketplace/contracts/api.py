@@ -116,9 +116,7 @@ def withdraw(contract_id, number):
 def amend(data, contract_id):
     """Propose new terms (a new version) for an active contract; both sides accept it before it applies, and
     then only to later call-offs. 409 ``amendment_pending`` while another waits."""
-    actor = current_actor()
-    contract = services.get_contract(actor, contract_id)
-    return _committed(services.propose_amendment(actor, contract_id, data, services.ordered_value(contract.id)))
+    return _committed(services.propose_amendment(current_actor(), contract_id, data))
 
 
 @blp.route("/contracts/<int:contract_id>/renew", methods=["POST"])

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ...accounts.models import MemberRole
 from ...actors import Actor, ActorRole
-from ...deals.models import Deal, DealStatus
+from ...deals.models import Deal
 from ...deals.services import create_deal_from_order
 from ...errors import ConflictError, ForbiddenError, InvalidInputError
 from ...extensions import db
@@ -19,39 +19,17 @@ from ...notifications.services import notify_org
 from ..models import CallOff, CallOffLine, Contract, ContractStatus
 from ..states import contract_machine, today
 from .contracts import contract_notice, get_contract
+from .usage import NOT_COUNTED, live, ordered_quantities, ordered_value  # noqa: F401
 
 #: buyer members who may call off against a signed contract (its approval was given when it was signed)
 CALLERS = (MemberRole.OWNER, MemberRole.ADMIN, MemberRole.APPROVER, MemberRole.REQUESTER)
-#: a call-off whose deal ended in these states holds nothing of the contract's value
-NOT_COUNTED = (DealStatus.CANCELLED, DealStatus.REFUNDED)
-
-
-def _live(stmt):
-    return stmt.join(Deal, Deal.id == CallOff.deal_id).where(Deal.status.not_in(NOT_COUNTED))
-
-
-def ordered_value(contract_id: int) -> int:
-    """Minor units the contract's live call-offs hold (cancelled or refunded deals give theirs back)."""
-    return db.session.execute(_live(select(func.coalesce(func.sum(CallOff.subtotal), 0))
-                                    .where(CallOff.contract_id == contract_id))).scalar_one()
-
-
-def ordered_quantities(contract_id: int) -> dict[int, int]:
-    """item_no -> units called off by live call-offs."""
-    rows = db.session.execute(_live(select(CallOffLine.item_no, func.sum(CallOffLine.quantity))
-                                    .join(CallOff, CallOff.id == CallOffLine.call_off_id)
-                                    .where(CallOff.contract_id == contract_id))
-                              .group_by(CallOffLine.item_no)).all()
-    return {item_no: int(qty) for item_no, qty in rows}
-
-
 def utilisation(contract: Contract) -> dict:
     """What has been called off against ``contract``: value ordered against committed and maximum, value left,
     and per item the units ordered against the committed quantity (minor units; schemas format them)."""
     terms = contract.terms
     ordered = ordered_value(contract.id)
     quantities = ordered_quantities(contract.id)
-    count = db.session.execute(_live(select(func.count(CallOff.id)).where(CallOff.contract_id == contract.id))
+    count = db.session.execute(live(select(func.count(CallOff.id)).where(CallOff.contract_id == contract.id))
                                ).scalar_one()
     return {
         "currency": contract.currency, "ordered_value": ordered, "committed_value": terms.committed_value,

@@ -479,7 +479,7 @@ def amend(contract_id: int):
             if not data["items"]:
                 del data["items"]
             done = attempt(form, lambda: services.propose_amendment(
-                actor, contract_id, load(AmendmentSchema(), data), services.ordered_value(contract.id)), aliases)
+                actor, contract_id, load(AmendmentSchema(), data)), aliases)
             if done is not None:
                 flash(_("The amendment is proposed; it applies once both sides accept it."), "success")
                 return redirect(url_for(".contract", contract_id=contract_id))
