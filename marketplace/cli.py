@@ -34,6 +34,7 @@ from .rfq.matching import SIGNALS
 from .seed import platform_org, seed_demo
 from .settings import LOCALES, load_settings
 from .vendors.services import rebuild_product_search, seed_hs_categories
+from .vendors.services.hs_classifier import train as train_hs_classifier
 from .web.catalogue import build as build_catalogue
 from .worker import make_worker
 
@@ -147,6 +148,19 @@ def search_rebuild_command() -> None:
     listed = rebuild_product_search()
     db.session.commit()
     click.echo(f"{listed} listed products")
+
+
+@main.command("hs-train")
+@with_appcontext
+def hs_train_command() -> None:
+    """Train the HS classifier on the coded listings now and infer codes for the uncoded (the sweeper's job)."""
+    model = train_hs_classifier()
+    if model is None:
+        click.echo("too few listings with a six-digit HS code to learn from")
+        return
+    click.echo(f"model {model.id}: {model.products} coded listings, {model.classes} subheadings, {model.terms} terms; "
+               f"held-out accuracy {model.accuracy_6} (subheading) / {model.accuracy_4} (heading), "
+               f"temperature {model.temperature}")
 
 
 @main.command("eval-matching")

@@ -28,6 +28,7 @@ from .extensions import db
 from .rfq.matching import SIGNALS, match_vendors
 from .rfq.models import Rfq
 from .text import fold
+from .vendors.services.hs_classifier import train as train_hs_classifier
 
 # --- data set -------------------------------------------------------------------------------------
 
@@ -243,6 +244,14 @@ def evaluate_matching(path: str, k: int, server_url: str, redis_url: str | None 
             load_seconds = time.perf_counter() - started
             echo(f"loaded {len(data.vendors)} vendors, {len(data.products)} products, {len(data.rfqs)} RFQs "
                  f"into {name} in {load_seconds:.1f}s")
+            if signals is None or "hs_inferred" in signals:
+                # what the sweeper's training job does on a live marketplace
+                started = time.perf_counter()
+                model = train_hs_classifier()
+                if model is not None:
+                    echo(f"HS classifier: {model.products} coded listings, {model.classes} subheadings, held-out "
+                         f"accuracy {model.accuracy_6:.3f} (subheading) / {model.accuracy_4:.3f} (heading), "
+                         f"trained and inferred in {time.perf_counter() - started:.1f}s")
             rankings, times = run_matching(data, vendor_names, rfq_ids, k, signals)
             db.session.remove()
             db.engine.dispose()

@@ -42,6 +42,7 @@ from .vendors.services import (
     submit_verification,
     update_vendor_profile,
 )
+from .vendors.services.hs_classifier import train as train_hs_classifier
 
 PASSWORD = "demo-password-1"
 ADMIN_EMAIL = "admin@demo.local"
@@ -53,14 +54,42 @@ VENDORS = [
     ("Công ty TNHH Cơ khí Sài Gòn", "0301234562", ["VN-SG", "VN-DN"], [
         ("LASER-1530", "Fiber laser cutting machine 1530", "Máy cắt laser fiber 1530", "845611", "set", 1, "450000000"),
         ("BEAR-6205", "Ball bearing 6205-2RS", "Vòng bi 6205-2RS", "848210", "piece", 100, "18000"),
+        ("BEAR-6305", "Ball bearing 6305 ZZ", "Vòng bi cầu 6305 ZZ", "848210", "piece", 100, "32000"),
+        ("BEAR-6204", "Deep groove ball bearing 6204", "Bạc đạn cầu 6204", "848210", "piece", 100, "15000"),
+        ("BEAR-22210", "Spherical roller bearing 22210", "Vòng bi tang trống 22210", "848230", "piece", 20, "420000"),
+        ("BEAR-32208", "Tapered roller bearing 32208", "Vòng bi côn 32208", "848220", "piece", 20, "210000"),
+        ("LASER-3015", "Fiber laser cutter 3015 3kW", "Máy cắt laser fiber 3015 3kW", "845611", "set", 1, "690000000"),
+        ("CNC-PLASMA", "CNC plasma cutting machine 1530", "Máy cắt plasma CNC 1530", "845690", "set", 1, "185000000"),
+        ("PRESS-63T", "Hydraulic press brake 63 tonnes", "Máy chấn thủy lực 63 tấn", "846229", "set", 1, "320000000"),
+        # shown without an HS code, as vendors often list: the classifier suggests one
+        ("BEAR-6206", "Bearing 6206-2RS rubber sealed", "Vòng bi 6206-2RS nắp cao su", None, "piece", 100, "21000"),
+        ("LASER-1560", "Fiber laser cutting machine 1560 2kW", "Máy cắt laser fiber 1560 2kW", None, "set", 1,
+         "520000000"),
     ]),
     ("Công ty CP Thép Hà Nội", "0107654326", ["VN-HN", "VN-HP", "VN"], [
         ("HRC-3MM", "Hot-rolled steel coil 3mm", "Thép cuộn cán nóng 3mm", "720839", "tonne", 5, "15500000"),
         ("REBAR-D16", "Deformed rebar D16", "Thép thanh vằn D16", "721420", "tonne", 10, "14200000"),
+        ("HRC-2MM", "Hot-rolled steel coil SS400 2mm", "Thép cuộn cán nóng SS400 2mm", "720839", "tonne", 5, "15800000"),
+        ("HRC-5MM", "Hot-rolled steel coil 5mm", "Thép cuộn cán nóng 5mm", "720837", "tonne", 5, "15300000"),
+        ("REBAR-D10", "Deformed rebar D10 CB300", "Thép thanh vằn D10 CB300", "721420", "tonne", 10, "14400000"),
+        ("REBAR-D20", "Deformed rebar D20 CB400", "Thép thanh vằn D20 CB400", "721420", "tonne", 10, "14100000"),
+        ("GALV-04", "Galvanised steel sheet 0.4mm", "Tôn mạ kẽm 0.4mm", "721049", "tonne", 2, "19500000"),
+        ("GALV-08", "Galvanised steel coil 0.8mm", "Tôn cuộn mạ kẽm 0.8mm", "721049", "tonne", 2, "19200000"),
+        ("WIRE-6", "Steel wire rod 6mm", "Thép cuộn phi 6", "721391", "tonne", 5, "14900000"),
+        ("COLD-1MM", "Cold-rolled steel coil 1mm", "Thép cuộn cán nguội 1mm", "720917", "tonne", 5, "17100000"),
+        ("GALV-12", "Galvanised steel sheet 1.2mm zinc coated", "Tôn kẽm 1.2mm", None, "tonne", 2, "19000000"),
     ]),
     ("Đà Nẵng Packaging JSC", "0401122333", ["VN-DN", "VN-SG", "VN-HN"], [
         ("CARTON-5L", "5-ply corrugated carton box 60x40x40", "Thùng carton 5 lớp 60x40x40", "481910", "piece", 500, "12500"),
         ("PALLET-EU", "Wooden pallet 1200x800", "Pallet gỗ 1200x800", "441510", "piece", 50, "180000"),
+        ("CARTON-3L", "3-ply corrugated carton box 40x30x30", "Thùng carton 3 lớp 40x30x30", "481910", "piece", 500, "6500"),
+        ("CARTON-7L", "7-ply corrugated carton box 80x60x60", "Thùng carton 7 lớp 80x60x60", "481910", "piece", 200, "32000"),
+        ("PALLET-US", "Wooden pallet 1200x1000", "Pallet gỗ 1200x1000", "441510", "piece", 50, "210000"),
+        ("PALLET-PL", "Plastic pallet 1200x1000", "Pallet nhựa 1200x1000", "392390", "piece", 50, "450000"),
+        ("STRETCH-50", "Stretch film 50cm x 300m", "Màng co PE 50cm x 300m", "392010", "piece", 100, "95000"),
+        ("TAPE-48", "OPP packing tape 48mm x 100m", "Băng keo OPP 48mm x 100m", "391910", "piece", 500, "14000"),
+        ("PALLET-EU2", "Wooden pallet 1200x800 heat treated", "Pallet gỗ 1200x800 hun trùng", None, "piece", 50,
+         "195000"),
     ]),
 ]
 
@@ -206,6 +235,9 @@ def seed_demo() -> list[str]:
     # a signed one-year framework contract for cartons and pallets, with one call-off under way
     contract = _demo_contract(buyer, vendor_actors[2])
     db.session.commit()
+    model = train_hs_classifier()  # what the sweeper's first run does: codes suggested for the uncoded listings
+    if model is not None:
+        logins.append(f"HS codes are suggested for the listings without one (learnt from {model.products} coded)")
     logins.append(f"contract #{contract.id} (buyer1 with vendor3) is active with one call-off")
     logins.append(f"deal #{deal.id} is funded and waiting for vendor1 to ship; RFQ #{open_rfq.id} is open with two quotes")
     logins.append(f"deal #{parted.id} is shipped in part: 400 of 800 bags on the way, the rest for vendor1 to ship")

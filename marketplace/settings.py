@@ -94,6 +94,8 @@ SPEC: dict[str, tuple[type, Any]] = {
     "VENDOR_DOCUMENT_MAX_BYTES": (int, 10 * 1024 * 1024),  # one verification document
     "PRODUCT_IMPORT_MAX_BYTES": (int, 50 * 1024 * 1024),  # one catalogue import file
     "PRODUCT_IMPORT_CHUNK_ROWS": (int, 500),  # rows per import job run
+    # the HS classifier (codes suggested for listings without one) is retrained this often; 0: never
+    "HS_RETRAIN_HOURS": (int, 24),
     "QUEUE_PREFIX": (str, ""),  # lets several apps (or test runs) share one Redis
     "RQ_ASYNC": (bool, True),
     "SWEEP_INTERVAL_SECONDS": (int, 60),  # how often some live worker runs the sweeper

@@ -51,7 +51,7 @@ def test_the_app_collects_every_domain_once(app):
     assert {step.__name__ for step in registry.sweep_steps} == {
         "redrive_imports", "redrive_webhook_events", "redrive_settlements", "redrive_dispute_settlements",
         "warn_unshipped", "alert_failed_outbox", "redrive_carrier_events", "poll_due_shipments",
-        "warn_unconfirmed", "sweep_payment_terms", "remind_expiring"}
+        "warn_unconfirmed", "sweep_payment_terms", "remind_expiring", "schedule_hs_training"}
 
 
 def test_a_fresh_process_sees_the_same_declarations_whatever_it_imported_first():

@@ -54,7 +54,7 @@ _TRACK_FIGURES = ("response_rate", "on_time_rate", "delivery_rate", "dispute_rat
                   "rating_on_time", "rating_communication")
 
 #: every signal; evaluation ablations pass a subset
-SIGNALS = frozenset({"text", "hs_catalog", "hs_nomenclature", "track_record"})
+SIGNALS = frozenset({"text", "hs_catalog", "hs_nomenclature", "hs_inferred", "track_record"})
 
 _MAX_TERMS = 16
 _K1, _B = 1.2, 0.75
@@ -70,6 +70,12 @@ _UNCODED_AS_LIKELIEST = True  # ablation switch
 _ENGLISH_ONLY_NOMENCLATURE = True  # ablation switch: the nomenclature reads only English-looking words
 _UNCODED_POWER = 1.0  # the text fit (0..1) is raised to this power (1: proportional)
 _W_PAIR = 1.0  # weight of an adjacent pair (syllable bigram) relative to its idf
+_INFERRED_MIN_CONFIDENCE = 0.0  # inferred codes below this confidence are not read
+
+#: a listing's HS code as matching reads it: the vendor's own six digits, else the classifier's inference
+#: (``product_hs_inferences``, :mod:`..vendors.services.hs_classifier`), else whatever the vendor shows
+_EFFECTIVE_HS = ("CASE WHEN btrim(coalesce({p}.hs_code, '')) ~ '^[0-9]{{6}}' THEN {p}.hs_code "
+                 "ELSE coalesce({i}.hs_code, nullif(btrim({p}.hs_code), '')) END")
 
 
 def parse_request(rfq) -> Query:
@@ -250,7 +256,16 @@ def _accent_part(written: str, exact: bool) -> bool:
     return exact and written.isalpha()
 
 
-def _text_scores(query: Query, eligible: list[int], quantity: int):
+def _inferred_join(alias: str, product: str, signals) -> tuple[str, str]:
+    """(the effective HS code expression, its join) for a query over ``products`` aliased ``product``."""
+    if "hs_inferred" not in signals:
+        return f"{product}.hs_code", ""
+    join = (f"LEFT JOIN product_hs_inferences {alias} ON {alias}.product_id = {product}.id "
+            f"AND {alias}.confidence >= {float(_INFERRED_MIN_CONFIDENCE)}")
+    return _EFFECTIVE_HS.format(p=product, i=alias), join
+
+
+def _text_scores(query: Query, eligible: list[int], quantity: int, signals=SIGNALS):
     """Catalog-wide best products (for HS inference) and each eligible vendor's best fitting product.
 
     Each word counts its idf on the folded ``search_vector``; a word of a request written with
@@ -293,16 +308,17 @@ def _text_scores(query: Query, eligible: list[int], quantity: int):
     written_cols = ("to_tsvector('simple', p.name || ' ' || p.description) AS av, "
                     "octet_length(p.name || p.description) > char_length(p.name || p.description) AS marked"
                     if accents else "NULL AS av, false AS marked")
+    hs_expr, hs_join = _inferred_join("i", "h", signals)
     rows = db.session.execute(text(f"""
         WITH hits AS MATERIALIZED (
             SELECT p.id, p.vendor_id, p.hs_code, p.moq, p.name, p.search_vector, {written_cols}
             FROM products p
             WHERE p.status = :active AND p.search_vector @@ CAST(:tsq AS tsquery)
         ), scored AS MATERIALIZED (
-            SELECT h.id, h.vendor_id, h.hs_code, h.moq, h.name,
+            SELECT h.id, h.vendor_id, {hs_expr} AS hs_code, h.moq, h.name,
                    ({' + '.join(parts)}) * (:k1 + 1)
                    / (1 + :k1 * (1 - :b + :b * length(h.search_vector) / CAST(:avg AS float8))) AS s
-            FROM hits h
+            FROM hits h {hs_join}
         )
         (SELECT 'catalog' AS kind, vendor_id, hs_code, name, s FROM scored
          WHERE hs_code IS NOT NULL ORDER BY s DESC, id LIMIT :top)
@@ -316,19 +332,30 @@ def _text_scores(query: Query, eligible: list[int], quantity: int):
     return catalog, vendors
 
 
-def _sold_codes(eligible: list[int], quantity: int, chapters: list[str]) -> dict[int, set[str]]:
-    """Subheadings each eligible vendor sells at an acceptable MOQ, within the likely chapters."""
+def _sold_codes(eligible: list[int], quantity: int, chapters: list[str], signals=SIGNALS
+                ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """Subheadings each eligible vendor sells at an acceptable MOQ, within the likely chapters; and, of
+    those, the ones only inferred (no listing of the vendor shows the code itself)."""
     if not chapters or not eligible:
-        return {}
-    rows = db.session.execute(text("""
-        SELECT DISTINCT p.vendor_id, substr(p.hs_code, 1, 6) AS hs6
+        return {}, {}
+    hs_expr, hs_join = _inferred_join("i", "p", signals)
+    rows = db.session.execute(text(f"""
+        SELECT p.vendor_id, substr({hs_expr}, 1, 6) AS hs6, bool_and(i.product_id IS NOT NULL) AS inferred
+        FROM products p JOIN unnest(CAST(:elig AS bigint[])) AS e(id) ON e.id = p.vendor_id {hs_join}
+        WHERE p.status = :active AND p.moq <= :qty AND substr({hs_expr}, 1, 2) = ANY(CAST(:chapters AS text[]))
+        GROUP BY 1, 2
+    """ if hs_join else """
+        SELECT DISTINCT p.vendor_id, substr(p.hs_code, 1, 6) AS hs6, false AS inferred
         FROM products p JOIN unnest(CAST(:elig AS bigint[])) AS e(id) ON e.id = p.vendor_id
         WHERE p.status = :active AND p.moq <= :qty AND substr(p.hs_code, 1, 2) = ANY(CAST(:chapters AS text[]))
     """), {"elig": eligible, "qty": quantity, "chapters": chapters, "active": ProductStatus.ACTIVE.value}).all()
     sold: dict[int, set[str]] = defaultdict(set)
+    inferred: dict[int, set[str]] = defaultdict(set)
     for r in rows:
         sold[r.vendor_id].add(r.hs6)
-    return sold
+        if r.inferred:
+            inferred[r.vendor_id].add(r.hs6)
+    return sold, inferred
 
 
 def track_records(vendor_ids: list[int]) -> dict[int, dict]:
@@ -393,7 +420,7 @@ def match_vendors(rfq, k: int, signals=SIGNALS) -> list[dict]:
 
 def _rank(query: Query, given: HsDistribution | None, eligible: list[int], quantity: int, signals) -> list[list]:
     """[score, vendor id, rationale] for every eligible vendor with some relevance to ``query``, best first."""
-    catalog, vendor_text = _text_scores(query, eligible, quantity)
+    catalog, vendor_text = _text_scores(query, eligible, quantity, signals)
     if given is not None:
         dist, hs_source = given, "rfq line"
     else:
@@ -416,7 +443,7 @@ def _rank(query: Query, given: HsDistribution | None, eligible: list[int], quant
         dist, hs_source = HsDistribution(mixed), "+".join(
             s for s in ("catalog", "nomenclature") if f"hs_{s}" in signals) or None
     use_hs = bool(dist.p2)
-    sold = _sold_codes(eligible, quantity, dist.chapters()) if use_hs else {}
+    sold, inferred = _sold_codes(eligible, quantity, dist.chapters(), signals) if use_hs else ({}, {})
 
     use_text = "text" in signals or not use_hs
     top_text = max((s for s, _, _ in vendor_text.values()), default=0.0) or 1.0
@@ -438,7 +465,7 @@ def _rank(query: Query, given: HsDistribution | None, eligible: list[int], quant
             continue
         rationale = {
             "hs": {"gain": round(gain, 4), "level": level, "code": code, "source": hs_source,
-                   "likely_codes": dist.top()} if use_hs else None,
+                   "inferred": code in inferred.get(vid, ()), "likely_codes": dist.top()} if use_hs else None,
             "text": {"score": round(t_raw, 4), "normalised": round(t_norm, 4), "best_product": product}
             if use_text else None,
         }
@@ -480,7 +507,8 @@ def _summary(r: dict) -> str:
         bits.append(f"best-fitting product shows no HS code, read as the likeliest subheading ({hs['code']}), "
                     f"expected gain {hs['gain']:.2f}")
     elif hs and hs.get("level"):
-        bits.append(f"sells in the same HS {hs['level']} ({hs['code']}), expected gain {hs['gain']:.2f}")
+        inferred = ", inferred from its listings' text" if hs.get("inferred") else ""
+        bits.append(f"sells in the same HS {hs['level']} ({hs['code']}{inferred}), expected gain {hs['gain']:.2f}")
     text_ = r.get("text")
     if text_ and text_.get("best_product"):
         bits.append(f"catalog text match {text_['normalised']:.2f} on '{text_['best_product']}'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from itertools import islice
 
 from flask import current_app
@@ -10,8 +11,9 @@ from sqlalchemy import select, update
 
 from ..database import utcnow
 from ..extensions import db
-from ..jobs import enqueue, enqueue_after_commit, job
-from .models import ImportStatus, ProductImport, VendorProfile
+from ..jobs import claim_periodic_task, enqueue, enqueue_after_commit, job
+from .models import ImportStatus, Product, ProductImport, VendorProfile
+from .services import hs_classifier
 from .services.imports import (
     LEASE,
     FileRefusedError,
@@ -89,7 +91,43 @@ def _run_product_import(import_id: int, max_chunks: int | None) -> str:
     imp = db.session.get(ProductImport, import_id)
     imp.status = ImportStatus.DONE
     imp.finished_at = utcnow()
+    enqueue_after_commit("marketplace.vendors.jobs.infer_imported_hs_codes", import_id, queue="bulk",
+                         job_id=f"hs-infer-import-{import_id}")
     return "done"
+
+
+@job
+def infer_imported_hs_codes(import_id: int) -> int:
+    """Suggest HS codes for the listings an import wrote without one (the current model; the next
+    training run learns from the codes the file did carry)."""
+    ids = db.session.execute(select(Product.id).where(Product.last_import_id == import_id)).scalars().all()
+    total = 0
+    for start in range(0, len(ids), 5000):
+        total += hs_classifier.infer_products(ids[start:start + 5000])
+    return total
+
+
+@job
+def train_hs_classifier() -> str:
+    """Retrain the HS classifier on the coded listings and infer codes for the uncoded (commits itself)."""
+    model = hs_classifier.train()
+    if model is None:
+        return "too few coded listings"
+    return f"model {model.id}: {model.products} listings, {model.classes} subheadings, accuracy {model.accuracy_6}"
+
+
+def schedule_hs_training(now=None) -> int:
+    """Sweeper step: queue a training run every ``HS_RETRAIN_HOURS`` (hourly until a first model exists)."""
+    hours = current_app.config["HS_RETRAIN_HOURS"]
+    if not hours or not hs_classifier.has_coded_listings():
+        return 0
+    interval = timedelta(hours=hours if hs_classifier.current_model() is not None else 1)
+    claimed = claim_periodic_task("hs-train", interval)
+    if claimed is None:
+        return 0
+    enqueue_after_commit("marketplace.vendors.jobs.train_hs_classifier", queue="bulk",
+                         job_id=f"hs-train-{int(claimed.timestamp())}")
+    return 1
 
 
 def redrive_imports(now=None) -> int:

@@ -237,6 +237,62 @@ class ProductSearch(db.Model):
     created_at: Mapped[datetime]
 
 
+class HsModel(IdMixin, db.Model):
+    """One training run of the HS classifier (:mod:`.services.hs_classifier`) over the coded listings."""
+
+    __tablename__ = "hs_models"
+
+    trained_at: Mapped[datetime]
+    products: Mapped[int]  #: coded listings learnt from
+    classes: Mapped[int]  #: distinct subheadings among them
+    terms: Mapped[int]  #: vocabulary size (words and word pairs)
+    held_out: Mapped[int]  #: listings kept aside to measure the accuracy and fit the temperature
+    accuracy_6: Mapped[float | None]  #: share of held-out listings whose first suggestion is the subheading
+    accuracy_4: Mapped[float | None]  #: ... the heading
+    accuracy_2: Mapped[float | None]  #: ... the chapter
+    temperature: Mapped[float]  #: scores / temperature, softmaxed, give the calibrated confidence
+    alpha: Mapped[float]  #: additive smoothing
+
+
+class HsModelClass(db.Model):
+    """A subheading a model knows: its log prior and the log probability of an unseen word."""
+
+    __tablename__ = "hs_model_classes"
+
+    model_id: Mapped[int] = mapped_column(ForeignKey("hs_models.id", ondelete="CASCADE"), primary_key=True)
+    hs_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    log_prior: Mapped[float]
+    log_miss: Mapped[float]
+
+
+class HsModelTerm(db.Model):
+    """A word's weight for a subheading: log((count + alpha) / alpha)."""
+
+    __tablename__ = "hs_model_terms"
+
+    model_id: Mapped[int] = mapped_column(ForeignKey("hs_models.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(Text, primary_key=True)
+    hs_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    weight: Mapped[float]
+
+
+class ProductHsInference(db.Model):
+    """The subheading the classifier infers for a listing that shows no six-digit code.
+
+    Kept apart from the vendor's own ``products.hs_code``, which only the vendor writes (accepting the
+    suggestion copies it there). Matching reads it where the listing shows no code.
+    """
+
+    __tablename__ = "product_hs_inferences"
+    __table_args__ = (Index("ix_product_hs_inferences_chapter", sql_text("substr(hs_code, 1, 2)")),)
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("hs_models.id", ondelete="CASCADE"), index=True)
+    hs_code: Mapped[str] = mapped_column(String(6))
+    confidence: Mapped[float]  #: calibrated probability that the code is right
+    inferred_at: Mapped[datetime]
+
+
 class DocumentKind(StrEnum):
     BUSINESS_REGISTRATION = "business_registration"  #: giấy chứng nhận đăng ký doanh nghiệp; needed to submit
     TAX_CERTIFICATE = "tax_certificate"  #: tax registration certificate

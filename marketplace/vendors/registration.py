@@ -10,6 +10,6 @@ registration = Registration(
     name="vendors",
     models=(models,),
     machines=(verification_machine,),
-    sweep_steps=(jobs.redrive_imports,),
+    sweep_steps=(jobs.redrive_imports, jobs.schedule_hs_training),
     listeners={ORGANIZATION_CREATED: create_vendor_profile},  # a vendor organisation gets its profile
 )

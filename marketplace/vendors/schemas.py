@@ -369,3 +369,42 @@ class ProductImportSchema(Schema):
 
     def _errors_url(self, imp):
         return f"/api/v1/products/imports/{imp.id}/errors.csv"
+
+
+# --- HS code suggestions (services/hs_classifier.py) ---------------------------------------------------
+
+
+class HsSuggestionQuerySchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    name_vi = fields.String(validate=validate.Length(max=300))
+    description = fields.String(load_default="", validate=validate.Length(max=20000))
+    within = fields.String(load_default="", validate=validate.Regexp(r"^(\d{2}|\d{4})?$"), metadata={
+        "description": "a chapter (2 digits) or heading (4 digits) the suggestions must fall within"})
+    limit = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
+
+
+class HsSuggestionSchema(Schema):
+    hs_code = fields.String(metadata={"description": "six-digit subheading"})
+    confidence = fields.Float(metadata={"description": "calibrated probability (0..1) that the code is right"})
+    description = fields.String(allow_none=True, metadata={"description": "the HS nomenclature's text (English)"})
+
+
+class HsModelSchema(Schema):
+    trained_at = fields.DateTime()
+    products = fields.Integer(metadata={"description": "coded listings learnt from"})
+    classes = fields.Integer(metadata={"description": "distinct subheadings among them"})
+    held_out = fields.Integer()
+    accuracy_6 = fields.Float(allow_none=True, metadata={"description": "held-out accuracy, subheading"})
+    accuracy_4 = fields.Float(allow_none=True, metadata={"description": "held-out accuracy, heading"})
+
+
+class HsSuggestionsSchema(Schema):
+    suggestions = fields.List(fields.Nested(HsSuggestionSchema))
+    model = fields.Nested(HsModelSchema, allow_none=True, metadata={
+        "description": "the classifier that answered; null before the first training run (no suggestions)"})
+
+
+class ProductHsSuggestionSchema(HsSuggestionSchema):
+    product_id = fields.Integer()
+    shown_code = fields.String(allow_none=True, metadata={"description": "what the listing shows itself, if anything"})
+    inferred_at = fields.DateTime()

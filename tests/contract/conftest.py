@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from marketplace.vendors.services.hs_classifier import train as train_hs_classifier
 from tests.factories import (
     PASSWORD,
     ApiClient,
@@ -113,6 +114,21 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
             "valid_until": _iso(30), "items": [{"product_id": product["id"], "min_qty": 10, "unit_price": "4700"}]}),
         Success(f"POST {A}/price-lists/{{price_list_id}}/end", vendor.email, {"price_list_id": to_end["id"]}),
         Success(f"POST {A}/products/import", vendor.email, body={"file": catalog}),
+    ]
+
+    # --- HS code suggestions: coded listings to learn from, a trained model, listings with inferred codes -------
+    kinds = (("Phớt chặn dầu cao su", "401693"), ("Vòng bi cầu", "848210"), ("Xi măng PCB40", "252329"))
+    for i in range(24):
+        name, code = kinds[i % 3]
+        api.product(vendor2, f"HS-{i}", f"{name} {i}", "1000", hs_code=code)
+    with api.client.application.app_context():
+        train_hs_classifier()  # what the sweeper's job does; `product` (no code) gets its inferred code
+    to_accept = api.product(vendor, "SEAL-7", "Phớt chặn dầu cao su 7", "5000", moq=10)
+    ok += [
+        Success(f"POST {A}/products/hs-suggestions", vendor.email, body={"name": "Phớt chặn dầu 30x52x7"}),
+        Success(f"GET {A}/products/{{product_id}}/hs-suggestion", vendor.email, {"product_id": product["id"]}),
+        Success(f"POST {A}/products/{{product_id}}/hs-suggestion/accept", vendor.email,
+                {"product_id": to_accept["id"]}),
     ]
 
     # --- vendors: a fresh vendor ready to submit, a document ------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ...actors import Actor
 from ...errors import ConflictError, InvalidInputError
@@ -13,6 +13,7 @@ from ...http.fields import to_minor
 from ...http.pagination import paginate
 from ...text import fold
 from ..models import Category, PriceTier, Product, ProductStatus, VendorProfile
+from . import hs_classifier
 from .profiles import get_vendor
 
 
@@ -66,6 +67,7 @@ def create_product(actor: Actor, data: dict) -> Product:
     product.search_text = search_text(product)
     db.session.add(product)
     db.session.flush()
+    hs_classifier.infer_products([product.id])  # an HS code suggested at once when it shows none
     return product
 
 
@@ -103,6 +105,8 @@ def update_product(actor: Actor, product_id: int, data: dict) -> Product:
         replace_tiers(product, tiers)
     product.search_text = search_text(product)
     db.session.flush()
+    if {"name", "name_vi", "description", "hs_code", "status"} & data.keys():
+        hs_classifier.infer_products([product.id])
     return product
 
 
@@ -119,10 +123,13 @@ def get_visible_product(product_id: int, viewer: Actor | None) -> Product:
 
 
 def own_products(actor: Actor, params: dict) -> dict:
-    """One page of the calling vendor's own products (every status), newest first; ``status`` filters."""
+    """One page of the calling vendor's own products (every status), newest first; ``status`` filters, and
+    ``hs_missing`` keeps those showing no six-digit HS code."""
     stmt = Product.for_org(actor.org_id)
     if params.get("status"):
         stmt = stmt.where(Product.status == params["status"])
+    if params.get("hs_missing"):
+        stmt = stmt.where(~func.coalesce(Product.hs_code, "").op("~")(r"^[0-9]{6}"))
     return paginate(stmt, params, Product.id, descending=True)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -111,10 +111,50 @@ def product_data(form: ProductForm) -> tuple[dict, dict]:
 @bp.get("/products")
 @page_login_required(VENDOR)
 def products():
-    """The vendor's own catalog: every product with its status, price and stock."""
-    params = {"limit": 50, "cursor": request.args.get("cursor"), "status": request.args.get("status") or None}
-    return page("vendor/products.html", result=vendors.own_products(current_actor(), params),
-                can_edit=current_actor().member_role in SELLERS)
+    """The vendor's own catalog: every product with its status, price, stock and HS code (or the one
+    suggested for it); ``hs=missing`` lists those that show no six-digit code."""
+    params = {"limit": 50, "cursor": request.args.get("cursor"), "status": request.args.get("status") or None,
+              "hs_missing": request.args.get("hs") == "missing"}
+    result = vendors.own_products(current_actor(), params)
+    return page("vendor/products.html", result=result, can_edit=current_actor().member_role in SELLERS,
+                suggestions=vendors.hs_inferences_for(p.id for p in result["items"]))
+
+
+@bp.get("/products/hs-suggestions")
+@page_login_required(VENDOR)
+def hs_suggestions():
+    """HS codes suggested for the text typed so far on the product form (an htmx fragment; changes nothing)."""
+    form = ProductForm(formdata=request.args, meta={"csrf": False})
+    shown = (form.hs_code.data or "").strip()
+    within = shown if shown.isdigit() and len(shown) in (2, 4) else ""
+    model, suggestions = ([None, []] if not (form.name.data or "").strip() or (shown.isdigit() and len(shown) >= 6)
+                          else vendors.suggest_hs(form.name.data, form.description.data or "", form.name_vi.data,
+                                                  within=within))
+    return render_template("vendor/_hs_suggestions.html", model=model, suggestions=suggestions, shown=shown)
+
+
+@bp.get("/products/hs-code-field")
+@page_login_required(VENDOR, roles=SELLERS)
+def hs_code_field():
+    """The product form's HS code field holding the suggestion the vendor chose (an htmx fragment)."""
+    form = ProductForm(formdata=None, meta={"csrf": False})
+    code = request.args.get("hs_code", "")
+    form.hs_code.data = code if code.isdigit() and len(code) <= 10 else ""
+    return render_template("vendor/_hs_code_field.html", form=form)
+
+
+@bp.post("/products/<int:product_id>/hs-suggestion/accept")
+@page_login_required(VENDOR, roles=SELLERS)
+def accept_hs_suggestion(product_id: int):
+    """Take the suggested HS code as the listing's own, from the catalog list."""
+    form = Form()
+    done = attempt(form, lambda: vendors.accept_hs_suggestion(current_actor(), product_id))
+    if done is None:
+        flash(form.page_errors[0] if form.page_errors else _("No HS code is suggested for this product."), "error")
+    else:
+        flash(_("HS code %(code)s saved for %(name)s.", code=done.hs_code, name=done.name), "success")
+    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
+                    else url_for(".products"))
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
