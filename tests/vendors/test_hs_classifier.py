@@ -6,11 +6,13 @@ sweeper and run by a real RQ worker, as on a live marketplace.
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from marketplace.vendors.models import HsModel, Product, ProductHsInference
+from marketplace.vendors.services.hs_classifier import import_hs_summary
 from tests.factories import sweep_and_work
 
 #: (HS subheading, listings written the way vendors write them): four kinds of goods, coded
@@ -122,3 +124,23 @@ def test_an_exact_seller_without_codes_is_invited_by_its_inferred_subheading(api
     assert top["rationale"]["hs"]["level"] == "subheading"
     assert top["rationale"]["hs"]["inferred"] is True
     assert "inferred from its listings' text" in top["rationale"]["summary"]
+
+
+def test_an_imported_catalog_gets_suggestions_for_its_uncoded_rows(api, db, run_jobs):
+    admin = api.platform_admin()
+    vendors, _, _, _ = _catalog(api, admin)
+    _trained(db, run_jobs)
+    catalog = ("sku,name,unit,unit_price,hs_code\n"
+               "IMP-1,Vòng bi cầu 6312,piece,100,\n"
+               "IMP-2,Phân bón NPK 20-20-15 bao 25kg,piece,100,\n"
+               "IMP-3,Xi măng PCB40 rời,piece,100,252329\n").encode()
+    imp = api.call("POST", "/products/import", vendors[0], expect=202, content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(catalog), "catalog.csv")}).get_json()
+    run_jobs()  # the import, then the suggestions for what it wrote
+    assert api.get(f"/products/imports/{imp['id']}", vendors[0])["status"] == "done"
+    db.session.remove()
+    ids = dict(db.session.execute(select(Product.sku, Product.id).where(Product.last_import_id == imp["id"])).all())
+    inferred = {i.product_id: i.hs_code for i in db.session.execute(select(ProductHsInference)).scalars()}
+    assert inferred[ids["IMP-1"]] == "848210" and inferred[ids["IMP-2"]] == "310520"
+    assert ids["IMP-3"] not in inferred  # it carries its own code
+    assert import_hs_summary(imp["id"]) == {"missing": 2, "suggested": 2}

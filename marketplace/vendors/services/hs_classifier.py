@@ -40,6 +40,9 @@ ALPHA = 0.1  #: additive smoothing of the word counts
 _HOLDOUT = 10  #: one coded listing in this many (by id) is kept aside to measure and calibrate
 _TEMPERATURES = (1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128)
 _KEEP_MODELS = 2  #: older models are deleted after a training run
+_MAX_HELD_OUT = 2000  #: held-out listings measured (enough for the accuracy and the temperature)
+_CLASSES_PER_TERM = 50  #: a word keeps its weight only for the subheadings it is most frequent in
+_CALIBRATION_TOP = 30  #: subheadings per held-out listing in the temperature fit (the rest weigh nothing)
 _BATCH = 5000  #: listings read / inferences written per round trip
 MIN_CODED = 20  #: fewer coded listings than this (or one subheading only): no model
 
@@ -83,7 +86,7 @@ def describe(hs_code: str | None) -> str | None:
 
 
 class _Counts:
-    """Word counts per subheading; subtracting the held-out listings' counts gives the training-only model."""
+    """Word counts per subheading."""
 
     def __init__(self):
         self.term_class: dict[str, Counter] = defaultdict(Counter)
@@ -96,24 +99,27 @@ class _Counts:
             self.term_class[term][hs6] += sign * n
             self.class_total[hs6] += sign * n
 
-    def minus(self, other: _Counts) -> _Counts:
-        out = _Counts()
-        out.docs = self.docs - other.docs
-        out.class_total = self.class_total - other.class_total
-        for term, counts in self.term_class.items():
-            left = counts - other.term_class.get(term, Counter())
-            if left:
-                out.term_class[term] = left
-        return out
+    def update(self, other: _Counts) -> None:
+        self.docs.update(other.docs)
+        self.class_total.update(other.class_total)
+        for term, counts in other.term_class.items():
+            self.term_class[term].update(counts)
 
     def weights(self):
-        """(class -> (log prior, log miss), term -> {class: log((n + a) / a)})."""
+        """(class -> (log prior, log miss), term -> {class: log((n + a) / a)}).
+
+        A word common to many subheadings (``of``, ``loại``) keeps its weight only for the
+        :data:`_CLASSES_PER_TERM` it is most frequent in: elsewhere it counts as unseen. Scoring a
+        listing then costs at most that many additions per word, whatever the catalog's size.
+        """
         vocab = len(self.term_class) or 1
         n_docs = sum(self.docs.values()) or 1
         classes = {c: (math.log(d / n_docs), math.log(ALPHA / (self.class_total[c] + ALPHA * vocab)))
                    for c, d in self.docs.items() if d > 0}
-        terms = {t: {c: math.log((n + ALPHA) / ALPHA) for c, n in counts.items() if n > 0 and c in classes}
-                 for t, counts in self.term_class.items()}
+        terms = {}
+        for t, counts in self.term_class.items():
+            kept = counts.most_common(_CLASSES_PER_TERM) if len(counts) > _CLASSES_PER_TERM else counts.items()
+            terms[t] = {c: math.log((n + ALPHA) / ALPHA) for c, n in kept if n > 0 and c in classes}
         return classes, terms
 
 
@@ -161,21 +167,25 @@ def train(now=None) -> HsModel | None:
     Returns the new model, or None when the catalog has too few coded listings to learn from.
     """
     now = now or utcnow()
-    everything, held = _Counts(), _Counts()
+    training, held = _Counts(), _Counts()
     held_out = []
     for row in _listings("btrim(coalesce(hs_code, '')) ~ :coded", {"coded": _CODED}):
         feats = features(row.name, row.description, row.name_vi)
         if not feats:
             continue
-        everything.add(row.hs[:6], feats)
-        if row.id % _HOLDOUT == 0:
+        if row.id % _HOLDOUT == 0 and len(held_out) < _MAX_HELD_OUT:
             held.add(row.hs[:6], feats)
             held_out.append((row.hs[:6], feats))
-    if sum(everything.docs.values()) < MIN_CODED or len(everything.docs) < 2:
+        else:
+            training.add(row.hs[:6], feats)
+    if sum(training.docs.values()) + len(held_out) < MIN_CODED or len(training.docs | held.docs) < 2:
         return None
 
-    # measure on the held-out tenth with a model that did not see it, and fit the temperature there
-    temperature, accuracy = _calibrate(everything.minus(held), held_out)
+    # measure on the held-out listings with a model that did not see them, and fit the temperature there;
+    # then learn from them too
+    temperature, accuracy = _calibrate(training, held_out)
+    training.update(held)
+    everything = training
     classes, terms = everything.weights()
     model = HsModel(trained_at=now, products=sum(everything.docs.values()), classes=len(classes), terms=len(terms),
                     held_out=len(held_out), accuracy_6=accuracy[6], accuracy_4=accuracy[4],
@@ -197,7 +207,13 @@ def _calibrate(training: _Counts, held_out: list) -> tuple[float, dict[int, floa
     if not held_out:
         return 1.0, {6: None, 4: None, 2: None}
     classes, terms = training.weights()
-    scored = [(truth, _scores(classes, terms, feats)) for truth, feats in held_out]
+    scored = []
+    for truth, feats in held_out:
+        scores = _scores(classes, terms, feats)
+        if len(scores) > _CALIBRATION_TOP:
+            kept = sorted(scores, key=scores.get, reverse=True)[:_CALIBRATION_TOP]
+            scores = {c: scores[c] for c in {*kept, truth} if c in scores}
+        scored.append((truth, scores))
     hits = Counter()
     for truth, scores in scored:
         best = max(scores, key=scores.get, default="")
@@ -355,6 +371,17 @@ def product_hs_suggestion(actor: Actor, product_id: int) -> dict:
     return {"product_id": product.id, "hs_code": inference.hs_code, "confidence": inference.confidence,
             "description": describe(inference.hs_code), "shown_code": product.hs_code or None,
             "inferred_at": inference.inferred_at}
+
+
+def import_hs_summary(import_id: int) -> dict:
+    """Of the listings an import wrote: how many show no six-digit code, and how many of those have a
+    suggestion (the import's page sends the vendor to review them)."""
+    row = db.session.execute(text(
+        "SELECT count(*) AS missing, count(i.product_id) AS suggested FROM products p "
+        "LEFT JOIN product_hs_inferences i ON i.product_id = p.id "
+        "WHERE p.last_import_id = :imp AND btrim(coalesce(p.hs_code, '')) !~ :coded"),
+        {"imp": import_id, "coded": _CODED}).one()
+    return {"missing": row.missing, "suggested": row.suggested}
 
 
 def accept_suggestion(actor: Actor, product_id: int) -> Product:

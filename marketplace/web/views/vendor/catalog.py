@@ -260,9 +260,10 @@ def too_large(exc):
 def product_import(import_id: int):
     """An import's live progress bar (htmx polls the fragment until the import is done), counts and errors."""
     imp = vendors.get_product_import(current_actor(), import_id)
+    uncoded = vendors.import_hs_summary(imp.id) if imp.status == "done" else None
     if request.headers.get("HX-Request"):
-        return page("vendor/_import_fragment.html", imp=imp)
-    return page("vendor/import_status.html", imp=imp)
+        return page("vendor/_import_fragment.html", imp=imp, uncoded=uncoded)
+    return page("vendor/import_status.html", imp=imp, uncoded=uncoded)
 
 
 @bp.get("/imports/<int:import_id>/errors.csv")
