@@ -157,6 +157,10 @@ def _search_text(name: str, description: str, sku: str, hs_code: str | None) -> 
     return " ".join(filter(None, [fold(name), fold(description), fold(sku), hs_code or ""]))
 
 
+#: the tables whose triggers keep catalog search's table (migration 0027)
+_SEARCH_TRIGGERED = ("vendor_profiles", "products", "price_tiers")
+
+
 def load_into_database(data: Dataset) -> tuple[dict[int, str], dict[str, int]]:
     """Bulk-load ``data`` (COPY) into the current app's database.
 
@@ -202,10 +206,18 @@ def load_into_database(data: Dataset) -> tuple[dict[int, str], dict[str, int]]:
     raw = db.engine.raw_connection()
     try:
         cur = raw.cursor()
+        # a bulk load: catalog search's row triggers are off during the COPY (their plans would meet tables
+        # without statistics) and its table is rebuilt once at the end, in the same transaction
+        for name in _SEARCH_TRIGGERED:
+            cur.execute(f'ALTER TABLE "{name}" DISABLE TRIGGER USER')
         for name, rows in (("organizations", orgs), ("users", users), ("vendor_profiles", profiles),
                            ("products", products), ("price_tiers", tiers), ("rfqs", rfqs), ("rfq_lines", lines)):
             _copy(cur, md[name], rows)
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM \"{name}\"))")
+        for name in _SEARCH_TRIGGERED:
+            cur.execute(f'ALTER TABLE "{name}" ENABLE TRIGGER USER')
+        cur.execute("ANALYZE products")
+        cur.execute("SELECT product_search_rebuild()")
         raw.commit()
         for name in ("organizations", "vendor_profiles", "products", "price_tiers", "rfqs", "rfq_lines"):
             cur.execute(f'ANALYZE "{name}"')  # fresh statistics, as autovacuum would give a live database

@@ -5,26 +5,11 @@ that calibrates its confidence); ``hs_model_classes`` and ``hs_model_terms`` hol
 Bayes weights, read word by word when a vendor asks for a suggestion; ``product_hs_inferences`` holds the
 inferred subheading of each listing without a six-digit code, apart from the vendor's own ``hs_code``.
 
-Also: catalog search's trigger functions (0027) find the written products by a semi-join on ``unnest(ids)``
-instead of ``id = ANY(ids)``: a bulk ``COPY`` of 100,000 products into a table without statistics was planned as
-a sequential scan testing each row against the whole array (quadratic: it never finished).
-
 Revision ID: 0030
 Revises: 0027
 """
-import importlib.util
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
-
-
-def _search_functions() -> list[str]:
-    """0027's trigger functions as it created them."""
-    spec = importlib.util.spec_from_file_location("m0027", Path(__file__).with_name("0027_product_search.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.FUNCTIONS
 
 revision = "0030"
 down_revision = "0027"
@@ -83,13 +68,9 @@ def upgrade():
     )
     op.create_index(op.f("ix_product_hs_inferences_model_id"), "product_hs_inferences", ["model_id"])
     op.create_index("ix_product_hs_inferences_chapter", "product_hs_inferences", [sa.text("substr(hs_code, 1, 2)")])
-    for function in _search_functions():
-        op.execute(function.replace(" = ANY(ids)", " IN (SELECT unnest(ids))"))
 
 
 def downgrade():
-    for function in _search_functions():
-        op.execute(function)
     op.drop_table("product_hs_inferences")
     op.drop_table("hs_model_terms")
     op.drop_table("hs_model_classes")
