@@ -67,6 +67,7 @@ def test_a_listing_saved_without_a_code_is_offered_one_in_the_catalog_and_accept
     assert re.search(r"suggested 252329 · \d+%", row.locator("td.hs").inner_text())
     assert page.locator("tr[data-sku]").count() == page.locator("tr[data-sku] td.hs .suggested").count() + \
         page.locator("tr[data-sku] td.hs:text-is('—')").count()
+    screenshot(page, "vendor-hs-missing")
     row.locator("button.accept-hs").click()
     assert "HS code 252329 saved for Xi măng PCB40 bao 50kg." in page.inner_text("body")
     db.session.remove()
