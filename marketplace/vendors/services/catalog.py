@@ -129,7 +129,7 @@ def own_products(actor: Actor, params: dict) -> dict:
     if params.get("status"):
         stmt = stmt.where(Product.status == params["status"])
     if params.get("hs_missing"):
-        stmt = stmt.where(~func.coalesce(Product.hs_code, "").op("~")(r"^[0-9]{6}"))
+        stmt = stmt.where(func.coalesce(Product.hs_code, "").op("!~")(r"^[0-9]{6}"))
     return paginate(stmt, params, Product.id, descending=True)
 
 
