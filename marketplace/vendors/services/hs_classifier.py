@@ -283,8 +283,9 @@ def current_model() -> HsModel | None:
 
 
 @lru_cache(maxsize=2)
-def _classes(model_id: int) -> dict[str, tuple[float, float]]:
-    """A stored model's subheadings (immutable once stored, so cached per process)."""
+def _classes(model_id: int, trained_at) -> dict[str, tuple[float, float]]:
+    """A stored model's subheadings (immutable once stored, so cached per process; keyed by its training
+    time too, since a fresh database may reuse the id)."""
     return {r.hs_code: (r.log_prior, r.log_miss) for r in db.session.execute(
         select(HsModelClass.hs_code, HsModelClass.log_prior, HsModelClass.log_miss)
         .where(HsModelClass.model_id == model_id))}
@@ -307,7 +308,7 @@ def suggest(name: str | None, description: str | None = "", name_vi: str | None 
     feats = features(name, description, name_vi)
     if model is None or not feats:
         return model, []
-    scores = _scores(_classes(model.id), _terms(model.id, feats), feats, within)
+    scores = _scores(_classes(model.id, model.trained_at), _terms(model.id, feats), feats, within)
     return model, [Suggestion(hs6, round(p, 4), describe(hs6)) for hs6, p in _ranked(scores, model.temperature, limit)]
 
 
@@ -332,7 +333,7 @@ def infer_products(product_ids) -> int:
         return 0
     all_feats = {r.id: features(r.name, r.description, r.name_vi) for r in rows}
     terms = _terms(model.id, set().union(*all_feats.values()))
-    classes = _classes(model.id)
+    classes = _classes(model.id, model.trained_at)
     now = utcnow()
     count = 0
     for r in rows:
