@@ -91,8 +91,9 @@ class StateMachine:
         """Transition names ``role`` may trigger from ``state`` (used by clients to draw buttons)."""
         return [t.name for t in self.transitions if state in t.sources and role in t.roles]
 
-    def lock(self, subject_id: int):
-        """Re-read the subject under ``SELECT ... FOR UPDATE`` (once per transaction)."""
+    def lock(self, subject_id: int, *options):
+        """Re-read the subject under ``SELECT ... FOR UPDATE`` (once per transaction); ``options`` are loader
+        options for that read (e.g. ``lazyload`` of a collection the caller does not need)."""
         session = db.session()
         locked = session.info.setdefault(_LOCKED, set())
         key = (self.subject, subject_id)
@@ -101,7 +102,8 @@ class StateMachine:
             if obj is not None:
                 return obj
         obj = session.execute(
-            select(self.model).where(self.model.id == subject_id).with_for_update(of=self.model).execution_options(populate_existing=True)
+            select(self.model).where(self.model.id == subject_id).with_for_update(of=self.model).options(*options)
+            .execution_options(populate_existing=True)
         ).scalar_one_or_none()
         if obj is None:
             raise ConflictError(f"{self.subject} {subject_id} vanished")

@@ -34,7 +34,18 @@ def test_the_goals_table_says_met_or_not_from_the_figures():
 def test_the_quick_scale_is_smaller_than_the_full_one():
     quick = {s.name: s.argv for s in steps("quick")}
     full = {s.name: s.argv for s in steps("full")}
-    assert quick.keys() == full.keys() == {"catalog-small", "catalog-large", "escrow", "matching", "queries"}
+    assert quick.keys() == full.keys() == {"catalog-small", "catalog-large", "escrow", "pages", "matching", "queries"}
     size = {name: int(argv[argv.index("--products") + 1]) for name, argv in full.items() if "--products" in argv}
-    assert size == {"catalog-small": 100_000, "catalog-large": 1_000_000}
+    assert size == {"catalog-small": 100_000, "catalog-large": 1_000_000, "pages": 1_000_000}
+    assert int(full["pages"][full["pages"].index("--deals") + 1]) == 100_000
+    assert int(quick["pages"][quick["pages"].index("--deals") + 1]) < 100_000
     assert int(quick["catalog-large"][quick["catalog-large"].index("--products") + 1]) == 100_000
+
+
+def test_the_pages_row_shows_the_worst_page_and_each_one():
+    results = {"pages": {"ok": True, "seconds": 120.0, "report": {
+        "ratio_pages_to_healthz_p99": {"search": 7.5, "deal": 4.1, "compare": 3.2, "dispute_desk": 12.0},
+        "ratio_worst_page_to_healthz_p99": 12.0}}}
+    text = summary("full", results, (1.0, 2.0), "abc1234")
+    row = next(line for line in text.splitlines() if line.startswith("| web pages p99"))
+    assert row.endswith("| 12.0 (worst; search 7.5, deal 4.1, compare 3.2, dispute_desk 12.0) | <= 10 | not met |")

@@ -2,17 +2,22 @@
 
 Usage: python -m benchmarks.catalog.bench [--products 1000000] [--vendors 10000] [--import-rows 100000]
                                           [--seconds 20] [--concurrency 8] [--workers 2] [--import-only] [--search-only]
+                                          [--keep] [--database URL]
 
 One run, on a scratch database (DATABASE_URL's server, or the embedded PostgreSQL):
   1. generate the catalog with COPY (benchmarks/catalog/generate.py);
   2. start gunicorn (same settings for both endpoints) and hit ``/healthz`` then ``/api/v1/products``
      with a mix of searches (text, filters, price sort, keyset page 2) from ``--concurrency`` keep-alive
      clients for ``--seconds`` each: requests/s, p50, p99; the figure is search ÷ healthz;
+     and the CPU milliseconds per request of the web workers, of PostgreSQL (when local) and of the
+     load generator, then the slowest SQL statement of the mix's first 200 searches, run once each in
+     this process, with its ``EXPLAIN (ANALYZE, BUFFERS)``;
   3. the web workers' peak RSS (VmHWM) after the load;
   4. import ``--import-rows`` rows of CSV through the real import job (in a child process, whose
      peak RSS is reported) next to COPY of the same rows into ``products`` + ``price_tiers``; the
      import is timed whole (child process start to exit) and as the job alone (claim to done).
-``--import-only`` skips steps 2-3, ``--search-only`` step 4.
+``--import-only`` skips steps 2-3, ``--search-only`` step 4. ``--database`` reuses a catalog generated before
+(``--keep`` leaves one) instead of step 1, and keeps it.
 The load generator runs on the same machine and competes for its CPUs; say so with the figures.
 """
 
@@ -37,6 +42,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from marketplace.extensions import db
 from marketplace.text import fold
 
 WORDS = ["may cat", "vong bi", "thep cuon", "ball bearing", "laser", "carton", "ong thep", "dong co dien", "xi mang",
@@ -122,6 +128,88 @@ def _vm_hwm_kb(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each of the processes ``pids`` has used so far (gone ones are left out)."""
+    used = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return used
+
+
+def _cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between the two readings (a process gone in between counts nothing after it went)."""
+    return sum(after.get(pid, before.get(pid, 0.0)) - before.get(pid, 0.0) for pid in set(before) | set(after))
+
+
+def _postgres_pids(db_url: str) -> list[int]:
+    """The server processes serving the benchmark's database (its backends; other databases of a shared
+    server are left out) when the server runs on this machine, else []."""
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            pids = conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND pid <> pg_backend_pid()")).scalars().all()
+    except sa.exc.SQLAlchemyError:
+        return []
+    finally:
+        engine.dispose()
+    return [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
+
+
+def measured_load(port: int, paths: list[str], seconds: float, concurrency: int, workers: list[int],
+                  db_url: str) -> dict:
+    """:func:`load`, plus the CPU milliseconds per request spent by the web workers, by the database's
+    backends (when local: the web workers' pooled connections, open since the warm-up) and by the load
+    generator itself: what the two CPUs were busy with."""
+    postgres = _postgres_pids(db_url)
+    before = (_cpu_seconds(workers), _cpu_seconds(postgres), time.process_time())
+    result = load(port, paths, seconds, concurrency)
+    postgres = sorted(set(postgres) | set(_postgres_pids(db_url)))  # backends started during the run
+    after = (_cpu_seconds(workers), _cpu_seconds(postgres), time.process_time())
+    n = max(result["requests"], 1)
+    used = (_cpu_delta(before[0], after[0]), _cpu_delta(before[1], after[1]), after[2] - before[2])
+    result["cpu_ms_per_request"] = {name: round(seconds_used * 1000 / n, 2) for name, seconds_used in
+                                    zip(("web_workers", "postgres", "load_generator"), used)}
+    return result
+
+
+def slowest_statement(app, paths: list[str]) -> dict:
+    """Run ``paths`` once each in-process, find the slowest SQL statement any of them sent, and return its
+    path, time and ``EXPLAIN (ANALYZE, BUFFERS)``."""
+    seen: list = []
+    started: list = [0.0]
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        started[0] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        seen.append((time.perf_counter() - started[0], statement, parameters, current[0]))
+
+    current = [""]
+    client = app.test_client()
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        sa.event.listen(db.engine, "after_cursor_execute", after)
+        try:
+            for path in paths:
+                current[0] = path
+                client.get(path)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+            sa.event.remove(db.engine, "after_cursor_execute", after)
+        seconds, statement, parameters, path = max(seen, key=lambda row: row[0])
+        plan = [row[0] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)]
+        db.session.rollback()
+    return {"path": path, "ms": round(seconds * 1000, 2), "statement": statement, "parameters": parameters,
+            "plan": plan}
+
+
 def _wait_http(port: int, timeout: float = 60) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -195,6 +283,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--import-only", action="store_true", help="skip the search load (steps 2-3)")
     parser.add_argument("--search-only", action="store_true", help="skip the import (step 4)")
+    parser.add_argument("--database", help="a catalog generate.py already filled (from --keep): skip step 1, keep it")
     parser.add_argument("--import-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.import_child:
@@ -206,7 +295,7 @@ def main() -> None:
 
     base = os.environ.get("DATABASE_URL") or embedded.ensure_postgres(PROJECT_ROOT / "instance", "postgres")
     redis_url = os.environ.get("REDIS_URL") or embedded.ensure_redis(PROJECT_ROOT / "instance")
-    db_url = embedded.create_database(base, f"mkt_bench_catalog_{uuid.uuid4().hex[:8]}")
+    db_url = args.database or embedded.create_database(base, f"mkt_bench_catalog_{uuid.uuid4().hex[:8]}")
     instance = tempfile.mkdtemp(prefix="bench-catalog-")
     env = dict(os.environ, DATABASE_URL=db_url, REDIS_URL=redis_url, INSTANCE_PATH=instance,
                QUEUE_PREFIX=f"bench{os.getpid()}-", PYTHONPATH=os.getcwd())
@@ -224,7 +313,11 @@ def main() -> None:
         from .generate import generate
 
         with psycopg.connect(_libpq(db_url)) as conn:
-            report["generate"] = generate(conn, args.products, args.vendors)
+            if args.database:
+                listed = conn.execute("SELECT count(*) FROM product_search").fetchone()[0]
+                report["generate"] = {"reused": True, "listed_products": listed}
+            else:
+                report["generate"] = generate(conn, args.products, args.vendors)
         print("generated", report["generate"], flush=True)
 
         if not args.import_only:
@@ -235,8 +328,10 @@ def main() -> None:
                 _wait_http(args.port)
                 paths = search_paths(random.Random(3), 2000)
                 load(args.port, paths[:50], 3, args.concurrency)  # warm-up: connections, plans, caches
-                report["healthz"] = load(args.port, ["/healthz"], args.seconds, args.concurrency)
-                report["search"] = load(args.port, paths, args.seconds, args.concurrency)
+                workers = _children(gunicorn.pid)
+                report["healthz"] = measured_load(args.port, ["/healthz"], args.seconds, args.concurrency, workers,
+                                                  db_url)
+                report["search"] = measured_load(args.port, paths, args.seconds, args.concurrency, workers, db_url)
                 report["ratio_search_to_healthz_rps"] = round(report["search"]["rps"] / report["healthz"]["rps"], 3)
                 report["ratio_search_to_healthz_p99"] = round(report["search"]["p99_ms"] / report["healthz"]["p99_ms"], 1)
                 report["load_average"] = os.getloadavg()
@@ -245,9 +340,12 @@ def main() -> None:
                 gunicorn.terminate()
                 gunicorn.wait(timeout=30)
             print("search", report["search"], "healthz", report["healthz"], flush=True)
+            report["slowest_statement"] = slowest_statement(app, sorted(set(paths[:200])))
+            print(f"slowest statement of the mix ({report['slowest_statement']['ms']} ms, "
+                  f"{report['slowest_statement']['path']}):", *report["slowest_statement"]["plan"], sep="\n", flush=True)
 
         if args.search_only:
-            print(json.dumps(report, indent=2))
+            print(json.dumps(report, indent=2, default=str))
             return
         csv_path = os.path.join(instance, "import.csv")
         write_import_csv(csv_path, args.import_rows)
@@ -257,7 +355,6 @@ def main() -> None:
                 create_organization,
                 create_user,
             )
-            from marketplace.extensions import db
             from marketplace.actors import Actor
             from marketplace.vendors.services.imports import start_product_import
 
@@ -276,7 +373,7 @@ def main() -> None:
         started = time.perf_counter()
         child = subprocess.Popen([sys.executable, "-m", "benchmarks.catalog.bench", "--import-child", str(import_id)],
                                  env=env)
-        _, status, usage = os.wait4(child.pid, 0)
+        _, _status, usage = os.wait4(child.pid, 0)
         import_seconds = time.perf_counter() - started
         copy_seconds = copy_same_rows(db_url, csv_path, copy_vendor)
         with sa.create_engine(db_url).connect() as conn:
@@ -293,9 +390,9 @@ def main() -> None:
         report["ratio_import_to_copy_rows_per_s"] = round(report["import"]["rows_per_s"] / report["copy"]["rows_per_s"], 3)
         report["ratio_job_to_copy_rows_per_s"] = round(report["import"]["job_rows_per_s"] / report["copy"]["rows_per_s"], 3)
     finally:
-        if not args.keep:
+        if not args.keep and not args.database:
             embedded.drop_database(db_url)
-    print(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2, default=str))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,21 @@
 """Profile one settlement: the SQL statements a ``release_deal`` job sends, with their time.
 
-Usage: python -m benchmarks.escrow.profile_release [--deals 20]
+Usage: python -m benchmarks.escrow.profile_release [--deals 20] [--explain] [--cprofile 200]
 
 Creates a scratch database (as :mod:`benchmarks.escrow.settle` does), books a few funded deals, runs the
 production job function in-process for each, and prints the statements of the last one (transaction
-control included: BEGIN/SAVEPOINT/COMMIT), then the mean count and time per release.
+control included: BEGIN/SAVEPOINT/COMMIT), then the mean count and time per release. ``--explain`` replays the
+statements of one more release (rolled back) under ``EXPLAIN (ANALYZE, BUFFERS)`` and prints each plan, to spot
+a statement whose cost grows with the tables; ``--cprofile N`` runs N releases under :mod:`cProfile` and prints
+the functions with the most cumulative time (the Python hot spots of a release).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import time
 import uuid
 
@@ -20,9 +25,61 @@ from sqlalchemy import event
 from benchmarks.escrow.settle import _book_deals
 
 
+def _growth(seen: list[list], walls: list[float], buckets: int = 5) -> None:
+    """Per fifth of the releases (in order): mean wall time, SQL time, and the slowest kinds of statement, to see
+    whether a release gets dearer as the tables fill."""
+    size = len(walls) // buckets
+    if size < 10:
+        return
+    print("growth (releases in order): wall ms | sql ms | the three costliest statements (mean ms)")
+    for b in range(buckets):
+        runs, ws = seen[b * size:(b + 1) * size], walls[b * size:(b + 1) * size]
+        per: dict[str, float] = {}
+        for r in runs:
+            for sql, t in r:
+                key = " ".join(sql.split())[:48]
+                per[key] = per.get(key, 0.0) + t
+        top = sorted(per.items(), key=lambda kv: -kv[1])[:3]
+        print(f"  {b * size:>6}-{(b + 1) * size - 1:<6} {1000 * sum(ws) / size:6.2f} | "
+              f"{1000 * sum(t for r in runs for _, t in r) / size:6.2f} | "
+              + "; ".join(f"{k} {1000 * v / size:.2f}" for k, v in top))
+
+
+def _explain(db, payments, deal_id: int) -> None:
+    """Release ``deal_id`` capturing its statements, roll back, then replay them under EXPLAIN ANALYZE (rolled back)."""
+    captured: list = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", grab)
+    try:
+        payments.release_deal(deal_id)
+        db.session.flush()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", grab)
+        db.session.rollback()
+    raw = db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        for statement, parameters in captured:
+            if not statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
+                continue
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            print("--", " ".join(statement.split())[:160])
+            for (line,) in cur.fetchall():
+                print("   ", line)
+        raw.rollback()
+    finally:
+        raw.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--deals", type=int, default=20)
+    ap.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) each statement of a release")
+    ap.add_argument("--cprofile", type=int, default=0, metavar="N", help="cProfile N more releases")
+    ap.add_argument("--release", type=int, default=0, metavar="N", help="release only N deals first (default: all)")
     args = ap.parse_args()
 
     from flask_migrate import upgrade
@@ -30,6 +87,7 @@ def main() -> None:
     from marketplace import embedded
     from marketplace.app import create_app
     from marketplace.deals import jobs
+    from marketplace.deals.services import payments
     from marketplace.extensions import db
     from marketplace.settings import PROJECT_ROOT
 
@@ -43,6 +101,8 @@ def main() -> None:
             upgrade(revision="heads")
             _book_deals(args.deals)
             ids = db.session.execute(sa.text("SELECT id FROM deals ORDER BY id")).scalars().all()
+            reserved = ids[len(ids) // 2:][: 1 + args.cprofile]  # deals in the middle: the tables are full
+            ids = [i for i in ids if i not in set(reserved)][: args.release or None]
             db.session.remove()
             seen: list[list] = []
             started: dict = {}
@@ -76,6 +136,22 @@ def main() -> None:
                   f"(of which SAVEPOINT/RELEASE: {n_sp:.1f}); wall {1000 * sum(walls[len(walls) // 2:]) / len(runs):.2f} ms")
             released = db.session.execute(sa.text("SELECT count(*) FROM deals WHERE status = 'released'")).scalar()
             print(f"released {released}/{len(ids)}")
+            _growth(seen, walls)
+            for name in ("before_cursor_execute", "after_cursor_execute"):
+                event.remove(db.engine, name, before if name.startswith("before") else after)
+            if args.explain:
+                _explain(db, payments, reserved[0])
+            if args.cprofile:
+                prof = cProfile.Profile()
+                t0 = time.perf_counter()
+                prof.enable()
+                for deal_id in reserved[1:]:
+                    jobs.release_deal(deal_id)
+                prof.disable()
+                print(f"cProfile: {args.cprofile} releases, {1000 * (time.perf_counter() - t0) / args.cprofile:.2f} ms each "
+                      "(profiler overhead included)")
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
+                pstats.Stats(prof).sort_stats("tottime").print_stats(30)
     finally:
         embedded.drop_database(db_url)
 

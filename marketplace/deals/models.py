@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,7 +49,9 @@ class Deal(OrgScoped, IdMixin, TimestampMixin, db.Model):
     __tablename__ = "deals"
     __org_columns__ = ("buyer_id", "vendor_id")
     __noun__ = "deal"
-    __table_args__ = (CheckConstraint("total = subtotal + freight", name="total"),)
+    __table_args__ = (CheckConstraint("total = subtotal + freight", name="total"),
+                      # the dispute metrics count a window of recent deals per vendor and buyer: index-only
+                      Index("ix_deals_window", "created_at", "vendor_id", "buyer_id", "status"))
 
     rfq_id: Mapped[int | None] = mapped_column(ForeignKey("rfqs.id"), index=True)  #: None unless ``source`` is rfq
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"))
@@ -105,7 +107,7 @@ class Deal(OrgScoped, IdMixin, TimestampMixin, db.Model):
 class DealLine(IdMixin, db.Model):
     __tablename__ = "deal_lines"
 
-    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
     rfq_line_id: Mapped[int | None] = mapped_column(ForeignKey("rfq_lines.id"))
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))  #: the catalog product ordered, if any
     description: Mapped[str] = mapped_column(Text)

@@ -67,6 +67,35 @@ def notify_org(org_id: int, kind: NotificationKind, data: dict, *, key: str,
     email_members(org_id, kind, data, key=key, roles=roles)
 
 
+def notify_orgs(notices: list[tuple[int, NotificationKind, dict, str]]) -> None:
+    """:func:`notify_org` for several ``(org_id, kind, data, key)`` at once (e.g. both parties of a settled deal),
+    with the same effects in the same order, in three queries rather than three per notice: one INSERT of the
+    feed items, one read of the organisations' webhook endpoints, one of their members."""
+    rows = db.session.execute(
+        insert(Notification).values([{"org_id": o, "kind": k, "key": key, "data": d} for o, k, d, key in notices])
+        .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id, Notification.key)
+    ).all()
+    created = {key: notification_id for notification_id, key in rows}
+    told = [n for n in notices if n[3] in created]
+    if not told:
+        return
+    org_ids = sorted({n[0] for n in told})
+    endpoints = webhooks.enabled_endpoints(org_ids)
+    members = _members_of(org_ids)
+    for org_id, kind, data, key in told:
+        webhooks.emit(org_id, kind, data, key=key, notification_id=created[key], endpoints=endpoints.get(org_id, []))
+        email_members(org_id, kind, data, key=key, members=members.get(org_id, []))
+
+
+def _members_of(org_ids) -> dict[int, list[Membership]]:
+    """The memberships (with their users) of each of ``org_ids``, in id order; one query (two with members)."""
+    found: dict[int, list[Membership]] = {}
+    for m in db.session.execute(select(Membership).where(Membership.org_id.in_(list(org_ids)))
+                                .options(selectinload(Membership.user)).order_by(Membership.id)).scalars():
+        found.setdefault(m.org_id, []).append(m)
+    return found
+
+
 def notify_members(org_id: int, kind: NotificationKind, data: dict, *, key: str, roles: tuple[str, ...]) -> None:
     """Tell an organisation something that asks some of its members to act (e.g. its approvers): the
     organisation's feed has it, only members holding one of ``roles`` get the e-mail."""
@@ -86,13 +115,16 @@ def notify_platform(kind: NotificationKind, data: dict, *, key: str) -> None:
         notify_members(org_id, kind, data, key=f"{key}-platform-{org_id}", roles=PLATFORM_ROLES)
 
 
-def email_members(org_id: int, kind: str, data: dict, *, key: str, roles: tuple[str, ...] | None = None) -> int:
+def email_members(org_id: int, kind: str, data: dict, *, key: str, roles: tuple[str, ...] | None = None,
+                  members: list[Membership] | None = None) -> int:
     """Queue one e-mail of a told fact per active member (of ``roles``) who gets ``kind`` by e-mail, each in
-    the member's language and time zone with a link to the page concerned; returns how many were queued."""
+    the member's language and time zone with a link to the page concerned; returns how many were queued.
+    ``members``: the organisation's memberships when the caller read them already (same transaction)."""
     org = db.session.get(Organization, org_id)
-    members = [m for m in db.session.execute(
-        Membership.for_org(org_id).options(selectinload(Membership.user)).order_by(Membership.id)).scalars()
-        if m.user.is_active and (roles is None or m.role in roles)]
+    if members is None:
+        members = db.session.execute(
+            Membership.for_org(org_id).options(selectinload(Membership.user)).order_by(Membership.id)).scalars()
+    members = [m for m in members if m.user.is_active and (roles is None or m.role in roles)]
     muted = muted_topics([m.id for m in members])
     link, settings = email_link(org.kind, kind, data), absolute(NOTIFICATION_SETTINGS_PATH)
     mandatory = is_action_required(kind)

@@ -1,5 +1,6 @@
 """Vendor directory, verification (documents, admin queue), categories, catalog, price lists, bulk import/export."""
 
+from flask import jsonify
 from flask.views import MethodView
 
 from ..accounts.auth import current_actor, login_required, optional_actor
@@ -16,6 +17,8 @@ from .schemas import (
     CategoryQuerySchema,
     CategoryUpdateSchema,
     DocumentUploadSchema,
+    HsSuggestionQuerySchema,
+    HsSuggestionsSchema,
     ImportFileSchema,
     PriceListCreateSchema,
     PriceListPageSchema,
@@ -23,6 +26,7 @@ from .schemas import (
     PriceQuerySchema,
     PriceQuoteSchema,
     ProductCreateSchema,
+    ProductHsSuggestionSchema,
     ProductImportSchema,
     ProductPageSchema,
     ProductQuerySchema,
@@ -200,7 +204,8 @@ class Products(MethodView):
     @blp.response(200, ProductPageSchema)
     def get(self, params):
         """Search listings (accent-insensitive), filter, sort (relevance, newest, price, -price), keyset cursor."""
-        return services.search_products(params)
+        # the items come as ProductSchema would dump them (services/listing.py); a Response skips the dump
+        return jsonify(services.search_listing(params))
 
     @login_required(VENDOR, roles=SELLERS)
     @blp.arguments(ProductCreateSchema)
@@ -273,6 +278,38 @@ class ProductResource(MethodView):
 def product_price(params, product_id):
     """What the calling buyer pays for a quantity: its negotiated price if valid now, else the public tier."""
     return services.quote_price(product_id, params["quantity"], optional_actor())
+
+
+# --- HS code suggestions ------------------------------------------------------------------------
+
+
+@blp.route("/products/hs-suggestions", methods=["POST"])
+@login_required(VENDOR, roles=SELLERS)
+@blp.arguments(HsSuggestionQuerySchema)
+@blp.response(200, HsSuggestionsSchema)
+def suggest_hs_codes(data):
+    """HS codes suggested for a listing's text (before or while it is listed), with calibrated confidence."""
+    model, suggestions = services.suggest_hs(data["name"], data["description"], data.get("name_vi"),
+                                             within=data["within"], limit=data["limit"])
+    return {"suggestions": suggestions, "model": model}
+
+
+@blp.route("/products/<int:product_id>/hs-suggestion")
+@login_required(VENDOR)
+@blp.response(200, ProductHsSuggestionSchema)
+def product_hs_suggestion(product_id):
+    """The HS code inferred for one of the vendor's listings that shows none (404 when none is inferred)."""
+    return services.product_hs_suggestion(current_actor(), product_id)
+
+
+@blp.route("/products/<int:product_id>/hs-suggestion/accept", methods=["POST"])
+@login_required(VENDOR, roles=SELLERS)
+@blp.response(200, ProductSchema)
+def accept_hs_suggestion(product_id):
+    """The vendor takes the inferred code as the listing's own HS code (to correct it, PATCH the product)."""
+    product = services.accept_hs_suggestion(current_actor(), product_id)
+    db.session.commit()
+    return product
 
 
 # --- negotiated price lists ---------------------------------------------------------------------

@@ -311,18 +311,30 @@ def _queue_delivery(event: OutboundEvent, endpoint: WebhookEndpoint, key: str,
     return delivery
 
 
-def emit(org_id: int, kind: str, data: dict, *, key: str, notification_id: int | None = None) -> OutboundEvent | None:
+def enabled_endpoints(org_ids) -> dict[int, list[WebhookEndpoint]]:
+    """The enabled endpoints of each of ``org_ids`` (in id order; organisations without any are absent): one
+    query for several :func:`emit` calls."""
+    found: dict[int, list[WebhookEndpoint]] = {}
+    for e in db.session.execute(select(WebhookEndpoint).where(
+            WebhookEndpoint.org_id.in_(list(org_ids)), WebhookEndpoint.enabled.is_(True)).order_by(WebhookEndpoint.id)).scalars():
+        found.setdefault(e.org_id, []).append(e)
+    return found
+
+
+def emit(org_id: int, kind: str, data: dict, *, key: str, notification_id: int | None = None,
+         endpoints: list[WebhookEndpoint] | None = None) -> OutboundEvent | None:
     """Record the event of a fact told to an organisation and queue one delivery per subscribed endpoint.
 
     Once per ``key`` (a repeat does nothing); nothing is recorded when no enabled endpoint subscribes,
     and kinds that are not event types (the webhook-failure notice itself) are never sent, so a failing
-    endpoint cannot feed on its own failures.
+    endpoint cannot feed on its own failures. ``endpoints``: the organisation's enabled endpoints when the
+    caller read them already (:func:`enabled_endpoints`, same transaction), else they are read here.
     """
     if kind not in event_types():
         return None
-    endpoints = [e for e in db.session.execute(
-        select(WebhookEndpoint).where(WebhookEndpoint.org_id == org_id, WebhookEndpoint.enabled.is_(True))
-        .order_by(WebhookEndpoint.id)).scalars() if e.subscribes(kind)]
+    if endpoints is None:
+        endpoints = enabled_endpoints((org_id,)).get(org_id, [])
+    endpoints = [e for e in endpoints if e.subscribes(kind)]
     if not endpoints:
         return None
     payload = dict(data)

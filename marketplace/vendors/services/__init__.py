@@ -21,6 +21,10 @@ from .categories import (
                          update_category,
 )
 from .directory import list_vendors
+from .hs_classifier import accept_suggestion as accept_hs_suggestion
+from .hs_classifier import import_hs_summary, product_hs_suggestion
+from .hs_classifier import inferences_for as hs_inferences_for
+from .hs_classifier import suggest as suggest_hs
 from .imports import (
                          csv_lines,
                          download_catalog,
@@ -54,7 +58,7 @@ from .profiles import (
                          validate_tax_code,
                          view_vendor,
 )
-from .search import rebuild_product_search, search_products
+from .search import rebuild_product_search, search_listing, search_products
 from .verification import (
                          ONBOARDING_STEPS,
                          add_vendor_document,
@@ -70,6 +74,7 @@ from .verification import (
 )
 
 __all__ = [
+    "accept_hs_suggestion", "hs_inferences_for", "import_hs_summary", "product_hs_suggestion", "suggest_hs",
     "ONBOARDING_STEPS", "VendorView", "add_vendor_document", "can_submit_verification", "onboarding_checklist",
     "own_product", "own_products", "category_children", "category_subtree", "create_category",
     "create_price_list", "create_product", "create_vendor_profile", "csv_lines", "decide_verification",
@@ -78,7 +83,7 @@ __all__ = [
     "get_visible_product", "list_categories", "list_price_lists", "list_vendor_documents", "list_vendors",
     "negotiated_price", "negotiated_prices", "price_at_quantity", "price_for", "prices_for", "quote_price",
     "refresh_category_paths", "replace_tiers",
-    "rebuild_product_search",
+    "rebuild_product_search", "search_listing",
     "search_products", "search_text", "seed_hs_categories", "start_product_import", "submit_verification",
     "tier_prices", "update_category", "update_price_list", "update_product", "update_vendor_profile", "validate_tax_code",
     "vendor_documents", "verification_queue", "view_vendor",

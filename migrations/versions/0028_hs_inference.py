@@ -5,13 +5,13 @@ that calibrates its confidence); ``hs_model_classes`` and ``hs_model_terms`` hol
 Bayes weights, read word by word when a vendor asks for a suggestion; ``product_hs_inferences`` holds the
 inferred subheading of each listing without a six-digit code, apart from the vendor's own ``hs_code``.
 
-Revision ID: 0030
+Revision ID: 0028
 Revises: 0027
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0030"
+revision = "0028"
 down_revision = "0027"
 branch_labels = None
 depends_on = None
