@@ -155,6 +155,7 @@ def search_rebuild_command() -> None:
 def hs_train_command() -> None:
     """Train the HS classifier on the coded listings now and infer codes for the uncoded (the sweeper's job)."""
     model = train_hs_classifier()
+    db.session.commit()
     if model is None:
         click.echo("too few listings with a six-digit HS code to learn from")
         return

@@ -260,6 +260,7 @@ def evaluate_matching(path: str, k: int, server_url: str, redis_url: str | None 
                 # what the sweeper's training job does on a live marketplace
                 started = time.perf_counter()
                 model = train_hs_classifier()
+                db.session.commit()
                 if model is not None:
                     echo(f"HS classifier: {model.products} coded listings, {model.classes} subheadings, held-out "
                          f"accuracy {model.accuracy_6:.3f} (subheading) / {model.accuracy_4:.3f} (heading), "

@@ -234,8 +234,8 @@ def seed_demo() -> list[str]:
                       {"rfq_line_id": open_rfq.lines[1].id, "unit_price": prices[1], "quantity": 500}]})
     # a signed one-year framework contract for cartons and pallets, with one call-off under way
     contract = _demo_contract(buyer, vendor_actors[2])
-    db.session.commit()
     model = train_hs_classifier()  # what the sweeper's first run does: codes suggested for the uncoded listings
+    db.session.commit()
     if model is not None:
         logins.append(f"HS codes are suggested for the listings without one (learnt from {model.products} coded)")
     logins.append(f"contract #{contract.id} (buyer1 with vendor3) is active with one call-off")

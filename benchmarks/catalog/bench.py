@@ -70,10 +70,11 @@ def search_paths(rng: random.Random, n: int) -> list[str]:
     return paths
 
 
-def load(port: int, paths: list[str], seconds: float, concurrency: int) -> dict:
-    """Keep-alive clients hammering ``paths`` round-robin; returns throughput and latency percentiles."""
+def load(port: int, requests: list, seconds: float, concurrency: int) -> dict:
+    """Keep-alive clients requesting ``requests`` round-robin (each a path, or ``(path, session cookie)``);
+    returns throughput and latency percentiles."""
     latencies: list[float] = []
-    errors = [0]
+    errors: list[str] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
@@ -81,17 +82,18 @@ def load(port: int, paths: list[str], seconds: float, concurrency: int) -> dict:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine, i = [], offset
         while time.perf_counter() < deadline:
-            path = paths[i % len(paths)]
+            item = requests[i % len(requests)]
+            path, cookie = (item, None) if isinstance(item, str) else item
             i += concurrency
             t0 = time.perf_counter()
             try:
-                conn.request("GET", path)
+                conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
                 resp = conn.getresponse()
                 resp.read()
                 if resp.status != 200:
-                    errors[0] += 1
-            except (OSError, http.client.HTTPException):
-                errors[0] += 1
+                    errors.append(f"{resp.status} {path}")
+            except (OSError, http.client.HTTPException) as exc:
+                errors.append(f"{type(exc).__name__} {path}")
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 continue
@@ -108,8 +110,9 @@ def load(port: int, paths: list[str], seconds: float, concurrency: int) -> dict:
     elapsed = time.perf_counter() - started
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {"requests": len(latencies), "errors": errors[0], "rps": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(q[49] * 1000, 2), "p99_ms": round(q[98] * 1000, 2)}
+    return {"requests": len(latencies), "errors": len(errors), "first_errors": errors[:3],
+            "rps": round(len(latencies) / elapsed, 1), "p50_ms": round(q[49] * 1000, 2),
+            "p99_ms": round(q[98] * 1000, 2)}
 
 
 def _children(pid: int) -> list[int]:

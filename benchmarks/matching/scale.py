@@ -103,6 +103,7 @@ def main() -> None:
                 if a.uncoded:
                     started = time.perf_counter()
                     model = train_hs_classifier()
+                    db.session.commit()
                     trained = (f" hs_train={time.perf_counter() - started:.0f}s (accuracy "
                                f"{model.accuracy_6 if model else None}, peak RSS {_peak_rss_mb()} MB)")
                 run_matching(data, vendor_names, rfq_ids, 8)  # warm caches and the nomenclature index

@@ -27,12 +27,9 @@ import os
 import platform
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import uuid
 
 import psycopg
@@ -47,7 +44,14 @@ from marketplace.extensions import db
 from marketplace.seed import ADMIN_EMAIL, seed_demo
 from marketplace.settings import PROJECT_ROOT
 
-from ..catalog.bench import _children, _libpq, _vm_hwm_kb, _wait_http, search_paths
+from ..catalog.bench import (
+    _children,
+    _libpq,
+    _vm_hwm_kb,
+    _wait_http,
+    load,
+    search_paths,
+)
 from ..catalog.generate import generate as generate_catalog
 from .generate import generate as generate_deals
 from .generate import sample
@@ -58,50 +62,6 @@ SESSIONS = 100
 DESK_VIEWS = ["/admin/disputes", "/admin/disputes?status=open", "/admin/disputes?status=negotiating",
               "/admin/disputes?assignee=none", "/admin/disputes?overdue=true", "/admin/disputes?status=escalated"]
 PAGES = ("search", "deal", "compare", "dispute_desk")
-
-
-def load(port: int, requests: list[tuple[str, str | None]], seconds: float, concurrency: int) -> dict:
-    """Keep-alive clients requesting ``(path, cookie)`` pairs round-robin; throughput and latency percentiles.
-    (``benchmarks.catalog.bench.load`` with a session cookie per request.)"""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def client(offset: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine, i = [], offset
-        while time.perf_counter() < deadline:
-            path, cookie = requests[i % len(requests)]
-            i += concurrency
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
-                resp = conn.getresponse()
-                resp.read()
-                if resp.status != 200:
-                    errors.append(f"{resp.status} {path}")
-            except (OSError, http.client.HTTPException) as exc:
-                errors.append(f"{type(exc).__name__} {path}")
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                continue
-            mine.append(time.perf_counter() - t0)
-        with lock:
-            latencies.extend(mine)
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {"requests": len(latencies), "errors": len(errors), "first_errors": errors[:3],
-            "rps": round(len(latencies) / elapsed, 1), "p50_ms": round(q[49] * 1000, 2),
-            "p99_ms": round(q[98] * 1000, 2)}
 
 
 def fetch(port: int, path: str, cookie: str | None) -> tuple[int, str]:

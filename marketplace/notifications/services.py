@@ -57,20 +57,15 @@ def notify_org(org_id: int, kind: NotificationKind, data: dict, *, key: str,
                roles: tuple[str, ...] | None = None) -> None:
     """Tell an organisation something, once per ``key``: a feed item now, e-mails after commit (outbox) to
     its members (only those holding one of ``roles`` when given) who get this kind by e-mail."""
-    created = db.session.execute(
-        insert(Notification).values(org_id=org_id, kind=kind, key=key, data=data)
-        .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id)
-    ).scalar_one_or_none()
-    if created is None:
-        return
-    webhooks.emit(org_id, kind, data, key=key, notification_id=created)  # the integrators' copy (outbox)
-    email_members(org_id, kind, data, key=key, roles=roles)
+    notify_orgs([(org_id, kind, data, key)], roles=roles)
 
 
-def notify_orgs(notices: list[tuple[int, NotificationKind, dict, str]]) -> None:
+def notify_orgs(notices: list[tuple[int, NotificationKind, dict, str]], *,
+                roles: tuple[str, ...] | None = None) -> None:
     """:func:`notify_org` for several ``(org_id, kind, data, key)`` at once (e.g. both parties of a settled deal),
     with the same effects in the same order, in three queries rather than three per notice: one INSERT of the
-    feed items, one read of the organisations' webhook endpoints, one of their members."""
+    feed items, one read of the organisations' webhook endpoints (the integrators' copy, outbox), one of their
+    members."""
     rows = db.session.execute(
         insert(Notification).values([{"org_id": o, "kind": k, "key": key, "data": d} for o, k, d, key in notices])
         .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id, Notification.key)
@@ -80,11 +75,12 @@ def notify_orgs(notices: list[tuple[int, NotificationKind, dict, str]]) -> None:
     if not told:
         return
     org_ids = sorted({n[0] for n in told})
-    endpoints = webhooks.enabled_endpoints(org_ids)
+    sent = set(webhooks.event_types())  # only these reach integrators: no endpoint read for the others
+    endpoints = webhooks.enabled_endpoints(sorted({n[0] for n in told if n[1] in sent}))
     members = _members_of(org_ids)
     for org_id, kind, data, key in told:
         webhooks.emit(org_id, kind, data, key=key, notification_id=created[key], endpoints=endpoints.get(org_id, []))
-        email_members(org_id, kind, data, key=key, members=members.get(org_id, []))
+        email_members(org_id, kind, data, key=key, roles=roles, members=members.get(org_id, []))
 
 
 def _members_of(org_ids) -> dict[int, list[Membership]]:
@@ -122,8 +118,7 @@ def email_members(org_id: int, kind: str, data: dict, *, key: str, roles: tuple[
     ``members``: the organisation's memberships when the caller read them already (same transaction)."""
     org = db.session.get(Organization, org_id)
     if members is None:
-        members = db.session.execute(
-            Membership.for_org(org_id).options(selectinload(Membership.user)).order_by(Membership.id)).scalars()
+        members = _members_of((org_id,)).get(org_id, [])
     members = [m for m in members if m.user.is_active and (roles is None or m.role in roles)]
     muted = muted_topics([m.id for m in members])
     link, settings = email_link(org.kind, kind, data), absolute(NOTIFICATION_SETTINGS_PATH)

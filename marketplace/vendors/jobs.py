@@ -109,7 +109,7 @@ def infer_imported_hs_codes(import_id: int) -> int:
 
 @job
 def train_hs_classifier() -> str:
-    """Retrain the HS classifier on the coded listings and infer codes for the uncoded (commits itself)."""
+    """Retrain the HS classifier on the coded listings and infer codes for the uncoded."""
     model = hs_classifier.train()
     if model is None:
         return "too few coded listings"

@@ -315,6 +315,8 @@ def enabled_endpoints(org_ids) -> dict[int, list[WebhookEndpoint]]:
     """The enabled endpoints of each of ``org_ids`` (in id order; organisations without any are absent): one
     query for several :func:`emit` calls."""
     found: dict[int, list[WebhookEndpoint]] = {}
+    if not org_ids:
+        return found
     for e in db.session.execute(select(WebhookEndpoint).where(
             WebhookEndpoint.org_id.in_(list(org_ids)), WebhookEndpoint.enabled.is_(True)).order_by(WebhookEndpoint.id)).scalars():
         found.setdefault(e.org_id, []).append(e)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from marketplace.extensions import db
 from marketplace.vendors.services.hs_classifier import train as train_hs_classifier
 from tests.factories import (
     PASSWORD,
@@ -123,6 +124,7 @@ def seed(api: ApiClient, run_jobs) -> Seeded:
         api.product(vendor2, f"HS-{i}", f"{name} {i}", "1000", hs_code=code)
     with api.client.application.app_context():
         train_hs_classifier()  # what the sweeper's job does; `product` (no code) gets its inferred code
+        db.session.commit()
     to_accept = api.product(vendor, "SEAL-7", "Phớt chặn dầu cao su 7", "5000", moq=10)
     ok += [
         Success(f"POST {A}/products/hs-suggestions", vendor.email, body={"name": "Phớt chặn dầu 30x52x7"}),

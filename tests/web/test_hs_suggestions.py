@@ -23,6 +23,7 @@ def _learnt(api, db, world):
         for i, name in enumerate(names):
             api.product(teacher, f"T-{code}-{i}", name, "100000", hs_code=code)
     model = train()
+    db.session.commit()
     db.session.remove()
     return model
 

@@ -162,7 +162,7 @@ def _listings(where: str, params: dict):
 
 
 def train(now=None) -> HsModel | None:
-    """Learn from every coded listing, store the model, infer codes for the uncoded; commit.
+    """Learn from every coded listing, store the model, infer codes for the uncoded (the caller commits).
 
     Returns the new model, or None when the catalog has too few coded listings to learn from.
     """
@@ -197,7 +197,7 @@ def train(now=None) -> HsModel | None:
     old = db.session.execute(select(HsModel.id).order_by(HsModel.id.desc()).offset(_KEEP_MODELS)).scalars().all()
     if old:
         db.session.execute(delete(HsModel).where(HsModel.id.in_(old)))
-    db.session.commit()
+    db.session.flush()
     return model
 
 
@@ -347,10 +347,6 @@ def infer_products(product_ids) -> int:
     return count
 
 
-def inference_for(product: Product) -> ProductHsInference | None:
-    return db.session.get(ProductHsInference, product.id)
-
-
 def inferences_for(product_ids) -> dict[int, ProductHsInference]:
     ids = list(product_ids)
     if not ids:
@@ -359,16 +355,25 @@ def inferences_for(product_ids) -> dict[int, ProductHsInference]:
         select(ProductHsInference).where(ProductHsInference.product_id.in_(ids))).scalars()}
 
 
+def _suggested(actor: Actor, product_id: int) -> tuple[Product, ProductHsInference]:
+    """One of the vendor's listings and the code inferred for it.
+
+    :raises NotFoundError: another organisation's product, or no code is inferred for it.
+    """
+    product = Product.get_visible(actor, product_id)
+    inference = db.session.get(ProductHsInference, product.id)
+    if inference is None:
+        raise NotFoundError("no HS code is suggested for this product (it shows one, or none could be inferred)",
+                            code="no_hs_suggestion")
+    return product, inference
+
+
 def product_hs_suggestion(actor: Actor, product_id: int) -> dict:
     """The code inferred for one of the vendor's listings, as the API shows it.
 
     :raises NotFoundError: another organisation's product, or no code is inferred for it.
     """
-    product = Product.get_visible(actor, product_id)
-    inference = inference_for(product)
-    if inference is None:
-        raise NotFoundError("no HS code is suggested for this product (it shows one, or none could be inferred)",
-                            code="no_hs_suggestion")
+    product, inference = _suggested(actor, product_id)
     return {"product_id": product.id, "hs_code": inference.hs_code, "confidence": inference.confidence,
             "description": describe(inference.hs_code), "shown_code": product.hs_code or None,
             "inferred_at": inference.inferred_at}
@@ -390,11 +395,7 @@ def accept_suggestion(actor: Actor, product_id: int) -> Product:
 
     :raises NotFoundError: another organisation's product, or no code is inferred for it.
     """
-    product = Product.get_visible(actor, product_id)
-    inference = inference_for(product)
-    if inference is None:
-        raise NotFoundError("no HS code is suggested for this product (it shows one, or none could be inferred)",
-                            code="no_hs_suggestion")
+    product, inference = _suggested(actor, product_id)
     if product.status == ProductStatus.ARCHIVED:
         raise ConflictError("an archived product cannot be changed", code="product_archived")
     product.hs_code = inference.hs_code
