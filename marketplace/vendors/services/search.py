@@ -5,7 +5,8 @@ PostgreSQL triggers, migration 0027) and loads the page's products afterwards: a
 (:func:`search_products`, the web pages) or as the API's JSON objects (:func:`search_listing`, the list
 endpoint, see ``listing.py``). Every order can stop after a page:
 
-- newest: the ``(created_at, product_id)`` index, walked newest first;
+- newest: the ``(created_at, product_id, ...)`` walk index, newest first; its further key columns (currency, the
+  lowest tier price, stock, MOQ) let PostgreSQL test those filters' bounds on the index entry, before a row is read;
 - price (at MOQ): the ``(currency, coalesce(price, NO_PRICE), product_id)`` index over the stored price
   at MOQ; a price at another quantity is computed from the row's own tier arrays (no join);
 - relevance: a query's matches are ranked, but of a broad query (more than :data:`CANDIDATES` matches)
@@ -151,7 +152,9 @@ def _search_page(params: dict) -> dict:
     if params.get("region"):
         conds.append(s.vendor_id.in_(select(VendorProfile.id).where(VendorProfile.serving(params["region"]))))
     if params.get("in_stock"):
-        conds.append(s.stock_qty >= func.greatest(params.get("quantity") or 1, s.moq))
+        # the first test is implied by the second; unlike it, the walk index can test it before a row is read
+        conds += [s.stock_qty >= (params.get("quantity") or 1),
+                  s.stock_qty >= func.greatest(params.get("quantity") or 1, s.moq)]
     sort = ProductSort(params.get("sort") or (ProductSort.RELEVANCE if query is not None else ProductSort.NEWEST))
     if sort == ProductSort.RELEVANCE and query is None:
         sort = ProductSort.NEWEST
@@ -166,7 +169,9 @@ def _search_page(params: dict) -> dict:
         if "price_min" in bounds:
             conds.append(price >= to_minor(bounds["price_min"], currency, ("price_min",)))
         if "price_max" in bounds:
-            conds.append(price <= to_minor(bounds["price_max"], currency, ("price_max",)))
+            price_max = to_minor(bounds["price_max"], currency, ("price_max",))
+            # no price at any quantity is below the lowest tier's: a bound the walk index tests before a row is read
+            conds += [price <= price_max, func.search_lowest_price(s.tier_price) <= price_max]
     elif params.get("currency"):
         conds.append(s.currency == params["currency"])
     if sort == ProductSort.RELEVANCE:
