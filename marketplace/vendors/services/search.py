@@ -51,23 +51,29 @@ _COMMON_LEXEMES = text("""
     WHERE schemaname = current_schema() AND tablename = 'product_search' AND attname = 'search_vector'""")
 #: a hint only (a stale copy changes a plan, never a result), so each process keeps its own for a while
 _STATS_TTL = 300.0
-_stats: dict[str, tuple[float, dict[str, float]]] = {}
+_stats: dict[str, tuple[float, dict[str, float], dict[str, float]]] = {}
+#: hints derived from the statistics (a word's share, a probe's answer), kept with them up to this many
+_HINTS_MAX = 20_000
 
 
-def _common_lexemes() -> dict[str, float]:
+def _plan_statistics() -> tuple[dict[str, float], dict[str, float]]:
+    """The common lexemes' shares and this process's hints derived from them (both dropped after :data:`_STATS_TTL`)."""
     key = str(db.engine.url)
     now = time.monotonic()
     cached = _stats.get(key)
-    if cached is None or now - cached[0] > _STATS_TTL:
+    if cached is None or now - cached[0] > _STATS_TTL or len(cached[2]) > _HINTS_MAX:
         shares = {lexeme: share for lexeme, share in db.session.execute(_COMMON_LEXEMES) if lexeme is not None}
-        cached = _stats[key] = (now, shares)
-    return cached[1]
+        cached = _stats[key] = (now, shares, {})
+    return cached[1], cached[2]
 
 
 def is_broad(words: list[str]) -> bool:
     """Every word prefixes lexemes held by at least :data:`BROAD` of the listings (by the statistics)."""
-    shares = _common_lexemes()
-    return min(sum(share for lexeme, share in shares.items() if lexeme.startswith(word)) for word in words) >= BROAD
+    shares, hints = _plan_statistics()
+    for word in words:
+        if word not in hints:
+            hints[word] = sum(share for lexeme, share in shares.items() if lexeme.startswith(word))
+    return min(hints[word] for word in words) >= BROAD
 
 
 #: whether any of the newest rows matches a tsquery (``:query``, text); stops at the first match
@@ -79,8 +85,12 @@ _PROBE = text("""
 def _dense_in_newest(query: str) -> bool:
     """Some of the newest :data:`_PROBE_ROWS` listings match the tsquery ``query``: a bounded look that stops at
     the first match (a tenth of a millisecond for words that do meet; about 2,000 rows, a few milliseconds, for
-    words that never do)."""
-    return db.session.execute(_PROBE, {"rows": _PROBE_ROWS, "query": query}).first() is not None
+    words that never do). A plan hint like the statistics, so kept with them."""
+    _, hints = _plan_statistics()
+    key = f"&{query}"  # a tsquery holds ':', a word never does
+    if key not in hints:
+        hints[key] = float(db.session.execute(_PROBE, {"rows": _PROBE_ROWS, "query": query}).first() is not None)
+    return hints[key] == 1.0
 
 
 def rebuild_product_search() -> int:
