@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -118,12 +120,36 @@ def call_after_commit(session: Session, fn, *args: Any, **kwargs: Any) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append((_open_transactions(session), fn, args, kwargs))
 
 
+@dataclass(frozen=True)
+class _Batched:
+    """A hook registered by :func:`call_after_commit_batched`: its items are gathered and passed in one call."""
+
+    fn: Callable[[list], Any]
+
+
+def call_after_commit_batched(session: Session, fn: Callable[[list], Any], item: Any) -> None:
+    """:func:`call_after_commit` for hooks that take a list: every ``item`` registered for ``fn`` in the transaction
+    (and not rolled back with a savepoint) reaches one call ``fn([item, ...])`` after the commit, in the order
+    registered (e.g. the deals one sweep accepted, released by a few jobs rather than one job each)."""
+    call_after_commit(session, _Batched(fn), item)
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return  # SQLAlchemy also signals the release of a SAVEPOINT here; wait for the real COMMIT
     pending = session.info.pop(_AFTER_COMMIT, [])
+    batches: dict[Callable, list] = {}
+    calls = []
     for _chain, fn, args, kwargs in pending:
+        if isinstance(fn, _Batched):
+            if fn.fn not in batches:
+                batches[fn.fn] = []
+                calls.append((fn.fn, (batches[fn.fn],), {}))
+            batches[fn.fn].append(args[0])
+        else:
+            calls.append((fn, args, kwargs))
+    for fn, args, kwargs in calls:
         try:
             fn(*args, **kwargs)
         except Exception:  # Redis is a transport: a lost enqueue is re-driven by the sweeper

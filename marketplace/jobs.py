@@ -140,9 +140,11 @@ def add_outbox_command(kind: str, key: str, payload: dict, *, max_attempts: int 
     values = {"kind": kind, "key": key, "payload": payload}
     if max_attempts is not None:
         values["max_attempts"] = max_attempts
-    stmt = insert(OutboxCommand).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    db.session.execute(stmt)
-    command = db.session.execute(select(OutboxCommand).where(OutboxCommand.key == key)).scalar_one()
+    # one statement when the key is new (the usual case); the row already there is read only on a repeat
+    stmt = insert(OutboxCommand).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxCommand)
+    command = db.session.execute(stmt).scalar_one_or_none()
+    if command is None:
+        command = db.session.execute(select(OutboxCommand).where(OutboxCommand.key == key)).scalar_one()
     enqueue_after_commit(run_outbox_command, command.id, queue="default",
                          job_id=f"outbox-{command.id}-{command.attempts}")
     return command

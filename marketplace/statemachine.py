@@ -110,6 +110,18 @@ class StateMachine:
         locked.add(key)
         return obj
 
+    def lock_many(self, subject_ids, *options) -> list:
+        """:meth:`lock` for several subjects in one statement, in id order (two such lockers never deadlock);
+        subjects that vanished are left out."""
+        session = db.session()
+        locked = session.info.setdefault(_LOCKED, set())
+        objs = session.execute(
+            select(self.model).where(self.model.id.in_(sorted(set(subject_ids)))).order_by(self.model.id)
+            .with_for_update(of=self.model).options(*options).execution_options(populate_existing=True)
+        ).scalars().all()
+        locked.update((self.subject, obj.id) for obj in objs)
+        return objs
+
     def apply(self, obj, name: str, actor: Actor, payload: dict | None = None, *, guard: Callable[[Any], str | None] | None = None) -> bool:
         """Apply transition ``name`` to ``obj``; True if the state moved, False if it was already there.
 

@@ -1,12 +1,14 @@
 """Benchmark: settle N funded milestones with two RQ workers, next to RQ's own no-op throughput.
 
-Usage: python -m benchmarks.escrow.settle [--deals 10000] [--workers 2]
+Usage: python -m benchmarks.escrow.settle [--deals 10000] [--workers 2] [--single]
 
 Creates a scratch database on the configured server (DATABASE_URL, or the embedded PostgreSQL),
 migrates it, books N funded and accepted single-milestone deals (what ``fund_milestone`` books, set-based),
 then measures, in the same run and on the same Redis:
   1. RQ's own throughput: N no-op jobs drained by the same number of worker processes;
-  2. settlement throughput: N ``release_deal`` jobs (the production job) drained likewise.
+  2. settlement throughput: the N deals released by the jobs production queues for deals the sweep accepts
+     together (``enqueue_releases``: ``release_deals`` jobs of up to 50 deals), drained likewise; ``--single``
+     queues one ``release_deal`` job per deal instead, as for deals accepted one by one.
 The figure is the ratio settlements/s ÷ no-op jobs/s, each rate over the span from the first job's start to the
 last one's end (RQ's timestamps: the workers' start-up is left out; the wall time with it is printed too). At the end the ledger is checked and the run fails
 (exit status 1, ``ledger check: FAILED``) unless every deal was released, debits = credits, no pending
@@ -148,6 +150,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--deals", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--single", action="store_true",
+                    help="one release_deal job per deal (deals accepted one by one) instead of the sweep's batches")
     args = ap.parse_args()
 
     from marketplace import embedded
@@ -165,6 +169,7 @@ def main() -> None:
         from flask_migrate import upgrade
 
         from marketplace.app import create_app
+        from marketplace.deals.services import enqueue_releases
         from marketplace.extensions import db
         from marketplace.jobs import enqueue, get_queue
 
@@ -180,10 +185,13 @@ def main() -> None:
             noop_busy = _busy_span(noop_ids)
             ids = db.session.execute(sa.text("SELECT id FROM deals ORDER BY id")).scalars().all()
             db.session.rollback()  # no transaction left open while the workers run
-            for deal_id in ids:
-                enqueue("marketplace.deals.jobs.release_deal", deal_id, queue="money", job_id=f"release-deal-{deal_id}")
+            if args.single:  # each deal accepted alone (a buyer's click): one release_deal job per deal
+                job_ids = [enqueue("marketplace.deals.jobs.release_deal", deal_id, queue="money",
+                                   job_id=f"release-deal-{deal_id}").id for deal_id in ids]
+            else:  # accepted by the sweep (lapsed inspections, up to 500 per transaction): the jobs it queues
+                job_ids = [job_id for start in range(0, len(ids), 500) for job_id in enqueue_releases(ids[start:start + 500])]
             settle_s = _drain(env, args.workers)
-            settle_busy = _busy_span([f"release-deal-{deal_id}" for deal_id in ids])
+            settle_busy = _busy_span(job_ids)
 
             from marketplace.escrow import ledger
 
@@ -204,8 +212,8 @@ def main() -> None:
         print(f"booked {args.deals} funded deals in {booking:.1f}s")
         print(f"no-op jobs:   {args.deals} in {noop_busy:.1f}s = {noop_rate:.0f} jobs/s ({args.workers} workers; "
               f"{noop_s:.1f}s with the workers' start-up)")
-        print(f"settlements:  {args.deals} in {settle_busy:.1f}s = {settle_rate:.0f} settlements/s ({args.workers} workers; "
-              f"{settle_s:.1f}s with the workers' start-up)")
+        print(f"settlements:  {args.deals} in {settle_busy:.1f}s = {settle_rate:.0f} settlements/s ({args.workers} workers, "
+              f"{len(job_ids)} jobs; {settle_s:.1f}s with the workers' start-up)")
         print(f"ratio settlements/no-op: {settle_rate / noop_rate:.2f} (with start-up: {noop_s / settle_s:.2f})")
         print(f"released deals: {released}/{args.deals}; debits=credits: {tb['debits'] == tb['credits']}; "
               f"pending left: {tb['debits_pending']}; account totals match transfers: {totals_ok}; "

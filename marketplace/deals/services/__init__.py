@@ -65,6 +65,8 @@ from .payments import (  # noqa: F401
                          record_payment,
                          redrive_settlements,
                          refund_deal,
+                         enqueue_releases,
                          release_deal,
+                         release_deals,
                          start_payment,
 )

@@ -1,0 +1,44 @@
+"""Work the busy pages do once instead of per row or per view: the dispute desk's dates worded with the page's
+language and zone looked up once (the same text as the ``when`` filter), and a deal's VietQR code drawn once per
+payload and process."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from flask import g
+from flask_babel import refresh
+
+from marketplace.escrow.gateways.bank import vietqr
+from marketplace.web import i18n
+from marketplace.web.views import admin, deals
+
+#: around midnight, New York's two DST changes of 2026 and Paris's spring one, a naive (UTC) value, and none
+MOMENTS = [datetime(2026, 11, 29, 16, 59, 59, tzinfo=UTC), datetime(2026, 11, 29, 17, 0, 1, tzinfo=UTC),
+           datetime(2026, 3, 8, 6, 59, tzinfo=UTC), datetime(2026, 3, 8, 7, 1, tzinfo=UTC),
+           datetime(2026, 11, 1, 5, 30, tzinfo=UTC), datetime(2026, 11, 1, 6, 30, tzinfo=UTC),
+           datetime(2026, 3, 29, 0, 59, tzinfo=UTC), datetime(2026, 3, 29, 1, 1, tzinfo=UTC),
+           datetime(2026, 1, 1, 0, 0, 30), None]
+
+
+def test_the_desk_words_its_dates_as_the_when_filter_does(app):
+    moments = MOMENTS + [datetime(2026, 5, 1, tzinfo=UTC) + timedelta(minutes=997 * i) for i in range(100)]
+    for lang, zone in (("vi", None), ("en", None), ("en", "America/New_York"), ("vi", "Europe/Paris")):
+        g.pop("session", None)
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            if zone:  # the zone a person chose
+                g.session = SimpleNamespace(user=SimpleNamespace(timezone=zone, locale=lang))
+            refresh()
+            show = admin.page_when()
+            assert [show(m) for m in moments] == [i18n.when(m) for m in moments], (lang, zone)
+    g.pop("session", None)
+
+
+def test_a_payment_qr_code_is_drawn_once_per_payload_and_differs_by_amount():
+    text = vietqr.payload(vietqr.DEMO_BANK_BIN, "0123456789", 12_500_000, "BN42")
+    other = vietqr.payload(vietqr.DEMO_BANK_BIN, "0123456789", 12_500_001, "BN42")
+    first = deals.qr_image(text)
+    assert first == vietqr.svg_data_uri(text)  # the image a fresh drawing gives
+    assert deals.qr_image(text) is first  # kept, not drawn again
+    assert deals.qr_image(other) == vietqr.svg_data_uri(other) != first
