@@ -80,6 +80,8 @@ def main() -> None:
     ap.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) each statement of a release")
     ap.add_argument("--cprofile", type=int, default=0, metavar="N", help="cProfile N more releases")
     ap.add_argument("--release", type=int, default=0, metavar="N", help="release only N deals first (default: all)")
+    ap.add_argument("--batch", action="store_true",
+                    help="release through release_deals jobs of RELEASE_BATCH deals (a sweep's), not one job per deal")
     args = ap.parse_args()
 
     from flask_migrate import upgrade
@@ -121,10 +123,14 @@ def main() -> None:
             for name in ("begin", "commit", "rollback"):  # savepoints go through the cursor: counted
                 event.listen(db.engine, name, tx(name.upper()))
             walls = []
-            for deal_id in ids:
+            size = payments.RELEASE_BATCH if args.batch else 1
+            for start in range(0, len(ids), size):
                 seen.append([])
                 t0 = time.perf_counter()
-                jobs.release_deal(deal_id)  # the production job: one transaction, committed
+                if args.batch:
+                    jobs.release_deals(ids[start:start + size])  # the sweep's job: one transaction, committed
+                else:
+                    jobs.release_deal(ids[start])  # the production job: one transaction, committed
                 walls.append(time.perf_counter() - t0)
             last = seen[-1]
             for sql, t in last:
@@ -132,8 +138,9 @@ def main() -> None:
             runs = seen[len(seen) // 2:]
             n_sql = sum(sum(1 for s, _ in r if s not in {"BEGIN", "COMMIT", "ROLLBACK"}) for r in runs) / len(runs)
             n_sp = sum(sum(1 for s, _ in r if s in {"SAVEPOINT", "RELEASE_SAVEPOINT"}) for r in runs) / len(runs)
-            print(f"statements per release (excluding BEGIN/COMMIT, savepoints included): {n_sql:.1f} "
-                  f"(of which SAVEPOINT/RELEASE: {n_sp:.1f}); wall {1000 * sum(walls[len(walls) // 2:]) / len(runs):.2f} ms")
+            print(f"statements per {'batch of ' + str(size) if args.batch else 'release'} (excluding BEGIN/COMMIT, "
+                  f"savepoints included): {n_sql:.1f} (of which SAVEPOINT/RELEASE: {n_sp:.1f}); "
+                  f"wall per deal {1000 * sum(walls[len(walls) // 2:]) / len(runs) / size:.2f} ms")
             released = db.session.execute(sa.text("SELECT count(*) FROM deals WHERE status = 'released'")).scalar()
             print(f"released {released}/{len(ids)}")
             _growth(seen, walls)
@@ -145,8 +152,11 @@ def main() -> None:
                 prof = cProfile.Profile()
                 t0 = time.perf_counter()
                 prof.enable()
-                for deal_id in reserved[1:]:
-                    jobs.release_deal(deal_id)
+                for start in range(1, len(reserved), size):
+                    if args.batch:
+                        jobs.release_deals(reserved[start:start + size])
+                    else:
+                        jobs.release_deal(reserved[start])
                 prof.disable()
                 print(f"cProfile: {args.cprofile} releases, {1000 * (time.perf_counter() - t0) / args.cprofile:.2f} ms each "
                       "(profiler overhead included)")

@@ -24,6 +24,7 @@ MOMENTS = [datetime(2026, 11, 29, 16, 59, 59, tzinfo=UTC), datetime(2026, 11, 29
 
 def test_the_desk_words_its_dates_as_the_when_filter_does(app):
     moments = MOMENTS + [datetime(2026, 5, 1, tzinfo=UTC) + timedelta(minutes=997 * i) for i in range(100)]
+    shown = {}
     for lang, zone in (("vi", None), ("en", None), ("en", "America/New_York"), ("vi", "Europe/Paris")):
         g.pop("session", None)
         with app.test_request_context(headers={"Accept-Language": lang}):
@@ -31,8 +32,13 @@ def test_the_desk_words_its_dates_as_the_when_filter_does(app):
                 g.session = SimpleNamespace(user=SimpleNamespace(timezone=zone, locale=lang))
             refresh()
             show = admin.page_when()
-            assert [show(m) for m in moments] == [i18n.when(m) for m in moments], (lang, zone)
+            shown[lang, zone] = [show(m) for m in moments]
+            assert shown[lang, zone] == [i18n.when(m) for m in moments], (lang, zone)
     g.pop("session", None)
+    # the chosen zone is the one used: 16:59 UTC is 23:59 in Ho Chi Minh City, 11:59 in New York
+    assert shown["en", None][0].replace("\u202f", " ") == "Nov 29, 2026, 11:59 PM"
+    assert shown["en", "America/New_York"][0].replace("\u202f", " ") == "Nov 29, 2026, 11:59 AM"
+    assert shown["vi", None][0] != shown["vi", "Europe/Paris"][0]
 
 
 def test_a_payment_qr_code_is_drawn_once_per_payload_and_differs_by_amount():

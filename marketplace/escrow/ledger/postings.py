@@ -7,10 +7,11 @@ different figures is refused loudly, because it means two code paths disagree ab
 
 from __future__ import annotations
 
-from sqlalchemy import literal, select
+import functools
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from ...database import utcnow
 from ...errors import ConflictError
@@ -41,22 +42,18 @@ def account(code: str, currency: str) -> LedgerAccount:
 
 _COLUMNS = ("id", "kind", "debit_account_id", "credit_account_id", "amount", "currency", "pending_id", "deal_id",
             "milestone_id", "code", "meta", "created_at")
+_TRANSFERS = LedgerTransfer.__table__
 
 
-def _value(name: str, value):
-    """A bound value typed as column ``name`` of the transfers table, for an ``INSERT ... SELECT``."""
-    return literal(value, LedgerTransfer.__table__.c[name].type)
-
-
-def _execute(stmt, transfer_id: str, pending_id: str | None, savepoint: bool) -> str | None:
+def _execute(stmt, transfer_id: str, pending_id: str | None, savepoint: bool, params: dict | None = None) -> str | None:
     """Run one transfer INSERT (``RETURNING id``: None when nothing was inserted), turning the database's
     refusals into :class:`LedgerError`. With ``savepoint`` a refusal leaves the caller's transaction usable;
     without, it aborts it (for callers that roll back on any refusal: one round trip less per transfer)."""
     try:
         if not savepoint:
-            return db.session.execute(stmt).scalar_one_or_none()
+            return db.session.execute(stmt, params).scalar_one_or_none()
         with db.session.begin_nested():
-            return db.session.execute(stmt).scalar_one_or_none()
+            return db.session.execute(stmt, params).scalar_one_or_none()
     except IntegrityError as exc:
         message = str(exc.orig)
         if "no_overdraft" in message:
@@ -66,44 +63,62 @@ def _execute(stmt, transfer_id: str, pending_id: str | None, savepoint: bool) ->
         raise
 
 
-def _insert_from(source, transfer_id: str, pending_id: str | None, savepoint: bool) -> bool:
+def _insert_from(source, transfer_id: str, pending_id: str | None, savepoint: bool, params: dict | None = None) -> bool:
     """One statement: insert the transfer ``source`` selects (its accounts read in the same statement).
     False when the source found nothing (an account or the hold is missing) or the id exists already:
     the caller then takes the careful path, which tells these apart."""
-    stmt = (insert(LedgerTransfer).from_select(_COLUMNS, source)
-            .on_conflict_do_nothing(index_elements=["id"]).returning(LedgerTransfer.id))
-    return _execute(stmt, transfer_id, pending_id, savepoint) is not None
+    stmt = (insert(_TRANSFERS).from_select(_COLUMNS, source)
+            .on_conflict_do_nothing(index_elements=["id"]).returning(_TRANSFERS.c.id))
+    return _execute(stmt, transfer_id, pending_id, savepoint, params) is not None
 
 
-def _constants(transfer_id, kind, deal_id, milestone_id, code, meta) -> dict:
-    return {"id": _value("id", transfer_id), "kind": _value("kind", kind), "deal_id": _value("deal_id", deal_id),
-            "milestone_id": _value("milestone_id", milestone_id), "code": _value("code", code),
-            "meta": _value("meta", meta or {}), "created_at": _value("created_at", utcnow())}
+def _param(name: str):
+    """A bound parameter typed as column ``name`` of the transfers table, for an ``INSERT ... SELECT``."""
+    return bindparam(name, type_=_TRANSFERS.c[name].type)
+
+
+def _params(transfer_id, kind, deal_id, milestone_id, code, meta, **more) -> dict:
+    return {"id": transfer_id, "kind": kind, "deal_id": deal_id, "milestone_id": milestone_id, "code": code,
+            "meta": meta or {}, "created_at": utcnow(), **more}
+
+
+@functools.cache
+def _by_codes_source():
+    """The fast path's source between two accounts given by code: built once (Core, bound parameters), so a
+    transfer costs its round trip and not the statement's construction and cache key."""
+    d, c = LedgerAccount.__table__.alias("d"), LedgerAccount.__table__.alias("c")
+    return select(_param("id"), _param("kind"), d.c.id, c.c.id, _param("amount"), _param("currency"),
+                  _param("pending_id"), _param("deal_id"), _param("milestone_id"), _param("code"), _param("meta"),
+                  _param("created_at")).select_from(d).join(c, c.c.currency == d.c.currency).where(
+        d.c.code == bindparam("debit"), d.c.currency == _param("currency"), c.c.code == bindparam("credit"))
+
+
+@functools.cache
+def _by_id_source(whole: bool):
+    """The fast path's source resolving a hold (``whole``: all of it, else ``amount`` of it); built once."""
+    p = _TRANSFERS.alias("p")
+    return select(_param("id"), _param("kind"), p.c.debit_account_id, p.c.credit_account_id,
+                  p.c.amount if whole else _param("amount"), p.c.currency, p.c.id, _param("deal_id"),
+                  _param("milestone_id"), _param("code"), _param("meta"), _param("created_at")).where(
+        p.c.id == bindparam("pending"), p.c.kind == TransferKind.PENDING,
+        *(() if whole else (p.c.amount >= _param("amount"),)))
 
 
 def _insert_by_codes(transfer_id: str, kind: str, debit: str, credit: str, amount: int, currency: str, *, code: str,
                      deal_id, milestone_id, meta, savepoint: bool) -> bool:
     """Fast path of :func:`_insert` for a transfer between two existing accounts: one INSERT ... SELECT."""
-    d, c = aliased(LedgerAccount), aliased(LedgerAccount)
-    k = _constants(transfer_id, kind, deal_id, milestone_id, code, meta)
-    source = select(k["id"], k["kind"], d.id, c.id, _value("amount", amount), _value("currency", currency),
-                    _value("pending_id", None), k["deal_id"], k["milestone_id"], k["code"], k["meta"],
-                    k["created_at"]).select_from(d).join(c, c.currency == d.currency).where(
-        d.code == debit, d.currency == currency, c.code == credit)
-    return _insert_from(source, transfer_id, None, savepoint)
+    params = _params(transfer_id, kind, deal_id, milestone_id, code, meta, amount=amount, currency=currency,
+                     pending_id=None, debit=debit, credit=credit)
+    return _insert_from(_by_codes_source(), transfer_id, None, savepoint, params)
 
 
 def _resolve_by_id(transfer_id: str, kind: str, pending_id: str, amount: int | None, *, code: str, deal_id,
                    milestone_id, meta, savepoint: bool) -> bool:
     """Fast path of :func:`post_hold` / :func:`void_hold`: one INSERT ... SELECT from the hold itself
     (``amount`` None: all of it), which must exist, be pending and hold at least ``amount``."""
-    p = aliased(LedgerTransfer)
-    k = _constants(transfer_id, kind, deal_id, milestone_id, code, meta)
-    source = select(k["id"], k["kind"], p.debit_account_id, p.credit_account_id,
-                    p.amount if amount is None else _value("amount", amount), p.currency, p.id, k["deal_id"],
-                    k["milestone_id"], k["code"], k["meta"], k["created_at"]).where(
-        p.id == pending_id, p.kind == TransferKind.PENDING, *(() if amount is None else (p.amount >= amount,)))
-    return _insert_from(source, transfer_id, pending_id, savepoint)
+    params = _params(transfer_id, kind, deal_id, milestone_id, code, meta, pending=pending_id,
+                     **({} if amount is None else {"amount": amount}))
+    return _insert_from(_by_id_source(amount is None), transfer_id, pending_id, savepoint, params)
 
 
 def _insert(transfer_id: str, kind: str, debit: str | None, credit: str | None, amount: int, currency: str, *,
