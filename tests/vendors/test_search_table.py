@@ -215,7 +215,23 @@ def test_a_product_edited_while_its_vendor_is_suspended_stays_out(api, db):
         assert _search_row(conn, made["id"]) is None
 
 
+def test_stock_and_moq_bounds_under_both_plans(api, plan):
+    """The walk index tests implied bounds (stock at least the quantity, the lowest tier price) before reading a
+    row; the exact conditions still decide."""
+    admin = api.platform_admin()
+    vendor = api.verified_vendor(admin)
+    api.product(vendor, "STOCKED", "Vòng bi stocked", moq=10, stock_qty=50)
+    api.product(vendor, "BIGMOQ", "Vòng bi big moq", moq=100, stock_qty=50)  # stock below its own MOQ
+    api.product(vendor, "NOSTOCK", "Vòng bi none", moq=1)
+    assert _ids(api.get("/products?q=vong bi&in_stock=true")) == ["STOCKED"]
+    assert _ids(api.get("/products?q=vong bi&in_stock=true&quantity=40")) == ["STOCKED"]
+    assert _ids(api.get("/products?q=vong bi&in_stock=true&quantity=60")) == []
+    assert _ids(api.get("/products?q=vong bi&in_stock=true&max_moq=50")) == ["STOCKED"]
+    assert set(_ids(api.get("/products?q=vong bi&max_moq=100"))) == {"STOCKED", "BIGMOQ", "NOSTOCK"}
+
+
 def test_broad_words_that_never_meet_go_through_the_gin_index(api, monkeypatch):
+    monkeypatch.setattr(search_module, "_stats", {})  # no plan hints kept from another test
     monkeypatch.setattr(search_module, "is_broad", lambda words: True)
     probed = []
     real = search_module._dense_in_newest
