@@ -96,6 +96,8 @@ SPEC: dict[str, tuple[type, Any]] = {
     "PRODUCT_IMPORT_CHUNK_ROWS": (int, 500),  # rows per import job run
     # the HS classifier (codes suggested for listings without one) is retrained this often; 0: never
     "HS_RETRAIN_HOURS": (int, 24),
+    # the dispute desk's metrics are kept this long per web process (the page shows their time); 0: every view
+    "DISPUTE_METRICS_CACHE_SECONDS": (int, 60),
     "QUEUE_PREFIX": (str, ""),  # lets several apps (or test runs) share one Redis
     "RQ_ASYNC": (bool, True),
     "SWEEP_INTERVAL_SECONDS": (int, 60),  # how often some live worker runs the sweeper

@@ -91,6 +91,7 @@ def app(database_url, redis_url):
         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "test",
         "QUEUE_PREFIX": f"t{os.getpid()}-", "INSTANCE_PATH": str(TEST_SERVICES),
         "WEBHOOK_ALLOW_HTTP": True, "WEBHOOK_ALLOW_PRIVATE": True,  # webhook receivers on 127.0.0.1, as in the demo
+        "DISPUTE_METRICS_CACHE_SECONDS": 0,  # live: tests share one process and database (tests/web/test_page_caches.py)
     })
     with app.app_context():
         upgrade(revision="heads")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from marketplace.web.views import admin as admin_views
 from tests.factories import PASSWORD, assert_ledger_sound
 
 from .conftest import login, screenshot, untranslated
@@ -88,7 +89,9 @@ def test_a_buyer_disputes_some_lines_and_adds_evidence(new_page, api, world):
     assert other.goto(f"/disputes/{dispute_id}").status == 404
 
 
-def test_an_admin_takes_a_case_on_the_desk_and_decides_it(new_page, api, world, admin, run_jobs, db):
+def test_an_admin_takes_a_case_on_the_desk_and_decides_it(new_page, api, world, admin, run_jobs, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "DISPUTE_METRICS_CACHE_SECONDS", 60)  # as deployed (the suite computes them live)
+    monkeypatch.setattr(admin_views, "_desk_metrics", {})
     who, secret = admin
     deal = _shipped(api, world)
     dispute = api.post(f"/deals/{deal['id']}/disputes", world.buyer,
@@ -108,6 +111,7 @@ def test_an_admin_takes_a_case_on_the_desk_and_decides_it(new_page, api, world, 
     assert "1 ngày" not in row.inner_text() and row.locator(".claimed").inner_text().replace("\xa0", " ").startswith(
         f"{int(deal['total']):,}".replace(",", "."))
     assert page.locator(f".vendor-metrics tr[data-vendor='{world.vendors[0].org_id}']").count() == 1
+    assert "cập nhật tối đa mỗi 60 giây" in page.locator(".metrics-at").inner_text()  # their age is shown
     assert untranslated(page) == []
     screenshot(page, "admin-dispute-desk")
     with page.expect_navigation():

@@ -1,6 +1,6 @@
 """Work the busy pages do once instead of per row or per view: the dispute desk's dates worded with the page's
-language and zone looked up once (the same text as the ``when`` filter), and a deal's VietQR code drawn once per
-payload and process."""
+language and zone looked up once (the same text as the ``when`` filter), its metrics kept for a setting's
+seconds, and a deal's VietQR code drawn once per payload and process."""
 
 from __future__ import annotations
 
@@ -48,3 +48,22 @@ def test_a_payment_qr_code_is_drawn_once_per_payload_and_differs_by_amount():
     assert first == vietqr.svg_data_uri(text)  # the image a fresh drawing gives
     assert deals.qr_image(text) is first  # kept, not drawn again
     assert deals.qr_image(other) == vietqr.svg_data_uri(other) != first
+
+
+def test_the_desk_metrics_are_kept_for_the_setting_then_computed_again(app, api, world, monkeypatch):
+    monkeypatch.setattr(admin, "_desk_metrics", {})
+    monkeypatch.setitem(app.config, "DISPUTE_METRICS_CACHE_SECONDS", 60)
+    with app.test_request_context():
+        first, at = admin.desk_metrics()
+    deal, _shipment = api.shipped_deal(world)
+    api.post(f"/deals/{deal['id']}/disputes", world.buyer,
+             {"reason": "damaged", "description": "Hàng bị móp méo khi nhận."}, expect=201)
+    with app.test_request_context():
+        kept, kept_at = admin.desk_metrics()
+        assert (kept, kept_at) == (first, at)  # within the minute: the same figures, the same time shown
+        monkeypatch.setitem(app.config, "DISPUTE_METRICS_CACHE_SECONDS", 0)
+        fresh, fresh_at = admin.desk_metrics()
+    assert fresh_at > at
+    disputes = {v["vendor_id"]: v["disputes"] for v in fresh["vendors"]}
+    assert disputes[world.vendors[0].org_id] == 1 + {v["vendor_id"]: v["disputes"] for v in first["vendors"]}.get(
+        world.vendors[0].org_id, 0)
