@@ -132,7 +132,7 @@ def summary(scale: str, results: dict[str, dict], load: tuple, commit: str) -> s
     imp = large.get("ratio_import_to_copy_rows_per_s")
     rows.append(["import rows/s ÷ `COPY`", *_goal(imp, ">= 0.25", None if imp is None else imp >= 0.25)])
     ratio = esc.get("ratio")
-    rows.append(["settlements/s ÷ RQ no-op jobs/s (ledger check)",
+    rows.append(["settlements/s ÷ RQ no-op jobs/s (deals a sweep accepted, released in batches; ledger check)",
                  *_goal(None if ratio is None else f"{ratio} (ledger {'sound' if esc.get('ledger_ok') else 'NOT sound'})",
                         ">= 0.35", None if ratio is None else ratio >= 0.35 and esc.get("ledger_ok"))])
     pages = results.get("pages", {}).get("report") or {}
