@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 
 import pycountry
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
 from babel.numbers import format_decimal
 from flask import current_app, g, request, session
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import format_date, format_time, get_locale, get_timezone
 
 from ..money import format_display
 from ..settings import LOCALES
@@ -67,6 +70,23 @@ def when(value: datetime | date | None, style: str = "medium") -> str:
         pattern = get_locale().datetime_formats.get(style) or get_locale().datetime_formats["medium"]
         return str(pattern).replace("{1}", day).replace("{0}", clock)
     return format_date(value, style)
+
+
+def when_formatter(style: str = "medium") -> Callable[[datetime | None], str]:
+    """:func:`when` for a page of many times: the viewer's language, zone and pattern are looked up once, not twice per
+    value through the request context (the dispute desk's 50 cases: about 0.1 ms a date). The same Babel calls on the
+    same values, so the same text (tests/web/test_page_caches.py holds them equal)."""
+    locale, zone = get_locale(), get_timezone()
+    pattern = str(locale.datetime_formats.get(style) or locale.datetime_formats["medium"])
+
+    def show(value: datetime | None) -> str:
+        if value is None:
+            return "—"
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        day = babel_format_date(zone.normalize(value.astimezone(zone)), style, locale=locale)
+        return pattern.replace("{1}", day).replace("{0}", babel_format_time(value, "short", tzinfo=zone, locale=locale))
+    return show
 
 
 def iso(value: datetime | None) -> str:

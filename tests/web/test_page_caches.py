@@ -31,7 +31,7 @@ def test_the_desk_words_its_dates_as_the_when_filter_does(app):
             if zone:  # the zone a person chose
                 g.session = SimpleNamespace(user=SimpleNamespace(timezone=zone, locale=lang))
             refresh()
-            show = admin.page_when()
+            show = i18n.when_formatter()
             shown[lang, zone] = [show(m) for m in moments]
             assert shown[lang, zone] == [i18n.when(m) for m in moments], (lang, zone)
     g.pop("session", None)
