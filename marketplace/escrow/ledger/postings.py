@@ -63,13 +63,12 @@ def _execute(stmt, transfer_id: str, pending_id: str | None, savepoint: bool, pa
         raise
 
 
-def _insert_from(source, transfer_id: str, pending_id: str | None, savepoint: bool, params: dict | None = None) -> bool:
-    """One statement: insert the transfer ``source`` selects (its accounts read in the same statement).
-    False when the source found nothing (an account or the hold is missing) or the id exists already:
-    the caller then takes the careful path, which tells these apart."""
-    stmt = (insert(_TRANSFERS).from_select(_COLUMNS, source)
+def _insert_from(source):
+    """One statement: insert the transfer ``source`` selects (its accounts read in the same statement). It inserts
+    nothing when the source found nothing (an account or the hold is missing) or the id exists already: the caller
+    then takes the careful path, which tells these apart."""
+    return (insert(_TRANSFERS).from_select(_COLUMNS, source)
             .on_conflict_do_nothing(index_elements=["id"]).returning(_TRANSFERS.c.id))
-    return _execute(stmt, transfer_id, pending_id, savepoint, params) is not None
 
 
 def _param(name: str):
@@ -83,25 +82,25 @@ def _params(transfer_id, kind, deal_id, milestone_id, code, meta, **more) -> dic
 
 
 @functools.cache
-def _by_codes_source():
-    """The fast path's source between two accounts given by code: built once (Core, bound parameters), so a
+def _by_codes_insert():
+    """The fast path's INSERT between two accounts given by code: built once (Core, bound parameters), so a
     transfer costs its round trip and not the statement's construction and cache key."""
     d, c = LedgerAccount.__table__.alias("d"), LedgerAccount.__table__.alias("c")
-    return select(_param("id"), _param("kind"), d.c.id, c.c.id, _param("amount"), _param("currency"),
+    return _insert_from(select(_param("id"), _param("kind"), d.c.id, c.c.id, _param("amount"), _param("currency"),
                   _param("pending_id"), _param("deal_id"), _param("milestone_id"), _param("code"), _param("meta"),
                   _param("created_at")).select_from(d).join(c, c.c.currency == d.c.currency).where(
-        d.c.code == bindparam("debit"), d.c.currency == _param("currency"), c.c.code == bindparam("credit"))
+        d.c.code == bindparam("debit"), d.c.currency == _param("currency"), c.c.code == bindparam("credit")))
 
 
 @functools.cache
-def _by_id_source(whole: bool):
-    """The fast path's source resolving a hold (``whole``: all of it, else ``amount`` of it); built once."""
+def _by_id_insert(whole: bool):
+    """The fast path's INSERT resolving a hold (``whole``: all of it, else ``amount`` of it); built once."""
     p = _TRANSFERS.alias("p")
-    return select(_param("id"), _param("kind"), p.c.debit_account_id, p.c.credit_account_id,
+    return _insert_from(select(_param("id"), _param("kind"), p.c.debit_account_id, p.c.credit_account_id,
                   p.c.amount if whole else _param("amount"), p.c.currency, p.c.id, _param("deal_id"),
                   _param("milestone_id"), _param("code"), _param("meta"), _param("created_at")).where(
         p.c.id == bindparam("pending"), p.c.kind == TransferKind.PENDING,
-        *(() if whole else (p.c.amount >= _param("amount"),)))
+        *(() if whole else (p.c.amount >= _param("amount"),))))
 
 
 def _insert_by_codes(transfer_id: str, kind: str, debit: str, credit: str, amount: int, currency: str, *, code: str,
@@ -109,7 +108,7 @@ def _insert_by_codes(transfer_id: str, kind: str, debit: str, credit: str, amoun
     """Fast path of :func:`_insert` for a transfer between two existing accounts: one INSERT ... SELECT."""
     params = _params(transfer_id, kind, deal_id, milestone_id, code, meta, amount=amount, currency=currency,
                      pending_id=None, debit=debit, credit=credit)
-    return _insert_from(_by_codes_source(), transfer_id, None, savepoint, params)
+    return _execute(_by_codes_insert(), transfer_id, None, savepoint, params) is not None
 
 
 def _resolve_by_id(transfer_id: str, kind: str, pending_id: str, amount: int | None, *, code: str, deal_id,
@@ -118,7 +117,7 @@ def _resolve_by_id(transfer_id: str, kind: str, pending_id: str, amount: int | N
     (``amount`` None: all of it), which must exist, be pending and hold at least ``amount``."""
     params = _params(transfer_id, kind, deal_id, milestone_id, code, meta, pending=pending_id,
                      **({} if amount is None else {"amount": amount}))
-    return _insert_from(_by_id_source(amount is None), transfer_id, pending_id, savepoint, params)
+    return _execute(_by_id_insert(amount is None), transfer_id, pending_id, savepoint, params) is not None
 
 
 def _insert(transfer_id: str, kind: str, debit: str | None, credit: str | None, amount: int, currency: str, *,
